@@ -1,0 +1,75 @@
+"""The contract: the API surface of every ``Api``, read from the installed API package.
+
+Everything else in the kit asks this package; nothing else knows that ``ogx_api`` and
+``llama_stack_api`` differ.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from llama_conformance.contract.members import AttributeSpec, MemberSpec, ParamSpec
+from llama_conformance.contract.packages import (
+    ApiPackage,
+    installed_api_packages,
+    package_for_provider,
+    package_of_module,
+    resolve_api_package,
+)
+from llama_conformance.contract.surface import (
+    ApiSurface,
+    api_enum,
+    derive_surface,
+    package_protocols,
+)
+from llama_conformance.errors import KitUsageError
+
+
+@dataclass(frozen=True)
+class Contract:
+    """The published contract of one API package."""
+
+    package: ApiPackage
+    surfaces: dict[str, ApiSurface]
+
+    @property
+    def apis(self) -> list[str]:
+        return list(self.surfaces)
+
+    def surface(self, api: str) -> ApiSurface:
+        try:
+            return self.surfaces[api]
+        except KeyError:
+            raise KitUsageError(
+                f"{self.package} has no API named {api!r}. Its APIs: {', '.join(self.apis)}."
+            ) from None
+
+    def api_enum(self) -> type:
+        return api_enum(self.package)
+
+
+@functools.cache
+def load_contract(package_name: str | None = None) -> Contract:
+    """Derive the contract of the named API package (default: the newest installed)."""
+    package = resolve_api_package(package_name)
+    protocols = package_protocols(package)
+    surfaces = {
+        api.value: derive_surface(api.value, protocols) for api in api_enum(package)
+    }
+    return Contract(package=package, surfaces=surfaces)
+
+
+__all__ = [
+    "ApiPackage",
+    "ApiSurface",
+    "AttributeSpec",
+    "Contract",
+    "MemberSpec",
+    "ParamSpec",
+    "installed_api_packages",
+    "load_contract",
+    "package_for_provider",
+    "package_of_module",
+    "resolve_api_package",
+]

@@ -1,0 +1,174 @@
+"""What one protocol member declares: parameters, return type, async, streaming.
+
+Derived from the protocol function itself with ``inspect`` and ``typing.get_type_hints``,
+so the kit follows whatever version of the API package is installed.
+"""
+
+from __future__ import annotations
+
+import collections.abc
+import inspect
+import typing
+from dataclasses import dataclass, field
+from typing import Any
+
+from llama_conformance.contract.typecompat import Unknown, normalize
+
+_NO_DEFAULT: Any = inspect.Parameter.empty
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One declared parameter (``self`` excluded)."""
+
+    name: str
+    kind: inspect._ParameterKind
+    annotation: Any
+    default: Any = _NO_DEFAULT
+
+    @property
+    def has_default(self) -> bool:
+        return self.default is not _NO_DEFAULT
+
+    @property
+    def kind_name(self) -> str:
+        return self.kind.description
+
+
+@dataclass(frozen=True)
+class MemberSpec:
+    """One method a provider must offer, as a protocol declares it.
+
+    ``optional`` members have a protocol default that raises ``NotImplementedError``: a
+    provider may leave them out and the server answers 501. ``implied`` members are not
+    declared by any protocol but the server's routing tables call them anyway (the
+    ``unregister_*`` twin of a private ``register_*``).
+    """
+
+    api: str
+    name: str
+    protocol: str
+    params: tuple[ParamSpec, ...]
+    returns: Any
+    is_async: bool
+    streaming: bool
+    chunk_type: Any = None
+    optional: bool = False
+    private: bool = False
+    implied: bool = False
+    request_models: tuple[type, ...] = field(default=())
+
+    @property
+    def member_id(self) -> str:
+        return f"{self.api}.{self.name}"
+
+
+@dataclass(frozen=True)
+class AttributeSpec:
+    """A non-method attribute a protocol requires (``model_store``, ``API_NAMESPACE``)."""
+
+    api: str
+    name: str
+    protocol: str
+    annotation: Any
+    default: Any = _NO_DEFAULT
+
+    @property
+    def member_id(self) -> str:
+        return f"{self.api}.{self.name}"
+
+
+def resolved_hints(func: Any) -> dict[str, Any]:
+    """Annotations of ``func`` with forward references resolved where possible."""
+    try:
+        return typing.get_type_hints(func)
+    except Exception:
+        raw = getattr(func, "__annotations__", {}) or {}
+        module = inspect.getmodule(func)
+        namespace = vars(module) if module else {}
+        hints = {}
+        for name, value in raw.items():
+            if isinstance(value, str):
+                try:
+                    value = eval(value, namespace)  # noqa: S307 - annotations of installed code
+                except Exception:
+                    value = Unknown(value)
+            hints[name] = value
+        return hints
+
+
+def _async_iterator_args(tp: Any) -> list[Any] | None:
+    """Chunk types if ``tp`` is or contains an async iterator, else None."""
+    norm = normalize(tp)
+    members = norm if isinstance(norm, frozenset) else {norm}
+    chunks = []
+    for member in members:
+        if isinstance(member, tuple) and member[0] in (
+            collections.abc.AsyncIterator,
+            collections.abc.AsyncGenerator,
+            collections.abc.AsyncIterable,
+        ):
+            chunks.append(member[1][0] if member[1] else Any)
+    return chunks or None
+
+
+def _raises_not_implemented(func: Any) -> bool:
+    code = getattr(func, "__code__", None)
+    return code is not None and "NotImplementedError" in code.co_names
+
+
+def _request_models(params: tuple[ParamSpec, ...]) -> tuple[type, ...]:
+    models = []
+    for param in params:
+        ann = param.annotation
+        if isinstance(ann, type) and hasattr(ann, "model_fields"):
+            models.append(ann)
+    return tuple(models)
+
+
+def member_from_function(
+    api: str, protocol: type, name: str, func: Any, *, private: bool = False
+) -> MemberSpec:
+    """Describe ``protocol.name`` (a function) as a MemberSpec."""
+    signature = inspect.signature(func)
+    hints = resolved_hints(func)
+    params = tuple(
+        ParamSpec(
+            name=p.name,
+            kind=p.kind,
+            annotation=hints.get(p.name, Any),
+            default=p.default,
+        )
+        for p in list(signature.parameters.values())[1:]  # drop self
+    )
+    returns = hints.get("return", Any)
+    chunks = _async_iterator_args(returns)
+    return MemberSpec(
+        api=api,
+        name=name,
+        protocol=protocol.__name__,
+        params=params,
+        returns=returns,
+        is_async=inspect.iscoroutinefunction(func),
+        streaming=chunks is not None,
+        chunk_type=(typing.Union[tuple(chunks)] if chunks and len(chunks) > 1 else
+                    (chunks[0] if chunks else None)),
+        optional=_raises_not_implemented(func),
+        private=private,
+        request_models=_request_models(params),
+    )
+
+
+def implied_unregister(api: str, protocol: type, name: str) -> MemberSpec:
+    """The ``unregister_*`` the routing table calls with one positional identifier."""
+    return MemberSpec(
+        api=api,
+        name=name,
+        protocol=protocol.__name__,
+        params=(ParamSpec("identifier", inspect.Parameter.POSITIONAL_ONLY, str),),
+        returns=type(None),
+        is_async=True,
+        streaming=False,
+        private=True,
+        implied=True,
+    )

@@ -1,0 +1,35 @@
+"""Errors the kit raises on purpose, each written for the provider author.
+
+Two families: `KitUsageError` means the kit could not even start on what it was given
+(unknown provider type, unimportable module, invalid config) and maps to pytest's usage
+exit code 4; `ProviderBuildError` means the provider's own code failed while being built
+(factory or ``initialize()`` raised or hung) and becomes a failed check. Messages are one
+paragraph: what happened, the cause, and what to do next.
+"""
+
+from __future__ import annotations
+
+
+class KitUsageError(Exception):
+    """The kit cannot run with the options it was given (pytest exit code 4)."""
+
+
+class ProviderBuildError(Exception):
+    """The provider's factory or ``initialize()`` failed; reported as a failed check."""
+
+
+class GateTimeout(Exception):
+    """A call into provider code exceeded ``--llama-timeout`` (or was refused after one did)."""
+
+
+def describe_exception(exc: BaseException) -> str:
+    """One line naming an exception and its message, following ``__cause__`` once.
+
+    Provider authors need the root cause (``ModuleNotFoundError: No module named 'x'``),
+    not the wrapper, and not a traceback as the only message.
+    """
+    text = f"{type(exc).__name__}: {exc}".rstrip(": ")
+    cause = exc.__cause__ or exc.__context__
+    if cause is not None and cause is not exc and str(cause) not in text:
+        text += f" (caused by {type(cause).__name__}: {cause})"
+    return text

@@ -1,0 +1,219 @@
+"""Build a provider the way the server's resolver does, and tear it down afterwards.
+
+Order (the server's): config -> storage backends -> dependencies -> factory. Like the
+server, the kit leaves ``initialize()`` to the factory (every built-in factory awaits it);
+what the factory returns is what the routers would call. Then, as the routing tables do at
+start-up, the kit assigns the stores the protocol declares (``model_store`` ...), after
+recording which protocol attributes the provider had on its own.
+
+Usage problems (unimportable module, bad config) raise ``KitUsageError`` before anything
+runs; the provider's own failures (factory raises or hangs) are kept on the result as
+``build_error`` so one check can fail with them while the run goes on.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from llama_conformance.contract import (
+    ApiSurface,
+    Contract,
+    load_contract,
+    package_for_provider,
+)
+from llama_conformance.discovery import ProviderEntry
+from llama_conformance.errors import GateTimeout, KitUsageError, describe_exception
+from llama_conformance.gate import DEFAULT_TIMEOUT_S, CallGate
+from llama_conformance.harness.config import (
+    config_secrets,
+    expand_env,
+    import_config_class,
+    read_config_file,
+    sample_config,
+    validate_config,
+)
+from llama_conformance.harness.dependencies import (
+    missing_dependencies,
+    reference_dependencies,
+    stores_for,
+)
+from llama_conformance.harness.storage import register_backends
+from llama_conformance.redact import Redactor
+
+_MISSING = object()
+
+
+@dataclass
+class BuildOptions:
+    config_file: Path | None = None
+    api_package: str | None = None
+    timeout_s: float = DEFAULT_TIMEOUT_S
+
+
+@dataclass
+class ProviderUnderTest:
+    """A built (or failed-to-build) provider and everything checks need to judge it."""
+
+    entry: ProviderEntry
+    contract: Contract
+    gate: CallGate
+    redactor: Redactor
+    config: Any = None
+    impl: Any = None
+    build_error: str | None = None
+    own_attributes: dict[str, Any] = field(default_factory=dict)
+    config_shown: dict[str, Any] = field(default_factory=dict)
+    injected: list[str] = field(default_factory=list)
+    workdir: Path | None = None
+
+    @property
+    def surface(self) -> ApiSurface:
+        return self.contract.surface(self.entry.api)
+
+    def close(self) -> str | None:
+        """Call ``shutdown()`` through the gate; return a problem description, if any."""
+        problem = None
+        shutdown = getattr(self.impl, "shutdown", None)
+        if callable(shutdown):
+            try:
+                self.gate.call("shutdown", shutdown)
+            except (Exception, GateTimeout) as exc:
+                problem = self.redactor(f"shutdown() failed: {describe_exception(exc)}")
+        self.gate.close()
+        if self.workdir is not None:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+        return problem
+
+
+def _factory_arguments(factory: Any, config: Any, deps: dict[Any, Any]) -> list[Any]:
+    """``(config, deps)`` plus the extras the server passes when the signature asks."""
+    args: list[Any] = [config, deps]
+    try:
+        params = inspect.signature(factory).parameters
+    except (TypeError, ValueError):
+        return args
+    if "policy" in params:
+        args.append([])
+    if "route_policy" in params:
+        args.append([])
+    return args
+
+
+def _load_factory(entry: ProviderEntry) -> Any:
+    try:
+        module = importlib.import_module(entry.module)
+    except Exception as exc:
+        raise KitUsageError(
+            f"Cannot import provider module {entry.module} for {entry.provider_type}: "
+            f"{describe_exception(exc)}. Install the provider's dependencies in this environment."
+        ) from exc
+    factory = getattr(module, entry.factory_name, None)
+    if not callable(factory):
+        raise KitUsageError(
+            f"{entry.module} has no {entry.factory_name}(config, deps): a "
+            f"{'inline' if entry.is_inline else 'remote'} provider module must define it."
+        )
+    return factory
+
+
+def _show_config(config: Any, redactor: Redactor) -> dict[str, Any]:
+    try:
+        shown = config.model_dump(mode="json")
+    except Exception:
+        shown = {}
+    return expand_redacted(shown, redactor)
+
+
+def expand_redacted(value: Any, redactor: Redactor) -> Any:
+    if isinstance(value, dict):
+        return {k: expand_redacted(v, redactor) for k, v in value.items()}
+    if isinstance(value, list):
+        return [expand_redacted(v, redactor) for v in value]
+    return redactor(value) if isinstance(value, str) else value
+
+
+def prepare_provider(entry: ProviderEntry, options: BuildOptions) -> ProviderUnderTest:
+    """Everything that can be decided before provider code runs; usage problems raise here.
+
+    Imports the provider module, picks the API package and contract, loads and validates
+    the config and registers storage. Nothing of the provider's own runs yet except its
+    module import, so a provider failure cannot be mistaken for a usage error.
+    """
+    _load_factory(entry)
+    package = package_for_provider(options.api_package, entry.spec_module, entry.module)
+    contract = load_contract(package.name)
+    contract.surface(entry.api)  # unknown API for this package -> usage error now
+    config_class = import_config_class(entry.config_class, entry.provider_type)
+    missing_dependencies(entry)
+
+    workdir = Path(tempfile.mkdtemp(prefix="llama-conformance-"))
+    secrets: set[str] = set()
+    try:
+        if options.config_file is not None:
+            raw = read_config_file(options.config_file)
+        else:
+            raw = sample_config(config_class, workdir / "distro")
+        values = expand_env(raw, secrets)
+        config = validate_config(config_class, values, entry.provider_type)
+    except KitUsageError:
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise
+    register_backends(package, values, workdir / "storage")
+    secrets |= config_secrets(config)
+    redactor = Redactor(secrets)
+    return ProviderUnderTest(
+        entry=entry,
+        contract=contract,
+        gate=CallGate(options.timeout_s, name=entry.provider_type),
+        redactor=redactor,
+        config=config,
+        config_shown=_show_config(config, redactor),
+        workdir=workdir,
+    )
+
+
+def construct_provider(put: ProviderUnderTest) -> ProviderUnderTest:
+    """Run the factory through the gate; a provider failure lands in ``build_error``."""
+    entry = put.entry
+    factory = _load_factory(entry)
+    redactor = put.redactor
+    try:
+        deps = reference_dependencies(entry, put.contract, put.gate)
+        args = _factory_arguments(factory, put.config, deps)
+        impl = put.gate.run(entry.factory_name, lambda: factory(*args))
+    except GateTimeout as exc:
+        put.build_error = redactor(f"{entry.module}.{entry.factory_name}(): {exc}")
+        return put
+    except Exception as exc:
+        put.build_error = redactor(
+            f"{entry.module}.{entry.factory_name}() raised {describe_exception(exc)}"
+        )
+        return put
+    if impl is None:
+        put.build_error = f"{entry.module}.{entry.factory_name}() returned None, not a provider."
+        return put
+    put.impl = impl
+    surface = put.surface
+    put.own_attributes = {attr.name: getattr(impl, attr.name, _MISSING) for attr in surface.attributes}
+    for name, store in stores_for(surface, put.contract).items():
+        try:
+            setattr(impl, name, store)
+            put.injected.append(name)
+        except Exception:
+            pass  # the attribute check reports a provider that refuses the assignment
+    return put
+
+
+def build_provider(entry: ProviderEntry, options: BuildOptions) -> ProviderUnderTest:
+    """``prepare_provider`` then ``construct_provider``."""
+    return construct_provider(prepare_provider(entry, options))
+
+
+def is_missing(value: Any) -> bool:
+    return value is _MISSING

@@ -1,0 +1,89 @@
+"""The pytest11 entry point: wires the kit's concerns into pytest's hooks, nothing more.
+
+Each concern lives in its own module under ``pytest_plugin/``: options, the provider
+session, collection of the packaged suites, and terminal output.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+
+import pytest
+
+from llama_conformance.pytest_plugin import collection, terminal
+from llama_conformance.pytest_plugin.options import add_options
+from llama_conformance.pytest_plugin.session import KitSession, kit_session, open_session
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    add_options(parser)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    collection.register_markers(config)
+    if config.getoption("--llama-provider"):
+        quiet_async_runner(config)
+    with warnings.catch_warnings():
+        # The API packages emit DeprecationWarnings at import; they are not the author's.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        if open_session(config) is not None:
+            collection.point_at_suites(config)
+
+
+def quiet_async_runner(config: pytest.Config) -> None:
+    """Give pytest-asyncio an explicit loop scope so it does not warn on every kit run.
+
+    The suites call providers through the kit's own gate, not through pytest-asyncio; its
+    warning would only confuse a provider author who has no asyncio config to fix.
+    """
+    key = "asyncio_default_fixture_loop_scope"
+    try:
+        if not config.getini(key):
+            config._inicache[key] = "function"
+    except (AttributeError, TypeError, ValueError):
+        pass  # pytest-asyncio absent or changed: its warning is harmless
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    collection.drop_empty(items)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    session = kit_session(config)
+    if session is not None and session.constructed:
+        session.close()
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    session = kit_session(config)
+    return terminal.header_lines(session) if session else []
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    collection.parametrize(metafunc, kit_session(metafunc.config))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    report = yield
+    session = kit_session(item.config)
+    if session is not None and session.put.redactor and report.longrepr is not None:
+        report.longrepr = session.put.redactor(str(report.longrepr))
+    return report
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    session = kit_session(config)
+    if session is not None:
+        if session.constructed:
+            session.close()
+            session.constructed = False
+        terminal.write_summary(terminalreporter, session, config)
+
+
+@pytest.fixture(scope="session")
+def llama_session(request: pytest.FixtureRequest) -> KitSession:
+    """The provider session (skips when no --llama-provider was given)."""
+    return collection.require_session(request)

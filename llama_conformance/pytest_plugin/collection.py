@@ -1,0 +1,67 @@
+"""Collect the kit's packaged suites instead of the author's tests, and parametrize them.
+
+With ``--llama-provider`` and no explicit paths, pytest collects the installed
+``llama_conformance_suites`` package, whatever the working directory. Structural tests are
+parametrized by protocol member, so each member is its own test named ``api.member``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from llama_conformance.pytest_plugin.session import KitSession, kit_session
+
+MARKERS = (
+    "structural: structural checks of a provider against its protocol",
+    "api(name): the API a conformance test belongs to",
+    "level(level): RFC 2119 level of the checks in a test (MUST, SHOULD, MAY)",
+    "llama_nothing_to_check: internal; an empty parameter set the kit drops",
+)
+
+
+def suites_dir() -> Path:
+    import llama_conformance_suites
+
+    return Path(llama_conformance_suites.__file__).parent
+
+
+def point_at_suites(config: pytest.Config) -> None:
+    if config.args_source != pytest.Config.ArgsSource.ARGS:
+        config.args = [str(suites_dir())]
+
+
+def parametrize(metafunc: pytest.Metafunc, session: KitSession | None) -> None:
+    if session is None:
+        return
+    surface = session.put.surface
+    if "structural_member" in metafunc.fixturenames:
+        members = list(surface.members)
+        metafunc.parametrize("structural_member", members, ids=[m.member_id for m in members])
+    if "structural_attribute" in metafunc.fixturenames:
+        attrs = list(surface.attributes)
+        if attrs:
+            metafunc.parametrize("structural_attribute", attrs, ids=[a.member_id for a in attrs])
+        else:  # nothing to check: dropped at collection rather than shown as a skip
+            metafunc.parametrize("structural_attribute", [pytest.param(None, marks=_NOTHING)])
+
+
+_NOTHING = pytest.mark.llama_nothing_to_check
+
+
+def drop_empty(items: list[pytest.Item]) -> None:
+    """Remove tests parametrized over an empty set (an API with no attributes)."""
+    items[:] = [item for item in items if item.get_closest_marker("llama_nothing_to_check") is None]
+
+
+def register_markers(config: pytest.Config) -> None:
+    for line in MARKERS:
+        config.addinivalue_line("markers", line)
+
+
+def require_session(request: pytest.FixtureRequest) -> KitSession:
+    session = kit_session(request.config)
+    if session is None:
+        pytest.skip("no --llama-provider given: the conformance suites have nothing to check")
+    return session

@@ -1,0 +1,55 @@
+"""What the kit adds to pytest's terminal output: a header and a conformance summary.
+
+SHOULD-level findings do not fail a test (exit 0 needs every MUST check to pass), so they
+are collected on the session and listed here rather than lost in pytest's warnings.
+"""
+
+from __future__ import annotations
+
+import platform
+from dataclasses import dataclass, field
+
+import pytest
+
+from llama_conformance.checks import Finding
+from llama_conformance.pytest_plugin.session import KitSession
+from llama_conformance.version import __version__
+
+SHOULD_FINDINGS = pytest.StashKey[list[tuple[str, Finding]]]()
+
+
+@dataclass
+class Tally:
+    should: list[tuple[str, Finding]] = field(default_factory=list)
+
+
+def header_lines(session: KitSession) -> list[str]:
+    put = session.put
+    entry = put.entry
+    surface = put.surface
+    return [
+        f"llama-conformance {__version__} (Python {platform.python_version()})",
+        f"provider: {entry.provider_type} (api {entry.api}) from {entry.source}",
+        f"contract: {put.contract.package}, protocol {surface.protocol.__name__ if surface.protocol else '-'}"
+        f" ({len(surface.members)} members, {len(surface.attributes)} attributes"
+        f"{', private: ' + ', '.join(p.__name__ for p in surface.private_protocols) if surface.private_protocols else ''})",
+    ]
+
+
+def record_should(config: pytest.Config, nodeid: str, findings: list[Finding]) -> None:
+    bucket = config.stash.setdefault(SHOULD_FINDINGS, [])
+    bucket.extend((nodeid, f) for f in findings)
+
+
+def write_summary(
+    reporter: pytest.TerminalReporter, session: KitSession, config: pytest.Config
+) -> None:
+    redact = session.put.redactor
+    should = config.stash.get(SHOULD_FINDINGS, [])
+    if not should and not session.teardown_problems:
+        return
+    reporter.write_sep("=", "llama-conformance: SHOULD-level findings (warnings, not failures)")
+    for nodeid, item in should:
+        reporter.write_line(f"{nodeid.split('::')[-1]}: {redact(item.render())}")
+    for problem in session.teardown_problems:
+        reporter.write_line(redact(problem))

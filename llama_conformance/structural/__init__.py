@@ -1,0 +1,155 @@
+"""The structural suite's checks: does the built provider have the protocol's shape?
+
+Each protocol member (and each required attribute) is judged separately, so the pytest
+report has one test per member, named after it, and a failure lists every violated check
+with what the protocol declares and what the provider has.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from typing import Any
+
+from llama_conformance.checks import Finding, Level, finding
+from llama_conformance.contract import AttributeSpec, MemberSpec
+from llama_conformance.contract.typecompat import describe, is_subtype
+from llama_conformance.structural.signature import compare_signature
+
+_ABSENT = object()
+
+
+@dataclass
+class StructuralResult:
+    """Findings for one member; ``skip_reason`` when the member is legitimately absent."""
+
+    member_id: str
+    findings: list[Finding] = field(default_factory=list)
+    skip_reason: str | None = None
+
+    @property
+    def failures(self) -> list[Finding]:
+        return [f for f in self.findings if f.level == Level.MUST]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.level != Level.MUST]
+
+
+def _defining_class(impl: Any, name: str) -> type | None:
+    for klass in type(impl).__mro__:
+        if name in vars(klass):
+            return klass
+    return None
+
+
+def _is_protocol_class(klass: type | None) -> bool:
+    return klass is not None and bool(vars(klass).get("_is_protocol", False))
+
+
+def _is_coroutine_callable(method: Any) -> bool:
+    return inspect.iscoroutinefunction(method) or inspect.iscoroutinefunction(
+        getattr(method, "__call__", None)  # noqa: B004 - async callable objects count
+    )
+
+
+def check_member(impl: Any, member: MemberSpec) -> StructuralResult:
+    """All structural checks of one protocol member on a built provider."""
+    result = StructuralResult(member.member_id)
+    where = f"{member.protocol}.{member.name}"
+    present_level = Level.SHOULD if (member.optional or member.implied) else None
+    present_check = "structure.routing.implied-member" if member.implied else "structure.member.present"
+
+    owner = _defining_class(impl, member.name)
+    in_instance = member.name in getattr(impl, "__dict__", {})
+    if owner is None and not in_instance:
+        why = (
+            "the server's routing table calls it when the resource is unregistered"
+            if member.implied
+            else "optional: the protocol's default raises NotImplementedError"
+            if member.optional
+            else "the server's router calls it"
+        )
+        result.findings.append(finding(
+            present_check,
+            f"{where} is missing from {type(impl).__name__} ({why}).",
+            present_level,
+        ))
+        return result
+
+    if not in_instance and _is_protocol_class(owner):
+        if member.optional:
+            result.skip_reason = (
+                f"{where} is not implemented: {type(impl).__name__} inherits the protocol "
+                "default, which raises NotImplementedError (an optional capability; the "
+                "server answers 501)."
+            )
+        else:
+            result.findings.append(finding(
+                "structure.member.not-protocol-stub",
+                f"{type(impl).__name__}.{member.name} is the empty stub inherited from "
+                f"{owner.__name__}: calling it returns None instead of a "
+                f"{describe(member.returns)}. Implement it.",
+            ))
+        return result
+
+    method = getattr(impl, member.name, _ABSENT)
+    if not callable(method):
+        result.findings.append(finding(
+            "structure.member.callable",
+            f"{where} is a method; {type(impl).__name__}.{member.name} is a "
+            f"{type(method).__name__} ({method!r:.60}).",
+        ))
+        return result
+
+    if member.is_async:
+        if inspect.isasyncgenfunction(method):
+            if member.streaming:
+                result.findings.append(finding(
+                    "structure.member.stream-returns-iterator",
+                    f"{where} must be `async def` and *return* an async iterator (the router "
+                    f"awaits it); {type(impl).__name__}.{member.name} is an async generator "
+                    "function, so awaiting it raises TypeError. Move the `yield`s into a "
+                    "helper and `return helper(...)`.",
+                ))
+            else:
+                result.findings.append(finding(
+                    "structure.member.async",
+                    f"{where} is a coroutine returning {describe(member.returns)}; the "
+                    "provider's is an async generator.",
+                ))
+        elif not _is_coroutine_callable(method):
+            result.findings.append(finding(
+                "structure.member.async",
+                f"{where} is `async def` (the router awaits it); "
+                f"{type(impl).__name__}.{member.name} is a plain function.",
+            ))
+
+    result.findings.extend(compare_signature(member, method))
+    if member.implied:
+        result.findings = [
+            finding("structure.routing.implied-member", f.message, Level.SHOULD)
+            if f.level == Level.MUST else f
+            for f in result.findings
+        ]
+    return result
+
+
+def check_attribute(attr: AttributeSpec, own_value: Any, missing: bool, impl_name: str) -> StructuralResult:
+    """Presence (as built, before the kit assigns stores) and type of one attribute."""
+    result = StructuralResult(attr.member_id)
+    if missing:
+        result.findings.append(finding(
+            "structure.attribute.present",
+            f"{attr.protocol} declares `{attr.name}: {describe(attr.annotation)}`; "
+            f"{impl_name} has no such attribute after construction (the server's routing "
+            "tables and `isinstance` checks rely on it).",
+        ))
+        return result
+    if own_value is not None and not is_subtype(type(own_value), attr.annotation):
+        result.findings.append(finding(
+            "structure.attribute.type",
+            f"{attr.protocol} declares `{attr.name}: {describe(attr.annotation)}`; "
+            f"{impl_name}.{attr.name} is {own_value!r:.60} ({type(own_value).__name__}).",
+        ))
+    return result

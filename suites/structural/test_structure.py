@@ -1,0 +1,42 @@
+"""Structural suite: the provider has the shape its protocol declares.
+
+One test per protocol member (``test_structure[files.openai_list_files]``) and per declared
+attribute. MUST findings fail the test; SHOULD findings are reported as warnings.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from llama_conformance.contract import AttributeSpec, MemberSpec
+from llama_conformance.harness.build import is_missing
+from llama_conformance.pytest_plugin.session import KitSession
+from llama_conformance.structural import StructuralResult, check_attribute, check_member
+from llama_conformance.pytest_plugin.verdict import judge, require_built
+
+pytestmark = [pytest.mark.structural]
+
+
+def test_build(llama_session: KitSession) -> None:
+    """lifecycle.build: the factory returns a provider within the timeout."""
+    put = llama_session.provider()
+    if put.build_error:
+        pytest.fail(f"[MUST lifecycle.build] {put.build_error}", pytrace=False)
+
+
+def test_structure(
+    llama_session: KitSession, structural_member: MemberSpec, request: pytest.FixtureRequest
+) -> None:
+    put = require_built(llama_session)
+    judge(request, check_member(put.impl, structural_member))
+
+
+def test_attribute(
+    llama_session: KitSession, structural_attribute: AttributeSpec, request: pytest.FixtureRequest
+) -> None:
+    put = require_built(llama_session)
+    value = put.own_attributes.get(structural_attribute.name)
+    result: StructuralResult = check_attribute(
+        structural_attribute, None if is_missing(value) else value, is_missing(value), type(put.impl).__name__
+    )
+    judge(request, result)
