@@ -25,7 +25,8 @@ def run_kit(pytester: pytest.Pytester):
 
     def run(provider: str, *extra: str) -> pytest.RunResult:
         return pytester.runpytest_subprocess(
-            f"--llama-provider={provider}", BROKEN, "-p", "no:asyncio", "-rA", *extra
+            f"--llama-provider={provider}", BROKEN, "-p", "no:asyncio", "-p", "no:hypothesispytest",
+            "-rA", *extra,
         )
 
     return run

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -122,6 +123,18 @@ def _load_factory(entry: ProviderEntry) -> Any:
     return factory
 
 
+def _declared_package(entry: ProviderEntry, module_name: str | None) -> str | None:
+    """The ``pip_packages`` entry that provides ``module_name``, if the spec declares one."""
+    if not module_name:
+        return None
+    wanted = module_name.split(".")[0].replace("_", "-").lower()
+    for requirement in getattr(entry.raw_spec, "pip_packages", None) or []:
+        name = re.split(r"[<>=!~\[; ]", str(requirement), maxsplit=1)[0].replace("_", "-").lower()
+        if name == wanted or name.removesuffix("-cpu") == wanted or name.removeprefix("py") == wanted:
+            return str(requirement)
+    return None
+
+
 def _show_config(config: Any, redactor: Redactor) -> dict[str, Any]:
     try:
         shown = config.model_dump(mode="json")
@@ -190,6 +203,19 @@ def construct_provider(put: ProviderUnderTest) -> ProviderUnderTest:
     except GateTimeout as exc:
         put.build_error = redactor(f"{entry.module}.{entry.factory_name}(): {exc}")
         return put
+    except ModuleNotFoundError as exc:
+        declared = _declared_package(entry, exc.name)
+        if declared is None:
+            put.build_error = redactor(
+                f"{entry.module}.{entry.factory_name}() raised {describe_exception(exc)}, and the "
+                "spec's pip_packages does not declare it (a packaging defect of the provider)."
+            )
+            return put
+        raise KitUsageError(
+            f"{entry.provider_type} imports {exc.name!r} when it is built, a package its spec "
+            f"declares ({declared!r}) but this environment lacks. Install it "
+            f"(`pip install '{declared}'`) and run again."
+        ) from exc
     except Exception as exc:
         put.build_error = redactor(
             f"{entry.module}.{entry.factory_name}() raised {describe_exception(exc)}"

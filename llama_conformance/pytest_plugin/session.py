@@ -31,8 +31,13 @@ class KitSession:
 
     def provider(self) -> ProviderUnderTest:
         if not self.constructed:
-            construct_provider(self.put)
             self.constructed = True
+            try:
+                construct_provider(self.put)
+            except KitUsageError as exc:
+                # An environment problem found only while building (a declared package
+                # missing): stop with the usage exit code rather than blame the provider.
+                pytest.exit(str(exc), returncode=pytest.ExitCode.USAGE_ERROR)
         return self.put
 
     def close(self) -> None:
