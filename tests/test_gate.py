@@ -1,0 +1,51 @@
+"""The call gate: deadlines hold even for blocking code, and a hang costs one timeout per member."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from llama_conformance.errors import GateTimeout
+from llama_conformance.gate import CallGate
+
+
+async def _value() -> int:
+    return 7
+
+
+async def _hang() -> None:
+    await asyncio.sleep(3600)
+
+
+def test_results_come_back() -> None:
+    gate = CallGate(timeout_s=2)
+    assert gate.call("value", _value) == 7
+    gate.close()
+
+
+def test_member_that_timed_out_once_fails_at_once_afterwards() -> None:
+    gate = CallGate(timeout_s=0.3)
+    with pytest.raises(GateTimeout, match="ran for 0.3 s without returning"):
+        gate.call("files.openai_list_files", _hang)
+    started = time.monotonic()
+    with pytest.raises(GateTimeout, match="already exceeded"):
+        gate.call("files.openai_list_files", _hang)
+    assert time.monotonic() - started < 0.1
+    assert gate.call("other", _value) == 7  # other members still run
+    gate.close()
+
+
+def test_blocked_loop_is_diagnosed_and_later_calls_fail_fast() -> None:
+    gate = CallGate(timeout_s=0.3)
+
+    async def block() -> None:
+        time.sleep(2)
+
+    with pytest.raises(GateTimeout, match="blocked the event loop"):
+        gate.call("block", block)
+    started = time.monotonic()
+    with pytest.raises(GateTimeout, match="blocked its event loop during `block`"):
+        gate.call("other", _value)
+    assert time.monotonic() - started < 0.1
