@@ -27,7 +27,7 @@ def test_results_come_back() -> None:
 
 def test_member_that_timed_out_once_fails_at_once_afterwards() -> None:
     gate = CallGate(timeout_s=0.3)
-    with pytest.raises(GateTimeout, match="ran for 0.3 s without returning"):
+    with pytest.raises(GateTimeout, match=r"ran for 0\.3 s without returning"):
         gate.call("files.openai_list_files", _hang)
     started = time.monotonic()
     with pytest.raises(GateTimeout, match="already exceeded"):

@@ -15,7 +15,12 @@ import pytest
 
 from llama_conformance.discovery import DiscoveryOptions, discover
 from llama_conformance.errors import KitUsageError
-from llama_conformance.harness import BuildOptions, ProviderUnderTest, construct_provider, prepare_provider
+from llama_conformance.harness import (
+    BuildOptions,
+    ProviderUnderTest,
+    construct_provider,
+    prepare_provider,
+)
 from llama_conformance.harness.dependencies import API_PACKAGE_ENV
 from llama_conformance.pytest_plugin.options import KitOptions
 

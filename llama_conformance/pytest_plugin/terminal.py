@@ -27,12 +27,14 @@ def header_lines(session: KitSession) -> list[str]:
     put = session.put
     entry = put.entry
     surface = put.surface
+    privates = ", ".join(p.__name__ for p in surface.private_protocols)
     return [
         f"llama-conformance {__version__} (Python {platform.python_version()})",
         f"provider: {entry.provider_type} (api {entry.api}) from {entry.source}",
-        f"contract: {put.contract.package}, protocol {surface.protocol.__name__ if surface.protocol else '-'}"
+        f"contract: {put.contract.package}, "
+        f"protocol {surface.protocol.__name__ if surface.protocol else '-'}"
         f" ({len(surface.members)} members, {len(surface.attributes)} attributes"
-        f"{', private: ' + ', '.join(p.__name__ for p in surface.private_protocols) if surface.private_protocols else ''})",
+        f"{', private: ' + privates if privates else ''})",
     ]
 
 
