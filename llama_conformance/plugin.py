@@ -69,7 +69,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     report = yield
     session = kit_session(item.config)
-    if session is not None and session.put.redactor and report.longrepr is not None:
+    if session is not None and session.put.redactor and report.failed and report.longrepr is not None:
+        # Only failures carry provider text; skip reports keep pytest's (path, line, reason).
         report.longrepr = session.put.redactor(str(report.longrepr))
     return report
 

@@ -7,6 +7,7 @@ so the kit follows whatever version of the API package is installed.
 from __future__ import annotations
 
 import collections.abc
+import dataclasses
 import inspect
 import typing
 from dataclasses import dataclass, field
@@ -39,6 +40,10 @@ class ParamSpec:
 class MemberSpec:
     """One method a provider must offer, as a protocol declares it.
 
+    ``provider_call`` is set where a documented erratum says the server calls providers
+    differently from the declaration (``erratum`` says how and where): the parameters the
+    server's router actually passes. The structural suite accepts either shape then.
+
     ``optional`` members have a protocol default that raises ``NotImplementedError``: a
     provider may leave them out and the server answers 501. ``implied`` members are not
     declared by any protocol but the server's routing tables call them anyway (the
@@ -57,6 +62,8 @@ class MemberSpec:
     private: bool = False
     implied: bool = False
     request_models: tuple[type, ...] = field(default=())
+    provider_call: tuple[ParamSpec, ...] | None = None
+    erratum: str | None = None
 
     @property
     def member_id(self) -> str:
@@ -90,7 +97,7 @@ def resolved_hints(func: Any) -> dict[str, Any]:
         for name, value in raw.items():
             if isinstance(value, str):
                 try:
-                    value = eval(value, namespace)  # noqa: S307 - annotations of installed code
+                    value = eval(value, namespace)
                 except Exception:
                     value = Unknown(value)
             hints[name] = value
@@ -151,7 +158,7 @@ def member_from_function(
         returns=returns,
         is_async=inspect.iscoroutinefunction(func),
         streaming=chunks is not None,
-        chunk_type=(typing.Union[tuple(chunks)] if chunks and len(chunks) > 1 else
+        chunk_type=(typing.Union[tuple(chunks)] if chunks and len(chunks) > 1 else  # noqa: UP007
                     (chunks[0] if chunks else None)),
         optional=_raises_not_implemented(func),
         private=private,
@@ -172,3 +179,20 @@ def implied_unregister(api: str, protocol: type, name: str) -> MemberSpec:
         private=True,
         implied=True,
     )
+
+
+def exploded_request_call(member: MemberSpec, erratum: str) -> MemberSpec:
+    """``member`` as a router calls it with its request model's fields as keywords.
+
+    ``iterrows(request: IterRowsRequest)`` becomes ``iterrows(*, dataset_id, start_index,
+    limit)``: the router passes every field, so none needs a default on the provider.
+    """
+    models = [p.annotation for p in member.params if p.annotation in member.request_models]
+    if len(member.params) != 1 or len(models) != 1:
+        return member  # the erratum names a member whose shape changed: leave it as declared
+    fields = models[0].model_fields
+    call = tuple(
+        ParamSpec(name=name, kind=inspect.Parameter.KEYWORD_ONLY, annotation=info.annotation)
+        for name, info in fields.items()
+    )
+    return dataclasses.replace(member, provider_call=call, erratum=erratum)

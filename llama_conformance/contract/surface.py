@@ -31,6 +31,7 @@ from typing import Any
 from llama_conformance.contract.members import (
     AttributeSpec,
     MemberSpec,
+    exploded_request_call,
     implied_unregister,
     member_from_function,
     resolved_hints,
@@ -39,6 +40,22 @@ from llama_conformance.contract.packages import ApiPackage
 from llama_conformance.contract.typecompat import normalize
 
 _PRIVATE_SUFFIX = "ProtocolPrivate"
+
+# Documented errata: (package, protocol, member) where the server's router does not call
+# providers as the protocol declares but with the request model's fields as keywords. Every
+# in-tree provider (datasetio localfs, huggingface, nvidia) has the called shape, and one
+# with the declared shape would raise TypeError behind the real router, so the structural
+# suite must accept the called shape rather than fail every real provider.
+ROUTER_EXPLODES_REQUEST: dict[tuple[str, str, str], str] = {
+    ("llama_stack_api", "DatasetIO", "iterrows"): (
+        "llama-stack 0.7.x DatasetIORouter.iterrows calls "
+        "provider.iterrows(dataset_id=..., start_index=..., limit=...)"
+    ),
+    ("llama_stack_api", "DatasetIO", "append_rows"): (
+        "llama-stack 0.7.x DatasetIORouter.append_rows calls "
+        "provider.append_rows(dataset_id=..., rows=...)"
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -181,13 +198,20 @@ def _private_protocols_for(
     return linked
 
 
+def _with_erratum(member: MemberSpec, protocol: type) -> MemberSpec:
+    """Attach the router's calling shape where a documented erratum names the member."""
+    package = protocol.__module__.partition(".")[0]
+    erratum = ROUTER_EXPLODES_REQUEST.get((package, protocol.__name__, member.name))
+    return exploded_request_call(member, erratum) if erratum else member
+
+
 def derive_surface(api: str, protocols: dict[str, type]) -> ApiSurface:
     """The surface of one API from the package's protocols."""
     protocol = protocol_for_api(api, protocols)
     if protocol is None:
         return ApiSurface(api=api, protocol=None, members=(), attributes=())
     members = [
-        member_from_function(api, protocol, name, func)
+        _with_erratum(member_from_function(api, protocol, name, func), protocol)
         for name, func in _own_functions(protocol).items()
     ]
     attributes = _attributes(api, protocol)

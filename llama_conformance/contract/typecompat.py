@@ -16,12 +16,12 @@ import typing
 from typing import Any
 
 _ABC_ALIASES: dict[Any, Any] = {
-    typing.List: list,
-    typing.Dict: dict,
-    typing.Set: set,
-    typing.FrozenSet: frozenset,
-    typing.Tuple: tuple,
-    typing.Type: type,
+    list: list,
+    dict: dict,
+    set: set,
+    frozenset: frozenset,
+    tuple: tuple,
+    type: type,
 }
 
 

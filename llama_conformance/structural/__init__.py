@@ -13,7 +13,7 @@ from typing import Any
 
 from llama_conformance.checks import Finding, Level, finding
 from llama_conformance.contract import AttributeSpec, MemberSpec
-from llama_conformance.contract.typecompat import describe, is_subtype
+from llama_conformance.contract.typecompat import describe, is_subtype, normalize
 from llama_conformance.structural.signature import compare_signature
 
 _ABSENT = object()
@@ -68,6 +68,8 @@ def check_member(impl: Any, member: MemberSpec) -> StructuralResult:
             if member.implied
             else "optional: the protocol's default raises NotImplementedError"
             if member.optional
+            else "the server's routing table calls it"
+            if member.private
             else "the server's router calls it"
         )
         result.findings.append(finding(
@@ -135,21 +137,63 @@ def check_member(impl: Any, member: MemberSpec) -> StructuralResult:
     return result
 
 
-def check_attribute(attr: AttributeSpec, own_value: Any, missing: bool, impl_name: str) -> StructuralResult:
-    """Presence (as built, before the kit assigns stores) and type of one attribute."""
+def _is_store_slot(attr: AttributeSpec) -> bool:
+    """Attributes typed with a store protocol are assigned by the server's routing tables."""
+    norm = normalize(attr.annotation)
+    members = norm if isinstance(norm, frozenset) else {norm}
+    return any(isinstance(m, type) and vars(m).get("_is_protocol", False) for m in members)
+
+
+def _is_protocol_constant(attr: AttributeSpec) -> bool:
+    """A protocol attribute with a non-None value that no routing table assigns.
+
+    ``InferenceProvider.API_NAMESPACE = "Inference"`` is such a constant: the in-tree
+    remote inference adapters of ogx 1.5 (openai, vllm, ollama) do not subclass the
+    protocol and lack it, and neither server reads it. Its absence only changes
+    ``isinstance(impl, protocol)``, so it is a SHOULD, not a MUST; store slots
+    (``model_store = None``) keep the MUST, the routing tables assign them.
+    """
+    return attr.default is not None and not _is_store_slot(attr)
+
+
+def check_attribute(attr: AttributeSpec, impl: Any, own_value: Any, missing: bool) -> StructuralResult:
+    """One protocol attribute on a built provider.
+
+    An attribute the protocol gives a value (``API_NAMESPACE = "Inference"``,
+    ``model_store = None``) must exist after construction, as built, before the kit assigns
+    anything. One it only annotates (``shield_store: ShieldStore``) is the routing table's
+    to assign, so it need not exist yet; a store slot must accept the assignment.
+    """
     result = StructuralResult(attr.member_id)
-    if missing:
-        result.findings.append(finding(
-            "structure.attribute.present",
-            f"{attr.protocol} declares `{attr.name}: {describe(attr.annotation)}`; "
-            f"{impl_name} has no such attribute after construction (the server's routing "
-            "tables and `isinstance` checks rely on it).",
-        ))
-        return result
-    if own_value is not None and not is_subtype(type(own_value), attr.annotation):
+    impl_name = type(impl).__name__
+    declared = f"{attr.protocol} declares `{attr.name}: {describe(attr.annotation)}`"
+    if missing and attr.default is not inspect.Parameter.empty:
+        if _is_protocol_constant(attr):
+            result.findings.append(finding(
+                "structure.attribute.present",
+                f"{declared} = {attr.default!r}, a constant the protocol supplies to its "
+                f"subclasses; {impl_name} does not inherit it, so only "
+                f"`isinstance(impl, {attr.protocol})` notices (no router reads it).",
+                Level.SHOULD,
+            ))
+        else:
+            result.findings.append(finding(
+                "structure.attribute.present",
+                f"{declared} = {attr.default!r}; {impl_name} has no such attribute after "
+                "construction (the routers and `isinstance(impl, protocol)` rely on it).",
+            ))
+    if _is_store_slot(attr):
+        try:
+            setattr(impl, attr.name, getattr(impl, attr.name, None))
+        except Exception as exc:
+            result.findings.append(finding(
+                "structure.attribute.assignable",
+                f"{declared}, which the server's routing table assigns at start-up; "
+                f"assigning {impl_name}.{attr.name} raises {type(exc).__name__}: {exc}.",
+            ))
+    if not missing and own_value is not None and not is_subtype(type(own_value), attr.annotation):
         result.findings.append(finding(
             "structure.attribute.type",
-            f"{attr.protocol} declares `{attr.name}: {describe(attr.annotation)}`; "
-            f"{impl_name}.{attr.name} is {own_value!r:.60} ({type(own_value).__name__}).",
+            f"{declared}; {impl_name}.{attr.name} is {own_value!r:.60} ({type(own_value).__name__}).",
         ))
     return result

@@ -9,10 +9,13 @@ provider may add parameters only with defaults (or ``*args`` / ``**kwargs``).
 
 from __future__ import annotations
 
+import ast
+import dataclasses
 import inspect
+import textwrap
 from typing import Any
 
-from llama_conformance.checks import Finding, finding
+from llama_conformance.checks import Finding, Level, finding
 from llama_conformance.contract import MemberSpec, ParamSpec
 from llama_conformance.contract.members import resolved_hints
 from llama_conformance.contract.typecompat import describe, is_subtype
@@ -46,7 +49,45 @@ def _describe_param(param: ParamSpec | inspect.Parameter) -> str:
 
 
 def compare_signature(member: MemberSpec, method: Any) -> list[Finding]:
-    """Findings for one provider method against its protocol member."""
+    """Findings for one provider method against its protocol member.
+
+    Where a documented erratum says the server's router calls providers in another shape
+    (``member.provider_call``), a provider matching that shape is not failed: the finding
+    against the declaration is replaced by a MAY note naming the erratum. A provider that
+    matches only the declaration gets a SHOULD warning that the real router breaks it.
+    """
+    declared = _compare(member, method)
+    if member.provider_call is None:
+        return declared
+    as_called = _compare(dataclasses.replace(member, params=member.provider_call), method)
+    declared_ok = not any(f.level == Level.MUST for f in declared)
+    called_ok = not any(f.level == Level.MUST for f in as_called)
+    where = f"{member.protocol}.{member.name}"
+    if called_ok and not declared_ok:
+        return [
+            finding(
+                "structure.params.names-and-kinds",
+                f"erratum: {where} is declared with a request model, but {member.erratum}; "
+                "the provider has the shape the server calls, so it is accepted.",
+                Level.MAY,
+            ),
+            *as_called,
+        ]
+    if declared_ok and not called_ok:
+        return [
+            *declared,
+            finding(
+                "structure.params.names-and-kinds",
+                f"{where} matches the protocol, but {member.erratum}: behind that server "
+                "this signature raises TypeError.",
+                Level.SHOULD,
+            ),
+        ]
+    return declared
+
+
+def _compare(member: MemberSpec, method: Any) -> list[Finding]:
+    """Findings for one provider method against ``member.params``."""
     signature = bound_signature(method)
     if signature is None:
         return []  # builtins / C callables: nothing to compare, nothing to accuse
@@ -124,12 +165,46 @@ def compare_signature(member: MemberSpec, method: Any) -> list[Finding]:
             ))
 
     if "return" in hints and not is_subtype(hints["return"], member.returns):
-        found.append(finding(
-            "structure.annotations.compatible",
-            f"{where} returns `{describe(member.returns)}`; the provider declares "
-            f"`{describe(hints['return'])}`, which is not a subtype of it.",
-        ))
+        if _only_raises(method):
+            # It never returns, so no caller can receive the mis-annotated value: the
+            # annotation is wrong (``NoReturn`` is meant) but harmless. ogx 1.5's OpenAI
+            # adapter declares ``openai_chat_completions_with_reasoning(...) -> None`` and
+            # only raises ValueError ("does not support reasoning").
+            found.append(finding(
+                "structure.annotations.compatible",
+                f"{where} returns `{describe(member.returns)}`; the provider declares "
+                f"`{describe(hints['return'])}`, but its body only raises, so it never "
+                "returns a value. Annotate it `NoReturn` or with the protocol's type.",
+                Level.SHOULD,
+            ))
+        else:
+            found.append(finding(
+                "structure.annotations.compatible",
+                f"{where} returns `{describe(member.returns)}`; the provider declares "
+                f"`{describe(hints['return'])}`, which is not a subtype of it.",
+            ))
     return found
+
+
+def _only_raises(method: Any) -> bool:
+    """True if the function's body (after a docstring) is a single ``raise`` statement."""
+    func = inspect.unwrap(getattr(method, "__func__", method))
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(func)))
+    except (OSError, TypeError, SyntaxError, ValueError):
+        return False
+    node = tree.body[0] if tree.body else None
+    if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return False
+    body = node.body
+    if (
+        body
+        and isinstance(body[0], ast.Expr)
+        and isinstance(body[0].value, ast.Constant)
+        and isinstance(body[0].value.value, str)
+    ):
+        body = body[1:]
+    return len(body) == 1 and isinstance(body[0], ast.Raise)
 
 
 def _same_default(expected: Any, actual: Any) -> bool:

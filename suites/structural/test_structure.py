@@ -11,8 +11,8 @@ import pytest
 from llama_conformance.contract import AttributeSpec, MemberSpec
 from llama_conformance.harness.build import is_missing
 from llama_conformance.pytest_plugin.session import KitSession
-from llama_conformance.structural import StructuralResult, check_attribute, check_member
 from llama_conformance.pytest_plugin.verdict import judge, require_built
+from llama_conformance.structural import check_attribute, check_member
 
 pytestmark = [pytest.mark.structural]
 
@@ -36,7 +36,5 @@ def test_attribute(
 ) -> None:
     put = require_built(llama_session)
     value = put.own_attributes.get(structural_attribute.name)
-    result: StructuralResult = check_attribute(
-        structural_attribute, None if is_missing(value) else value, is_missing(value), type(put.impl).__name__
-    )
-    judge(request, result)
+    missing = is_missing(value)
+    judge(request, check_attribute(structural_attribute, put.impl, None if missing else value, missing))

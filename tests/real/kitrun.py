@@ -61,7 +61,8 @@ class KitRun:
             elif current and (match := _MUST_LINE.match(line)):
                 run.must[current].append(match.group(1))
             if match := _WARNING_LINE.match(line):
-                run.warnings.add(match.groups())
+                test, level, check = match.groups()
+                run.warnings.add((test, level, check))
         return run
 
     def ids(self, outcome: str) -> set[str]:
