@@ -100,3 +100,10 @@ def test_hanging_factory_or_initialize_fails_within_the_timeout(run_kit, defect:
     result.assert_outcomes(failed=1, skipped=5)
     result.stdout.fnmatch_lines([f"*[[]MUST lifecycle.build[]]*ran for 1 s {how}*"])
     assert elapsed < 30, f"a hanging provider held the run for {elapsed:.0f} s"
+
+
+def test_providers_dir_in_the_server_layout_is_discovered(run_kit) -> None:
+    providers_dir = Path(__file__).resolve().parent.parent / "fixtures" / "providers.d"
+    result = run_kit("inline::kit-files-from-dir", f"--llama-providers-dir={providers_dir}")
+    result.assert_outcomes(passed=6)
+    result.stdout.fnmatch_lines(["provider: inline::kit-files-from-dir (api files) from *kit-files-from-dir.yaml"])
