@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests_support import requires
+
 CONFIGS = Path(__file__).resolve().parent.parent / "fixtures" / "configs"
 
 
@@ -56,15 +58,15 @@ def test_missing_config_file_is_a_usage_error(run_kit, tmp_path: Path) -> None:
 
 
 def test_provider_using_both_api_packages_is_ambiguous(run_kit) -> None:
-    pytest.importorskip("llama_stack_api")
-    pytest.importorskip("ogx_api")
+    requires("llama_stack_api")
+    requires("ogx_api")
     text = _usage_error(run_kit("inline::broken-both-packages"))
     assert "uses both" in text
     assert "--llama-api-package=ogx_api" in text
 
 
 def test_both_packages_resolved_by_the_option(run_kit) -> None:
-    pytest.importorskip("llama_stack_api")
+    requires("llama_stack_api")
     result = run_kit("inline::broken-both-packages", "--llama-api-package=ogx_api")
     result.assert_outcomes(passed=6)
 
