@@ -7,7 +7,7 @@ implementation detail behind it. Most users only run ``pytest --llama-provider=T
 from llama_conformance.checks import CHECKS, CheckDef, Finding, Level
 from llama_conformance.contract import ApiSurface, Contract, MemberSpec, load_contract
 from llama_conformance.discovery import DiscoveryOptions, ProviderEntry, discover
-from llama_conformance.errors import GateTimeout, KitUsageError, ProviderBuildError
+from llama_conformance.errors import GateTimeout, KitUsageError
 from llama_conformance.gate import CallGate
 from llama_conformance.harness import BuildOptions, ProviderUnderTest, build_provider
 from llama_conformance.structural import StructuralResult, check_attribute, check_member
@@ -26,7 +26,6 @@ __all__ = [
     "KitUsageError",
     "Level",
     "MemberSpec",
-    "ProviderBuildError",
     "ProviderEntry",
     "ProviderUnderTest",
     "StructuralResult",

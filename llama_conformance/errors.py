@@ -1,9 +1,9 @@
 """Errors the kit raises on purpose, each written for the provider author.
 
-Two families: `KitUsageError` means the kit could not even start on what it was given
-(unknown provider type, unimportable module, invalid config) and maps to pytest's usage
-exit code 4; `ProviderBuildError` means the provider's own code failed while being built
-(factory or ``initialize()`` raised or hung) and becomes a failed check. Messages are one
+`KitUsageError` means the kit could not even start on what it was given (unknown provider
+type, unimportable module, invalid config) and maps to pytest's usage exit code 4. A
+provider's own failure while being built is not an exception of the kit's: it is kept as
+``ProviderUnderTest.build_error`` and fails the ``lifecycle.build`` check. Messages are one
 paragraph: what happened, the cause, and what to do next.
 """
 
@@ -12,10 +12,6 @@ from __future__ import annotations
 
 class KitUsageError(Exception):
     """The kit cannot run with the options it was given (pytest exit code 4)."""
-
-
-class ProviderBuildError(Exception):
-    """The provider's factory or ``initialize()`` failed; reported as a failed check."""
 
 
 class GateTimeout(Exception):

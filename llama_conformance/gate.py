@@ -44,13 +44,6 @@ class CallGate:
         self._timed_out: dict[str, float] = {}
         self._wedged_by: str | None = None
 
-    @property
-    def loop(self) -> asyncio.AbstractEventLoop:
-        return self._loop
-
-    def timed_out_members(self) -> dict[str, float]:
-        return dict(self._timed_out)
-
     def run(self, label: str, make: Callable[[], Awaitable[T] | T], timeout_s: float | None = None) -> T:
         """Run ``make()`` on the provider loop; await its result if it is awaitable.
 
@@ -80,19 +73,6 @@ class CallGate:
     def call(self, label: str, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Call ``func(*args, **kwargs)`` through the gate (see ``run``)."""
         return self.run(label, lambda: func(*args, **kwargs))
-
-    def drain(self, label: str, iterator: Any, limit: int | None = None) -> list[Any]:
-        """Collect an async iterator's items through the gate, with one deadline for all."""
-
-        async def collect() -> list[Any]:
-            items = []
-            async for item in iterator:
-                items.append(item)
-                if limit is not None and len(items) >= limit:
-                    break
-            return items
-
-        return self.run(label, collect)
 
     def close(self) -> None:
         """Stop the loop; a wedged loop is abandoned (its thread is a daemon)."""

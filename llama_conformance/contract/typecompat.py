@@ -15,15 +15,6 @@ import types
 import typing
 from typing import Any
 
-_ABC_ALIASES: dict[Any, Any] = {
-    list: list,
-    dict: dict,
-    set: set,
-    frozenset: frozenset,
-    tuple: tuple,
-    type: type,
-}
-
 
 class Unknown:
     """Stands for an annotation the kit could not resolve (compatible with everything)."""
@@ -40,7 +31,7 @@ def _is_union(tp: Any) -> bool:
 
 
 def normalize(tp: Any) -> Any:
-    """A canonical form: unions flattened to frozensets of members, aliases to builtins."""
+    """A canonical form: unions flattened to frozensets, generics as ``(origin, args)``."""
     if tp is None or tp is type(None):
         return type(None)
     origin = typing.get_origin(tp)
@@ -57,8 +48,8 @@ def normalize(tp: Any) -> Any:
         return frozenset(members) if len(members) > 1 else next(iter(members))
     if origin is not None:
         args = tuple(normalize(a) for a in typing.get_args(tp))
-        return (_ABC_ALIASES.get(origin, origin), args)
-    return _ABC_ALIASES.get(tp, tp)
+        return (origin, args)  # typing.List[int] and list[int] share the origin list
+    return tp
 
 
 def _unknowable(tp: Any) -> bool:
