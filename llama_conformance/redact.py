@@ -8,6 +8,8 @@ message that echoes its API key.
 
 from __future__ import annotations
 
+from typing import Any
+
 REDACTED = "***"
 _MIN_SECRET_LENGTH = 4  # shorter values ("1", "true") would shred ordinary text
 
@@ -26,6 +28,14 @@ class Redactor:
         for secret in sorted(self._secrets, key=len, reverse=True):
             text = text.replace(secret, REDACTED)
         return text
+
+    def data(self, value: Any) -> Any:
+        """``value`` (JSON-like data) with every string redacted."""
+        if isinstance(value, dict):
+            return {k: self.data(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.data(v) for v in value]
+        return self(value) if isinstance(value, str) else value
 
     def __bool__(self) -> bool:
         return bool(self._secrets)

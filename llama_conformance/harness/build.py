@@ -136,19 +136,11 @@ def _declared_package(entry: ProviderEntry, module_name: str | None) -> str | No
 
 
 def _show_config(config: Any, redactor: Redactor) -> dict[str, Any]:
+    """The validated config as JSON data for the run header, secrets replaced."""
     try:
-        shown = config.model_dump(mode="json")
+        return redactor.data(config.model_dump(mode="json"))
     except Exception:
-        shown = {}
-    return expand_redacted(shown, redactor)
-
-
-def expand_redacted(value: Any, redactor: Redactor) -> Any:
-    if isinstance(value, dict):
-        return {k: expand_redacted(v, redactor) for k, v in value.items()}
-    if isinstance(value, list):
-        return [expand_redacted(v, redactor) for v in value]
-    return redactor(value) if isinstance(value, str) else value
+        return {}
 
 
 def prepare_provider(entry: ProviderEntry, options: BuildOptions) -> ProviderUnderTest:

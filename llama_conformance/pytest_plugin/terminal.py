@@ -6,8 +6,8 @@ are collected on the session and listed here rather than lost in pytest's warnin
 
 from __future__ import annotations
 
+import json
 import platform
-from dataclasses import dataclass, field
 
 import pytest
 
@@ -16,11 +16,6 @@ from llama_conformance.pytest_plugin.session import KitSession
 from llama_conformance.version import __version__
 
 SHOULD_FINDINGS = pytest.StashKey[list[tuple[str, Finding]]]()
-
-
-@dataclass
-class Tally:
-    should: list[tuple[str, Finding]] = field(default_factory=list)
 
 
 def header_lines(session: KitSession) -> list[str]:
@@ -35,6 +30,7 @@ def header_lines(session: KitSession) -> list[str]:
         f"protocol {surface.protocol.__name__ if surface.protocol else '-'}"
         f" ({len(surface.members)} members, {len(surface.attributes)} attributes"
         f"{', private: ' + privates if privates else ''})",
+        f"config: {json.dumps(put.config_shown, sort_keys=True)} (secrets redacted)",
     ]
 
 
