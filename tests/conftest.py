@@ -6,14 +6,9 @@ Most tests run the kit the way a provider author does — a pytest run with
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
 pytest_plugins = ["pytester"]
-
-sys.path.insert(0, str(Path(__file__).parent))
 
 BROKEN = "--llama-provider-module=llama_conformance_fixtures.broken"
 

@@ -58,23 +58,14 @@ def test_inference_ollama(run_real_provider, closed_port: int) -> None:
     run.expect(passed=14, warnings={RERANK_WARNING, API_NAMESPACE_WARNING})
 
 
-@pytest.mark.skipif(
-    not (has_module("faiss") and has_module("numpy") and has_module("pypdf")
-         and has_module("chardet")),
-    reason="needs faiss-cpu, numpy, pypdf, chardet",
+@pytest.mark.parametrize(
+    ("provider", "backend"), [("inline::faiss", "faiss"), ("inline::sqlite-vec", "sqlite_vec")]
 )
-def test_vector_io_faiss(run_real_provider, tiktoken_cache) -> None:
-    run = run_real_provider("inline::faiss", "--llama-api=vector_io")
-    run.expect(passed=22)
-
-
-@pytest.mark.skipif(
-    not (has_module("sqlite_vec") and has_module("numpy") and has_module("pypdf")
-         and has_module("chardet")),
-    reason="needs sqlite-vec, numpy, pypdf, chardet",
-)
-def test_vector_io_sqlite_vec(run_real_provider, tiktoken_cache) -> None:
-    run = run_real_provider("inline::sqlite-vec", "--llama-api=vector_io")
+def test_vector_io(run_real_provider, tiktoken_cache, provider: str, backend: str) -> None:
+    needed = (backend, "numpy", "pypdf", "chardet")
+    if not all(has_module(m) for m in needed):
+        pytest.skip(f"needs {', '.join(needed)} (the `test` extra installs them)")
+    run = run_real_provider(provider, "--llama-api=vector_io")
     run.expect(passed=22)
 
 
