@@ -7,7 +7,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from tests_support import requires
 
 CONFIGS = Path(__file__).resolve().parent.parent / "fixtures" / "configs"
@@ -109,3 +108,37 @@ def test_providers_dir_in_the_server_layout_is_discovered(run_kit) -> None:
     result = run_kit("inline::kit-files-from-dir", f"--llama-providers-dir={providers_dir}")
     result.assert_outcomes(passed=6)
     result.stdout.fnmatch_lines(["provider: inline::kit-files-from-dir (api files) from *kit-files-from-dir.yaml"])
+
+
+def test_declared_but_missing_package_is_a_usage_error_not_a_provider_failure(run_kit) -> None:
+    result = run_kit("inline::broken-lifecycle-declared-missing-package")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    output = result.stdout.str() + result.stderr.str()
+    assert "a package its spec declares ('llama-conformance-missing-dependency>=1.0')" in output
+    assert "pip install 'llama-conformance-missing-dependency>=1.0'" in output
+    assert "lifecycle.build" not in output
+
+
+def test_undeclared_missing_package_is_the_providers_packaging_defect(run_kit) -> None:
+    result = run_kit("inline::broken-lifecycle-undeclared-missing-package")
+    result.assert_outcomes(failed=1, skipped=5)
+    result.stdout.fnmatch_lines([
+        "*[[]MUST lifecycle.build[]]*No module named 'llama_conformance_missing_dependency', "
+        "and the spec's pip_packages does not declare it*",
+    ])
+
+
+def test_config_secrets_never_reach_the_output(run_kit, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Env values a config references and SecretStr fields are redacted, also when the
+    provider itself puts them into its exception message."""
+    monkeypatch.setenv("LLAMA_CONFORMANCE_TEST_API_KEY", "sk-kit-test-0123456789")
+    monkeypatch.setenv("LLAMA_CONFORMANCE_TEST_HOST", "tenant-42.internal.example")
+    result = run_kit("inline::broken-lifecycle-leaking", f"--llama-provider-config={CONFIGS / 'leaky.yaml'}")
+    result.assert_outcomes(failed=1, skipped=5)
+    output = result.stdout.str() + result.stderr.str()
+    assert "sk-kit-test-0123456789" not in output
+    assert "tenant-42.internal.example" not in output
+    result.stdout.fnmatch_lines([
+        '*config: {"api_key": "**********", "endpoint": "https://***/v1"}*',
+        "*authentication failed for key *** at https://***/v1*",
+    ])

@@ -7,7 +7,6 @@ expected outcome is exact: one named test fails, with one named check id.
 from __future__ import annotations
 
 import pytest
-
 from tests_support import requires
 
 
@@ -71,6 +70,15 @@ def test_changed_default_is_a_should_warning_not_a_failure(run_kit) -> None:
         "*SHOULD-level findings*",
         "test_structure[[]tool_runtime.list_runtime_tools[]]: [[]SHOULD structure.params.defaults-kept[]]*"
         "defaults `tool_group_id` to None; the provider defaults it to 'kit::math'*",
+    ])
+
+
+def test_return_mismatch_on_a_method_that_only_raises_is_a_should_warning(run_kit) -> None:
+    result = run_kit("inline::broken-files-only-raises-return")
+    result.assert_outcomes(passed=6)
+    result.stdout.fnmatch_lines([
+        "test_structure[[]files.openai_retrieve_file[]]: [[]SHOULD structure.annotations.compatible[]]*"
+        "its body only raises*",
     ])
 
 
