@@ -27,7 +27,7 @@ import yaml
 from llama_conformance.errors import KitUsageError, describe_exception
 
 ENTRY_POINT_GROUP = "llama_conformance.providers"
-_PROVIDER_DIST_PREFIXES = ("llama-stack-provider-", "llama_stack_provider_", "ogx-provider-")
+_PROVIDER_DIST_PREFIXES = ("llama-stack-provider-", "ogx-provider-")
 _SERVER_REGISTRIES = (
     ("ogx_api", "ogx.core.distribution"),
     ("llama_stack_api", "llama_stack.core.distribution"),
@@ -131,12 +131,19 @@ def specs_from_module(package: str) -> list[ProviderEntry]:
 
 
 def advertised_packages() -> list[str]:
-    """Packages that advertise providers: the kit's entry point, then provider distributions."""
+    """Packages that advertise providers: the kit's entry point, then provider distributions.
+
+    Provider distributions are found by name (``llama-stack-provider-*``), reading only the
+    metadata of those: ``packages_distributions()`` would read every installed file list,
+    which was most of the kit's start-up time.
+    """
     names = [ep.value for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)]
-    top_level = importlib.metadata.packages_distributions()
-    for module_name, dists in sorted(top_level.items()):
-        if any(d.lower().startswith(_PROVIDER_DIST_PREFIXES) for d in dists):
-            names.append(module_name)
+    for dist in importlib.metadata.distributions():
+        dist_name = str(dist.metadata["Name"] or "").lower().replace("_", "-")
+        if not dist_name.startswith(_PROVIDER_DIST_PREFIXES):
+            continue
+        top_level = (dist.read_text("top_level.txt") or "").split()
+        names.extend(top_level or [dist_name.replace("-", "_")])
     return list(dict.fromkeys(names))
 
 
