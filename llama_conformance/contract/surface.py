@@ -183,7 +183,7 @@ def _private_protocols_for(
     if any(m.name.startswith("register_") for m in members):
         return []  # a routing-table API: the server implements it, not a provider
     stored = _resources_stored_by(attributes)
-    request_models = {model for m in members for model in m.request_models}
+    request_models: set[Any] = {model for m in members for model in m.request_models}
     linked = []
     for private in privates:
         registered = _registered_resources(private)

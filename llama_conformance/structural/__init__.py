@@ -90,7 +90,7 @@ def check_member(impl: Any, member: MemberSpec) -> StructuralResult:
             result.findings.append(finding(
                 "structure.member.not-protocol-stub",
                 f"{type(impl).__name__}.{member.name} is the empty stub inherited from "
-                f"{owner.__name__}: calling it returns None instead of a "
+                f"{owner.__name__ if owner else member.protocol}: calling it returns None instead of a "
                 f"{describe(member.returns)}. Implement it.",
             ))
         return result
