@@ -123,14 +123,19 @@ def _load_factory(entry: ProviderEntry) -> Any:
     return factory
 
 
-def _declared_package(entry: ProviderEntry, module_name: str | None) -> str | None:
-    """The ``pip_packages`` entry that provides ``module_name``, if the spec declares one."""
+def declared_package(entry: ProviderEntry, module_name: str | None) -> str | None:
+    """The ``pip_packages`` entry that provides ``module_name``, if the spec declares one.
+
+    Distribution names often extend the import name (``databricks-sdk`` for ``databricks``,
+    ``faiss-cpu`` for ``faiss``, ``weaviate-client`` for ``weaviate``), so a requirement
+    named after the module, or after the module plus a ``-suffix``, counts.
+    """
     if not module_name:
         return None
     wanted = module_name.split(".")[0].replace("_", "-").lower()
     for requirement in getattr(entry.raw_spec, "pip_packages", None) or []:
         name = re.split(r"[<>=!~\[; ]", str(requirement), maxsplit=1)[0].replace("_", "-").lower()
-        if name == wanted or name.removesuffix("-cpu") == wanted or name.removeprefix("py") == wanted:
+        if name == wanted or name.startswith(wanted + "-"):
             return str(requirement)
     return None
 
@@ -196,7 +201,7 @@ def construct_provider(put: ProviderUnderTest) -> ProviderUnderTest:
         put.build_error = redactor(f"{entry.module}.{entry.factory_name}(): {exc}")
         return put
     except ModuleNotFoundError as exc:
-        declared = _declared_package(entry, exc.name)
+        declared = declared_package(entry, exc.name)
         if declared is None:
             put.build_error = redactor(
                 f"{entry.module}.{entry.factory_name}() raised {describe_exception(exc)}, and the "
