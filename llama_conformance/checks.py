@@ -20,18 +20,28 @@ class Level(StrEnum):
 
 @dataclass(frozen=True)
 class CheckDef:
+    """A check of the published test plan. ``capability`` is None for core behaviour."""
+
     id: str
     level: Level
     title: str
+    api: str | None = None
+    capability: str | None = None
 
 
 @dataclass(frozen=True)
 class Finding:
+    """One violation. ``erratum`` is set when the published contract, not the provider, is
+    at fault (every real provider does otherwise): reported, never counted as a failure."""
+
     check: CheckDef
     message: str
     level: Level
+    erratum: str | None = None
 
     def render(self) -> str:
+        if self.erratum:
+            return f"[ERRATUM {self.erratum} / {self.check.id}] {self.message}"
         return f"[{self.level} {self.check.id}] {self.message}"
 
 
@@ -70,6 +80,20 @@ CHECKS: dict[str, CheckDef] = _define(
 )
 
 
-def finding(check_id: str, message: str, level: Level | None = None) -> Finding:
+def register(*defs: CheckDef) -> None:
+    """Add checks declared by another module (validation, behavioural suites) to ``CHECKS``.
+
+    Ids are global and stable: registering one id twice with a different meaning is a bug.
+    """
+    for check in defs:
+        existing = CHECKS.get(check.id)
+        if existing is not None and existing != check:
+            raise ValueError(f"check id {check.id!r} registered twice with different definitions")
+        CHECKS[check.id] = check
+
+
+def finding(
+    check_id: str, message: str, level: Level | None = None, erratum: str | None = None
+) -> Finding:
     check = CHECKS[check_id]
-    return Finding(check=check, message=message, level=level or check.level)
+    return Finding(check=check, message=message, level=level or check.level, erratum=erratum)

@@ -6,14 +6,18 @@ session, collection of the packaged suites, and terminal output.
 
 from __future__ import annotations
 
+import shlex
 import warnings
 from collections.abc import Generator
 
 import pytest
 
+from llama_conformance.behaviour.context import Kit
+from llama_conformance.behaviour.judge import Judge
 from llama_conformance.pytest_plugin import collection, terminal
 from llama_conformance.pytest_plugin.options import add_options
 from llama_conformance.pytest_plugin.session import KitSession, kit_session, open_session
+from llama_conformance.pytest_plugin.verdict import require_built
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -46,8 +50,9 @@ def quiet_async_runner(config: pytest.Config) -> None:
         pass  # pytest-asyncio absent or changed: its warning is harmless
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     collection.drop_empty(items)
+    collection.keep_provider_api(items, kit_session(config))
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -71,10 +76,20 @@ def pytest_runtest_makereport(
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
     session = kit_session(item.config)
-    if session is not None and session.put.redactor and report.failed and report.longrepr is not None:
+    if session is None or not report.failed:
+        return report
+    if session.put.redactor and report.longrepr is not None:
         # Only failures carry provider text; skip reports keep pytest's (path, line, reason).
         report.longrepr = session.put.redactor(str(report.longrepr))
+    if item.get_closest_marker("behavioral") or item.get_closest_marker("stateful"):
+        report.sections.append(("llama-conformance rerun", rerun_command(item, session)))
     return report
+
+
+def rerun_command(item: pytest.Item, session: KitSession) -> str:
+    """One line that reruns exactly this check with the same seed, from any directory."""
+    args = [f"{item.path}::{item.name}", *session.options.rerun_arguments(), f"--hypothesis-seed={session.seed}"]
+    return "pytest " + " ".join(shlex.quote(arg) for arg in args)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
@@ -90,3 +105,15 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
 def llama_session(request: pytest.FixtureRequest) -> KitSession:
     """The provider session (skips when no --llama-provider was given)."""
     return collection.require_session(request)
+
+
+@pytest.fixture
+def llama_kit(llama_session: KitSession, request: pytest.FixtureRequest) -> Generator[Kit, None, None]:
+    """A behavioural test's handle on the built provider; SHOULD findings and errata are
+    reported when the test ends, whatever its outcome."""
+    require_built(llama_session)
+    kit = Kit(session=llama_session, judge=Judge(manifest=llama_session.manifest))
+    yield kit
+    noted = [*kit.judge.warnings.values(), *kit.judge.errata.values()]
+    if noted:
+        terminal.record_should(request.config, request.node.nodeid, noted)

@@ -21,12 +21,23 @@ def _fresh_fixture_package(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def run_kit(pytester: pytest.Pytester):
-    """Run the kit in a fresh process on a provider, as an author would, and return the result."""
+    """Run the kit's structural suite in a fresh process on a provider, as an author would."""
 
     def run(provider: str, *extra: str) -> pytest.RunResult:
         return pytester.runpytest_subprocess(
-            f"--llama-provider={provider}", BROKEN, "-p", "no:asyncio", "-p", "no:hypothesispytest",
-            "-rA", *extra,
+            f"--llama-provider={provider}", BROKEN, "-p", "no:asyncio", "-m", "structural", "-rA", *extra,
+        )
+
+    return run
+
+
+@pytest.fixture
+def run_suites(pytester: pytest.Pytester):
+    """Run every suite of the kit (structural, behavioural, negative, stateful) on a provider."""
+
+    def run(provider: str, *extra: str) -> pytest.RunResult:
+        return pytester.runpytest_subprocess(
+            f"--llama-provider={provider}", BROKEN, "-p", "no:asyncio", "-rA", *extra,
         )
 
     return run

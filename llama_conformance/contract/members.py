@@ -9,6 +9,7 @@ from __future__ import annotations
 import collections.abc
 import dataclasses
 import inspect
+import types
 import typing
 from dataclasses import dataclass, field
 from typing import Any
@@ -69,6 +70,16 @@ class MemberSpec:
     def member_id(self) -> str:
         return f"{self.api}.{self.name}"
 
+    @property
+    def response_type(self) -> Any:
+        """The non-streaming return type: ``returns`` without its async-iterator member."""
+        return non_stream_part(self.returns)
+
+    @property
+    def request_model(self) -> type | None:
+        """The one request model the member takes, if it takes exactly one."""
+        return self.request_models[0] if len(self.request_models) == 1 else None
+
 
 @dataclass(frozen=True)
 class AttributeSpec:
@@ -117,6 +128,19 @@ def _async_iterator_args(tp: Any) -> list[Any] | None:
         ):
             chunks.append(member[1][0] if member[1] else Any)
     return chunks or None
+
+
+_ITERATORS = (collections.abc.AsyncIterator, collections.abc.AsyncGenerator, collections.abc.AsyncIterable)
+
+
+def non_stream_part(tp: Any) -> Any:
+    """``A | AsyncIterator[B]`` -> ``A``; a type without an iterator member is unchanged."""
+    if typing.get_origin(tp) not in (typing.Union, types.UnionType):
+        return tp
+    kept = [arg for arg in typing.get_args(tp) if typing.get_origin(arg) not in _ITERATORS]
+    if not kept:
+        return type(None)
+    return kept[0] if len(kept) == 1 else typing.Union[tuple(kept)]  # noqa: UP007
 
 
 def _raises_not_implemented(func: Any) -> bool:

@@ -15,6 +15,10 @@ from llama_conformance.pytest_plugin.session import KitSession, kit_session
 
 MARKERS = (
     "structural: structural checks of a provider against its protocol",
+    "behavioral: calls the provider and judges what it returns",
+    "negative: invalid requests and unknown ids must get typed errors",
+    "stateful: sequences of calls checked against a model of what should exist",
+    "capability(name): the optional capability a test belongs to",
     "api(name): the API a conformance test belongs to",
     "level(level): RFC 2119 level of the checks in a test (MUST, SHOULD, MAY)",
     "llama_nothing_to_check: internal; an empty parameter set the kit drops",
@@ -53,6 +57,23 @@ _NOTHING = pytest.mark.llama_nothing_to_check
 def drop_empty(items: list[pytest.Item]) -> None:
     """Remove tests parametrized over an empty set (an API with no attributes)."""
     items[:] = [item for item in items if item.get_closest_marker("llama_nothing_to_check") is None]
+
+
+def keep_provider_api(items: list[pytest.Item], session: KitSession | None) -> None:
+    """Keep the suites of the provider's API (and API-neutral ones); others do not apply.
+
+    A files provider is not "skipping" the inference suite: that suite is not about it,
+    so it is dropped at collection instead of padding the skip list.
+    """
+    if session is None:
+        return
+    api = session.put.entry.api
+
+    def applies(item: pytest.Item) -> bool:
+        marker = item.get_closest_marker("api")
+        return marker is None or api in marker.args
+
+    items[:] = [item for item in items if applies(item)]
 
 
 def register_markers(config: pytest.Config) -> None:

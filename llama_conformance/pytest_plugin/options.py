@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from llama_conformance.behaviour.examples import DEFAULT_PROFILE, PROFILES
 from llama_conformance.gate import DEFAULT_TIMEOUT_S
 
 
@@ -28,6 +29,13 @@ def add_options(parser: pytest.Parser) -> None:
                          "Default: the one the provider is built against.")
     group.addoption("--llama-timeout", metavar="SECONDS", type=float, default=DEFAULT_TIMEOUT_S,
                     help=f"Deadline for each call into provider code (default {DEFAULT_TIMEOUT_S:g}).")
+    group.addoption("--llama-manifest", metavar="FILE", type=Path,
+                    help="YAML manifest: `capabilities:` the provider declares and `models:` to register.")
+    group.addoption("--llama-capability", metavar="NAME", action="append", default=[],
+                    help="Declare an optional capability (repeatable), e.g. streaming, embeddings, rerank.")
+    group.addoption("--llama-profile", metavar="NAME", choices=sorted(PROFILES), default=DEFAULT_PROFILE,
+                    help=f"Example budget of the behavioural suites: {', '.join(sorted(PROFILES))} "
+                         f"(default {DEFAULT_PROFILE}). The seed is Hypothesis's --hypothesis-seed.")
 
 
 @dataclass(frozen=True)
@@ -39,6 +47,9 @@ class KitOptions:
     api: str | None
     api_package: str | None
     timeout_s: float
+    manifest: Path | None = None
+    capabilities: tuple[str, ...] = ()
+    profile: str = DEFAULT_PROFILE
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> KitOptions:
@@ -51,4 +62,20 @@ class KitOptions:
             api=get("--llama-api"),
             api_package=get("--llama-api-package"),
             timeout_s=get("--llama-timeout"),
+            manifest=get("--llama-manifest"),
+            capabilities=tuple(get("--llama-capability") or ()),
+            profile=get("--llama-profile"),
         )
+
+    def rerun_arguments(self) -> list[str]:
+        """The options that select this provider and budget, for a one-line rerun command."""
+        pairs = [
+            ("--llama-provider", self.provider), ("--llama-provider-module", self.provider_module),
+            ("--llama-providers-dir", self.providers_dir), ("--llama-provider-config", self.provider_config),
+            ("--llama-api", self.api), ("--llama-api-package", self.api_package),
+            ("--llama-manifest", self.manifest),
+            ("--llama-profile", None if self.profile == DEFAULT_PROFILE else self.profile),
+        ]
+        args = [f"{flag}={value}" for flag, value in pairs if value]
+        args += [f"--llama-capability={name}" for name in self.capabilities]
+        return args

@@ -9,10 +9,14 @@ building fails ``test_build`` and the run continues to its summary.
 from __future__ import annotations
 
 import os
+import random
 from dataclasses import dataclass, field
 
 import pytest
 
+from llama_conformance.behaviour.examples import PROFILES, Profile
+from llama_conformance.behaviour.served import ServedModels, discover_served_models
+from llama_conformance.capabilities import Manifest, load_manifest
 from llama_conformance.discovery import DiscoveryOptions, discover
 from llama_conformance.errors import KitUsageError
 from llama_conformance.harness import (
@@ -31,8 +35,21 @@ KIT_SESSION = pytest.StashKey["KitSession"]()
 class KitSession:
     options: KitOptions
     put: ProviderUnderTest
+    manifest: Manifest = field(default_factory=Manifest)
+    seed: int = 0
     constructed: bool = False
     teardown_problems: list[str] = field(default_factory=list)
+    served: ServedModels | None = None
+
+    @property
+    def profile(self) -> Profile:
+        return PROFILES[self.options.profile]
+
+    def served_models(self) -> ServedModels:
+        """The models the provider serves, registering the manifest's first (once per run)."""
+        if self.served is None:
+            self.served = discover_served_models(self.put, self.manifest)
+        return self.served
 
     def provider(self) -> ProviderUnderTest:
         if not self.constructed:
@@ -78,9 +95,27 @@ def open_session(config: pytest.Config) -> KitSession | None:
         )
     except KitUsageError as exc:
         raise pytest.UsageError(str(exc)) from None
-    session = KitSession(options=options, put=put)
+    try:
+        manifest = load_manifest(options.manifest, options.capabilities, put.entry.api)
+    except KitUsageError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    session = KitSession(options=options, put=put, manifest=manifest, seed=session_seed(config))
     config.stash[KIT_SESSION] = session
     return session
+
+
+def session_seed(config: pytest.Config) -> int:
+    """Hypothesis's --hypothesis-seed if given, else a fresh one, printed so a run can be repeated."""
+    try:
+        given = config.getoption("hypothesis_seed")
+    except ValueError:  # Hypothesis's pytest plugin disabled
+        given = None
+    if given is not None:
+        try:
+            return int(given)
+        except ValueError:
+            raise pytest.UsageError(f"--hypothesis-seed must be an integer for the kit, got {given!r}") from None
+    return random.SystemRandom().randrange(2**32)
 
 
 def kit_session(config: pytest.Config) -> KitSession | None:

@@ -31,6 +31,9 @@ def header_lines(session: KitSession) -> list[str]:
         f" ({len(surface.members)} members, {len(surface.attributes)} attributes"
         f"{', private: ' + privates if privates else ''})",
         f"config: {json.dumps(put.config_shown, sort_keys=True)} (secrets redacted)",
+        f"capabilities declared: {', '.join(sorted(session.manifest.capabilities)) or 'none'}; "
+        f"profile {session.options.profile}; seed {session.seed} "
+        f"(rerun with --hypothesis-seed={session.seed})",
     ]
 
 
@@ -43,11 +46,34 @@ def write_summary(
     reporter: pytest.TerminalReporter, session: KitSession, config: pytest.Config
 ) -> None:
     redact = session.put.redactor
-    should = config.stash.get(SHOULD_FINDINGS, [])
-    if not should and not session.teardown_problems:
+    findings = config.stash.get(SHOULD_FINDINGS, [])
+    errata = [(nodeid, f) for nodeid, f in findings if f.erratum]
+    should = [(nodeid, f) for nodeid, f in findings if not f.erratum]
+    if should or session.teardown_problems:
+        reporter.write_sep("=", "llama-conformance: SHOULD-level findings (warnings, not failures)")
+        for nodeid, item in should:
+            reporter.write_line(f"{nodeid.split('::')[-1]}: {redact(item.render())}")
+        for problem in session.teardown_problems:
+            reporter.write_line(redact(problem))
+    if errata:
+        reporter.write_sep("=", "llama-conformance: contract errata (the published contract, not the provider)")
+        by_erratum: dict[str, list[tuple[str, Finding]]] = {}
+        for nodeid, item in errata:
+            by_erratum.setdefault(f"{item.erratum}/{item.check.id}", []).append((nodeid, item))
+        for seen in by_erratum.values():
+            tests = sorted({nodeid.split("::")[-1] for nodeid, _ in seen})
+            reporter.write_line(f"{redact(seen[0][1].render())} (seen in {len(tests)} tests: "
+                                f"{', '.join(tests[:3])}{' ...' if len(tests) > 3 else ''})")
+    write_skips(reporter)
+
+
+def write_skips(reporter: pytest.TerminalReporter) -> None:
+    """Every skipped check with its reason: a skip is never folded into a pass."""
+    skipped = [r for r in reporter.stats.get("skipped", []) if getattr(r, "when", "") in ("setup", "call")]
+    if not skipped:
         return
-    reporter.write_sep("=", "llama-conformance: SHOULD-level findings (warnings, not failures)")
-    for nodeid, item in should:
-        reporter.write_line(f"{nodeid.split('::')[-1]}: {redact(item.render())}")
-    for problem in session.teardown_problems:
-        reporter.write_line(redact(problem))
+    reporter.write_sep("=", f"llama-conformance: {len(skipped)} checks skipped (not passed)")
+    for report in skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        reporter.write_line(f"{report.nodeid.split('::')[-1]}: {reason}")

@@ -1,0 +1,13 @@
+"""The behavioural engine: call a built provider, judge what it does, over drawn examples.
+
+``invoke`` calls members through the gate (streams consumed and validated as they arrive),
+``judge`` turns outcomes into check results, ``served`` finds the models to ask for,
+``examples`` runs Hypothesis with the kit's profiles and seed, ``context.Kit`` bundles it
+all for the suites, ``plan`` declares the check ids.
+"""
+
+from llama_conformance.behaviour import plan as plan
+from llama_conformance.behaviour.invoke import Outcome, call_member, request_arguments
+from llama_conformance.behaviour.judge import CheckFailed, Judge, as_capability
+
+__all__ = ["CheckFailed", "Judge", "Outcome", "as_capability", "call_member", "plan", "request_arguments"]

@@ -1,0 +1,124 @@
+"""``Kit``: what a behavioural test holds — the provider, its contract, a judge, and calls.
+
+Suites stay short and declarative: ``kit.request(member, payload)`` builds a request model,
+``kit.call_request(...)`` calls the member the way the server's router would (validating
+every stream chunk as it arrives and checking the request was not mutated), and
+``kit.examples(...)`` runs a body over drawn examples with the session's profile and seed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from llama_conformance.behaviour.examples import run_examples, run_machine
+from llama_conformance.behaviour.invoke import Outcome, call_member, request_arguments
+from llama_conformance.behaviour.judge import Judge
+from llama_conformance.behaviour.served import ServedModels
+from llama_conformance.contract.members import MemberSpec
+from llama_conformance.harness.build import ProviderUnderTest
+from llama_conformance.pytest_plugin.session import KitSession
+
+
+def _dump(request: Any) -> Any:
+    dump = getattr(request, "model_dump", None)
+    return dump() if callable(dump) else request
+
+
+def _changed_fields(before: Any, after: Any) -> list[str]:
+    if isinstance(before, dict) and isinstance(after, dict):
+        return sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    return ["(the request)"] if before != after else []
+
+
+@dataclass
+class Kit:
+    session: KitSession
+    judge: Judge
+
+    @property
+    def put(self) -> ProviderUnderTest:
+        return self.session.put
+
+    @property
+    def api(self) -> ModuleType:
+        """The API package module the provider is judged against (``ogx_api`` ...)."""
+        return self.put.contract.package.module
+
+    def member(self, name: str) -> MemberSpec:
+        for member in self.put.surface.members:
+            if member.name == name:
+                return member
+        pytest.skip(f"{self.put.contract.package} declares no `{name}` for {self.put.entry.api}")
+
+    def served(self) -> ServedModels:
+        return self.session.served_models()
+
+    def model(self, kind: str, capability: str) -> str:
+        """A served model of ``kind``; skip (undeclared) or fail (declared) when there is none."""
+        served = self.served().of(kind)
+        if served:
+            return served[0]
+        if self.session.manifest.declares(capability):
+            self.judge.fail("capability.declared-implemented",
+                            f"the provider declares `{capability}` but serves no {kind} model: list_models() "
+                            "names none and the manifest registers none.")
+        pytest.skip(f"no {kind} model served (list_models() names none; a manifest can register one), "
+                    f"so `{capability}` is not checked")
+
+    def call(self, member: MemberSpec, *args: Any, **kwargs: Any) -> Outcome:
+        return call_member(self.put, member, *args, **kwargs)
+
+    def call_request(self, member: MemberSpec, request: Any, *extra: Any, stream: bool = False) -> Outcome:
+        """Call with ``request`` as the router does; stream chunks are validated as they arrive."""
+        from llama_conformance.validate import stream_checker  # heavy: loaded by behavioural tests only
+
+        sink = None
+        if stream and member.chunk_type is not None:
+            checker = stream_checker(member.chunk_type, method=member.member_id, request=request)
+            sink = checker.feed
+        before = _dump(request)
+        args, kwargs = request_arguments(member, request)
+        outcome = self.call(member, *args, *extra, stream_sink=sink, **kwargs)
+        if sink is not None and outcome.streamed and outcome.error is None:
+            outcome.stream_findings.extend(checker.finish())
+        changed = _changed_fields(before, _dump(request))
+        self.judge.check(not changed, "call.request-unchanged",
+                         f"{member.member_id} changed the request it was given: {', '.join(changed)}. "
+                         "The server may reuse the request object; copy it before changing it.")
+        return outcome
+
+    def validate(self, outcome: Outcome, member: MemberSpec, *, expect_stream: bool, check_id: str) -> None:
+        """The call succeeded with the right shape: a value (validated) or a stream (validated)."""
+        if expect_stream and not outcome.streamed:
+            self.judge.fail(check_id, f"{member.member_id} was asked to stream but returned "
+                                      f"{type(outcome.value).__name__}, not an async iterator of chunks.")
+        if not expect_stream and outcome.streamed:
+            self.judge.fail(check_id, f"{member.member_id} returned a stream though the request did not ask "
+                                      "for one.")
+        if outcome.streamed:
+            self.judge.check(bool(outcome.chunks), check_id, f"{member.member_id} returned an empty stream.")
+            self.judge.take(outcome.stream_findings)
+        else:
+            from llama_conformance.validate import validate_value
+
+            self.judge.take(validate_value(outcome.value, member.response_type, method=member.member_id))
+
+    def request(self, member: MemberSpec, payload: dict[str, Any]) -> Any:
+        """The member's request model built from ``payload`` (a kit bug if the contract rejects it)."""
+        model = member.request_model
+        if model is None:
+            raise TypeError(f"{member.member_id} takes no single request model")
+        return model.model_validate(payload)
+
+    def examples(self, strategy: Any, body: Callable[[Any], None], label: str = "request") -> None:
+        run_examples(strategy, body, profile=self.session.profile, session_seed=self.session.seed, label=label)
+
+    def run_machine(self, machine: type[Any]) -> None:
+        """Run a state machine class whose rules use ``self.kit`` (bound here, per test)."""
+        bound = type(machine.__name__, (machine,), {"kit": self})
+        run_machine(bound, profile=self.session.profile, session_seed=self.session.seed)

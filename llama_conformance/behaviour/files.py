@@ -1,0 +1,60 @@
+"""Files API helpers for the suites: upload bytes, read content back, name the purposes.
+
+The Files protocol takes ``UploadFile`` (FastAPI's) beside the request model and answers
+content with a Starlette ``Response``; these helpers hide both so the suites and the
+stateful machine speak in bytes, names and ids.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from fastapi import UploadFile
+from starlette.datastructures import Headers
+
+from llama_conformance.behaviour.context import Kit
+from llama_conformance.behaviour.invoke import Outcome
+
+
+def upload_purposes(kit: Kit) -> list[str]:
+    """Purposes an upload may name (``OpenAIFileUploadPurpose``, or the older ``OpenAIFilePurpose``)."""
+    enum = getattr(kit.api, "OpenAIFileUploadPurpose", None) or kit.api.OpenAIFilePurpose
+    return [item.value for item in enum]
+
+
+def upload_file(kit: Kit, content: bytes, filename: str, purpose: str) -> tuple[Outcome, Any]:
+    """Upload ``content``; returns the outcome and the request that was sent."""
+    member = kit.member("openai_upload_file")
+    request = kit.request(member, {"purpose": purpose})
+    upload = UploadFile(file=io.BytesIO(content), filename=filename, size=len(content),
+                        headers=Headers({"content-type": "application/octet-stream"}))
+    return kit.call_request(member, request, upload), request
+
+
+def by_id(kit: Kit, member_name: str, file_id: str) -> Outcome:
+    member = kit.member(member_name)
+    return kit.call_request(member, kit.request(member, {"file_id": file_id}))
+
+
+def list_page(kit: Kit, **payload: Any) -> Outcome:
+    member = kit.member("openai_list_files")
+    return kit.call_request(member, kit.request(member, payload))
+
+
+def response_bytes(kit: Kit, response: Any) -> bytes | None:
+    """The body of a Starlette response: ``body``, or a streamed ``body_iterator`` drained on the gate."""
+    body = getattr(response, "body", None)
+    if isinstance(body, bytes | bytearray | memoryview):
+        return bytes(body)
+    iterator = getattr(response, "body_iterator", None)
+    if iterator is None:
+        return None
+
+    async def drain() -> bytes:
+        parts = []
+        async for part in iterator:
+            parts.append(part.encode() if isinstance(part, str) else bytes(part))
+        return b"".join(parts)
+
+    return kit.put.gate.run("files.openai_retrieve_file_content (body)", drain)

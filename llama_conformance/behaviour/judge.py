@@ -1,0 +1,105 @@
+"""Turn what a call did into check results: fail a MUST, warn on SHOULD, skip an undeclared capability.
+
+``CheckFailed`` is an ``AssertionError`` so Hypothesis treats it as a failing example and
+shrinks it; its message is the rendered finding (check id, level, what happened).
+Warnings and errata gathered across examples are deduplicated and reach the terminal
+summary once per test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import NoReturn
+
+import pytest
+
+from llama_conformance.behaviour.invoke import Outcome
+from llama_conformance.capabilities import Manifest
+from llama_conformance.checks import Finding, Level, finding
+
+
+class CheckFailed(AssertionError):
+    """A MUST check failed; carries the findings."""
+
+    def __init__(self, findings: list[Finding]) -> None:
+        self.findings = findings
+        super().__init__("\n".join(f.render() for f in findings))
+
+
+@dataclass
+class Judge:
+    """Collects one test's findings and decides its outcome."""
+
+    manifest: Manifest
+    warnings: dict[str, Finding] = field(default_factory=dict)
+    errata: dict[str, Finding] = field(default_factory=dict)
+
+    def fail(self, check_id: str, message: str) -> NoReturn:
+        raise CheckFailed([finding(check_id, message)])
+
+    def check(self, condition: bool, check_id: str, message: str) -> None:
+        """Record ``message`` under ``check_id`` unless ``condition`` holds (MUST raises)."""
+        if not condition:
+            self.take([finding(check_id, message)])
+
+    def take(self, findings: Iterable[Finding]) -> None:
+        """Fail on MUST findings; keep SHOULD/MAY as warnings and errata as errata."""
+        failures = []
+        for item in findings:
+            if item.erratum:
+                self.errata.setdefault(item.erratum, item)
+            elif item.level is Level.MUST:
+                failures.append(item)
+            else:
+                self.warnings.setdefault(f"{item.check.id}:{item.message[:80]}", item)
+        if failures:
+            raise CheckFailed(failures)
+
+    def answered(self, outcome: Outcome, check_id: str, capability: str | None = None) -> None:
+        """The call must have succeeded; a 501 for an undeclared capability skips the test."""
+        self.no_hang(outcome)
+        if outcome.error is None:
+            return
+        if outcome.answer is not None and outcome.answer.not_implemented and capability:
+            self.not_implemented(capability, outcome)
+        self.fail(check_id, f"{outcome.member} raised {outcome.describe_error()} on a valid request "
+                            "the minimal contract says it must answer.")
+
+    def not_implemented(self, capability: str, outcome: Outcome) -> NoReturn:
+        if self.manifest.declares(capability):
+            self.fail("capability.declared-implemented",
+                      f"{outcome.member} raised {outcome.describe_error()}, but the provider declares "
+                      f"the `{capability}` capability.")
+        pytest.skip(f"capability `{capability}` not declared, and {outcome.member} raises "
+                    f"NotImplementedError (declare it with --llama-capability={capability} to require it)")
+
+    def no_hang(self, outcome: Outcome) -> None:
+        if outcome.timed_out:
+            self.fail("call.no-hang", outcome.timed_out)
+
+    def typed_rejection(self, outcome: Outcome) -> None:
+        """A failed call must fail the way a client can act on: a 4xx (or 501)."""
+        self.no_hang(outcome)
+        answer = outcome.answer
+        if outcome.error is not None and answer is not None and answer.server_error:
+            self.fail("call.typed-error",
+                      f"{outcome.member} raised {outcome.describe_error()}: the server turns that into a "
+                      f"{answer.status}. Raise ValueError or the API package's typed error for a bad "
+                      "request, so the client gets a 4xx it can act on.")
+
+
+def as_capability(findings: Iterable[Finding], capability: str, manifest: Manifest) -> list[Finding]:
+    """Findings about an optional capability: binding when declared, warnings when not.
+
+    A provider that does not declare ``stream-usage`` but streams usage wrongly is told so,
+    without failing a capability it never claimed.
+    """
+    if manifest.declares(capability):
+        return list(findings)
+    return [
+        Finding(check=f.check, level=Level.SHOULD, erratum=f.erratum,
+                message=f"(capability `{capability}` not declared) {f.message}")
+        if f.level is Level.MUST else f
+        for f in findings
+    ]

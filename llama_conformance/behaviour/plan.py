@@ -1,0 +1,71 @@
+"""The behavioural checks: stable ids, levels, the API and capability each belongs to.
+
+Structural checks live in ``llama_conformance.checks``; validation checks (schema, round
+trip, stream invariants) in ``llama_conformance.validate``. These are the checks the
+behavioural suites make about what a call *does*.
+"""
+
+from __future__ import annotations
+
+from llama_conformance.checks import CheckDef, Level, register
+
+MUST, SHOULD = Level.MUST, Level.SHOULD
+
+BEHAVIOUR_CHECKS = (
+    # Any API: how a call ends.
+    CheckDef("call.no-hang", MUST, "Every call returns or raises within the timeout, streams included"),
+    CheckDef("call.typed-error", MUST,
+             "A rejected request raises a typed error the server maps to 4xx (or 501), never a 5xx"),
+    CheckDef("call.request-unchanged", MUST, "The provider does not mutate the request objects it was given"),
+    CheckDef("call.valid-request-accepted", SHOULD,
+             "Most valid requests drawn from the contract are answered, not rejected"),
+    CheckDef("capability.declared-implemented", MUST,
+             "A declared capability does not raise NotImplementedError"),
+    CheckDef("negative.unknown-id", MUST,
+             "An unknown model / resource id is a client error (4xx), not a success or a 5xx"),
+    # inference
+    CheckDef("inference.models.listed", MUST, "list_models() returns Model objects (or None)", "inference"),
+    CheckDef("inference.models.register", MUST,
+             "register_model accepts a served model and returns it (the routing table's call)", "inference"),
+    CheckDef("inference.chat.answer", MUST, "A minimal chat request is answered with a valid completion",
+             "inference", "chat"),
+    CheckDef("inference.chat.fuzz", MUST,
+             "Drawn chat requests get a valid completion or a typed error", "inference", "chat"),
+    CheckDef("inference.chat.stream", MUST, "stream=true returns valid chunks honouring the stream invariants",
+             "inference", "streaming"),
+    CheckDef("inference.chat.stream-usage", MUST, "include_usage streams report usage exactly once",
+             "inference", "stream-usage"),
+    CheckDef("inference.chat.tools", MUST, "A chat request with tools is answered or rejected with a typed error",
+             "inference", "tool-calls"),
+    CheckDef("inference.completion.answer", MUST, "A minimal completion request is answered validly",
+             "inference", "completions"),
+    CheckDef("inference.completion.stream", MUST, "A streamed completion returns valid chunks",
+             "inference", "completions"),
+    CheckDef("inference.embeddings.answer", MUST,
+             "Embeddings: one valid vector per input, in input order, for single and batch inputs",
+             "inference", "embeddings"),
+    CheckDef("inference.embeddings.fuzz", MUST,
+             "Drawn embeddings requests get valid vectors or a typed error", "inference", "embeddings"),
+    CheckDef("inference.embeddings.dimensions", MUST, "The dimensions parameter sets the vector length",
+             "inference", "embeddings-dimensions"),
+    CheckDef("inference.rerank.answer", MUST, "Rerank returns one score per document, indices in range",
+             "inference", "rerank"),
+    # files
+    CheckDef("files.upload", MUST, "Upload returns a valid file object: bytes, filename and purpose as sent", "files"),
+    CheckDef("files.upload.filename-kept", SHOULD,
+             "A filename outside [A-Za-z0-9._-] comes back as uploaded (providers may sanitize it)", "files"),
+    CheckDef("files.retrieve", MUST, "Retrieve returns the uploaded file object", "files"),
+    CheckDef("files.content", MUST, "Content returns exactly the uploaded bytes", "files"),
+    CheckDef("files.list", MUST, "List returns valid pages that include every uploaded file", "files"),
+    CheckDef("files.list.pagination", MUST,
+             "Walking pages with limit/after yields every file once; has_more, first_id, last_id agree", "files"),
+    CheckDef("files.list.order", SHOULD, "order=asc|desc sorts by created_at", "files"),
+    CheckDef("files.list.purpose", SHOULD, "The purpose filter returns only files of that purpose", "files"),
+    CheckDef("files.delete", MUST, "Delete answers deleted=true and the file is gone afterwards", "files"),
+    CheckDef("files.not-found", MUST,
+             "Retrieve / content / delete of an unknown file id raise a not-found (4xx) error", "files"),
+    CheckDef("files.stateful", MUST,
+             "Any sequence of uploads, lists, retrievals and deletes matches a model of what exists", "files"),
+)
+
+register(*BEHAVIOUR_CHECKS)

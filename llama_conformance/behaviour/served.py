@@ -1,0 +1,85 @@
+"""Which models the provider serves, so drawn requests name a model it can answer.
+
+The server's routing table registers models with the provider at start-up and rewrites a
+request's ``model`` to the model's ``provider_resource_id`` before calling the provider.
+The kit does the same: it registers the manifest's models through ``register_model``, asks
+``list_models()`` for the rest, adds every model to the injected model store, and fills
+requests with provider resource ids. Problems are kept (not raised) so the model checks can
+report them as findings while the other checks still run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from llama_conformance.capabilities import Manifest, ModelDecl
+from llama_conformance.errors import GateTimeout, describe_exception
+from llama_conformance.harness.build import ProviderUnderTest
+
+MODEL_KINDS = ("llm", "embedding", "rerank")
+
+
+@dataclass
+class ServedModels:
+    by_kind: dict[str, list[str]] = field(default_factory=lambda: {kind: [] for kind in MODEL_KINDS})
+    models: list[Any] = field(default_factory=list)
+    listed: Any = None
+    problems: dict[str, str] = field(default_factory=dict)  # check id -> message
+
+    def of(self, kind: str) -> list[str]:
+        return self.by_kind.get(kind, [])
+
+    def add(self, model: Any) -> None:
+        kind = getattr(getattr(model, "model_type", None), "value", None) or str(getattr(model, "model_type", "llm"))
+        resource = getattr(model, "provider_resource_id", None) or getattr(model, "identifier", None)
+        if resource and resource not in self.by_kind.setdefault(kind, []):
+            self.by_kind[kind].append(resource)
+            self.models.append(model)
+
+
+def _model_object(put: ProviderUnderTest, decl: ModelDecl) -> Any:
+    api = put.contract.package.module
+    return api.Model(
+        identifier=decl.model_id,
+        provider_resource_id=decl.provider_resource_id or decl.model_id,
+        provider_id=put.entry.provider_type.split("::")[-1],
+        model_type=api.ModelType(decl.model_type),
+        metadata=decl.metadata,
+    )
+
+
+def _store_add(put: ProviderUnderTest, model: Any) -> None:
+    store = getattr(put.impl, "model_store", None)
+    add = getattr(store, "add", None)
+    if callable(add):
+        add(model)
+
+
+def discover_served_models(put: ProviderUnderTest, manifest: Manifest) -> ServedModels:
+    served = ServedModels()
+    if put.impl is None or not hasattr(put.impl, "register_model"):
+        return served
+    for decl in manifest.models:
+        model = _model_object(put, decl)
+        try:
+            returned = put.gate.call("inference.register_model", put.impl.register_model, model)
+        except (Exception, GateTimeout) as exc:
+            served.problems["inference.models.register"] = put.redactor(
+                f"register_model({decl.model_id!r}) from the manifest raised {describe_exception(exc)}")
+            continue
+        registered = returned if returned is not None and hasattr(returned, "identifier") else model
+        _store_add(put, registered)
+        served.add(registered)
+    list_models = getattr(put.impl, "list_models", None)
+    if callable(list_models):
+        try:
+            served.listed = put.gate.call("inference.list_models", list_models)
+        except (Exception, GateTimeout) as exc:
+            served.problems["inference.models.listed"] = put.redactor(
+                f"list_models() raised {describe_exception(exc)}")
+        for model in served.listed or []:
+            if hasattr(model, "identifier"):
+                _store_add(put, model)
+                served.add(model)
+    return served

@@ -1,0 +1,85 @@
+"""How the server would answer an exception a provider raised: the status code it maps to.
+
+Both servers translate provider exceptions the same way (``core/exceptions/translation.py``
+in ogx 1.5 and llama-stack 0.7.3): pydantic ``ValidationError`` -> 400, the API package's
+base error -> its ``status_code``, ``ValueError`` -> 400, ``PermissionError`` -> 403,
+``ConnectionError`` -> 502, ``TimeoutError`` -> 504, ``NotImplementedError`` -> 501, any
+exception carrying an ``int`` ``status_code`` (SDK errors) -> that code, everything else ->
+500. The kit judges an exception by the answer a client would get: a *typed* error is one
+that becomes a 4xx (or a 501 for an unimplemented capability); a ``KeyError`` that becomes
+"500 Internal server error" is a provider defect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from dataclasses import dataclass
+
+import pydantic
+
+from llama_conformance.contract.packages import ApiPackage
+
+# The server's EXCEPTION_MAP, in MRO-lookup order.
+_BUILTIN_STATUS: dict[type[BaseException], int] = {
+    ValueError: 400,
+    PermissionError: 403,
+    ConnectionError: 502,
+    TimeoutError: 504,
+    asyncio.TimeoutError: 504,
+    NotImplementedError: 501,
+}
+
+
+@dataclass(frozen=True)
+class ErrorAnswer:
+    """What a client would receive for an exception: status and the class that decided it."""
+
+    status: int
+    exception: str
+    rule: str
+
+    @property
+    def client_error(self) -> bool:
+        return 400 <= self.status < 500
+
+    @property
+    def not_implemented(self) -> bool:
+        return self.status == 501
+
+    @property
+    def server_error(self) -> bool:
+        return self.status >= 500 and not self.not_implemented
+
+
+@functools.cache
+def package_error_base(package: ApiPackage) -> type[Exception] | None:
+    """The package's root error class (``OGXError`` / ``LlamaStackError``), if it has one."""
+    try:
+        errors = package.submodule("common.errors")
+    except ImportError:
+        return None
+    not_found = getattr(errors, "ResourceNotFoundError", None)
+    if not_found is None:
+        return None
+    # The root is the last class of the package's own module before Exception.
+    roots = [cls for cls in not_found.__mro__ if cls.__module__ == errors.__name__]
+    return roots[-1] if roots else None
+
+
+def error_answer(exc: BaseException, package: ApiPackage) -> ErrorAnswer:
+    """The status the server would send for ``exc`` (see the module docstring)."""
+    name = type(exc).__name__
+    if isinstance(exc, pydantic.ValidationError):
+        return ErrorAnswer(400, name, "pydantic ValidationError")
+    base = package_error_base(package)
+    if base is not None and isinstance(exc, base):
+        status = getattr(exc, "status_code", 500)
+        return ErrorAnswer(int(status) if isinstance(status, int) else 500, name, base.__name__)
+    for cls in type(exc).__mro__:
+        if cls in _BUILTIN_STATUS:
+            return ErrorAnswer(_BUILTIN_STATUS[cls], name, cls.__name__)
+    status = getattr(exc, "status_code", None)
+    if isinstance(status, int):
+        return ErrorAnswer(status, name, "status_code attribute")
+    return ErrorAnswer(500, name, "unmapped exception")

@@ -1,0 +1,200 @@
+"""Files suite: upload / retrieve / content / list (pagination, order, purpose) / delete / not-found.
+
+Each test names the checks it makes (see ``llama_conformance.behaviour.plan``). Files the
+tests upload are deleted again, so a persistent provider is left as it was found.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import strategies as st
+
+from llama_conformance.behaviour.context import Kit
+from llama_conformance.behaviour.files import by_id, list_page, response_bytes, upload_file, upload_purposes
+from llama_conformance.strategies import valid_requests
+
+pytestmark = [pytest.mark.behavioral, pytest.mark.api("files")]
+
+FILENAMES = st.one_of(
+    st.sampled_from(["data.jsonl", "notes.txt", "report.pdf", "résumé.md", "データ.csv"]),
+    st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc"), exclude_characters='/\\"'),
+            min_size=1, max_size=24),
+)
+SAFE_FILENAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
+CONTENTS = st.binary(min_size=1, max_size=4096)
+
+
+def _uploaded(kit: Kit, content: bytes, filename: str, purpose: str):
+    outcome, _ = upload_file(kit, content, filename, purpose)
+    kit.judge.answered(outcome, "files.upload")
+    kit.validate(outcome, kit.member("openai_upload_file"), expect_stream=False, check_id="files.upload")
+    return outcome.value
+
+
+def _cleanup(kit: Kit, file_id: str) -> None:
+    by_id(kit, "openai_delete_file", file_id)
+
+
+def test_upload_retrieve_content(llama_kit: Kit) -> None:
+    """files.upload, files.retrieve, files.content over drawn contents, names, purposes and expiries."""
+    kit = llama_kit
+    upload_member = kit.member("openai_upload_file")
+    purposes = upload_purposes(kit)
+    requests = valid_requests(upload_member.request_model).filter(lambda r: r.purpose.value in purposes)
+
+    def body(example: tuple) -> None:
+        request, content, filename = example
+        outcome, _ = upload_file(kit, content, filename, request.purpose.value)
+        kit.judge.answered(outcome, "files.upload")
+        kit.validate(outcome, upload_member, expect_stream=False, check_id="files.upload")
+        created = outcome.value
+        try:
+            kit.judge.check(created.bytes == len(content), "files.upload",
+                            f"bytes is {created.bytes}, but {len(content)} bytes were uploaded.")
+            kept = created.filename == filename
+            safe = SAFE_FILENAME.fullmatch(filename) is not None
+            kit.judge.check(kept, "files.upload" if safe else "files.upload.filename-kept",
+                            f"filename is {created.filename!r}, but {filename!r} was uploaded.")
+            kit.judge.check(str(getattr(created.purpose, "value", created.purpose)) == request.purpose.value,
+                            "files.upload", f"purpose is {created.purpose!r}, not {request.purpose.value!r}.")
+            retrieved = by_id(kit, "openai_retrieve_file", created.id)
+            kit.judge.answered(retrieved, "files.retrieve")
+            kit.validate(retrieved, kit.member("openai_retrieve_file"), expect_stream=False,
+                         check_id="files.retrieve")
+            for name in ("id", "bytes", "filename", "purpose", "created_at"):
+                kit.judge.check(getattr(retrieved.value, name) == getattr(created, name), "files.retrieve",
+                                f"retrieve says {name}={getattr(retrieved.value, name)!r}, upload said "
+                                f"{getattr(created, name)!r}.")
+            fetched = by_id(kit, "openai_retrieve_file_content", created.id)
+            kit.judge.answered(fetched, "files.content")
+            body_bytes = response_bytes(kit, fetched.value)
+            kit.judge.check(body_bytes == content, "files.content",
+                            f"content of {created.id} is {len(body_bytes or b'')} bytes that differ from the "
+                            f"{len(content)} uploaded (first bytes {body_bytes[:16]!r} vs {content[:16]!r})."
+                            if body_bytes is not None else
+                            f"content returned {type(fetched.value).__name__} with no body.")
+        finally:
+            _cleanup(kit, created.id)
+
+    kit.examples(st.tuples(requests, CONTENTS, FILENAMES), body)
+
+
+def _walk(kit: Kit, *, limit: int, order: str, purpose: str | None = None) -> list:
+    """All files, page by page with ``after``; checks each page's own bookkeeping."""
+    seen, after, pages = [], None, 0
+    while True:
+        payload = {"limit": limit, "order": order, **({"after": after} if after else {}),
+                   **({"purpose": purpose} if purpose else {})}
+        outcome = list_page(kit, **payload)
+        kit.judge.answered(outcome, "files.list")
+        kit.validate(outcome, kit.member("openai_list_files"), expect_stream=False, check_id="files.list")
+        page = outcome.value
+        ids = [f.id for f in page.data]
+        kit.judge.check(len(ids) <= limit, "files.list.pagination",
+                        f"a page asked for limit={limit} holds {len(ids)} files.")
+        if ids:
+            kit.judge.check(page.first_id == ids[0] and page.last_id == ids[-1], "files.list.pagination",
+                            f"first_id/last_id are {page.first_id!r}/{page.last_id!r}, the page runs "
+                            f"{ids[0]!r}..{ids[-1]!r}.")
+        seen.extend(page.data)
+        pages += 1
+        if not page.has_more:
+            return seen
+        kit.judge.check(bool(ids), "files.list.pagination", "has_more is true on an empty page.")
+        kit.judge.check(pages < 1000, "files.list.pagination", "pagination does not end after 1000 pages.")
+        after = ids[-1]
+
+
+def test_list_pagination_and_order(llama_kit: Kit) -> None:
+    """files.list, files.list.pagination (limit/after/has_more), files.list.order (SHOULD)."""
+    kit = llama_kit
+    purpose = upload_purposes(kit)[0]
+    created = [_uploaded(kit, f"line {i}\n".encode(), f"page-{i}.txt", purpose) for i in range(5)]
+    try:
+        ours = {f.id for f in created}
+        for order in ("asc", "desc"):
+            walked = _walk(kit, limit=2, order=order)
+            ids = [f.id for f in walked]
+            duplicates = sorted({i for i in ids if ids.count(i) > 1})
+            kit.judge.check(not duplicates, "files.list.pagination",
+                            f"walking order={order} with limit=2 returned {duplicates} more than once.")
+            missing = sorted(ours - set(ids))
+            kit.judge.check(not missing, "files.list.pagination" if len(ids) else "files.list",
+                            f"walking order={order} with limit=2 never returned uploaded files {missing}.")
+            stamps = [f.created_at for f in walked]
+            ordered = stamps == sorted(stamps, reverse=(order == "desc"))
+            kit.judge.check(ordered, "files.list.order",
+                            f"order={order} lists created_at {stamps[:8]}... out of order.")
+        whole = list_page(kit, limit=10000)
+        kit.judge.answered(whole, "files.list")
+        kit.judge.check(ours <= {f.id for f in whole.value.data}, "files.list",
+                        "one list call (limit 10000) misses uploaded files.")
+    finally:
+        for item in created:
+            _cleanup(kit, item.id)
+
+
+def test_list_purpose_filter(llama_kit: Kit) -> None:
+    """files.list.purpose (SHOULD): a purpose filter returns only that purpose."""
+    kit = llama_kit
+    purposes = upload_purposes(kit)
+    if len(purposes) < 2:
+        pytest.skip("the contract offers one upload purpose, so a filter cannot be told from no filter")
+    first, second = purposes[0], purposes[1]
+    created = [_uploaded(kit, b"a", "a.txt", first), _uploaded(kit, b"b", "b.txt", second)]
+    try:
+        outcome = list_page(kit, purpose=first, limit=10000)
+        kit.judge.answered(outcome, "files.list")
+        found = {f.id: str(getattr(f.purpose, "value", f.purpose)) for f in outcome.value.data}
+        wrong = {i: p for i, p in found.items() if p != first}
+        kit.judge.check(not wrong, "files.list.purpose", f"purpose={first} also listed {wrong}.")
+        kit.judge.check(created[0].id in found, "files.list.purpose",
+                        f"purpose={first} did not list {created[0].id}, uploaded with that purpose.")
+    finally:
+        for item in created:
+            _cleanup(kit, item.id)
+
+
+def test_delete(llama_kit: Kit) -> None:
+    """files.delete: deleted=true, then retrieve / content / delete are not-found and list omits it."""
+    kit = llama_kit
+    created = _uploaded(kit, b"to be deleted", "gone.txt", upload_purposes(kit)[0])
+    outcome = by_id(kit, "openai_delete_file", created.id)
+    kit.judge.answered(outcome, "files.delete")
+    kit.validate(outcome, kit.member("openai_delete_file"), expect_stream=False, check_id="files.delete")
+    kit.judge.check(outcome.value.deleted is True and outcome.value.id == created.id, "files.delete",
+                    f"delete answered {outcome.value!r}, not deleted=true for {created.id}.")
+    listed = list_page(kit, limit=10000)
+    kit.judge.answered(listed, "files.list")
+    kit.judge.check(created.id not in {f.id for f in listed.value.data}, "files.delete",
+                    f"{created.id} is still listed after delete.")
+    for member in ("openai_retrieve_file", "openai_retrieve_file_content", "openai_delete_file"):
+        after = by_id(kit, member, created.id)
+        _expect_not_found(kit, after, "files.delete", f"{member} of a deleted file")
+
+
+def _expect_not_found(kit: Kit, outcome, check_id: str, what: str) -> None:
+    kit.judge.no_hang(outcome)
+    if outcome.error is None:
+        kit.judge.fail(check_id, f"{what} succeeded ({type(outcome.value).__name__}); it must raise a "
+                                 "not-found error.")
+    kit.judge.typed_rejection(outcome)
+    kit.judge.check(outcome.answer is not None and outcome.answer.client_error, check_id,
+                    f"{what} raised {outcome.describe_error()}; a client error (404) is due.")
+
+
+@pytest.mark.negative
+def test_unknown_file_id(llama_kit: Kit) -> None:
+    """files.not-found: unknown ids are a typed not-found for retrieve, content and delete."""
+    kit = llama_kit
+    ids = st.one_of(st.just("file-does-not-exist"),
+                    st.text(st.characters(min_codepoint=48, max_codepoint=122), min_size=1, max_size=40)
+                    .map(lambda s: f"file-kit-unknown-{s}"))
+
+    def body(file_id: str) -> None:
+        for member in ("openai_retrieve_file", "openai_retrieve_file_content", "openai_delete_file"):
+            _expect_not_found(kit, by_id(kit, member, file_id), "files.not-found", f"{member}({file_id!r})")
+
+    kit.examples(ids, body, label="file_id")

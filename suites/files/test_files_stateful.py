@@ -1,0 +1,102 @@
+"""Files as a state machine: any sequence of uploads, retrievals, lists and deletes must
+agree with a model of what exists (deleted files stay gone, lists match, bytes round-trip).
+
+The pattern other CRUD APIs reuse: a dict model, one rule per operation, an invariant that
+compares the provider's list with the model after every step, and teardown that deletes
+what the machine created.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import strategies as st
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invariant, rule
+
+from llama_conformance.behaviour.context import Kit
+from llama_conformance.behaviour.files import by_id, list_page, response_bytes, upload_file, upload_purposes
+
+pytestmark = [pytest.mark.stateful, pytest.mark.api("files")]
+
+CHECK = "files.stateful"
+
+
+class FilesMachine(RuleBasedStateMachine):
+    kit: Kit
+    files = Bundle("files")
+    deleted = Bundle("deleted")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.model: dict[str, bytes] = {}
+        self.gone: set[str] = set()
+        self.purposes = upload_purposes(self.kit)
+
+    @rule(target=files, content=st.binary(min_size=1, max_size=512), purpose_index=st.integers(0, 5))
+    def upload(self, content: bytes, purpose_index: int) -> str:
+        purpose = self.purposes[purpose_index % len(self.purposes)]
+        outcome, _ = upload_file(self.kit, content, f"state-{len(self.model)}.bin", purpose)
+        self.kit.judge.answered(outcome, CHECK)
+        file_id = outcome.value.id
+        self.kit.judge.check(file_id not in self.model and file_id not in self.gone, CHECK,
+                             f"upload returned id {file_id!r}, which was already used.")
+        self.model[file_id] = content
+        return file_id
+
+    @rule(file_id=files)
+    def retrieve(self, file_id: str) -> None:
+        if file_id in self.gone:
+            return
+        outcome = by_id(self.kit, "openai_retrieve_file", file_id)
+        self.kit.judge.answered(outcome, CHECK)
+        self.kit.judge.check(outcome.value.bytes == len(self.model[file_id]), CHECK,
+                             f"retrieve({file_id}) says {outcome.value.bytes} bytes; "
+                             f"{len(self.model[file_id])} were uploaded.")
+
+    @rule(file_id=files)
+    def content(self, file_id: str) -> None:
+        if file_id in self.gone:
+            return
+        outcome = by_id(self.kit, "openai_retrieve_file_content", file_id)
+        self.kit.judge.answered(outcome, CHECK)
+        self.kit.judge.check(response_bytes(self.kit, outcome.value) == self.model[file_id], CHECK,
+                             f"content({file_id}) differs from the uploaded bytes.")
+
+    @rule(target=deleted, file_id=consumes(files))
+    def delete(self, file_id: str) -> str:
+        outcome = by_id(self.kit, "openai_delete_file", file_id)
+        if file_id in self.gone:
+            self.kit.judge.check(outcome.error is not None, CHECK,
+                                 f"deleting {file_id} a second time succeeded.")
+            return file_id
+        self.kit.judge.answered(outcome, CHECK)
+        del self.model[file_id]
+        self.gone.add(file_id)
+        return file_id
+
+    @rule(file_id=deleted)
+    def deleted_stays_gone(self, file_id: str) -> None:
+        outcome = by_id(self.kit, "openai_retrieve_file", file_id)
+        self.kit.judge.no_hang(outcome)
+        self.kit.judge.check(outcome.error is not None, CHECK,
+                             f"retrieve({file_id}) succeeded after the file was deleted.")
+
+    @invariant()
+    def listing_matches_model(self) -> None:
+        outcome = list_page(self.kit, limit=10000)
+        self.kit.judge.answered(outcome, CHECK)
+        listed = {f.id: f.bytes for f in outcome.value.data}
+        missing = sorted(set(self.model) - set(listed))
+        resurrected = sorted(self.gone & set(listed))
+        wrong_size = sorted(i for i in self.model if i in listed and listed[i] != len(self.model[i]))
+        self.kit.judge.check(not missing, CHECK, f"list misses existing files {missing}.")
+        self.kit.judge.check(not resurrected, CHECK, f"list shows deleted files {resurrected}.")
+        self.kit.judge.check(not wrong_size, CHECK, f"list reports wrong sizes for {wrong_size}.")
+
+    def teardown(self) -> None:
+        for file_id in list(self.model):
+            by_id(self.kit, "openai_delete_file", file_id)
+
+
+def test_files_state_machine(llama_kit: Kit) -> None:
+    """files.stateful"""
+    llama_kit.run_machine(FilesMachine)

@@ -1,0 +1,295 @@
+"""Inference suite: models, chat (plain, streamed, with tools), completions, embeddings, rerank.
+
+Requests name a model the provider serves (from the manifest or ``list_models()``), as the
+server's router would after resolving the client's model id. Every response and every
+stream chunk is validated against the contract (``llama_conformance.validate``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import strategies as st
+
+from llama_conformance.behaviour.context import Kit
+from llama_conformance.behaviour.judge import as_capability
+from llama_conformance.strategies import ValueHints, valid_requests
+from llama_conformance.validate import EMBEDDINGS_DIMENSIONS, check_embeddings
+
+pytestmark = [pytest.mark.behavioral, pytest.mark.api("inference")]
+
+USER_TEXT = "Name three prime numbers."
+
+
+def _fuzz_hints(kit: Kit, member_name: str, model: str, **fixed: Any) -> ValueHints:
+    request_model = kit.member(member_name).request_model
+    by_field = {(request_model, "model"): st.just(model)}
+    by_field.update({(request_model, name): st.just(value) for name, value in fixed.items()})
+    return ValueHints(by_field=by_field)
+
+
+def _fuzz(kit: Kit, member_name: str, model: str, check_id: str, *, stream: bool | None = None) -> None:
+    """Drawn valid requests: a valid answer or a typed rejection; never a 5xx, hang or mutation."""
+    member = kit.member(member_name)
+    fixed = {} if stream is None else {"stream": stream}
+    strategy = valid_requests(member.request_model, _fuzz_hints(kit, member_name, model, **fixed))
+    tally = {"answered": 0, "rejected": 0}
+
+    def body(request: Any) -> None:
+        outcome = kit.call_request(member, request, stream=bool(getattr(request, "stream", False)))
+        if outcome.succeeded:
+            tally["answered"] += 1
+            kit.validate(outcome, member, expect_stream=bool(getattr(request, "stream", False)),
+                         check_id=check_id)
+        else:
+            tally["rejected"] += 1
+            kit.judge.typed_rejection(outcome)
+
+    kit.examples(strategy, body)
+    total = tally["answered"] + tally["rejected"]
+    kit.judge.check(total == 0 or tally["answered"] * 2 >= total, "call.valid-request-accepted",
+                    f"{member.member_id} rejected {tally['rejected']} of {total} valid drawn requests "
+                    "with typed errors: most valid requests should be answered.")
+
+
+# -- models (the private protocol the routing table uses) ---------------------------------
+
+def test_models_listed(llama_kit: Kit) -> None:
+    """inference.models.listed"""
+    kit = llama_kit
+    member = kit.member("list_models")
+    served = kit.served()
+    if "inference.models.listed" in served.problems:
+        kit.judge.fail("inference.models.listed", served.problems["inference.models.listed"])
+    outcome = kit.call(member)
+    kit.judge.answered(outcome, "inference.models.listed")
+    kit.validate(outcome, member, expect_stream=False, check_id="inference.models.listed")
+
+
+def test_register_served_model(llama_kit: Kit) -> None:
+    """inference.models.register: the routing table registers each served model at start-up."""
+    kit = llama_kit
+    served = kit.served()
+    if "inference.models.register" in served.problems:
+        kit.judge.fail("inference.models.register", served.problems["inference.models.register"])
+    if not served.models:
+        pytest.skip("no served model to register (list_models() names none; a manifest can declare one)")
+    member = kit.member("register_model")
+    for model in served.models[:3]:
+        outcome = kit.call(member, model)
+        kit.judge.answered(outcome, "inference.models.register")
+        if outcome.value is not None:
+            kit.validate(outcome, member, expect_stream=False, check_id="inference.models.register")
+
+
+# -- chat ---------------------------------------------------------------------------------
+
+def _chat(kit: Kit, **extra: Any) -> tuple[Any, Any]:
+    member = kit.member("openai_chat_completion")
+    model = kit.model("llm", "chat")
+    request = kit.request(member, {"model": model, "messages": [{"role": "user", "content": USER_TEXT}], **extra})
+    return member, request
+
+
+def test_chat_answer(llama_kit: Kit) -> None:
+    """inference.chat.answer"""
+    kit = llama_kit
+    member, request = _chat(kit)
+    outcome = kit.call_request(member, request)
+    kit.judge.answered(outcome, "inference.chat.answer", capability="chat")
+    kit.validate(outcome, member, expect_stream=False, check_id="inference.chat.answer")
+    kit.judge.check(bool(outcome.value.choices), "inference.chat.answer", "the completion has no choices.")
+
+
+def test_chat_fuzz(llama_kit: Kit) -> None:
+    """inference.chat.fuzz, call.typed-error, call.request-unchanged, call.no-hang"""
+    kit = llama_kit
+    _fuzz(kit, "openai_chat_completion", kit.model("llm", "chat"), "inference.chat.fuzz", stream=False)
+
+
+def test_chat_stream(llama_kit: Kit) -> None:
+    """inference.chat.stream: chunks valid; one id and object; finish_reason last."""
+    kit = llama_kit
+    member, request = _chat(kit, stream=True)
+    outcome = kit.call_request(member, request, stream=True)
+    kit.judge.answered(outcome, "inference.chat.stream", capability="streaming")
+    kit.validate(outcome, member, expect_stream=True, check_id="inference.chat.stream")
+
+
+def test_chat_stream_fuzz(llama_kit: Kit) -> None:
+    """inference.chat.stream over drawn requests"""
+    kit = llama_kit
+    _chat(kit, stream=True)
+    _fuzz(kit, "openai_chat_completion", kit.model("llm", "chat"), "inference.chat.stream", stream=True)
+
+
+def test_chat_stream_usage(llama_kit: Kit) -> None:
+    """inference.chat.stream-usage: include_usage reports usage exactly once, adding up."""
+    kit = llama_kit
+    member, request = _chat(kit, stream=True, stream_options={"include_usage": True})
+    outcome = kit.call_request(member, request, stream=True)
+    kit.judge.answered(outcome, "inference.chat.stream-usage", capability="streaming")
+    findings = as_capability(outcome.stream_findings, "stream-usage", kit.session.manifest)
+    outcome.stream_findings = findings
+    kit.validate(outcome, member, expect_stream=True, check_id="inference.chat.stream-usage")
+
+
+def test_chat_with_tools(llama_kit: Kit) -> None:
+    """inference.chat.tools: a request offering a tool is answered validly (tool call or text)."""
+    kit = llama_kit
+    tool = {"type": "function", "function": {
+        "name": "add", "description": "Add two integers",
+        "parameters": {"type": "object", "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}},
+                       "required": ["a", "b"]}}}
+    member, request = _chat(kit, tools=[tool], tool_choice="auto")
+    outcome = kit.call_request(member, request)
+    kit.judge.no_hang(outcome)
+    if not outcome.succeeded and not kit.session.manifest.declares("tool-calls"):
+        kit.judge.typed_rejection(outcome)
+        pytest.skip(f"capability `tool-calls` not declared, and the provider rejects tools: "
+                    f"{outcome.describe_error()}")
+    kit.judge.answered(outcome, "inference.chat.tools", capability="tool-calls")
+    kit.validate(outcome, member, expect_stream=False, check_id="inference.chat.tools")
+
+
+# -- completions --------------------------------------------------------------------------
+
+def _completion(kit: Kit, **extra: Any) -> tuple[Any, Any]:
+    member = kit.member("openai_completion")
+    model = kit.model("llm", "completions")
+    return member, kit.request(member, {"model": model, "prompt": "Once upon a time", **extra})
+
+
+def test_completion_answer(llama_kit: Kit) -> None:
+    """inference.completion.answer"""
+    kit = llama_kit
+    member, request = _completion(kit)
+    outcome = kit.call_request(member, request)
+    kit.judge.answered(outcome, "inference.completion.answer", capability="completions")
+    kit.validate(outcome, member, expect_stream=False, check_id="inference.completion.answer")
+
+
+def test_completion_stream(llama_kit: Kit) -> None:
+    """inference.completion.stream"""
+    kit = llama_kit
+    member, request = _completion(kit, stream=True)
+    outcome = kit.call_request(member, request, stream=True)
+    kit.judge.answered(outcome, "inference.completion.stream", capability="completions")
+    kit.validate(outcome, member, expect_stream=True, check_id="inference.completion.stream")
+
+
+# -- embeddings ---------------------------------------------------------------------------
+
+def _embed(kit: Kit, payload: dict[str, Any]) -> tuple[Any, Any, Any]:
+    member = kit.member("openai_embeddings")
+    request = kit.request(member, payload)
+    return member, request, kit.call_request(member, request)
+
+
+@pytest.mark.parametrize("inputs", ["single", "batch"])
+def test_embeddings_answer(llama_kit: Kit, inputs: str) -> None:
+    """inference.embeddings.answer: one vector per input, in order."""
+    kit = llama_kit
+    model = kit.model("embedding", "embeddings")
+    text: Any = "The quick brown fox" if inputs == "single" else ["first", "second text", "third, longer text"]
+    member, request, outcome = _embed(kit, {"model": model, "input": text})
+    kit.judge.answered(outcome, "inference.embeddings.answer", capability="embeddings")
+    kit.validate(outcome, member, expect_stream=False, check_id="inference.embeddings.answer")
+    kit.judge.take(check_embeddings(outcome.value, request, method=member.member_id))
+
+
+def _dimensions_optional(kit: Kit, findings: list) -> list:
+    """Only the dimensions finding depends on the embeddings-dimensions capability."""
+    dims = [f for f in findings if f.check.id == EMBEDDINGS_DIMENSIONS]
+    rest = [f for f in findings if f.check.id != EMBEDDINGS_DIMENSIONS]
+    return rest + as_capability(dims, "embeddings-dimensions", kit.session.manifest)
+
+
+def test_embeddings_dimensions(llama_kit: Kit) -> None:
+    """inference.embeddings.dimensions (capability embeddings-dimensions)"""
+    kit = llama_kit
+    model = kit.model("embedding", "embeddings")
+    member, request, outcome = _embed(kit, {"model": model, "input": ["a", "b"], "dimensions": 8})
+    kit.judge.no_hang(outcome)
+    if not outcome.succeeded and not kit.session.manifest.declares("embeddings-dimensions"):
+        kit.judge.typed_rejection(outcome)
+        pytest.skip(f"capability `embeddings-dimensions` not declared, and dimensions=8 is rejected: "
+                    f"{outcome.describe_error()}")
+    kit.judge.answered(outcome, "inference.embeddings.dimensions", capability="embeddings-dimensions")
+    kit.validate(outcome, member, expect_stream=False, check_id="inference.embeddings.dimensions")
+    kit.judge.take(_dimensions_optional(kit, check_embeddings(outcome.value, request, method=member.member_id)))
+
+
+def test_embeddings_fuzz(llama_kit: Kit) -> None:
+    """inference.embeddings.fuzz"""
+    kit = llama_kit
+    model = kit.model("embedding", "embeddings")
+    member = kit.member("openai_embeddings")
+    strategy = valid_requests(member.request_model, _fuzz_hints(kit, "openai_embeddings", model))
+
+    def body(request: Any) -> None:
+        outcome = kit.call_request(member, request)
+        if not outcome.succeeded:
+            kit.judge.typed_rejection(outcome)
+            return
+        kit.validate(outcome, member, expect_stream=False, check_id="inference.embeddings.fuzz")
+        kit.judge.take(_dimensions_optional(kit, check_embeddings(outcome.value, request, method=member.member_id)))
+
+    kit.examples(strategy, body)
+
+
+# -- rerank -------------------------------------------------------------------------------
+
+def test_rerank_answer(llama_kit: Kit) -> None:
+    """inference.rerank.answer"""
+    kit = llama_kit
+    member = kit.member("rerank")
+    if not hasattr(kit.put.impl, "rerank"):
+        pytest.skip("the provider has no rerank (an optional member; the structural suite reports it)")
+    models = kit.served().of("rerank") or kit.served().of("llm")
+    if not models:
+        pytest.skip("no rerank model served")
+    items = ["Paris is the capital of France.", "Bananas are yellow.", "France borders Spain."]
+    request = kit.request(member, {"model": models[0], "query": "capital of France", "items": items,
+                                   "max_num_results": 2})
+    outcome = kit.call_request(member, request)
+    kit.judge.answered(outcome, "inference.rerank.answer", capability="rerank")
+    kit.validate(outcome, member, expect_stream=False, check_id="inference.rerank.answer")
+    indices = [d.index for d in outcome.value.data]
+    kit.judge.check(all(0 <= i < len(items) for i in indices) and len(set(indices)) == len(indices),
+                    "inference.rerank.answer", f"indices {indices} are not distinct positions in {len(items)} items.")
+    kit.judge.check(len(indices) <= 2, "inference.rerank.answer",
+                    f"max_num_results=2 but {len(indices)} results came back.")
+    scores = [d.relevance_score for d in outcome.value.data]
+    kit.judge.check(scores == sorted(scores, reverse=True), "inference.rerank.answer",
+                    f"results are not ordered by relevance_score: {scores}.")
+
+
+# -- negative contract --------------------------------------------------------------------
+
+UNKNOWN_MODEL = "kit-unknown-model-7f3a"
+
+
+@pytest.mark.negative
+@pytest.mark.parametrize("member_name,payload", [
+    ("openai_chat_completion", {"messages": [{"role": "user", "content": "hi"}]}),
+    ("openai_chat_completion", {"messages": [{"role": "user", "content": "hi"}], "stream": True}),
+    ("openai_completion", {"prompt": "hi"}),
+    ("openai_embeddings", {"input": "hi"}),
+], ids=["chat", "chat-stream", "completion", "embeddings"])
+def test_unknown_model(llama_kit: Kit, member_name: str, payload: dict[str, Any]) -> None:
+    """negative.unknown-id: an unknown model is a typed client error, never a success or a 5xx."""
+    kit = llama_kit
+    member = kit.member(member_name)
+    request = kit.request(member, {"model": UNKNOWN_MODEL, **payload})
+    outcome = kit.call_request(member, request, stream=bool(payload.get("stream")))
+    kit.judge.no_hang(outcome)
+    if outcome.answer is not None and outcome.answer.not_implemented:
+        pytest.skip(f"{member.member_id} is not implemented ({outcome.describe_error()})")
+    if outcome.succeeded:
+        kit.judge.fail("negative.unknown-id", f"{member.member_id} answered a request for the unknown model "
+                                              f"{UNKNOWN_MODEL!r} instead of raising a not-found error.")
+    kit.judge.typed_rejection(outcome)
+    kit.judge.check(outcome.answer is not None and outcome.answer.client_error, "negative.unknown-id",
+                    f"{member.member_id} raised {outcome.describe_error()} for an unknown model; a 4xx is due.")
