@@ -114,6 +114,6 @@ def llama_kit(llama_session: KitSession, request: pytest.FixtureRequest) -> Gene
     require_built(llama_session)
     kit = Kit(session=llama_session, judge=Judge(manifest=llama_session.manifest))
     yield kit
-    noted = [*kit.judge.warnings.values(), *kit.judge.errata.values()]
+    noted = kit.judge.noted()
     if noted:
         terminal.record_should(request.config, request.node.nodeid, noted)

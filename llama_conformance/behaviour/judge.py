@@ -9,7 +9,7 @@ summary once per test.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NoReturn
 
 import pytest
@@ -34,6 +34,7 @@ class Judge:
     manifest: Manifest
     warnings: dict[str, Finding] = field(default_factory=dict)
     errata: dict[str, Finding] = field(default_factory=dict)
+    repeats: dict[str, int] = field(default_factory=dict)
 
     def fail(self, check_id: str, message: str) -> NoReturn:
         raise CheckFailed([finding(check_id, message)])
@@ -51,10 +52,20 @@ class Judge:
                 self.errata.setdefault(item.erratum, item)
             elif item.level is Level.MUST:
                 failures.append(item)
-            else:
-                self.warnings.setdefault(f"{item.check.id}:{item.message[:80]}", item)
+            else:  # one warning per check and test; drawn examples would repeat it endlessly
+                self.warnings.setdefault(item.check.id, item)
+                self.repeats[item.check.id] = self.repeats.get(item.check.id, 0) + 1
         if failures:
             raise CheckFailed(failures)
+
+    def noted(self) -> list[Finding]:
+        """Warnings (with how often each recurred) and errata, for the terminal summary."""
+        warnings = [
+            replace(f, message=f"{f.message} (and {self.repeats[key] - 1} more like it)")
+            if self.repeats.get(key, 1) > 1 else f
+            for key, f in self.warnings.items()
+        ]
+        return [*warnings, *self.errata.values()]
 
     def answered(self, outcome: Outcome, check_id: str, capability: str | None = None) -> None:
         """The call must have succeeded; a 501 for an undeclared capability skips the test."""
