@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from llama_conformance.errors import KitUsageError
-from llama_conformance.harness.config import expand_env, read_config_file
+from llama_conformance.harness.config import expand_env, read_yaml_mapping
 
 # Capabilities the suites know, per API, with what each covers. Core behaviour of an API
 # (the members every provider must implement) is not a capability: it is always checked.
@@ -104,9 +104,7 @@ def load_manifest(path: Path | None, cli_capabilities: Iterable[str], api: str |
     models: list[ModelDecl] = []
     if path is not None:
         source = f"Manifest {path}"
-        raw = expand_env(read_config_file(path), set())
-        if not isinstance(raw, dict):
-            raise KitUsageError(f"{source} must be a mapping with `capabilities:` and/or `models:`.")
+        raw = expand_env(read_yaml_mapping(path, "--llama-manifest"), set())
         unknown_keys = sorted(set(raw) - {"capabilities", "models"})
         if unknown_keys:
             raise KitUsageError(f"{source} has unknown keys {unknown_keys}; allowed: capabilities, models.")

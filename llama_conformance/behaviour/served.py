@@ -15,7 +15,7 @@ from typing import Any
 
 from llama_conformance.capabilities import Manifest, ModelDecl
 from llama_conformance.errors import GateTimeout, describe_exception
-from llama_conformance.harness.build import ProviderUnderTest
+from llama_conformance.harness.build import ProviderUnderTest, provider_id
 
 MODEL_KINDS = ("llm", "embedding", "rerank")
 
@@ -43,7 +43,7 @@ def _model_object(put: ProviderUnderTest, decl: ModelDecl) -> Any:
     return api.Model(
         identifier=decl.model_id,
         provider_resource_id=decl.provider_resource_id or decl.model_id,
-        provider_id=put.entry.provider_type.split("::")[-1],
+        provider_id=provider_id(put.entry),
         model_type=api.ModelType(decl.model_type),
         metadata=decl.metadata,
     )

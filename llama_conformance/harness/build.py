@@ -222,6 +222,7 @@ def construct_provider(put: ProviderUnderTest) -> ProviderUnderTest:
         put.build_error = f"{entry.module}.{entry.factory_name}() returned None, not a provider."
         return put
     put.impl = impl
+    _mark_as_resolved(put)
     surface = put.surface
     put.own_attributes = {attr.name: getattr(impl, attr.name, _MISSING) for attr in surface.attributes}
     for name, store in stores_for(surface, put.contract).items():
@@ -231,6 +232,26 @@ def construct_provider(put: ProviderUnderTest) -> ProviderUnderTest:
         except Exception:
             pass  # the attribute check reports a provider that refuses the assignment
     return put
+
+
+def provider_id(entry: ProviderEntry) -> str:
+    """The id a run config would give the provider: its type without the ``inline::`` / ``remote::``."""
+    return entry.provider_type.split("::", 1)[-1]
+
+
+def _mark_as_resolved(put: ProviderUnderTest) -> None:
+    """Set what the server's resolver sets on every impl (``__provider_id__``, spec, config).
+
+    Providers read them: ``list_models()`` of the model-registry mixin names models by
+    ``__provider_id__`` and fails without it.
+    """
+    for name, value in (("__provider_id__", provider_id(put.entry)),
+                        ("__provider_spec__", put.entry.raw_spec),
+                        ("__provider_config__", put.config)):
+        try:
+            setattr(put.impl, name, value)
+        except (AttributeError, TypeError):
+            pass  # a slotted or frozen impl: the server would fail here too; structure reports it
 
 
 def build_provider(entry: ProviderEntry, options: BuildOptions) -> ProviderUnderTest:

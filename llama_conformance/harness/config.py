@@ -74,21 +74,24 @@ def expand_env(value: Any, secrets: set[str], path: str = "") -> Any:
     return _convert(result) if result != value else value
 
 
-def read_config_file(path: Path) -> dict[str, Any]:
-    """A provider config YAML: either the config mapping itself or a run.yaml-style entry."""
+def read_yaml_mapping(path: Path, option: str) -> dict[str, Any]:
+    """A YAML file that must hold a mapping; ``option`` names it in errors (``--llama-manifest``)."""
     try:
         data = yaml.safe_load(path.read_text())
     except FileNotFoundError:
-        raise KitUsageError(f"--llama-provider-config {path} does not exist.") from None
+        raise KitUsageError(f"{option} {path} does not exist.") from None
     except yaml.YAMLError as exc:
-        raise KitUsageError(f"--llama-provider-config {path} is not valid YAML: {exc}") from exc
+        raise KitUsageError(f"{option} {path} is not valid YAML: {exc}") from exc
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise KitUsageError(
-            f"--llama-provider-config {path} must hold a mapping of config fields, "
-            f"not a {type(data).__name__}."
-        )
+        raise KitUsageError(f"{option} {path} must hold a mapping, not a {type(data).__name__}.")
+    return data
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """A provider config YAML: either the config mapping itself or a run.yaml-style entry."""
+    data = read_yaml_mapping(path, "--llama-provider-config")
     # Accept a provider entry copied from a run.yaml: {provider_id, provider_type, config}.
     if "provider_type" in data and isinstance(data.get("config"), dict):
         return data["config"]

@@ -8,14 +8,20 @@ package is installed (it cannot share a venv with the ogx server).
 from __future__ import annotations
 
 import pytest
-from kitrun import CONFIGS, config, has_module, needs_llama_stack
+from kitrun import CONFIGS, config, has_module, needs_llama_stack, with_behaviour_must
 
 pytestmark = [pytest.mark.slow, needs_llama_stack]
 
 
 def test_files_localfs(run_real_provider) -> None:
-    run = run_real_provider("inline::localfs", "--llama-api=files")
-    run.expect(passed=6)
+    """Real finding: pagination skips files created in the same second. The sqlstore's cursor
+    is ``created_at > created_at(after)``, so page two starts after every file sharing the
+    cursor's second. Like ogx, it sanitizes filenames at upload (a SHOULD warning)."""
+    run = run_real_provider("inline::localfs", "--llama-api=files", "--hypothesis-seed=1")
+    with_behaviour_must(run)
+    run.expect(passed=11, failed={
+        "test_list_pagination_and_order": ["files.list.pagination"],
+    }, warnings={("test_upload_retrieve_content", "SHOULD", "files.upload.filename-kept")})
 
 
 def test_datasetio_localfs(run_real_provider) -> None:
