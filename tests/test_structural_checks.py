@@ -97,12 +97,12 @@ def test_missing_implied_unregister_is_a_should_warning(run_kit) -> None:
     ("provider", "passed", "skipped", "extra"),
     [
         ("inline::kit-files", 6, 0, ()),
-        # rerank, reasoning and the two anthropic members are optional and not implemented
-        ("inline::kit-inference", 10, 4, ()),
+        # reasoning and the two anthropic members are optional and not implemented
+        ("inline::kit-inference", 11, 3, ()),
         ("inline::kit-tools", 6, 0, ()),
         ("inline::kit-scoring", 7, 0, ("--llama-api-package=llama_stack_api",)),
         ("inline::kit-files", 6, 0, ("--llama-api-package=llama_stack_api",)),
-        ("inline::kit-inference", 10, 2, ("--llama-api-package=llama_stack_api",)),
+        ("inline::kit-inference", 11, 1, ("--llama-api-package=llama_stack_api",)),
     ],
 )
 def test_reference_providers_pass(run_kit, provider: str, passed: int, skipped: int, extra: tuple[str, ...]) -> None:
@@ -117,7 +117,7 @@ def test_reference_providers_pass(run_kit, provider: str, passed: int, skipped: 
 def test_optional_member_not_implemented_is_a_skip_with_reason(run_kit) -> None:
     result = run_kit("inline::kit-inference")
     result.stdout.fnmatch_lines([
-        "SKIPPED*InferenceProvider.rerank is not implemented*raises NotImplementedError*",
+        "SKIPPED*InferenceProvider.anthropic_messages is not implemented*raises NotImplementedError*",
     ])
 
 

@@ -13,6 +13,7 @@ runs; the provider's own failures (factory raises or hangs) are kept on the resu
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import inspect
 import re
@@ -248,10 +249,9 @@ def _mark_as_resolved(put: ProviderUnderTest) -> None:
     for name, value in (("__provider_id__", provider_id(put.entry)),
                         ("__provider_spec__", put.entry.raw_spec),
                         ("__provider_config__", put.config)):
-        try:
+        # A slotted or frozen impl refuses: the server would fail there too; structure reports it.
+        with contextlib.suppress(AttributeError, TypeError):
             setattr(put.impl, name, value)
-        except (AttributeError, TypeError):
-            pass  # a slotted or frozen impl: the server would fail here too; structure reports it
 
 
 def build_provider(entry: ProviderEntry, options: BuildOptions) -> ProviderUnderTest:

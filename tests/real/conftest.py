@@ -77,3 +77,33 @@ def run_real_provider(pytester: pytest.Pytester) -> Callable[..., KitRun]:
 
     return run
 
+
+from collections.abc import Iterator  # noqa: E402  (appended section; the header is left as it was)
+
+
+@pytest.fixture(scope="module")
+def _openai_loopback_server() -> Iterator[str]:
+    """The kit's OpenAI-compatible server (a subprocess on 127.0.0.1), once per test module.
+
+    It is stateless (the reference provider behind it is deterministic), so the tests of a
+    module share it; it starts in a few seconds, mostly importing the API package.
+    """
+    from llama_conformance_fixtures.openai_server import serve_openai_compatible
+
+    with serve_openai_compatible() as url:
+        yield url
+
+
+@pytest.fixture
+def openai_loopback_url(_openai_loopback_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Base URL of the loopback server, also exported as LLAMA_CONFORMANCE_OPENAI_URL (the
+    ``*-loopback.yaml`` configs read it), for this test and the kit runs it starts."""
+    monkeypatch.setenv("LLAMA_CONFORMANCE_OPENAI_URL", _openai_loopback_server)
+    return _openai_loopback_server
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Markers of the real-provider modules that pyproject.toml does not list (yet)."""
+    config.addinivalue_line(
+        "markers", "sentence_transformers: needs torch + sentence-transformers (the sentence-transformers tox env)"
+    )

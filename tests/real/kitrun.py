@@ -88,3 +88,47 @@ class KitRun:
 def config(name: str) -> str:
     """``--llama-provider-config`` for a config shipped in fixtures/configs."""
     return f"--llama-provider-config={CONFIGS / name}"
+
+
+def expect_failures_only(run: KitRun, failed: dict[str, list[str]], *, at_least: int) -> None:
+    """The verdict without pinning how many tests ran: exactly the ``failed`` tests failed,
+    each with exactly its (distinct) MUST check ids; nothing errored (collection included); at least
+    ``at_least`` passed; the exit code says so.
+
+    For runs whose suites grow (behavioural suites joining the structural one), where
+    ``KitRun.expect`` would have to hard-code a count that changes with every new check.
+    """
+    output = run.result.stdout.str()
+    outcomes = run.result.parseoutcomes()
+    expected_ret = pytest.ExitCode.TESTS_FAILED if failed else pytest.ExitCode.OK
+    assert run.result.ret == expected_ret, output
+    assert not outcomes.get("errors") and not run.ids("ERROR"), output
+    assert outcomes.get("failed", 0) == len(failed) and run.ids("FAILED") == set(failed), output
+    with_behaviour_must(run)  # behavioural failures report their MUST ids on `E` lines
+    for test, checks in failed.items():
+        assert set(run.must.get(test, [])) == set(checks), (test, run.must.get(test))
+    assert outcomes.get("passed", 0) >= at_least, (outcomes, at_least)
+
+
+def expect_no_failures(run: KitRun, *, at_least: int) -> None:
+    """Exit code 0, no failure, error or MUST finding, at least ``at_least`` passed."""
+    expect_failures_only(run, {}, at_least=at_least)
+
+
+# Behavioural suites fail with ``CheckFailed`` (an AssertionError whose message is one
+# ``[MUST id] ...`` line per finding), which pytest prints as ``E   ...CheckFailed: [MUST id]``
+# and ``E   [MUST id]`` lines: ``KitRun.parse`` reads only the structural suite's bare lines.
+_CHECK_FAILED_LINE = re.compile(r"^E\s+(?:[\w.]*CheckFailed: )?\[MUST ([\w.\-]+)\]")
+
+
+def with_behaviour_must(run: KitRun) -> KitRun:
+    """Add the MUST ids of behavioural failures to ``run.must`` (each id once per test), so
+    ``expect_failures_only`` / ``KitRun.expect`` judge runs of every suite alike."""
+    current: str | None = None
+    for line in run.result.outlines:
+        if match := _FAILURE_HEADER.match(line):
+            current = match.group(1)
+            run.must.setdefault(current, [])
+        elif current and (match := _CHECK_FAILED_LINE.match(line)) and match.group(1) not in run.must[current]:
+            run.must[current].append(match.group(1))
+    return run
