@@ -53,12 +53,13 @@ def test_must_check_is_caught(run_kit, defect: str) -> None:
     result.stdout.fnmatch_lines([f"*[[]MUST {check_id}[]]*"])
 
 
-def test_missing_attributes_fail_store_and_warn_constant(run_kit) -> None:
-    """``model_store`` missing is MUST; ``API_NAMESPACE`` missing is SHOULD (no router reads it)."""
+def test_missing_attributes_are_should_warnings(run_kit) -> None:
+    """``model_store`` and ``API_NAMESPACE`` missing are SHOULD: the routing tables assign
+    stores unconditionally at start-up and nobody reads the constant; only isinstance() notices."""
     result = run_kit("inline::broken-inference-missing-attributes")
-    result.assert_outcomes(failed=1, passed=13)
-    result.stdout.fnmatch_lines(["FAILED *::test_attribute[[]inference.model_store[]]*"])
-    result.stdout.fnmatch_lines(["*[[]MUST structure.attribute.present[]]*model_store*"])
+    result.assert_outcomes(passed=14)
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(["*[[]SHOULD structure.attribute.present[]]*model_store*routing table assigns*"])
     result.stdout.fnmatch_lines(["*[[]SHOULD structure.attribute.present[]]*API_NAMESPACE*"])
 
 

@@ -144,18 +144,6 @@ def _is_store_slot(attr: AttributeSpec) -> bool:
     return any(isinstance(m, type) and vars(m).get("_is_protocol", False) for m in members)
 
 
-def _is_protocol_constant(attr: AttributeSpec) -> bool:
-    """A protocol attribute with a non-None value that no routing table assigns.
-
-    ``InferenceProvider.API_NAMESPACE = "Inference"`` is such a constant: the in-tree
-    remote inference adapters of ogx 1.5 (openai, vllm, ollama) do not subclass the
-    protocol and lack it, and neither server reads it. Its absence only changes
-    ``isinstance(impl, protocol)``, so it is a SHOULD, not a MUST; store slots
-    (``model_store = None``) keep the MUST, the routing tables assign them.
-    """
-    return attr.default is not None and not _is_store_slot(attr)
-
-
 def check_attribute(attr: AttributeSpec, impl: Any, own_value: Any, missing: bool) -> StructuralResult:
     """One protocol attribute on a built provider.
 
@@ -168,20 +156,17 @@ def check_attribute(attr: AttributeSpec, impl: Any, own_value: Any, missing: boo
     impl_name = type(impl).__name__
     declared = f"{attr.protocol} declares `{attr.name}: {describe(attr.annotation)}`"
     if missing and attr.default is not inspect.Parameter.empty:
-        if _is_protocol_constant(attr):
-            result.findings.append(finding(
-                "structure.attribute.present",
-                f"{declared} = {attr.default!r}, a constant the protocol supplies to its "
-                f"subclasses; {impl_name} does not inherit it, so only "
-                f"`isinstance(impl, {attr.protocol})` notices (no router reads it).",
-                Level.SHOULD,
-            ))
-        else:
-            result.findings.append(finding(
-                "structure.attribute.present",
-                f"{declared} = {attr.default!r}; {impl_name} has no such attribute after "
-                "construction (the routers and `isinstance(impl, protocol)` rely on it).",
-            ))
+        # SHOULD, not MUST: no server code reads these before assigning them. Constants
+        # (``API_NAMESPACE``) are read by nobody; store slots (``model_store``) are assigned
+        # unconditionally by the routing tables at start-up (ogx 1.5 and llama-stack 0.7.3
+        # ``routing_tables/common.py``). Only ``isinstance(impl, protocol)`` notices.
+        what = ("a store the routing table assigns at start-up" if _is_store_slot(attr)
+                else "a constant the protocol supplies to its subclasses")
+        result.findings.append(finding(
+            "structure.attribute.present",
+            f"{declared} = {attr.default!r}, {what}; {impl_name} does not have it after construction, "
+            f"so `isinstance(impl, {attr.protocol})` is False (no router reads it before assigning it).",
+        ))
     if _is_store_slot(attr):
         try:
             setattr(impl, attr.name, getattr(impl, attr.name, None))

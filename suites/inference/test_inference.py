@@ -247,11 +247,9 @@ def test_rerank_answer(llama_kit: Kit) -> None:
     member = kit.member("rerank")
     if not hasattr(kit.put.impl, "rerank"):
         pytest.skip("the provider has no rerank (an optional member; the structural suite reports it)")
-    models = kit.served().of("rerank") or kit.served().of("llm")
-    if not models:
-        pytest.skip("no rerank model served")
+    model = kit.model("rerank", "rerank")
     items = ["Paris is the capital of France.", "Bananas are yellow.", "France borders Spain."]
-    request = kit.request(member, {"model": models[0], "query": "capital of France", "items": items,
+    request = kit.request(member, {"model": model, "query": "capital of France", "items": items,
                                    "max_num_results": 2})
     outcome = kit.call_request(member, request)
     kit.judge.answered(outcome, "inference.rerank.answer", capability="rerank")

@@ -92,8 +92,8 @@ def config(name: str) -> str:
 
 def expect_failures_only(run: KitRun, failed: dict[str, list[str]], *, at_least: int) -> None:
     """The verdict without pinning how many tests ran: exactly the ``failed`` tests failed,
-    each with exactly its (distinct) MUST check ids; nothing errored (collection included); at least
-    ``at_least`` passed; the exit code says so.
+    each with exactly its (distinct) MUST check ids; nothing errored (collection included);
+    at least ``at_least`` passed; the exit code says so.
 
     For runs whose suites grow (behavioural suites joining the structural one), where
     ``KitRun.expect`` would have to hard-code a count that changes with every new check.
