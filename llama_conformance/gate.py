@@ -21,7 +21,7 @@ import concurrent.futures
 import inspect
 import threading
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from llama_conformance.errors import GateTimeout
 
@@ -44,7 +44,13 @@ class CallGate:
         self._timed_out: dict[str, float] = {}
         self._wedged_by: str | None = None
 
-    def run(self, label: str, make: Callable[[], Awaitable[T] | T], timeout_s: float | None = None) -> T:
+    @overload
+    def run(self, label: str, make: Callable[[], Awaitable[T]], timeout_s: float | None = None) -> T: ...
+
+    @overload
+    def run(self, label: str, make: Callable[[], T], timeout_s: float | None = None) -> T: ...
+
+    def run(self, label: str, make: Callable[[], Any], timeout_s: float | None = None) -> Any:
         """Run ``make()`` on the provider loop; await its result if it is awaitable.
 
         ``label`` names the member for messages and for the fail-fast memory. ``make`` is
@@ -53,7 +59,7 @@ class CallGate:
         limit = self.timeout_s if timeout_s is None else timeout_s
         self._refuse_if_known_to_hang(label)
 
-        async def invoke() -> T:
+        async def invoke() -> Any:
             result = make()
             if inspect.isawaitable(result):
                 return await result

@@ -113,7 +113,7 @@ class Kit:
         model = member.request_model
         if model is None:
             raise TypeError(f"{member.member_id} takes no single request model")
-        return model.model_validate(payload)
+        return model.model_validate(payload)  # type: ignore[attr-defined]
 
     def examples(self, strategy: Any, body: Callable[[Any], None], label: str = "request") -> None:
         run_examples(strategy, body, profile=self.session.profile, session_seed=self.session.seed, label=label)

@@ -2,9 +2,9 @@
 
 The server's routing table registers models with the provider at start-up and rewrites a
 request's ``model`` to the model's ``provider_resource_id`` before calling the provider.
-The kit does the same: it registers the manifest's models through ``register_model``, asks
-``list_models()`` for the rest, adds every model to the injected model store, and fills
-requests with provider resource ids. Problems are kept (not raised) so the model checks can
+The kit does the same: it registers the manifest's models through ``register_model`` (and
+then tests only those), else takes what ``list_models()`` names; it adds every model to the
+injected model store and fills requests with provider resource ids. Problems are kept (not raised) so the model checks can
 report them as findings while the other checks still run.
 """
 
@@ -78,7 +78,9 @@ def discover_served_models(put: ProviderUnderTest, manifest: Manifest) -> Served
         except (Exception, GateTimeout) as exc:
             served.problems["inference.models.listed"] = put.redactor(
                 f"list_models() raised {describe_exception(exc)}")
-        for model in served.listed or []:
+        # A manifest that names models names the ones to test: listed models may need
+        # downloads or hardware this run lacks. Without one, the listed models are it.
+        for model in (served.listed or []) if not manifest.models else []:
             if hasattr(model, "identifier"):
                 _store_add(put, model)
                 served.add(model)

@@ -205,9 +205,6 @@ MUST_PASS = {
 }
 # The complete list of failures today, each with its MUST check ids:
 KNOWN_FAILURES = {
-    # kit gap, not the provider's: construct_provider does not set __provider_id__ (the
-    # server's resolver does), and this provider's list_models() stamps it on each model.
-    "test_models_listed": ["inference.models.listed"],
     # the provider's own: an unknown model name goes to SentenceTransformer(name), which
     # tries the hub and raises OSError (a 500 from the server), not a typed 4xx error.
     "test_unknown_model[embeddings]": ["call.typed-error"],
