@@ -4,8 +4,8 @@ The server's routing table registers models with the provider at start-up and re
 request's ``model`` to the model's ``provider_resource_id`` before calling the provider.
 The kit does the same: it registers the manifest's models through ``register_model`` (and
 then tests only those), else takes what ``list_models()`` names; it adds every model to the
-injected model store and fills requests with provider resource ids. Problems are kept (not raised) so the model checks can
-report them as findings while the other checks still run.
+injected model store and fills requests with provider resource ids. Problems are kept (not
+raised) so the model checks can report them as findings while the other checks still run.
 """
 
 from __future__ import annotations
