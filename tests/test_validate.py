@@ -216,6 +216,10 @@ def _emb(vectors: list[list[float]], request: dict[str, Any], *, encoding: str =
     return check_embeddings(response, dict({"model": "m", "encoding_format": encoding}, **request), method=EMB)
 
 
+def _unknown_usage(response: dict[str, Any]) -> None:
+    response["usage"] = {"prompt_tokens": -1, "total_tokens": -1}  # inline::sentence-transformers
+
+
 def _swap_indexes(response: dict[str, Any]) -> None:
     response["data"][0]["index"], response["data"][1]["index"] = 1, 0
 
@@ -397,6 +401,10 @@ CASES: dict[str, Case] = {
         bad=lambda t: _emb([[0.5, 0.25]], {"input": [1, 2, 3]}, encoding="base64", edit=_not_base64),
         good=lambda t: _emb([[0.5, 0.25]], {"input": [1, 2, 3]}, encoding="base64"),
         path="$.data[0].embedding"),
+    "embeddings.usage": Case(
+        bad=lambda t: _emb([[0.1, 0.2]], {"input": "a"}, edit=_unknown_usage),
+        good=lambda t: _emb([[0.1, 0.2]], {"input": "a"}),
+        path="$.usage"),
 }
 
 

@@ -23,6 +23,7 @@ from llama_conformance.validate.ids import (
     EMBEDDINGS_FINITE,
     EMBEDDINGS_INDEX,
     EMBEDDINGS_SAME_LENGTH,
+    EMBEDDINGS_USAGE,
 )
 from llama_conformance.validate.messages import violation
 from llama_conformance.validate.stream_base import field_of
@@ -109,8 +110,27 @@ def check_embeddings(response: Any, request: Any, *, method: str) -> list[Findin
             found = Finding(check=found.check, level=found.level, erratum=found.erratum,
                             message=f"{found.message} [{count} of {len(items)} vectors]")
         findings.append(found)
+    findings.extend(_usage_findings(field_of(response, "usage"), method))
     if len(lengths) > 1:
         shown = ", ".join(f"{n} (first at item {p})" for n, p in sorted(lengths.items(), key=lambda kv: kv[1]))
         findings.append(violation(EMBEDDINGS_SAME_LENGTH, method, f"vectors of different lengths: {shown}",
                                   path=("data",)))
     return findings
+
+
+def _usage_findings(usage: Any, method: str) -> list[Finding]:
+    """Token counts are counts: not negative, and the total covers the prompt (SHOULD).
+
+    ``inline::sentence-transformers`` sends -1 for "not counted"; the contract has no such
+    sentinel (``int``, no bound), so a client summing usage is misled: a warning, not a failure.
+    """
+    prompt, total = field_of(usage, "prompt_tokens"), field_of(usage, "total_tokens")
+    if not isinstance(prompt, int) or not isinstance(total, int):
+        return []
+    if prompt < 0 or total < 0:
+        return [violation(EMBEDDINGS_USAGE, method, f"usage counts are negative (prompt_tokens {prompt}, "
+                          f"total_tokens {total}); report 0 or the real count", path=("usage",), value=usage)]
+    if total < prompt:
+        return [violation(EMBEDDINGS_USAGE, method, f"total_tokens {total} < prompt_tokens {prompt}",
+                          path=("usage",), value=usage)]
+    return []

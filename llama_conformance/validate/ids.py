@@ -54,6 +54,7 @@ EMBEDDINGS_SAME_LENGTH = "embeddings.same-length"
 EMBEDDINGS_DIMENSIONS = "embeddings.dimensions"
 EMBEDDINGS_FINITE = "embeddings.finite"
 EMBEDDINGS_ENCODING = "embeddings.encoding-format"
+EMBEDDINGS_USAGE = "embeddings.usage"
 
 # -- errata: the published contract, not the provider, is at fault ------------------------------
 ERRATUM_NULL_STRIPPED = "erratum.schema-null-stripped"
@@ -116,6 +117,8 @@ CHECK_DEFS: tuple[CheckDef, ...] = (
     CheckDef(EMBEDDINGS_FINITE, Level.MUST, "Embedding values are finite floats"),
     CheckDef(EMBEDDINGS_ENCODING, Level.MUST,
              "Vectors follow encoding_format: float lists for 'float', base64 strings of float32 for 'base64'"),
+    CheckDef(EMBEDDINGS_USAGE, Level.SHOULD,
+             "Embeddings usage counts are not negative and total_tokens covers prompt_tokens"),
 )
 
 register(*CHECK_DEFS)

@@ -220,3 +220,5 @@ def test_kit_run(run_real_provider, minilm_path: str) -> None:
     assert run.ids("PASSED") >= MUST_PASS, run.outcomes
     # `dimensions` is ignored: a warning, since the manifest does not declare it.
     assert ("test_embeddings_dimensions", "SHOULD", "embeddings.dimensions") in run.warnings, run.warnings
+    # usage is always -1 ("not counted"): a SHOULD finding, the contract has no such sentinel
+    assert ("test_embeddings_answer[single]", "SHOULD", "embeddings.usage") in run.warnings, run.warnings
