@@ -79,7 +79,7 @@ class Kit:
 
         sink = None
         if stream and member.chunk_type is not None:
-            checker = stream_checker(member.chunk_type, method=member.member_id, request=request)
+            checker = stream_checker(member.chunk_type, method=member.member_id, request=request, in_process=True)
             sink = checker.feed
         before = _dump(request)
         args, kwargs = request_arguments(member, request)
@@ -106,7 +106,8 @@ class Kit:
         else:
             from llama_conformance.validate import validate_value
 
-            self.judge.take(validate_value(outcome.value, member.response_type, method=member.member_id))
+            self.judge.take(validate_value(outcome.value, member.response_type, method=member.member_id,
+                                          in_process=True))
 
     def request(self, member: MemberSpec, payload: dict[str, Any]) -> Any:
         """The member's request model built from ``payload`` (a kit bug if the contract rejects it)."""

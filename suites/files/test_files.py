@@ -7,6 +7,7 @@ tests upload are deleted again, so a persistent provider is left as it was found
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from hypothesis import strategies as st
@@ -112,8 +113,14 @@ def test_list_pagination_and_order(llama_kit: Kit) -> None:
     kit = llama_kit
     purpose = upload_purposes(kit)[0]
     created = [_uploaded(kit, f"line {i}\n".encode(), f"page-{i}.txt", purpose) for i in range(5)]
+    # created_at has one-second resolution: five quick uploads share it, so only a file from a
+    # later second can tell asc from desc. Wait for the next second (at most 1 s) for one.
+    time.sleep(1.02 - time.time() % 1)
+    later = _uploaded(kit, b"later\n", "page-later.txt", purpose)
+    created.append(later)
     try:
         ours = {f.id for f in created}
+        earlier = created[:-1]
         for order in ("asc", "desc"):
             walked = _walk(kit, limit=2, order=order)
             ids = [f.id for f in walked]
@@ -127,6 +134,13 @@ def test_list_pagination_and_order(llama_kit: Kit) -> None:
             ordered = stamps == sorted(stamps, reverse=(order == "desc"))
             kit.judge.check(ordered, "files.list.order",
                             f"order={order} lists created_at {stamps[:8]}... out of order.")
+            if later.created_at > max(f.created_at for f in earlier) and not missing:
+                position = {f.id: i for i, f in enumerate(walked)}
+                first_is_later = position[later.id] < min(position[f.id] for f in earlier)
+                last_is_later = position[later.id] > max(position[f.id] for f in earlier)
+                kit.judge.check(last_is_later if order == "asc" else first_is_later, "files.list.order",
+                                f"order={order}: {later.id} (created_at {later.created_at}) is not listed "
+                                f"{'after' if order == 'asc' else 'before'} the files created a second earlier.")
         whole = list_page(kit, limit=10000)
         kit.judge.answered(whole, "files.list")
         kit.judge.check(ours <= {f.id for f in whole.value.data}, "files.list",
