@@ -14,7 +14,7 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any
 
-from llama_conformance.contract.typecompat import Unknown, normalize
+from llama_conformance.contract.typecompat import Unknown
 
 _NO_DEFAULT: Any = inspect.Parameter.empty
 
@@ -115,29 +115,32 @@ def resolved_hints(func: Any) -> dict[str, Any]:
         return hints
 
 
-def _async_iterator_args(tp: Any) -> list[Any] | None:
-    """Chunk types if ``tp`` is or contains an async iterator, else None."""
-    norm = normalize(tp)
-    members = norm if isinstance(norm, frozenset) else {norm}
-    chunks = []
-    for member in members:
-        if isinstance(member, tuple) and member[0] in (
-            collections.abc.AsyncIterator,
-            collections.abc.AsyncGenerator,
-            collections.abc.AsyncIterable,
-        ):
-            chunks.append(member[1][0] if member[1] else Any)
-    return chunks or None
-
-
 _ITERATORS = (collections.abc.AsyncIterator, collections.abc.AsyncGenerator, collections.abc.AsyncIterable)
+
+
+def _union_members(tp: Any) -> tuple[Any, ...]:
+    return typing.get_args(tp) if typing.get_origin(tp) in (typing.Union, types.UnionType) else (tp,)
+
+
+def _async_iterator_args(tp: Any) -> list[Any] | None:
+    """Chunk types if ``tp`` is or contains an async iterator, else None.
+
+    Read from the declared types themselves (not ``normalize``d), so a chunk type that is a
+    union of event classes stays a ``typing`` union pydantic and JSON Schema understand.
+    """
+    chunks = [
+        (typing.get_args(member) or (Any,))[0]
+        for member in _union_members(tp)
+        if typing.get_origin(member) in _ITERATORS
+    ]
+    return chunks or None
 
 
 def non_stream_part(tp: Any) -> Any:
     """``A | AsyncIterator[B]`` -> ``A``; a type without an iterator member is unchanged."""
     if typing.get_origin(tp) not in (typing.Union, types.UnionType):
         return tp
-    kept = [arg for arg in typing.get_args(tp) if typing.get_origin(arg) not in _ITERATORS]
+    kept = [arg for arg in _union_members(tp) if typing.get_origin(arg) not in _ITERATORS]
     if not kept:
         return type(None)
     return kept[0] if len(kept) == 1 else typing.Union[tuple(kept)]  # noqa: UP007

@@ -41,22 +41,16 @@ def _type_literal(model: Any) -> str | None:
 
 
 def as_chunk_type(chunk_type: Any) -> Any:
-    """A type pydantic can validate against.
+    """A type pydantic can validate against, one object per set of chunk classes.
 
-    The contract may hand over a set of event classes (a normalized union). It becomes a
-    union again, discriminated by ``type`` when every member has its own ``type`` literal, so
-    pydantic picks the branch in one step and the JSON Schema carries the mapping that lets
-    failures be explained against the right branch.
+    A union of event classes (a collection of classes is accepted too) becomes a union
+    discriminated by ``type`` when every member has its own ``type`` literal, so pydantic
+    picks the branch in one step and the JSON Schema carries the mapping that lets failures
+    be explained against the right branch.
     """
-    if typing.get_origin(chunk_type) in (Union, typing.get_origin(int | str)) and any(
-        isinstance(arg, frozenset) for arg in typing.get_args(chunk_type)
-    ):  # a union with a normalized union inside: flatten it
-        chunk_type = frozenset(
-            m for arg in typing.get_args(chunk_type) for m in (arg if isinstance(arg, frozenset) else (arg,))
-        )
-    if not isinstance(chunk_type, frozenset | set | tuple | list):
-        return chunk_type
-    return _union_of(frozenset(chunk_type))
+    collection = isinstance(chunk_type, frozenset | set | tuple | list)
+    members = tuple(chunk_type) if collection else _members(chunk_type)
+    return chunk_type if len(members) <= 1 else _union_of(frozenset(members))
 
 
 @functools.cache

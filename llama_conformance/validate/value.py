@@ -2,40 +2,11 @@
 
 from __future__ import annotations
 
-import collections.abc
-import functools
-import types
-import typing
-from typing import Any, Union
+from typing import Any
 
 from llama_conformance.checks import Finding
+from llama_conformance.contract.members import non_stream_part
 from llama_conformance.validate.judge import VALUE_CHECKS, Judge
-
-_STREAMS = (collections.abc.AsyncIterator, collections.abc.AsyncGenerator, collections.abc.AsyncIterable)
-
-
-def _is_stream(tp: Any) -> bool:
-    return typing.get_origin(tp) in _STREAMS or tp in _STREAMS
-
-
-@functools.cache
-def _without_streams(tp: Any) -> Any:
-    args = [a for a in typing.get_args(tp) if not _is_stream(a)]
-    return args[0] if len(args) == 1 else Union[tuple(args)]  # noqa: UP007 (built at run time)
-
-
-def response_type(tp: Any) -> Any:
-    """The non-streaming part of a declared return type.
-
-    Streaming methods declare ``Response | AsyncIterator[Chunk]``; a whole value is judged
-    against ``Response`` (the chunks have ``stream_checker``). Other types pass through.
-    """
-    if typing.get_origin(tp) in (Union, types.UnionType) and any(_is_stream(a) for a in typing.get_args(tp)):
-        try:
-            return _without_streams(tp)
-        except TypeError:  # unhashable members: no cache, same answer
-            return _without_streams.__wrapped__(tp)
-    return tp
 
 
 def validate_value(value: Any, tp: Any, *, method: str, in_process: bool | None = None) -> list[Finding]:
@@ -52,5 +23,5 @@ def validate_value(value: Any, tp: Any, *, method: str, in_process: bool | None 
     An empty list means the value conforms; findings carrying ``erratum`` are contract defects
     the value needed, reported but never failures.
     """
-    judge = Judge(response_type(tp), method=method, checks=VALUE_CHECKS, in_process=in_process)
+    judge = Judge(non_stream_part(tp), method=method, checks=VALUE_CHECKS, in_process=in_process)
     return judge.judge(value)[1]
