@@ -134,6 +134,7 @@ MUST_DEFECTS: dict[str, tuple[tuple[str, ...], dict[str, tuple[str, ...]]]] = {
     "inference-embeddings-dict": (EMBEDDINGS, each(("test_embeddings_answer[single]", "test_embeddings_answer[batch]",
                                                     "test_embeddings_dimensions"), "response.type")),
     "inference-chunks-as-dicts": (STREAMS, each(STREAM_TESTS, "stream.chunk.type")),
+    "inference-stream-empty": (STREAMS, each(STREAM_TESTS, "stream.nonempty")),
 }
 
 def _params(table: dict) -> list:

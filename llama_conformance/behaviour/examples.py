@@ -29,8 +29,8 @@ class Profile:
 
 
 PROFILES: dict[str, Profile] = {
-    "fast": Profile(max_examples=12, stateful_steps=12, description="CI default: a few examples per check"),
-    "thorough": Profile(max_examples=150, stateful_steps=40, description="before a release: many examples"),
+    "fast": Profile(max_examples=12, stateful_steps=12, description="the CI default"),
+    "thorough": Profile(max_examples=150, stateful_steps=40, description="before a release"),
 }
 DEFAULT_PROFILE = "fast"
 

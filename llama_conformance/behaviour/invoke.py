@@ -10,7 +10,6 @@ thing the gate itself raises is a timeout.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,7 +34,6 @@ class Outcome:
     answer: ErrorAnswer | None = None
     timed_out: str | None = None
     stream_findings: list[Finding] = field(default_factory=list)
-    seconds: float = 0.0
 
     @property
     def streamed(self) -> bool:
@@ -88,13 +86,11 @@ def call_member(
     """Call ``member`` on the provider with a deadline, consuming a returned stream."""
     outcome = Outcome(member=member.member_id)
     method = getattr(put.impl, member.name)
-    started = time.perf_counter()
     try:
         put.gate.run(member.member_id,
                      lambda: _consume(outcome, method, args, kwargs, stream_sink, put.contract.package))
     except GateTimeout as exc:
         outcome.timed_out = str(exc)
-    outcome.seconds = time.perf_counter() - started
     return outcome
 
 

@@ -34,8 +34,10 @@ def add_options(parser: pytest.Parser) -> None:
     group.addoption("--llama-capability", metavar="NAME", action="append", default=[],
                     help="Declare an optional capability (repeatable), e.g. streaming, embeddings, rerank.")
     group.addoption("--llama-profile", metavar="NAME", choices=sorted(PROFILES), default=DEFAULT_PROFILE,
-                    help=f"Example budget of the behavioural suites: {', '.join(sorted(PROFILES))} "
-                         f"(default {DEFAULT_PROFILE}). The seed is Hypothesis's --hypothesis-seed.")
+                    help="Example budget of the behavioural suites: "
+                         + "; ".join(f"{name} ({p.max_examples} examples per check, {p.description})"
+                                     for name, p in sorted(PROFILES.items()))
+                         + f". Default {DEFAULT_PROFILE}. The seed is Hypothesis's --hypothesis-seed.")
 
 
 @dataclass(frozen=True)

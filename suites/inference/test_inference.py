@@ -29,11 +29,9 @@ USER_TEXT = "Name three prime numbers."
 USAGE_CHECKS = (STREAM_USAGE_ONCE, STREAM_USAGE_LAST, STREAM_USAGE_TOTAL)
 
 
-def _fuzz_hints(kit: Kit, member_name: str, model: str, **fixed: Any) -> ValueHints:
-    request_model = kit.member(member_name).request_model
-    by_field = {(request_model, "model"): st.just(model)}
-    by_field.update({(request_model, name): st.just(value) for name, value in fixed.items()})
-    return ValueHints(by_field=by_field)
+def _fuzz_hints(kit: Kit, member_name: str, model: str) -> ValueHints:
+    """Requests name the served model, as the router passes it."""
+    return ValueHints(by_field={(kit.member(member_name).request_model, "model"): st.just(model)})
 
 
 def _fuzz(kit: Kit, member_name: str, model: str, check_id: str, *, stream: bool | None = None) -> None:
@@ -113,7 +111,6 @@ def test_chat_answer(llama_kit: Kit) -> None:
     outcome = kit.call_request(member, request)
     kit.judge.answered(outcome, "inference.chat.answer", capability="chat")
     kit.validate(outcome, member, expect_stream=False, check_id="inference.chat.answer")
-    kit.judge.check(bool(outcome.value.choices), "inference.chat.answer", "the completion has no choices.")
 
 
 def test_chat_fuzz(llama_kit: Kit) -> None:
@@ -134,7 +131,6 @@ def test_chat_stream(llama_kit: Kit) -> None:
 def test_chat_stream_fuzz(llama_kit: Kit) -> None:
     """inference.chat.stream over drawn requests"""
     kit = llama_kit
-    _chat(kit, stream=True)
     _fuzz(kit, "openai_chat_completion", kit.model("llm", "chat"), "inference.chat.stream", stream=True)
 
 
