@@ -13,6 +13,30 @@ from llama_conformance.harness import BuildOptions, ProviderUnderTest, build_pro
 from llama_conformance.structural import StructuralResult, check_attribute, check_member
 from llama_conformance.version import __version__
 
+# The behavioural layers import Hypothesis internals and compiled JSON Schema engines; the
+# plugin loads this package on every pytest run, so they load on first use, not here.
+_LAZY = {
+    "Manifest": "llama_conformance.capabilities",
+    "load_manifest": "llama_conformance.capabilities",
+    "error_answer": "llama_conformance.contract.errors",
+    "ValueHints": "llama_conformance.strategies",
+    "valid_requests": "llama_conformance.strategies",
+    "invalid_requests": "llama_conformance.strategies",
+    "acceptance_table": "llama_conformance.strategies",
+    "validate_value": "llama_conformance.validate",
+    "stream_checker": "llama_conformance.validate",
+    "check_embeddings": "llama_conformance.validate",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'llama_conformance' has no attribute {name!r}")
+
+
 __all__ = [
     "CHECKS",
     "ApiSurface",
@@ -35,4 +59,5 @@ __all__ = [
     "check_member",
     "discover",
     "load_contract",
+    *_LAZY,
 ]
