@@ -20,6 +20,6 @@ def test_importing_the_package_does_not_load_validation_or_strategies() -> None:
             "'llama_conformance.strategies'))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
-    loaded = subprocess.run([sys.executable, "-c", "import llama_conformance as lc; print(lc.validate_value.__module__)"],
-                            capture_output=True, text=True, check=True).stdout
+    use = "import llama_conformance as lc; print(lc.validate_value.__module__)"
+    loaded = subprocess.run([sys.executable, "-c", use], capture_output=True, text=True, check=True).stdout
     assert loaded.strip() == "llama_conformance.validate.value"
