@@ -9,15 +9,17 @@ from __future__ import annotations
 import shlex
 import warnings
 from collections.abc import Generator
+from typing import TYPE_CHECKING
 
 import pytest
 
-from llama_conformance.behaviour.context import Kit
-from llama_conformance.behaviour.judge import Judge
 from llama_conformance.pytest_plugin import collection, terminal
 from llama_conformance.pytest_plugin.options import add_options
 from llama_conformance.pytest_plugin.session import KitSession, kit_session, open_session
 from llama_conformance.pytest_plugin.verdict import require_built
+
+if TYPE_CHECKING:
+    from llama_conformance.behaviour.context import Kit
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -111,6 +113,9 @@ def llama_session(request: pytest.FixtureRequest) -> KitSession:
 def llama_kit(llama_session: KitSession, request: pytest.FixtureRequest) -> Generator[Kit, None, None]:
     """A behavioural test's handle on the built provider; SHOULD findings and errata are
     reported when the test ends, whatever its outcome."""
+    from llama_conformance.behaviour.context import Kit  # Hypothesis: only when a suite runs
+    from llama_conformance.behaviour.judge import Judge
+
     require_built(llama_session)
     kit = Kit(session=llama_session, judge=Judge(manifest=llama_session.manifest))
     yield kit

@@ -12,27 +12,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, note, seed, settings
 from hypothesis import strategies as st
 
+from llama_conformance.behaviour.profiles import DEFAULT_PROFILE, PROFILES, Profile
 
-@dataclass(frozen=True)
-class Profile:
-    """Examples per property; the fast profile keeps one provider's run under a minute."""
-
-    max_examples: int
-    stateful_steps: int
-    description: str
-
-
-PROFILES: dict[str, Profile] = {
-    "fast": Profile(max_examples=12, stateful_steps=12, description="the CI default"),
-    "thorough": Profile(max_examples=150, stateful_steps=40, description="before a release"),
-}
-DEFAULT_PROFILE = "fast"
+__all__ = ["DEFAULT_PROFILE", "PROFILES", "Profile", "as_json", "hypothesis_settings", "run_examples", "run_machine"]
 
 
 def hypothesis_settings(profile: Profile, *, stateful: bool = False) -> settings:

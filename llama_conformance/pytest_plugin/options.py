@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from llama_conformance.behaviour.examples import DEFAULT_PROFILE, PROFILES
+from llama_conformance.behaviour.profiles import DEFAULT_PROFILE, PROFILES
 from llama_conformance.gate import DEFAULT_TIMEOUT_S
 
 

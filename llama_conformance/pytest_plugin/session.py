@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from llama_conformance.behaviour.examples import PROFILES, Profile
+from llama_conformance.behaviour.profiles import PROFILES, Profile
 from llama_conformance.behaviour.served import ServedModels, discover_served_models
 from llama_conformance.capabilities import Manifest, load_manifest
 from llama_conformance.discovery import DiscoveryOptions, discover
