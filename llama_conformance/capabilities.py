@@ -71,7 +71,8 @@ def _check_names(names: Iterable[str], api: str | None, source: str) -> frozense
     known = _known(api)
     unknown = sorted(set(names) - set(known))
     if unknown:
-        listing = ", ".join(sorted(known)) or "none (this API has only core behaviour)"
+        listing = "; ".join(f"{name} ({known[name]})" for name in sorted(known)) or \
+            "none (this API has only core behaviour)"
         raise KitUsageError(
             f"{source} declares unknown capabilities {', '.join(unknown)} for the {api} API. "
             f"Known capabilities: {listing}."
