@@ -29,7 +29,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     collection.register_markers(config)
-    if config.getoption("--llama-provider"):
+    if config.getoption("--llama-provider") or config.getoption("--llama-stack-url"):
         quiet_async_runner(config)
     with warnings.catch_warnings():
         # The API packages emit DeprecationWarnings at import; they are not the author's.
@@ -117,7 +117,9 @@ def llama_kit(llama_session: KitSession, request: pytest.FixtureRequest) -> Gene
     from llama_conformance.behaviour.judge import Judge
 
     require_built(llama_session)
-    kit = Kit(session=llama_session, judge=Judge(manifest=llama_session.manifest))
+    marker = request.node.get_closest_marker("api")
+    kit = Kit(session=llama_session, judge=Judge(manifest=llama_session.manifest),
+              api_name=marker.args[0] if marker and marker.args else None)
     yield kit
     noted = kit.judge.noted()
     if noted:

@@ -39,10 +39,20 @@ def _changed_fields(before: Any, after: Any) -> list[str]:
 class Kit:
     session: KitSession
     judge: Judge
+    api_name: str | None = None  # the test's ``api`` marker: which API of a deployment it checks
 
     @property
     def put(self) -> ProviderUnderTest:
-        return self.session.put
+        return self.session.put_for(self.api_name)
+
+    @property
+    def in_process(self) -> bool:
+        """Values are Python objects from the provider (not JSON from a server)."""
+        return not self.put.over_http
+
+    def wire(self, value: Any) -> Any:
+        """What validation judges: the JSON a server sent for ``value``, or ``value`` in-process."""
+        return self.put.wire.raw(value) if self.put.over_http else value
 
     @property
     def api(self) -> ModuleType:
@@ -52,11 +62,14 @@ class Kit:
     def member(self, name: str) -> MemberSpec:
         for member in self.put.surface.members:
             if member.name == name:
+                if self.put.over_http and not hasattr(self.put.impl, name):
+                    pytest.skip(f"`{member.member_id}` has no HTTP route in {self.put.contract.package}, so it "
+                                "cannot be checked over HTTP")
                 return member
         pytest.skip(f"{self.put.contract.package} declares no `{name}` for {self.put.entry.api}")
 
     def served(self) -> ServedModels:
-        return self.session.served_models()
+        return self.session.served_models(self.api_name)
 
     def model(self, kind: str, capability: str) -> str:
         """A served model of ``kind``; skip (undeclared) or fail (declared) when there is none."""
@@ -79,13 +92,19 @@ class Kit:
 
         sink = None
         if stream and member.chunk_type is not None:
-            checker = stream_checker(member.chunk_type, method=member.member_id, request=request, in_process=True)
-            sink = checker.feed
+            checker = stream_checker(member.chunk_type, method=member.member_id, request=request,
+                                     in_process=self.in_process)
+
+            def sink(chunk: Any) -> list[Any]:
+                return checker.feed(self.wire(chunk))
+
         before = _dump(request)
         args, kwargs = request_arguments(member, request)
         outcome = self.call(member, *args, *extra, stream_sink=sink, **kwargs)
         if sink is not None and outcome.streamed and outcome.error is None:
             outcome.stream_findings.extend(checker.finish())
+        if self.put.over_http:  # framing, content types, error bodies of this call
+            self.judge.take(self.put.wire.drain())
         changed = _changed_fields(before, _dump(request))
         self.judge.check(not changed, "call.request-unchanged",
                          f"{member.member_id} changed the request it was given: {', '.join(changed)}. "
@@ -105,8 +124,8 @@ class Kit:
         else:
             from llama_conformance.validate import validate_value
 
-            self.judge.take(validate_value(outcome.value, member.response_type, method=member.member_id,
-                                          in_process=True))
+            self.judge.take(validate_value(self.wire(outcome.value), member.response_type,
+                                          method=member.member_id, in_process=self.in_process))
 
     def request(self, member: MemberSpec, payload: dict[str, Any]) -> Any:
         """The member's request model built from ``payload`` (a kit bug if the contract rejects it)."""

@@ -56,10 +56,7 @@ def _store_add(put: ProviderUnderTest, model: Any) -> None:
         add(model)
 
 
-def discover_served_models(put: ProviderUnderTest, manifest: Manifest) -> ServedModels:
-    served = ServedModels()
-    if put.impl is None or not hasattr(put.impl, "register_model"):
-        return served
+def _register_manifest_models(put: ProviderUnderTest, manifest: Manifest, served: ServedModels) -> None:
     for decl in manifest.models:
         model = _model_object(put, decl)
         try:
@@ -71,17 +68,34 @@ def discover_served_models(put: ProviderUnderTest, manifest: Manifest) -> Served
         registered = returned if returned is not None and hasattr(returned, "identifier") else model
         _store_add(put, registered)
         served.add(registered)
+
+
+def discover_served_models(put: ProviderUnderTest, manifest: Manifest) -> ServedModels:
+    """Register the manifest's models (in-process) and list what is served.
+
+    Over HTTP there is no ``register_model`` route: a deployment serves what its run config
+    registered, and a manifest's models select which of the listed ones to test.
+    """
+    served = ServedModels()
+    if put.impl is None:
+        return served
+    registers = hasattr(put.impl, "register_model")
+    if registers:
+        _register_manifest_models(put, manifest, served)
     list_models = getattr(put.impl, "list_models", None)
-    if callable(list_models):
-        try:
-            served.listed = put.gate.call("inference.list_models", list_models)
-        except (Exception, GateTimeout) as exc:
-            served.problems["inference.models.listed"] = put.redactor(
-                f"list_models() raised {describe_exception(exc)}")
-        # A manifest that names models names the ones to test: listed models may need
-        # downloads or hardware this run lacks. Without one, the listed models are it.
-        for model in (served.listed or []) if not manifest.models else []:
-            if hasattr(model, "identifier"):
-                _store_add(put, model)
-                served.add(model)
+    if not callable(list_models):
+        return served
+    try:
+        served.listed = put.gate.call("inference.list_models", list_models)
+    except (Exception, GateTimeout) as exc:
+        served.problems["inference.models.listed"] = put.redactor(f"list_models() raised {describe_exception(exc)}")
+    # A manifest that names models names the ones to test: listed models may need
+    # downloads or hardware this run lacks. Without one, the listed models are it.
+    wanted = {decl.model_id for decl in manifest.models}
+    for model in served.listed or []:
+        if not hasattr(model, "identifier"):
+            continue
+        if not wanted or (not registers and model.identifier in wanted):
+            _store_add(put, model)
+            served.add(model)
     return served

@@ -17,6 +17,7 @@ from llama_conformance.contract.packages import (
     package_of_module,
     resolve_api_package,
 )
+from llama_conformance.contract.routes import RouteMap, RouteSpec, route_map
 from llama_conformance.contract.surface import (
     ApiSurface,
     api_enum,
@@ -48,6 +49,14 @@ class Contract:
     def api_enum(self) -> type:
         return api_enum(self.package)
 
+    def routes(self) -> RouteMap:
+        """The HTTP route of every routed member (built once per package)."""
+        key = tuple(
+            (api, tuple(m.name for m in surface.members), tuple(m.name for m in surface.members if m.streaming))
+            for api, surface in self.surfaces.items()
+        )
+        return route_map(self.package, key)
+
 
 @functools.cache
 def load_contract(package_name: str | None = None) -> Contract:
@@ -67,6 +76,8 @@ __all__ = [
     "Contract",
     "MemberSpec",
     "ParamSpec",
+    "RouteMap",
+    "RouteSpec",
     "installed_api_packages",
     "load_contract",
     "package_for_provider",

@@ -73,6 +73,13 @@ class ProviderUnderTest:
     config_shown: dict[str, Any] = field(default_factory=dict)
     injected: list[str] = field(default_factory=list)
     workdir: Path | None = None
+    # Set when ``impl`` is a deployment reached over HTTP: the JSON behind each parsed
+    # value and the HTTP-level findings of each call (``transport.WireLog``).
+    wire: Any = None
+
+    @property
+    def over_http(self) -> bool:
+        return self.wire is not None
 
     @property
     def surface(self) -> ApiSurface:

@@ -18,6 +18,8 @@ MARKERS = (
     "behavioral: calls the provider and judges what it returns",
     "negative: invalid requests and unknown ids must get typed errors",
     "stateful: sequences of calls checked against a model of what should exist",
+    "http: checks of an HTTP deployment (--llama-stack-url or --llama-over-http)",
+    "fuzz: schemathesis over the repaired OpenAPI document, one test per operation",
     "capability(name): the optional capability a test belongs to",
     "api(name): the API a conformance test belongs to",
     "level(level): RFC 2119 level of the checks in a test (MUST, SHOULD, MAY)",
@@ -67,11 +69,16 @@ def keep_provider_api(items: list[pytest.Item], session: KitSession | None) -> N
     """
     if session is None:
         return
-    api = session.put.entry.api
+    apis = set(session.apis)
+    deployment = bool(session.options.stack_url)
 
     def applies(item: pytest.Item) -> bool:
+        if deployment and item.get_closest_marker("structural"):
+            return False  # no provider object to inspect, only its routes
+        if item.get_closest_marker("http") and not session.over_http:
+            return False
         marker = item.get_closest_marker("api")
-        return marker is None or api in marker.args
+        return marker is None or bool(apis & set(marker.args))
 
     items[:] = [item for item in items if applies(item)]
 
@@ -84,5 +91,5 @@ def register_markers(config: pytest.Config) -> None:
 def require_session(request: pytest.FixtureRequest) -> KitSession:
     session = kit_session(request.config)
     if session is None:
-        pytest.skip("no --llama-provider given: the conformance suites have nothing to check")
+        pytest.skip("no --llama-provider or --llama-stack-url given: the conformance suites have nothing to check")
     return session

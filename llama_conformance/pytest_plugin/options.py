@@ -9,6 +9,7 @@ import pytest
 
 from llama_conformance.behaviour.profiles import DEFAULT_PROFILE, PROFILES
 from llama_conformance.gate import DEFAULT_TIMEOUT_S
+from llama_conformance.transport.client import DEFAULT_MAX_REQUESTS
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -33,6 +34,20 @@ def add_options(parser: pytest.Parser) -> None:
                     help="YAML manifest: `capabilities:` the provider declares and `models:` to register.")
     group.addoption("--llama-capability", metavar="NAME", action="append", default=[],
                     help="Declare an optional capability (repeatable), e.g. streaming, embeddings, rerank.")
+    group.addoption("--llama-stack-url", metavar="URL",
+                    help="A running ogx / llama-stack deployment to check over HTTP instead of a provider "
+                         "in-process: its OpenAPI spec is repaired and fuzzed, and the behavioural suites run "
+                         "against its routes. Traffic goes to this host and port only.")
+    group.addoption("--llama-stack-header", metavar="'NAME: VALUE'", action="append", default=[],
+                    help="Header sent with every request to --llama-stack-url (repeatable), e.g. "
+                         "'Authorization: Bearer ...'. Values are redacted from all output.")
+    group.addoption("--llama-over-http", action="store_true", default=False,
+                    help="With --llama-provider: serve the provider through its API package's own routers "
+                         "in-process and run the behavioural suites over HTTP (ASGI), without a server process.")
+    group.addoption("--llama-openapi", metavar="FILE", type=Path,
+                    help="Use this OpenAPI document instead of fetching URL/openapi.json.")
+    group.addoption("--llama-max-requests", metavar="N", type=int, default=DEFAULT_MAX_REQUESTS,
+                    help=f"Most requests a run sends to --llama-stack-url (default {DEFAULT_MAX_REQUESTS}).")
     group.addoption("--llama-profile", metavar="NAME", choices=sorted(PROFILES), default=DEFAULT_PROFILE,
                     help="Example budget of the behavioural suites: "
                          + "; ".join(f"{name} ({p.max_examples} examples per check, {p.description})"
@@ -52,6 +67,16 @@ class KitOptions:
     manifest: Path | None = None
     capabilities: tuple[str, ...] = ()
     profile: str = DEFAULT_PROFILE
+    stack_url: str | None = None
+    stack_headers: tuple[str, ...] = ()
+    openapi_file: Path | None = None
+    max_requests: int = DEFAULT_MAX_REQUESTS
+    over_http: bool = False
+
+    @property
+    def target(self) -> str | None:
+        """What the run checks: a provider type or a deployment URL."""
+        return self.provider or self.stack_url
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> KitOptions:
@@ -67,6 +92,11 @@ class KitOptions:
             manifest=get("--llama-manifest"),
             capabilities=tuple(get("--llama-capability") or ()),
             profile=get("--llama-profile"),
+            stack_url=get("--llama-stack-url"),
+            stack_headers=tuple(get("--llama-stack-header") or ()),
+            openapi_file=get("--llama-openapi"),
+            max_requests=get("--llama-max-requests"),
+            over_http=get("--llama-over-http"),
         )
 
     def rerun_arguments(self) -> list[str]:
@@ -75,9 +105,13 @@ class KitOptions:
             ("--llama-provider", self.provider), ("--llama-provider-module", self.provider_module),
             ("--llama-providers-dir", self.providers_dir), ("--llama-provider-config", self.provider_config),
             ("--llama-api", self.api), ("--llama-api-package", self.api_package),
-            ("--llama-manifest", self.manifest),
+            ("--llama-manifest", self.manifest), ("--llama-stack-url", self.stack_url),
+            ("--llama-openapi", self.openapi_file),
             ("--llama-profile", None if self.profile == DEFAULT_PROFILE else self.profile),
         ]
         args = [f"{flag}={value}" for flag, value in pairs if value]
         args += [f"--llama-capability={name}" for name in self.capabilities]
+        args += ["--llama-over-http"] if self.over_http else []
+        # Header values are secrets: the rerun line names the header and leaves the value out.
+        args += [f"--llama-stack-header={header.split(':', 1)[0]}: <redacted>" for header in self.stack_headers]
         return args

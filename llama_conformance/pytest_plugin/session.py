@@ -27,6 +27,7 @@ from llama_conformance.harness import (
 )
 from llama_conformance.harness.dependencies import API_PACKAGE_ENV
 from llama_conformance.pytest_plugin.options import KitOptions
+from llama_conformance.pytest_plugin.remote import RemoteTarget, mount_in_process, open_url_target
 
 KIT_SESSION = pytest.StashKey["KitSession"]()
 
@@ -39,17 +40,42 @@ class KitSession:
     seed: int = 0
     constructed: bool = False
     teardown_problems: list[str] = field(default_factory=list)
-    served: ServedModels | None = None
+    served: dict[str, ServedModels] = field(default_factory=dict)
+    remote: RemoteTarget | None = None  # HTTP mode: a deployment, or the provider behind its routers
 
     @property
     def profile(self) -> Profile:
         return PROFILES[self.options.profile]
 
-    def served_models(self) -> ServedModels:
-        """The models the provider serves, registering the manifest's first (once per run)."""
-        if self.served is None:
-            self.served = discover_served_models(self.put, self.manifest)
-        return self.served
+    @property
+    def over_http(self) -> bool:
+        return self.remote is not None or self.options.over_http
+
+    @property
+    def apis(self) -> list[str]:
+        """The APIs this run checks: the provider's, or those the deployment serves."""
+        if self.options.stack_url and self.remote is not None:
+            return self.remote.apis
+        return [self.put.entry.api]
+
+    def served_models(self, api: str | None = None) -> ServedModels:
+        """The models served, registering the manifest's first (once per run and API)."""
+        put = self.put_for(api)
+        key = put.entry.api
+        if key not in self.served:
+            self.served[key] = discover_served_models(put, self.manifest)
+        return self.served[key]
+
+    def put_for(self, api: str | None) -> ProviderUnderTest:
+        """What a behavioural test of ``api`` calls: the provider, or its HTTP stand-in."""
+        if not self.over_http:
+            return self.provider()
+        if self.remote is None:  # --llama-over-http: mount the built provider on first use
+            put = self.provider()
+            if put.build_error:
+                return put
+            self.remote = mount_in_process(put, self.options)
+        return self.remote.put(api or self.remote.apis[0])
 
     def provider(self) -> ProviderUnderTest:
         if not self.constructed:
@@ -63,7 +89,9 @@ class KitSession:
         return self.put
 
     def close(self) -> None:
-        problem = self.put.close() if self.constructed else None
+        if self.remote is not None:
+            self.remote.close()
+        problem = self.put.close() if self.constructed and not self.options.stack_url else None
         if problem:
             self.teardown_problems.append(problem)
 
@@ -71,8 +99,14 @@ class KitSession:
 def open_session(config: pytest.Config) -> KitSession | None:
     """Discover and prepare the provider named on the command line, if any."""
     options = KitOptions.from_config(config)
-    if not options.provider:
+    if not options.provider and not options.stack_url:
         return None
+    if options.provider and options.stack_url:
+        raise pytest.UsageError("Give either --llama-provider (a provider in-process; add --llama-over-http to "
+                                "call it through its HTTP routes) or --llama-stack-url (a running deployment), "
+                                "not both.")
+    if options.stack_url or not options.provider:
+        return open_deployment_session(config, options)
     if options.api_package:
         os.environ[API_PACKAGE_ENV] = options.api_package.replace("-", "_")
     try:
@@ -100,6 +134,19 @@ def open_session(config: pytest.Config) -> KitSession | None:
     except KitUsageError as exc:
         raise pytest.UsageError(str(exc)) from None
     session = KitSession(options=options, put=put, manifest=manifest, seed=session_seed(config))
+    config.stash[KIT_SESSION] = session
+    return session
+
+
+def open_deployment_session(config: pytest.Config, options: KitOptions) -> KitSession:
+    """``--llama-stack-url``: nothing is built; the deployment is reached through its spec."""
+    try:
+        target = open_url_target(options)
+        manifest = load_manifest(options.manifest, options.capabilities, None)
+    except KitUsageError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    session = KitSession(options=options, put=target.put(target.apis[0]), manifest=manifest,
+                        seed=session_seed(config), constructed=True, remote=target)
     config.stash[KIT_SESSION] = session
     return session
 

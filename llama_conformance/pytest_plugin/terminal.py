@@ -19,6 +19,30 @@ SHOULD_FINDINGS = pytest.StashKey[list[tuple[str, Finding]]]()
 
 
 def header_lines(session: KitSession) -> list[str]:
+    if session.options.stack_url and session.remote is not None:
+        return deployment_header(session)
+    lines = provider_header(session)
+    if session.options.over_http:
+        lines.append("transport: HTTP through the API package's routers in-process (ASGI), --llama-over-http")
+    return lines
+
+
+def deployment_header(session: KitSession) -> list[str]:
+    remote = session.remote
+    assert remote is not None
+    headers = ", ".join(sorted(name.split(":", 1)[0] for name in session.options.stack_headers))
+    return [
+        f"llama-conformance {__version__} (Python {platform.python_version()})",
+        f"deployment: {remote.url} (HTTP; requests stay on this host and port; budget "
+        f"{session.options.max_requests} requests){'; headers: ' + headers + ' (values redacted)' if headers else ''}",
+        f"contract: {remote.contract.package}; APIs served: {', '.join(remote.apis)}",
+        f"capabilities declared: {', '.join(sorted(session.manifest.capabilities)) or 'none'}; "
+        f"profile {session.options.profile}; seed {session.seed} "
+        f"(rerun with --hypothesis-seed={session.seed})",
+    ]
+
+
+def provider_header(session: KitSession) -> list[str]:
     put = session.put
     entry = put.entry
     surface = put.surface

@@ -1,0 +1,189 @@
+"""Which HTTP route calls each protocol member, and where each request field travels.
+
+The routes are read from the package's own ``<api>.fastapi_routes.create_router(impl)``,
+built over a placeholder impl: the route objects are what a server mounts, so the kit and
+the server cannot disagree about paths, verbs or parameter locations. A route's endpoint
+is a closure that calls ``impl.<member>``; the member it calls is read from the names its
+code touches, which is how the kit maps members to routes without a hand-written table.
+
+Parameter locations come from FastAPI's flattened dependant: path, query, JSON body
+(the request model itself, or the fields a path parameter leaves over), or multipart form
+with files (uploads).
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import inspect
+from dataclasses import dataclass, field
+from types import CodeType
+from typing import Any
+
+from llama_conformance.contract.packages import ApiPackage
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    """One route that calls one member: verb, path template and where values go."""
+
+    api: str
+    member: str
+    method: str
+    path: str
+    name: str
+    path_params: tuple[str, ...] = ()
+    query_params: tuple[str, ...] = ()
+    form_params: tuple[str, ...] = ()  # multipart text fields, by wire name
+    file_params: tuple[str, ...] = ()  # multipart files, by wire name
+    json_body: bool = False  # the remaining request fields are the JSON body
+    embedded_body: tuple[str, ...] = ()  # several body params: {"name": value, ...}
+    streams: bool = False
+
+    @property
+    def label(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+@dataclass(frozen=True)
+class RouteMap:
+    """Every routed member of one API package."""
+
+    package: ApiPackage
+    by_member: dict[tuple[str, str], RouteSpec] = field(default_factory=dict)
+    problems: dict[str, str] = field(default_factory=dict)  # api -> why it has no routes
+
+    def route(self, api: str, member: str) -> RouteSpec | None:
+        return self.by_member.get((api, member))
+
+    def apis(self) -> list[str]:
+        return sorted({api for api, _ in self.by_member})
+
+    def of_api(self, api: str) -> list[RouteSpec]:
+        return [spec for (a, _), spec in self.by_member.items() if a == api]
+
+
+class _Placeholder:
+    """An impl whose every attribute exists: ``create_router`` only stores it."""
+
+    def __getattr__(self, name: str) -> Any:
+        return None
+
+
+def _names_touched(code: CodeType) -> set[str]:
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if inspect.iscode(const):
+            names |= _names_touched(const)
+    return names
+
+
+def _routes_module(package: ApiPackage, api: str) -> Any:
+    # ``inspect`` lives in ``inspect_api`` in ogx_api; try the API name first.
+    for name in (api, f"{api}_api"):
+        try:
+            return importlib.import_module(f"{package.module.__name__}.{name}.fastapi_routes")
+        except ImportError:
+            continue
+    return None
+
+
+def _is_file(field_info: Any) -> bool:
+    from fastapi.params import File
+
+    return isinstance(field_info, File)
+
+
+def _is_form(field_info: Any) -> bool:
+    from fastapi.params import Form
+
+    return isinstance(field_info, Form)
+
+
+def _wire_names(fields: list[Any]) -> tuple[str, ...]:
+    """Parameter names on the wire; a query/path parameter typed as a model spreads its fields."""
+    from pydantic import BaseModel
+
+    names: list[str] = []
+    for param in fields:
+        annotation = getattr(param.field_info, "annotation", None)
+        if inspect.isclass(annotation) and issubclass(annotation, BaseModel):
+            names += [f.alias or name for name, f in annotation.model_fields.items()]
+        elif param.alias not in names:
+            names.append(param.alias)
+    return tuple(names)
+
+
+@dataclass
+class _Flat:
+    path: list[Any] = field(default_factory=list)
+    query: list[Any] = field(default_factory=list)
+    body: list[Any] = field(default_factory=list)
+
+
+def _flatten(dependant: Any) -> _Flat:
+    """Every parameter of an endpoint and its sub-dependencies (FastAPI's own helper moved
+    between releases; these four attributes have not)."""
+    flat, pending, seen = _Flat(), [dependant], set()
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        flat.path += current.path_params
+        flat.query += current.query_params
+        flat.body += current.body_params
+        pending.extend(reversed(current.dependencies))
+    return flat
+
+
+def _route_spec(api: str, member: str, route: Any, streams: bool) -> RouteSpec:
+    flat = _flatten(route.dependant)
+    files = tuple(p.alias for p in flat.body if _is_file(p.field_info))
+    forms = tuple(p.alias for p in flat.body if _is_form(p.field_info) and not _is_file(p.field_info))
+    plain_body = [p for p in flat.body if not _is_form(p.field_info) and not _is_file(p.field_info)]
+    return RouteSpec(
+        api=api,
+        member=member,
+        method=sorted(route.methods)[0],
+        path=route.path,
+        name=route.name,
+        path_params=_wire_names(flat.path),
+        query_params=_wire_names(flat.query),
+        form_params=forms,
+        file_params=files,
+        json_body=len(plain_body) == 1,
+        embedded_body=tuple(p.alias for p in plain_body) if len(plain_body) > 1 else (),
+        streams=streams,
+    )
+
+
+@functools.cache
+def route_map(package: ApiPackage, surfaces: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]) -> RouteMap:
+    """Routes of every API in ``surfaces`` ((api, member names, streaming member names), ...)."""
+    from fastapi.routing import APIRoute
+
+    result = RouteMap(package=package)
+    for api, members, streaming in surfaces:
+        module = _routes_module(package, api)
+        if module is None or not hasattr(module, "create_router"):
+            result.problems[api] = f"{package} has no {api}.fastapi_routes.create_router"
+            continue
+        try:
+            router = module.create_router(_Placeholder())
+        except Exception as exc:  # a package whose router cannot be built has no HTTP surface here
+            result.problems[api] = f"{api}.fastapi_routes.create_router failed: {exc}"
+            continue
+        known = set(members)
+        for route in router.routes:
+            if not isinstance(route, APIRoute):
+                continue
+            called = _names_touched(route.endpoint.__code__) & known
+            # A route that dispatches to several members (models: openai / anthropic /
+            # google listings) is matched by its own name (or its ``openai_`` member) when that is one.
+            named = [n for n in (route.name, f"openai_{route.name}") if n in called]
+            member = named[0] if named else (next(iter(called)) if len(called) == 1 else None)
+            if member is None or (api, member) in result.by_member:
+                continue
+            result.by_member[(api, member)] = _route_spec(api, member, route, member in streaming)
+    return result

@@ -1,0 +1,149 @@
+"""HTTP mode: the suites run against a deployment's routes instead of a provider object.
+
+Two ways in, one machinery:
+
+* ``--llama-stack-url URL``: a running server. Its ``/openapi.json`` is fetched (a dead URL
+  is a usage error within seconds), the APIs it serves are read from the routes it
+  publishes, and every behavioural test reaches the server through ``RemoteImpl``.
+* ``--llama-provider TYPE --llama-over-http``: the provider is built in-process and mounted
+  behind the package's own routers (``transport.asgi``); requests travel through
+  ``httpx.ASGITransport``. Serialization, routing and error translation are exercised
+  without a server process: the kit's fast path for its own HTTP tests.
+
+One ``CallGate`` runs every request, so a server that stops mid-stream fails
+``call.no-hang`` for that call and the run moves on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from llama_conformance.contract import Contract, load_contract
+from llama_conformance.discovery import ProviderEntry
+from llama_conformance.errors import KitUsageError
+from llama_conformance.gate import CallGate
+from llama_conformance.harness import ProviderUnderTest
+from llama_conformance.pytest_plugin.options import KitOptions
+from llama_conformance.redact import Redactor
+
+_PATH_CONVERTER = re.compile(r"\{(\w+):\w+\}")
+
+
+def parse_headers(raw: tuple[str, ...]) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for item in raw:
+        name, sep, value = item.partition(":")
+        if not sep or not name.strip() or any(c.isspace() for c in name.strip()):
+            raise KitUsageError(f"--llama-stack-header takes 'Name: value', got {item.split(':', 1)[0]!r}...")
+        headers[name.strip()] = value.strip()
+    return headers
+
+
+def served_apis(contract: Contract, spec: dict[str, Any]) -> list[str]:
+    """APIs with at least one contract route published in ``spec`` (same verb and path)."""
+    published = {
+        (method.upper(), path)
+        for path, item in (spec.get("paths") or {}).items() if isinstance(item, dict)
+        for method in item
+    }
+    routes = contract.routes()
+    return [api for api in routes.apis()
+            if any((r.method, _PATH_CONVERTER.sub(r"{\1}", r.path)) in published for r in routes.of_api(api))]
+
+
+@dataclass
+class RemoteTarget:
+    """The deployment under test and the HTTP machinery every remote call shares."""
+
+    url: str
+    contract: Contract
+    gate: CallGate
+    redactor: Redactor
+    client: Any  # transport.TargetClient
+    wire: Any  # transport.WireLog
+    spec: dict[str, Any]
+    apis: list[str]
+    in_process: bool = False
+    app: Any = None
+    puts: dict[str, ProviderUnderTest] = field(default_factory=dict)
+
+    def put(self, api: str) -> ProviderUnderTest:
+        if api not in self.puts:
+            from llama_conformance.transport.remote_impl import RemoteImpl
+
+            entry = ProviderEntry(provider_type=self.url, api=api, module="(http)", config_class="",
+                                  source="the package's routers in-process (ASGI)" if self.in_process
+                                  else "an HTTP deployment")
+            self.puts[api] = ProviderUnderTest(
+                entry=entry, contract=self.contract, gate=self.gate, redactor=self.redactor,
+                impl=RemoteImpl(api, self.contract, self.client, self.wire), wire=self.wire)
+        return self.puts[api]
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):  # closing connections of a dead server reports nothing
+            self.gate.run("close HTTP client", self.client.reset, timeout_s=5)
+        if not self.in_process:  # in-process, the gate is the provider's: its session closes it
+            self.gate.close()
+
+
+def _client(url: str, headers: dict[str, str], options: KitOptions, app: Any = None) -> tuple[Any, Any]:
+    from llama_conformance.transport.client import TargetClient, TargetOptions
+    from llama_conformance.transport.wire import WireLog
+
+    transport = None
+    if app is not None:
+        import httpx
+
+        def transport() -> httpx.AsyncBaseTransport:
+            # The app answers errors itself, as a server would; nothing may reach the client raw.
+            return httpx.ASGITransport(app=app, raise_app_exceptions=False)
+
+    target = TargetOptions(base_url=url, headers=headers, timeout_s=options.timeout_s,
+                           max_requests=options.max_requests, transport=transport)
+    return TargetClient(target), WireLog()
+
+
+def open_url_target(options: KitOptions) -> RemoteTarget:
+    """Fetch (or read) the deployment's spec and prepare the client; usage errors raise."""
+    from llama_conformance.openapi import fetch_spec, read_spec_file
+
+    url = options.stack_url.rstrip("/") if options.stack_url else ""
+    if not re.match(r"^https?://[^/\s]+", url):
+        raise KitUsageError(f"--llama-stack-url must be an http(s) URL such as http://127.0.0.1:8321, got {url!r}.")
+    headers = parse_headers(options.stack_headers)
+    redactor = Redactor(set(headers.values()))
+    spec = read_spec_file(options.openapi_file) if options.openapi_file else fetch_spec(url, headers)
+    contract = load_contract(options.api_package.replace("-", "_") if options.api_package else None)
+    apis = served_apis(contract, spec)
+    if options.api:
+        apis = [api for api in apis if api == options.api]
+    if not apis:
+        raise KitUsageError(
+            f"{url} publishes no route of any {contract.package} API"
+            f"{' named ' + options.api if options.api else ''} in its OpenAPI document, so there is nothing "
+            "to check. Is it an ogx / llama-stack server, and is --llama-api-package the package it serves?")
+    client, wire = _client(url, headers, options)
+    return RemoteTarget(url=url, contract=contract, gate=CallGate(options.timeout_s, name="http"),
+                        redactor=redactor, client=client, wire=wire, spec=spec, apis=apis)
+
+
+def mount_in_process(put: ProviderUnderTest, options: KitOptions) -> RemoteTarget:
+    """The built provider behind its package's routers, reached through ASGI."""
+    from llama_conformance.transport.asgi import app_for
+
+    app = app_for({put.entry.api: put.impl}, put.contract)
+    url = "http://in-process.invalid"
+    client, wire = _client(url, {}, options, app=app)
+    apis = served_apis(put.contract, app.openapi())
+    return RemoteTarget(url=url, contract=put.contract, gate=put.gate, redactor=put.redactor, client=client,
+                        wire=wire, spec=app.openapi(), apis=[a for a in apis if a == put.entry.api],
+                        in_process=True, app=app)
+
+
+def usage_error(exc: KitUsageError) -> pytest.UsageError:
+    return pytest.UsageError(str(exc))

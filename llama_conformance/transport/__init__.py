@@ -1,0 +1,9 @@
+"""Run the behavioural suites over HTTP: the same checks, a server instead of an object.
+
+``remote_impl`` gives an object with the protocol's members whose calls are HTTP requests
+to the routes the contract maps them to (``contract.routes``); ``client`` keeps every
+request on the one target host with a budget; ``sse`` parses event streams as they
+arrive; ``wire`` remembers the JSON each parsed value came from, so validation judges what
+was on the wire; ``asgi`` mounts the package's routers over an in-process provider, the
+fast path the kit's own tests use instead of a server process.
+"""

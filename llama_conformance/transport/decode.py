@@ -1,0 +1,180 @@
+"""Turn an HTTP answer back into what the protocol member returns, judging the HTTP layer.
+
+* 2xx JSON: parsed into the member's declared response type when it fits (suites read
+  attributes); when it does not fit the raw JSON is returned, and either way ``WireLog``
+  keeps the JSON so validation judges what the server sent.
+* 2xx ``text/event-stream``: an async iterator over parsed chunks, read incrementally; an
+  ``{"error": ...}`` event raises ``RemoteError`` after the chunks before it, as an
+  in-process provider's exception would end its stream.
+* A member declared to return a raw ``Response`` (file content) gets a Starlette
+  ``Response`` with the body and headers.
+* 3xx / 4xx / 5xx: ``RemoteError`` with the status; the body is checked against the
+  package's error shape (``http.error.body``).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+from pydantic import TypeAdapter, ValidationError
+
+from llama_conformance.checks import Finding, finding
+from llama_conformance.contract.routes import RouteSpec
+from llama_conformance.transport.sse import SseParser
+from llama_conformance.transport.wire import RemoteError, WireLog
+
+
+@functools.cache
+def _adapter(tp: Any) -> TypeAdapter[Any] | None:
+    try:
+        return TypeAdapter(tp)
+    except Exception:  # a type pydantic cannot build a validator for: keep the JSON
+        return None
+
+
+def parse_as(tp: Any, raw: Any, wire: WireLog) -> Any:
+    """``raw`` parsed as ``tp`` (recorded in ``wire``), or ``raw`` itself when it does not fit."""
+    adapter = _adapter(tp) if tp is not None else None
+    if adapter is None:
+        return raw
+    try:
+        return wire.record(adapter.validate_python(raw), raw)
+    except ValidationError:
+        return raw
+
+
+def _media(response: httpx.Response) -> str:
+    return response.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def _is_response_class(tp: Any) -> bool:
+    from starlette.responses import Response
+
+    return isinstance(tp, type) and issubclass(tp, Response)
+
+
+def error_message(body: Any) -> str:
+    if isinstance(body, dict):
+        inner = body.get("error")
+        if isinstance(inner, dict) and isinstance(inner.get("message"), str):
+            return inner["message"]
+        if "detail" in body:
+            return str(body["detail"])
+    return str(body)[:300]
+
+
+def check_error_body(body: Any, error_model: Any, label: str, status: int) -> list[Finding]:
+    """The body of an error answer against the package's declared error shape."""
+    if error_model is None:
+        return []
+    try:
+        error_model.model_validate(body)
+        return []
+    except ValidationError as exc:
+        shown = json.dumps(body)[:300] if not isinstance(body, str) else repr(body[:300])
+        return [finding("http.error.body",
+                        f"{label} answered {status} with a body that is not the declared "
+                        f"{error_model.__name__}: {shown} ({exc.errors()[0]['msg']} at "
+                        f"{'.'.join(str(p) for p in exc.errors()[0]['loc']) or 'the top level'}).")]
+
+
+async def raise_for_answer(response: httpx.Response, route: RouteSpec, error_model: Any, wire: WireLog) -> None:
+    """Raise ``RemoteError`` for a non-2xx answer (reading and closing its body)."""
+    if response.status_code < 300:
+        return
+    try:
+        content = await response.aread()
+    finally:
+        await response.aclose()
+    if 300 <= response.status_code < 400:
+        wire.note(finding("http.redirect", f"{route.label} answered {response.status_code} redirecting to "
+                                           f"{response.headers.get('location', '(no location)')}; the kit does "
+                                           "not follow redirects."))
+        raise RemoteError(response.status_code, "redirect (not followed)", route=route.label)
+    try:
+        body: Any = json.loads(content)
+    except ValueError:
+        body = content.decode("utf-8", errors="replace")
+    for item in check_error_body(body, error_model, route.label, response.status_code):
+        wire.note(item)
+    raise RemoteError(response.status_code, error_message(body), body=body, route=route.label)
+
+
+async def decode_value(response: httpx.Response, route: RouteSpec, response_type: Any, wire: WireLog) -> Any:
+    """The member's return value from a 2xx non-stream answer."""
+    try:
+        content = await response.aread()
+    finally:
+        await response.aclose()
+    if _is_response_class(response_type):
+        from starlette.responses import Response
+
+        headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-type")}
+        return Response(content=content, status_code=response.status_code, headers=headers,
+                        media_type=response.headers.get("content-type"))
+    if not content and response_type in (None, type(None)):
+        return None
+    if _media(response) != "application/json":
+        wire.note(finding("http.content-type", f"{route.label} answered {_media(response) or 'no content type'}, "
+                                               "not application/json."))
+    try:
+        raw = json.loads(content)
+    except ValueError:
+        wire.note(finding("http.content-type", f"{route.label} answered a body that is not JSON: {content[:200]!r}"))
+        return content.decode("utf-8", errors="replace")
+    return parse_as(response_type, raw, wire)
+
+
+def _is_error_event(data: Any) -> bool:
+    return isinstance(data, dict) and "error" in data and len(data) == 1
+
+
+def _event_status(data: dict[str, Any]) -> int:
+    code: Any = data["error"].get("code") if isinstance(data["error"], dict) else None
+    try:
+        status = int(code)
+    except (TypeError, ValueError):
+        return 500
+    return status if 400 <= status < 600 else 500
+
+
+async def decode_stream(
+    response: httpx.Response, route: RouteSpec, chunk_type: Any, wire: WireLog
+) -> AsyncIterator[Any]:
+    """Chunks as the server sends them; closes the response however the consumer stops."""
+    parser = SseParser()
+    delivered = 0
+    try:
+        async for block in response.aiter_bytes():
+            for event in parser.feed(block):
+                if event.done:
+                    continue
+                chunk = _event_chunk(event.data, event.index, route, wire)
+                if _is_error_event(chunk):
+                    raise RemoteError(_event_status(chunk), error_message(chunk), body=chunk, route=route.label,
+                                      after_chunks=delivered)
+                delivered += 1
+                yield parse_as(chunk_type, chunk, wire)
+        for event in parser.close():
+            if not event.done:
+                delivered += 1
+                yield parse_as(chunk_type, _event_chunk(event.data, event.index, route, wire), wire)
+    finally:
+        await response.aclose()
+
+
+def _event_chunk(data: str, index: int, route: RouteSpec, wire: WireLog) -> Any:
+    try:
+        return json.loads(data)
+    except ValueError:
+        wire.note(finding("http.sse.framing", f"{route.label} stream event {index} carries data that is not JSON: "
+                                              f"{data[:200]!r}"))
+        return data
+
+
+def is_stream(response: httpx.Response) -> bool:
+    return _media(response) == "text/event-stream"

@@ -1,0 +1,90 @@
+"""An object with a protocol's members whose calls are HTTP requests to a deployment.
+
+The behavioural suites call ``put.impl.<member>(request)``; with ``RemoteImpl`` as the impl
+they exercise a server instead, unchanged. A member without a route in this package
+(``register_model``, store slots) does not exist here (``AttributeError``), so the suites
+skip what HTTP cannot reach; ``inference.list_models`` is served by the Models API's
+``GET /v1/models``, which is how a client learns what a deployment serves.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from llama_conformance.contract import Contract, MemberSpec, RouteSpec
+from llama_conformance.transport.client import TargetClient
+from llama_conformance.transport.decode import decode_stream, decode_value, is_stream, raise_for_answer
+from llama_conformance.transport.encode import encode_call
+from llama_conformance.transport.wire import WireLog
+
+
+def package_error_model(contract: Contract) -> Any:
+    """The error body the package declares (``OpenAIErrorResponse``), if it declares one."""
+    try:
+        return getattr(contract.package.submodule("common.errors"), "OpenAIErrorResponse", None)
+    except ImportError:
+        return None
+
+
+class RemoteImpl:
+    """``impl.<member>(...)`` -> the member's route on the target, answer decoded."""
+
+    def __init__(self, api: str, contract: Contract, client: TargetClient, wire: WireLog) -> None:
+        self._api = api
+        self._contract = contract
+        self._members = {m.name: m for m in contract.surface(api).members}
+        self._routes = contract.routes()
+        self._client = client
+        self._wire = wire
+        self._error_model = package_error_model(contract)
+
+    def route_of(self, name: str) -> RouteSpec | None:
+        if name == "list_models" and self._api == "inference":
+            return self._routes.route("models", "openai_list_models")
+        return self._routes.route(self._api, name)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        route = self.route_of(name)
+        if route is None:
+            raise AttributeError(f"{self._api}.{name} has no HTTP route in {self._contract.package}")
+        if name == "list_models" and self._api == "inference":
+            return lambda: self._list_models(route)
+        member = self._members[name]
+
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            return await self._call(member, route, args, kwargs)
+
+        call.__name__ = name
+        return call
+
+    async def _call(self, member: MemberSpec, route: RouteSpec, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        http = encode_call(route, args, kwargs)
+        response = await self._client.send(http.method, http.path, stream=True, **http.as_kwargs())
+        await raise_for_answer(response, route, self._error_model, self._wire)
+        if is_stream(response):
+            return decode_stream(response, route, member.chunk_type, self._wire)
+        return await decode_value(response, route, member.response_type, self._wire)
+
+    async def _list_models(self, route: RouteSpec) -> list[Any]:
+        """The deployment's models as ``Model`` objects named by the id a client sends."""
+        response = await self._client.send(route.method, route.path, stream=True)
+        await raise_for_answer(response, route, self._error_model, self._wire)
+        listing = await decode_value(response, route, None, self._wire)
+        entries = listing.get("data", []) if isinstance(listing, dict) else listing
+        api = self._contract.package.module
+        models = []
+        for entry in entries or []:
+            if not isinstance(entry, dict):
+                continue
+            meta = entry.get("custom_metadata") or entry.get("metadata") or {}
+            model_id = entry.get("id") or entry.get("identifier")
+            kind = meta.get("model_type") or entry.get("model_type") or "llm"
+            try:
+                models.append(api.Model(identifier=model_id, provider_resource_id=model_id,
+                                        provider_id=meta.get("provider_id") or "remote",
+                                        model_type=api.ModelType(kind)))
+            except Exception:  # an entry the package cannot describe is not a model to test
+                continue
+        return models
