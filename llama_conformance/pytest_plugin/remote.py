@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from llama_conformance.contract import Contract, load_contract
+from llama_conformance.contract import Contract, installed_api_packages, load_contract
 from llama_conformance.discovery import ProviderEntry
 from llama_conformance.errors import KitUsageError
 from llama_conformance.gate import CallGate
@@ -44,16 +44,43 @@ def parse_headers(raw: tuple[str, ...]) -> dict[str, str]:
     return headers
 
 
-def served_apis(contract: Contract, spec: dict[str, Any]) -> list[str]:
-    """APIs with at least one contract route published in ``spec`` (same verb and path)."""
-    published = {
+def _published(spec: dict[str, Any]) -> set[tuple[str, str]]:
+    return {
         (method.upper(), path)
         for path, item in (spec.get("paths") or {}).items() if isinstance(item, dict)
         for method in item
     }
+
+
+def _matched(contract: Contract, published: set[tuple[str, str]]) -> list[Any]:
     routes = contract.routes()
-    return [api for api in routes.apis()
-            if any((r.method, _PATH_CONVERTER.sub(r"{\1}", r.path)) in published for r in routes.of_api(api))]
+    return [r for api in routes.apis() for r in routes.of_api(api)
+            if (r.method, _PATH_CONVERTER.sub(r"{\1}", r.path)) in published]
+
+
+def served_apis(contract: Contract, spec: dict[str, Any]) -> list[str]:
+    """APIs with at least one contract route published in ``spec`` (same verb and path)."""
+    return sorted({route.api for route in _matched(contract, _published(spec))})
+
+
+def contract_for_spec(spec: dict[str, Any], requested: str | None) -> Contract:
+    """The API package the deployment serves: ``--llama-api-package``, else the installed package
+    whose routers account for the most of the spec's operations (the newest on a tie).
+
+    The servers' documents do not name their package ("FastAPI 0.1.0"); their routes do:
+    llama-stack 0.7 publishes safety, scoring and datasetio routes ogx 1.x no longer has, and
+    ogx publishes skills and messages routes llama-stack 0.7 never had.
+    """
+    if requested:
+        return load_contract(requested.replace("-", "_"))
+    published = _published(spec)
+    best: tuple[int, Contract] | None = None
+    for package in installed_api_packages():  # newest first: a tie keeps the newer
+        contract = load_contract(package.name)
+        score = len(_matched(contract, published))
+        if best is None or score > best[0]:
+            best = (score, contract)
+    return best[1] if best else load_contract(None)
 
 
 @dataclass
@@ -118,7 +145,7 @@ def open_url_target(options: KitOptions) -> RemoteTarget:
     headers = parse_headers(options.stack_headers)
     redactor = Redactor(set(headers.values()))
     spec = read_spec_file(options.openapi_file) if options.openapi_file else fetch_spec(url, headers)
-    contract = load_contract(options.api_package.replace("-", "_") if options.api_package else None)
+    contract = contract_for_spec(spec, options.api_package)
     apis = served_apis(contract, spec)
     if options.api:
         apis = [api for api in apis if api == options.api]

@@ -24,6 +24,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from llama_conformance.checks import Finding, finding
 from llama_conformance.contract.routes import RouteSpec
+from llama_conformance.transport import checks as _checks  # noqa: F401  (registers the http.* ids)
 from llama_conformance.transport.sse import SseParser
 from llama_conformance.transport.wire import RemoteError, WireLog
 

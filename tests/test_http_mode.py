@@ -1,0 +1,137 @@
+"""HTTP mode end to end: a deployment on loopback, checked with ``--llama-stack-url``.
+
+The reference deployment (the kit's reference inference + files providers behind their
+package's own routers, served by uvicorn in a subprocess) passes every behavioural suite
+over HTTP. Each HTTP-level defect (``fixtures/deployment/defects.py``) fails the check made
+for it; a dead URL is a usage error within seconds; header secrets never reach the output.
+And the same broken *providers* that fail in-process fail the same checks when served
+through their routers (``--llama-over-http``).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+
+import pytest
+from test_behavioural_checks import MUST_DEFECTS, assert_fails_exactly, failed_tests, failure_reports, must_ids
+from tests_support import requires
+
+from llama_conformance_fixtures.deployment import serve_deployment
+
+pytestmark = pytest.mark.slow
+SUITES = ("-m", "behavioral or negative or stateful")
+SECRET = "Bearer kit-secret-token-5f1e"
+
+
+@pytest.fixture(scope="module")
+def deployment() -> Iterator[str]:
+    requires("ogx_api")
+    with serve_deployment() as url:
+        yield url
+
+
+def run_url(pytester: pytest.Pytester, url: str, *extra: str) -> pytest.RunResult:
+    return pytester.runpytest_subprocess(f"--llama-stack-url={url}", "-p", "no:asyncio", "-rA", *extra)
+
+
+def test_reference_deployment_passes_every_suite_over_http(pytester: pytest.Pytester, deployment: str) -> None:
+    result = run_url(pytester, deployment, *SUITES, "--llama-stack-header", f"Authorization: {SECRET}")
+    outcomes = result.parseoutcomes()
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    assert outcomes.get("passed", 0) >= 20 and "failed" not in outcomes, outcomes
+    text = result.stdout.str()
+    assert f"deployment: {deployment} (HTTP" in text and "APIs served: files, inference" in text
+    assert "headers: Authorization (values redacted)" in text and SECRET not in text
+    # What HTTP cannot reach is a listed skip, not a silent pass.
+    assert "test_register_served_model: `inference.register_model` has no HTTP route" in text
+
+
+# HTTP-level defect -> (selection, a test that must fail, the check every failure names)
+HTTP_DEFECTS = {
+    "error-detail-body": (("-m", "negative"), "test_unknown_model[chat]", "http.error.body"),
+    "sse-not-json": (("-m", "behavioral", "-k", "test_chat_stream and not fuzz"), "test_chat_stream",
+                     "http.sse.framing"),
+    "json-as-text": (("-m", "behavioral", "-k", "test_chat_answer or test_embeddings_answer"), "test_chat_answer",
+                     "http.content-type"),
+    "redirects-files": (("-m", "behavioral", "-k", "test_list_purpose_filter"), "test_list_purpose_filter",
+                        "http.redirect"),
+    "stream-stalls-midway": (("-m", "behavioral", "-k", "test_chat_stream and not fuzz", "--llama-timeout=2"),
+                             "test_chat_stream", "call.no-hang"),
+}
+
+
+@pytest.mark.parametrize("defect", sorted(HTTP_DEFECTS))
+def test_http_defect_is_caught_by_its_check(pytester: pytest.Pytester, defect: str) -> None:
+    requires("ogx_api")
+    selection, must_fail, check_id = HTTP_DEFECTS[defect]
+    with serve_deployment(defect) as url:
+        started = time.monotonic()
+        result = run_url(pytester, url, *selection)
+        elapsed = time.monotonic() - started
+    assert result.ret == pytest.ExitCode.TESTS_FAILED, result.stdout.str()
+    reports = failure_reports(result)
+    assert must_fail in failed_tests(result), result.stdout.str()
+    for test, report in reports.items():
+        assert check_id in must_ids(report), f"{test} does not name {check_id}:\n{report}"
+    if defect == "stream-stalls-midway":  # one timeout, then the run moves on
+        assert elapsed < 40, elapsed
+
+
+def test_good_deployment_passes_the_checks_the_defects_fail(pytester: pytest.Pytester, deployment: str) -> None:
+    """The twin of the defect test: the same selections pass on the good deployment."""
+    for selection, _, _ in HTTP_DEFECTS.values():
+        result = run_url(pytester, deployment, *selection)
+        assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+
+
+def test_a_dead_url_is_a_usage_error_within_seconds(pytester: pytest.Pytester) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port that was free a moment ago: nothing listens
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    started = time.monotonic()
+    result = run_url(pytester, f"http://127.0.0.1:{port}")
+    elapsed = time.monotonic() - started
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    text = result.stderr.str() + result.stdout.str()
+    assert f"127.0.0.1:{port}" in text and "Traceback" not in text, text
+    assert elapsed < 10 + 6, elapsed  # the kit's own limit is 10 s; the rest is pytest starting up
+
+
+def test_a_url_that_is_not_http_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    result = run_url(pytester, "ftp://127.0.0.1:21")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "must be an http(s) URL" in result.stderr.str()
+
+
+# -- broken providers behind their routers: the same checks as in-process ---------------------
+
+# In-process-only defects are left out, with the reason:
+#   *-mutates-*: a request sent over HTTP is a copy, mutation cannot reach the caller;
+#   *-embeddings-dict, *-chunks-as-dicts: a dict and a model serialize to the same JSON;
+#   inference-register-rejects: register_model has no route (the routing table calls it).
+OVER_HTTP = ("files-content-corrupted", "files-delete-keeps", "files-list-after-skips", "files-unknown-key-error",
+             "files-unknown-answered", "inference-chat-bad-finish-reason", "inference-embeddings-one-vector",
+             "inference-stream-ids-differ", "inference-stream-not-implemented", "inference-unknown-model-key-error",
+             "inference-usage-total-wrong", "inference-completion-stream-inverted")
+
+
+# Where HTTP itself changes the symptom: ``None`` for an unknown file fails the router's
+# ``response_model`` validation, so the client gets a 500 (call.typed-error), not a 200.
+OVER_HTTP_SYMPTOM = {
+    "files-unknown-answered": {"test_unknown_file_id": ("call.typed-error",), "test_delete": ("call.typed-error",)},
+}
+
+
+@pytest.mark.defects
+@pytest.mark.parametrize("defect", OVER_HTTP)
+def test_broken_provider_over_http_fails_the_same_check(run_suites, defect: str) -> None:
+    args, failing = MUST_DEFECTS[defect]
+    failing = OVER_HTTP_SYMPTOM.get(defect, failing)
+    result = run_suites(f"inline::broken-{defect}", "--llama-over-http", *args)
+    reports = assert_fails_exactly(result, failing)
+    assert all("--llama-over-http" in report for report in reports.values())  # the rerun line keeps the mode
+    assert re.search(r"transport: HTTP through the API package's routers", result.stdout.str())
