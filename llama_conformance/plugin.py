@@ -9,7 +9,7 @@ from __future__ import annotations
 import shlex
 import warnings
 from collections.abc import Generator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -83,7 +83,7 @@ def pytest_runtest_makereport(
     if session.put.redactor and report.longrepr is not None:
         # Only failures carry provider text; skip reports keep pytest's (path, line, reason).
         report.longrepr = session.put.redactor(str(report.longrepr))
-    if item.get_closest_marker("behavioral") or item.get_closest_marker("stateful"):
+    if any(item.get_closest_marker(name) for name in ("behavioral", "stateful", "fuzz")):
         report.sections.append(("llama-conformance rerun", rerun_command(item, session)))
     return report
 
@@ -107,6 +107,17 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
 def llama_session(request: pytest.FixtureRequest) -> KitSession:
     """The provider session (skips when no --llama-provider was given)."""
     return collection.require_session(request)
+
+
+@pytest.fixture(scope="session")
+def llama_remote(llama_session: KitSession) -> Any:
+    """The HTTP target (a deployment, or the provider behind its routers); skips otherwise."""
+    if not llama_session.over_http:
+        pytest.skip("not an HTTP run: give --llama-stack-url, or --llama-over-http with --llama-provider")
+    put = llama_session.put_for(None)
+    if put.build_error:
+        pytest.skip("the provider did not build, so it cannot be served (see test_build)")
+    return llama_session.remote
 
 
 @pytest.fixture

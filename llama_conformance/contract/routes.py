@@ -16,6 +16,8 @@ from __future__ import annotations
 import functools
 import importlib
 import inspect
+import pkgutil
+import re
 from dataclasses import dataclass, field
 from types import CodeType
 from typing import Any
@@ -187,3 +189,35 @@ def route_map(package: ApiPackage, surfaces: tuple[tuple[str, tuple[str, ...], t
                 continue
             result.by_member[(api, member)] = _route_spec(api, member, route, member in streaming)
     return result
+
+
+_CONVERTER = re.compile(r"\{(\w+):\w+\}")
+
+
+def published_form(path: str) -> str:
+    """A route path as OpenAPI documents publish it (``{model_id:path}`` -> ``{model_id}``)."""
+    return _CONVERTER.sub(r"{\1}", path)
+
+
+@functools.cache
+def package_routes(package: ApiPackage) -> frozenset[tuple[str, str]]:
+    """Every (verb, path) the package's routers publish, member-mapped or not.
+
+    What tells two packages' servers apart: a deployment publishes its package's routes,
+    including the admin and inspection routes no provider member backs. Read from the
+    OpenAPI document of each router mounted alone: routers that include sub-routers keep
+    them in FastAPI-version-specific objects, the document does not.
+    """
+    from fastapi import FastAPI
+
+    found: set[tuple[str, str]] = set()
+    for info in pkgutil.iter_modules(package.module.__path__):
+        try:
+            module = importlib.import_module(f"{package.module.__name__}.{info.name}.fastapi_routes")
+            app = FastAPI()
+            app.include_router(module.create_router(_Placeholder()))
+            paths = app.openapi().get("paths", {})
+        except Exception:  # not an API with routes (or one that cannot be built here)
+            continue
+        found |= {(method.upper(), path) for path, item in paths.items() for method in item}
+    return frozenset(found)

@@ -41,6 +41,12 @@ def point_at_suites(config: pytest.Config) -> None:
 def parametrize(metafunc: pytest.Metafunc, session: KitSession | None) -> None:
     if session is None:
         return
+    if "fuzz_operation" in metafunc.fixturenames:
+        labels = session.operations() if session.over_http else []
+        if labels:
+            metafunc.parametrize("fuzz_operation", labels, ids=labels)
+        else:
+            metafunc.parametrize("fuzz_operation", [pytest.param(None, marks=_NOTHING)])
     surface = session.put.surface
     if "structural_member" in metafunc.fixturenames:
         members = list(surface.members)

@@ -24,14 +24,13 @@ from typing import Any
 import pytest
 
 from llama_conformance.contract import Contract, installed_api_packages, load_contract
+from llama_conformance.contract.routes import package_routes, published_form
 from llama_conformance.discovery import ProviderEntry
 from llama_conformance.errors import KitUsageError
 from llama_conformance.gate import CallGate
 from llama_conformance.harness import ProviderUnderTest
 from llama_conformance.pytest_plugin.options import KitOptions
 from llama_conformance.redact import Redactor
-
-_PATH_CONVERTER = re.compile(r"\{(\w+):\w+\}")
 
 
 def parse_headers(raw: tuple[str, ...]) -> dict[str, str]:
@@ -54,8 +53,7 @@ def _published(spec: dict[str, Any]) -> set[tuple[str, str]]:
 
 def _matched(contract: Contract, published: set[tuple[str, str]]) -> list[Any]:
     routes = contract.routes()
-    return [r for api in routes.apis() for r in routes.of_api(api)
-            if (r.method, _PATH_CONVERTER.sub(r"{\1}", r.path)) in published]
+    return [r for api in routes.apis() for r in routes.of_api(api) if (r.method, published_form(r.path)) in published]
 
 
 def served_apis(contract: Contract, spec: dict[str, Any]) -> list[str]:
@@ -74,13 +72,12 @@ def contract_for_spec(spec: dict[str, Any], requested: str | None) -> Contract:
     if requested:
         return load_contract(requested.replace("-", "_"))
     published = _published(spec)
-    best: tuple[int, Contract] | None = None
+    best: tuple[int, str] | None = None
     for package in installed_api_packages():  # newest first: a tie keeps the newer
-        contract = load_contract(package.name)
-        score = len(_matched(contract, published))
+        score = len(published & package_routes(package))
         if best is None or score > best[0]:
-            best = (score, contract)
-    return best[1] if best else load_contract(None)
+            best = (score, package.name)
+    return load_contract(best[1] if best else None)
 
 
 @dataclass
@@ -97,7 +94,40 @@ class RemoteTarget:
     apis: list[str]
     in_process: bool = False
     app: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
     puts: dict[str, ProviderUnderTest] = field(default_factory=dict)
+    _repaired: Any = None
+    _fuzz_schema: Any = None
+    _fuzz_budget: Any = None
+
+    def repaired(self) -> Any:
+        """The deployment's document made self-contained (``openapi.RepairedSpec``), once."""
+        if self._repaired is None:
+            from llama_conformance.openapi import repair_spec
+
+            self._repaired = repair_spec(self.spec, self.contract.package.module)
+        return self._repaired
+
+    def operations(self) -> list[str]:
+        """``METHOD /path`` of every operation the document publishes (what the fuzz suite runs)."""
+        from llama_conformance.openapi.sse import iter_operations, operation_key
+
+        return [operation_key(method, path) for method, path, _ in iter_operations(self.spec)]
+
+    def fuzz_schema(self, max_examples: int, seed: int) -> Any:
+        """The schemathesis schema of the repaired document, aimed at this target."""
+        if self._fuzz_schema is None:
+            from llama_conformance.fuzz import RequestBudget, load_schema
+
+            target = {"app": self.app} if self.in_process else {"base_url": self.url}
+            self._fuzz_schema = load_schema(self.repaired(), headers=self.headers, max_examples=max_examples,
+                                            seed=seed, request_timeout_s=self.gate.timeout_s, **target)
+            self._fuzz_budget = RequestBudget(self.client.options.max_requests)
+        return self._fuzz_schema
+
+    @property
+    def fuzz_budget(self) -> Any:
+        return self._fuzz_budget
 
     def put(self, api: str) -> ProviderUnderTest:
         if api not in self.puts:
@@ -156,7 +186,7 @@ def open_url_target(options: KitOptions) -> RemoteTarget:
             "to check. Is it an ogx / llama-stack server, and is --llama-api-package the package it serves?")
     client, wire = _client(url, headers, options)
     return RemoteTarget(url=url, contract=contract, gate=CallGate(options.timeout_s, name="http"),
-                        redactor=redactor, client=client, wire=wire, spec=spec, apis=apis)
+                        redactor=redactor, client=client, wire=wire, spec=spec, apis=apis, headers=headers)
 
 
 def mount_in_process(put: ProviderUnderTest, options: KitOptions) -> RemoteTarget:

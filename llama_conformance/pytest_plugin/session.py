@@ -66,6 +66,16 @@ class KitSession:
             self.served[key] = discover_served_models(put, self.manifest)
         return self.served[key]
 
+    def operations(self) -> list[str]:
+        """The deployment's operations, known before anything is built (the fuzz suite's items)."""
+        if self.remote is not None:
+            return self.remote.operations()
+        from llama_conformance.openapi.sse import iter_operations, operation_key
+        from llama_conformance.transport.asgi import app_for
+
+        spec = app_for({self.put.entry.api: None}, self.put.contract).openapi()  # routers only store the impl
+        return [operation_key(method, path) for method, path, _ in iter_operations(spec)]
+
     def put_for(self, api: str | None) -> ProviderUnderTest:
         """What a behavioural test of ``api`` calls: the provider, or its HTTP stand-in."""
         if not self.over_http:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import platform
+from typing import Any
 
 import pytest
 
@@ -16,6 +17,25 @@ from llama_conformance.pytest_plugin.session import KitSession
 from llama_conformance.version import __version__
 
 SHOULD_FINDINGS = pytest.StashKey[list[tuple[str, Finding]]]()
+SPEC_REPAIRS = pytest.StashKey[list[Any]]()
+
+
+def record_repairs(config: pytest.Config, repairs: list[Any]) -> None:
+    config.stash[SPEC_REPAIRS] = list(repairs)
+
+
+def write_repairs(reporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    """Every change the kit made to the deployment's OpenAPI document before fuzzing it."""
+    repairs = config.stash.get(SPEC_REPAIRS, [])
+    if not repairs:
+        return
+    kinds: dict[str, int] = {}
+    for repair in repairs:
+        kinds[repair.kind] = kinds.get(repair.kind, 0) + 1
+    reporter.write_sep("=", f"llama-conformance: {len(repairs)} repairs of the deployment's OpenAPI document "
+                            f"(contract errata: {', '.join(f'{n} {k}' for k, n in sorted(kinds.items()))})")
+    for repair in repairs:
+        reporter.write_line(str(repair))
 
 
 def header_lines(session: KitSession) -> list[str]:
@@ -88,6 +108,7 @@ def write_summary(
             tests = sorted({nodeid.split("::")[-1] for nodeid, _ in seen})
             reporter.write_line(f"{redact(seen[0][1].render())} (seen in {len(tests)} tests: "
                                 f"{', '.join(tests[:3])}{' ...' if len(tests) > 3 else ''})")
+    write_repairs(reporter, config)
     write_skips(reporter)
 
 

@@ -31,12 +31,25 @@ class ModelsOfProvider:
     """
 
     def __init__(self, inference: Any, contract: Contract) -> None:
+        self.package = contract.package
         self._inference = inference
         self._api = contract.package.module
         self._models = contract.package.submodule("models")
 
     async def _listed(self) -> list[Any]:
         return list(await self._inference.list_models() or [])
+
+    async def anthropic_list_models(self, *, before_id: str | None = None, after_id: str | None = None,
+                                    limit: int | None = None) -> Any:
+        infos = [self._models.AnthropicModelInfo(id=m.identifier, display_name=m.identifier,
+                                                 created_at="1970-01-01T00:00:00Z") for m in await self._listed()]
+        return self._models.AnthropicListModelsResponse(
+            data=infos, first_id=infos[0].id if infos else None, last_id=infos[-1].id if infos else None)
+
+    async def google_list_models(self) -> Any:
+        return self._models.GoogleListModelsResponse(models=[
+            self._models.GoogleModelInfo(name=f"models/{m.identifier}", display_name=m.identifier)
+            for m in await self._listed()])
 
     async def openai_list_models(self) -> Any:
         data = []
@@ -52,7 +65,22 @@ class ModelsOfProvider:
         for model in await self._listed():
             if model.identifier == request.model_id:
                 return model
-        raise ValueError(f"Model {request.model_id!r} not found")
+        raise self._not_found(request.model_id)
+
+    def _not_found(self, model_id: str) -> Exception:
+        errors = self._api_errors()
+        cls = getattr(errors, "ModelNotFoundError", None)
+        return cls(model_id) if cls is not None else ValueError(f"Model {model_id!r} not found")
+
+    def _api_errors(self) -> Any:
+        import importlib
+
+        return importlib.import_module(f"{self._api.__name__}.common.errors")
+
+    async def check_model(self, model_id: Any) -> None:
+        """The routing table's lookup before a request reaches the provider: unknown -> 404."""
+        if isinstance(model_id, str) and model_id not in {m.identifier for m in await self._listed()}:
+            raise self._not_found(model_id)
 
 
 def app_for(impls: Mapping[str, Any], contract: Contract) -> Any:
@@ -80,8 +108,65 @@ def app_for(impls: Mapping[str, Any], contract: Contract) -> Any:
 
     routed = dict(impls)
     if "inference" in routed and "models" not in routed:
-        routed["models"] = ModelsOfProvider(routed["inference"], contract)
+        models = ModelsOfProvider(routed["inference"], contract)
+        routed["models"] = models
+        app.middleware("http")(_model_lookup(models))
     for api, impl in routed.items():
         module = importlib.import_module(f"{package.module.__name__}.{api}.fastapi_routes")
-        app.include_router(module.create_router(impl))
+        router = _served_routes(module.create_router(impl), impl, api, contract)
+        if isinstance(impl, ModelsOfProvider):
+            # Plumbing, not the provider's surface: clients can list models, the published
+            # document (and so the fuzzer) covers only the APIs of the providers served.
+            for route in router.routes:
+                route.include_in_schema = False
+        app.include_router(router)
     return app
+
+
+def _served_routes(router: Any, impl: Any, api: str, contract: Contract) -> Any:
+    """The router without routes whose member the impl does not have.
+
+    A server mounts these routes over its routing layer (stored chat completions are served
+    by the inference router's store, not by a provider); over a bare provider they could only
+    answer 500, which would blame the provider for a server's feature.
+    """
+    from fastapi.routing import APIRoute
+
+    from llama_conformance.contract.routes import _names_touched
+
+    members = {m.name for m in contract.surface(api).members} if api in contract.surfaces else set()
+    kept = []
+    for route in router.routes:
+        if isinstance(route, APIRoute) and impl is not None:
+            called = _names_touched(route.endpoint.__code__) & (members | {
+                "openai_list_models", "anthropic_list_models", "google_list_models", "get_model"})
+            if not called or not all(hasattr(impl, name) for name in called):
+                continue
+        kept.append(route)
+    router.routes[:] = kept
+    return router
+
+
+def _model_lookup(models: ModelsOfProvider) -> Any:
+    """Middleware: a JSON body naming an unknown ``model`` is answered 404, as the routing table does."""
+    import json
+
+    from fastapi import Request
+    from fastapi.responses import JSONResponse
+
+    async def lookup(request: Request, call_next: Any) -> Any:
+        if request.method == "POST" and request.headers.get("content-type", "").startswith("application/json"):
+            body = await request.body()
+            try:
+                model = json.loads(body).get("model") if body else None
+            except (ValueError, AttributeError):
+                model = None
+            try:
+                await models.check_model(model)
+            except Exception as exc:
+                answer = error_answer(exc, models.package)
+                return JSONResponse(status_code=answer.status, content=_error_body(str(exc)))
+        return await call_next(request)
+
+    return lookup
+

@@ -1,0 +1,81 @@
+"""What fuzzing one operation found, written for the person who has to reproduce it.
+
+Each ``FuzzFailure`` carries the schemathesis failure (code, title, message), the status
+the server answered, and a ``curl`` command that replays the request. Credentials never
+appear in it: the value of every header whose name looks sensitive (``Authorization``,
+``Cookie``, ``*token*``, ``*key*``, ``*secret*`` ...) becomes ``[Filtered]``, and every value
+of a header the user passed becomes ``***`` wherever it occurs, whatever the header's name.
+Schemathesis' own sanitizer is not used for this: it also rewrites *body* fields whose
+names contain such words (``max_tokens``), and a curl that sends ``"max_tokens":
+"[Filtered]"`` does not reproduce anything.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from llama_conformance.redact import Redactor
+
+FILTERED = "[Filtered]"
+SENSITIVE_HEADER = re.compile(r"auth|cookie|token|secret|passw|credential|api[-_]?key|session|signature", re.I)
+# curl.generate writes headers as  -H 'Name: value'  with ' inside a value written as '"'"'
+_CURL_HEADER = re.compile(r"""-H '([^':]+): ((?:[^']|'"'"')*)'""")
+
+
+def redact_curl(command: str, redact: Redactor) -> str:
+    """``command`` with sensitive header values filtered and every known secret replaced."""
+
+    def header(match: re.Match[str]) -> str:
+        name = match.group(1)
+        return f"-H '{name}: {FILTERED}'" if SENSITIVE_HEADER.search(name) else match.group(0)
+
+    return redact(_CURL_HEADER.sub(header, command))
+
+
+@dataclass(frozen=True)
+class FuzzFailure:
+    """One distinct failure of one operation."""
+
+    operation: str
+    code: str
+    title: str
+    message: str
+    status: int | None
+    curl: str
+    count: int = 1
+
+    def __str__(self) -> str:
+        status = f" (HTTP {self.status})" if self.status is not None else ""
+        seen = f" [seen {self.count}x]" if self.count > 1 else ""
+        return f"{self.code} {self.title}{status}{seen}\n{self.message.strip()}\nReproduce with:\n  {self.curl}"
+
+
+@dataclass
+class OperationOutcome:
+    """Cases run, failures found and why a run stopped, for one operation."""
+
+    label: str
+    cases: int = 0
+    cases_by_mode: dict[str, int] = field(default_factory=dict)
+    failures: list[FuzzFailure] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    stopped: str | None = None
+    elapsed_s: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures and not self.errors
+
+    def summary(self) -> str:
+        modes = ", ".join(f"{mode} {count}" for mode, count in self.cases_by_mode.items())
+        stop = f"; stopped: {self.stopped}" if self.stopped else ""
+        return (f"{self.label}: {self.cases} case(s) ({modes or 'none'}) in {self.elapsed_s:.1f} s, "
+                f"{len(self.failures)} failure(s), {len(self.errors)} error(s){stop}")
+
+    def report(self) -> str:
+        """The text a failing pytest item shows: summary, then every failure and error in full."""
+        parts = [self.summary()]
+        parts += [f"\n{i}. {failure}" for i, failure in enumerate(self.failures, 1)]
+        parts += [f"\nerror: {error}" for error in self.errors]
+        return "\n".join(parts)

@@ -1,0 +1,256 @@
+"""Fuzz one operation: bounded examples, a time bound, a request budget, every failure kept.
+
+The driver runs Hypothesis itself over ``APIOperation.as_strategy(generation_mode=...)``
+(schemathesis' public strategy API) instead of ``schema.parametrize()``, for three reasons:
+the kit's pytest plugin makes one item per operation from a URL it learns at run time (no
+module-level schema to parametrize); a failing case must not stop the operation's run (all
+distinct failures are collected and reported once, like ``st run`` does); and shrinking,
+which re-sends requests to someone's server, is off.
+
+Per case: refuse if the time bound or the request budget is spent (the run stops there and
+says why), send the request (``GuardedSession`` for a server, in-process for an ASGI app),
+then ``case.validate_response(checks=...)``. Distinct failures (schemathesis' own notion of
+"same failure": class, operation, key) are kept with a count and a redacted ``curl``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import hypothesis
+import requests
+from hypothesis import HealthCheck, Phase
+from schemathesis import GenerationMode
+from schemathesis.core.failures import Failure, FailureGroup
+
+from llama_conformance.fuzz.checks import select_checks
+from llama_conformance.fuzz.guard import GuardedSession, RequestBudget
+from llama_conformance.fuzz.outcome import FuzzFailure, OperationOutcome, redact_curl
+from llama_conformance.redact import Redactor
+from llama_conformance.transport.client import OffTargetRequest, RequestBudgetExhausted
+
+DEFAULT_TIME_BUDGET_S = 60.0
+
+
+class _Stop(Exception):
+    """Raised inside the Hypothesis test to end an operation's run early (time or budget spent)."""
+
+
+class NoAnswer(Failure):
+    """The request got no HTTP answer: the connection failed or the answer did not come in time."""
+
+    code = "LC-NET"
+    kind_title = "No answer"
+
+    @property
+    def _unique_key(self) -> str:
+        return self.title
+
+
+def find_operation(schema: Any, label: str) -> Any:
+    """The schemathesis ``APIOperation`` for ``"METHOD /path"``; schemathesis' error if it cannot be built."""
+    method, _, path = label.partition(" ")
+    return schema[path][method.upper()]
+
+
+class _OperationRun:
+    """State of one operation's run, shared by the cases Hypothesis generates."""
+
+    def __init__(self, schema: Any, operation: Any, *, checks: list[Any], deadline: float,
+                 budget: RequestBudget, session: GuardedSession | None, redact: Redactor,
+                 outcome: OperationOutcome) -> None:
+        self.schema = schema
+        self.operation = operation
+        self.checks = checks
+        self.deadline = deadline
+        self.budget = budget
+        self.session = session
+        self.redact = redact
+        self.outcome = outcome
+        self._seen: dict[Failure, int] = {}
+
+    def curl(self, case: Any) -> str:
+        try:
+            command = case.as_curl_command(headers=self.schema.config.headers_for(operation=self.operation),
+                                           base_url=self.schema.config.base_url)
+        except Exception as exc:  # a malformed case can break curl generation; the failure must still be reported
+            command = f"(no curl command: {type(exc).__name__}: {exc})"
+        return redact_curl(command, self.redact)
+
+    def keep(self, failure: Failure, case: Any, status: int | None) -> None:
+        index = self._seen.get(failure)
+        if index is not None:
+            old = self.outcome.failures[index]
+            self.outcome.failures[index] = FuzzFailure(**{**old.__dict__, "count": old.count + 1})
+            return
+        self._seen[failure] = len(self.outcome.failures)
+        self.outcome.failures.append(FuzzFailure(
+            operation=self.operation.label, code=failure.code, title=self.redact(failure.title),
+            message=self.redact(failure.message), status=status, curl=self.curl(case)))
+
+    def transport_failure(self, case: Any, exc: BaseException) -> None:
+        title = "Request timed out" if isinstance(exc, requests.Timeout) else "No answer (connection failed)"
+        self.keep(NoAnswer(operation=self.operation.label, title=title, message=f"{type(exc).__name__}: {exc}"),
+                  case, None)
+
+    def send(self, case: Any) -> Any:
+        if self.session is None:  # in-process: nothing leaves the process, but the budget still counts
+            self.budget.take()
+            return case.call()
+        return case.call(session=self.session)
+
+    def error(self, text: str) -> None:
+        text = self.redact(text)
+        if text not in self.outcome.errors:  # the same problem on every case is one error
+            self.outcome.errors.append(text)
+
+    def count(self, case: Any) -> None:
+        self.outcome.cases += 1
+        mode = getattr(getattr(getattr(case, "meta", None), "generation", None), "mode", None)
+        key = getattr(mode, "value", str(mode))
+        self.outcome.cases_by_mode[key] = self.outcome.cases_by_mode.get(key, 0) + 1
+
+    def one_case(self, case: Any) -> None:
+        if time.monotonic() > self.deadline:
+            self.outcome.stopped = "time bound reached"
+            raise _Stop
+        try:
+            response = self.send(case)
+        except RequestBudgetExhausted as exc:
+            self.outcome.stopped = str(exc)
+            raise _Stop from None
+        except OffTargetRequest as exc:
+            self.error(str(exc))
+            return
+        except (requests.Timeout, requests.ConnectionError) as exc:
+            self.count(case)
+            self.transport_failure(case, exc)
+            return
+        self.count(case)
+        try:
+            case.validate_response(response, checks=self.checks)
+        except FailureGroup as group:
+            for failure in group.exceptions:
+                self.keep(failure, case, response.status_code)
+        except Failure as failure:
+            self.keep(failure, case, response.status_code)
+        except Exception as exc:  # a check that crashes is the kit's problem: shown, never a provider failure
+            self.error(f"a check raised {type(exc).__name__}: {exc}")
+
+
+def can_negate(operation: Any) -> bool:
+    """Whether negative mode can break anything of ``operation`` (schemathesis 4.32's own rules).
+
+    Without a negatable location (say, one unconstrained string path parameter: every value is
+    valid on the wire), schemathesis' negative strategy filters every draw and Hypothesis
+    spends seconds before giving up. Asking first keeps a run's time for real cases. If the
+    internals moved, assume it can (and let Hypothesis give up as before).
+    """
+    try:
+        from schemathesis.core.parameters import ParameterLocation
+        from schemathesis.specs.openapi._hypothesis import can_negate_headers, can_negate_path_parameters
+    except ImportError:
+        return True
+    try:
+        for location in (ParameterLocation.PATH, ParameterLocation.HEADER, ParameterLocation.COOKIE,
+                         ParameterLocation.QUERY):
+            properties = operation.get_parameter_set(location).schema["properties"]
+            if not properties:
+                continue
+            if location == ParameterLocation.PATH and not can_negate_path_parameters(operation):
+                continue
+            if location.is_in_header and not can_negate_headers(operation, location):
+                continue
+            return True
+        return bool(operation.body) and any(item.is_negatable for item in operation.body.items)
+    except Exception:  # internals changed shape: do not guess
+        return True
+
+
+def _settings(schema: Any, operation: Any, max_examples: int | None) -> hypothesis.settings:
+    base = schema.config.get_hypothesis_settings(operation=operation, apply_ci_profile=False)
+    return hypothesis.settings(
+        base,
+        max_examples=max_examples if max_examples is not None else base.max_examples,
+        deadline=None,  # the run has its own time bound; a slow answer is not a Hypothesis error
+        phases=[Phase.explicit, Phase.generate],  # no reuse (no database), no shrinking (re-sends requests)
+        database=None,
+        suppress_health_check=list(HealthCheck),
+        verbosity=hypothesis.Verbosity.quiet,
+        print_blob=False,
+    )
+
+
+def run_operation(
+    schema: Any,
+    label: str,
+    *,
+    checks: Iterable[str] | None = None,
+    max_examples: int | None = None,
+    seed: int | None = None,
+    time_budget_s: float = DEFAULT_TIME_BUDGET_S,
+    budget: RequestBudget | None = None,
+    session: GuardedSession | None = None,
+    secrets: Mapping[str, str] | Iterable[str] = (),
+) -> OperationOutcome:
+    """Fuzz one operation of a ``load_schema`` schema in every configured generation mode.
+
+    ``max_examples`` (per mode) defaults to the schema's; ``seed`` to the schema's seed if
+    one was set. For a server (no ``schema.app``) a ``GuardedSession`` on the schema's base
+    URL is created unless one is given; pass one ``budget`` to every call to bound a whole run.
+    ``secrets``: values (or a header mapping whose values) to redact from the report, in
+    addition to the headers configured on the schema.
+    """
+    started = time.monotonic()
+    outcome = OperationOutcome(label=label)
+    budget = budget or RequestBudget()
+    headers = schema.config.headers or {}
+    extra = secrets.values() if isinstance(secrets, Mapping) else secrets
+    redact = Redactor({*headers.values(), *extra})
+    try:
+        operation = find_operation(schema, label)
+    except Exception as exc:  # schemathesis' own error for an operation it cannot build (dangling refs ...)
+        outcome.errors.append(f"schemathesis cannot build {label}: {type(exc).__name__}: {str(exc).splitlines()[0]}")
+        outcome.elapsed_s = time.monotonic() - started
+        return outcome
+    if getattr(schema, "app", None) is None and session is None:
+        session = GuardedSession(schema.config.base_url, budget)
+    run = _OperationRun(schema, operation, checks=select_checks(checks), deadline=started + time_budget_s,
+                        budget=budget, session=session, redact=redact, outcome=outcome)
+    if seed is None and schema.config.has_explicit_seed:
+        seed = schema.config.seed
+    settings = _settings(schema, operation, max_examples)
+    for mode in schema.config.generation_for(operation=operation).modes:
+        if outcome.stopped:
+            break
+        if GenerationMode(mode) is GenerationMode.NEGATIVE and not can_negate(operation):
+            outcome.cases_by_mode.setdefault("negative", 0)  # nothing can be made invalid: no defect of anyone
+            continue
+        _run_mode(run, operation, GenerationMode(mode), settings, seed)
+    outcome.elapsed_s = time.monotonic() - started
+    return outcome
+
+
+def _run_mode(run: _OperationRun, operation: Any, mode: GenerationMode, settings: hypothesis.settings,
+              seed: int | None) -> None:
+    strategy = operation.as_strategy(generation_mode=mode)
+
+    @settings
+    @hypothesis.given(case=strategy)
+    def fuzz(case: Any) -> None:
+        run.one_case(case)
+
+    test = hypothesis.seed(seed)(fuzz) if seed is not None else fuzz
+    try:
+        test()
+    except _Stop:
+        return
+    except hypothesis.errors.Unsatisfiable:
+        if run.outcome.cases_by_mode.get(mode.value, 0) == 0 and mode is GenerationMode.NEGATIVE:
+            return  # nothing can be made invalid (no parameters, no body): not a defect of anyone
+        run.outcome.errors.append(f"{mode.value} mode: Hypothesis could not generate cases for {operation.label}")
+    except Exception as exc:  # a generation error of schemathesis is reported, never raised into the run
+        first_line = str(exc).splitlines()[0] if str(exc) else ""
+        run.outcome.errors.append(f"{mode.value} mode: {type(exc).__name__}: {first_line}")

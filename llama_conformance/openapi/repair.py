@@ -1,0 +1,420 @@
+"""Make a server's ``/openapi.json`` self-contained and truthful enough to fuzz.
+
+ogx 1.5 and llama-stack 0.7.3 serve a document that no OpenAPI tool can load: every
+operation references ``#/components/responses/{BadRequest400,TooManyRequests429,
+InternalServerError500,DefaultError}`` and a few schemas (``OpenAIChatCompletion``,
+``OpenAIChatCompletionChunk``, ``OpenAICompletion``, ``OpenAIResponseObjectStream``) that
+the document never defines (the routers name them; only the projects' offline generators
+fill them in). Schemathesis refuses every such operation. ``repair_spec`` fills them from
+the one source of truth, the API package, and says what it did:
+
+* ``#/components/schemas/X`` -> the JSON Schema of the package's pydantic model or type
+  alias named ``X`` (the package's schema registry first, then its modules), generated with
+  ``ref_template="#/components/schemas/{model}"``; nested definitions join the components
+  without replacing any that exist.
+* ``#/components/responses/X`` -> an error response whose body is what the servers really
+  send: ``{"error": {"message": ...}}`` (the package's ``OpenAIErrorResponse``, written by
+  the servers' exception handlers) or ``{"detail": ...}`` (FastAPI's ``HTTPException``
+  handler: unknown routes, 405, and routes with ``ExceptionTranslatingRoute``). Both were
+  observed on running ogx 1.5.0 and llama-stack 0.7.3 servers. The package's ``Error``
+  model (RFC 7807 ``status``/``title``/``detail``) is *not* what is sent; the repair says so.
+* ``text/event-stream`` responses -> described as events (see ``openapi.sse``).
+* Anything else that cannot be resolved becomes ``{}`` (a response: a bare description),
+  recorded as an ``unresolved`` repair - tools still run, and the report shows the gap.
+* With ``errata=True`` (the default), the kit's documented erratum
+  ``erratum.schema-null-stripped`` (``validate.errata.NULL_STRIPPED``) is applied to every
+  component schema: the packages strip ``null`` from optional fields whose default is None
+  (and write OpenAPI 3.0's ``nullable``, meaningless in 3.1), while their own serializer -
+  which the server uses - writes ``null`` there. Unrelaxed, every provider would fail
+  ``response_schema_conformance`` on, e.g., ``OpenAIFileObject.status_details``. Each
+  relaxed component is one ``erratum`` repair naming the fields, so it stays visible.
+
+The input is never modified: the repair works on a deep copy.
+"""
+
+from __future__ import annotations
+
+import copy
+import http
+import importlib
+import pkgutil
+import re
+import sys
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+from llama_conformance.openapi.sse import describe_event_streams, escape_pointer
+
+SCHEMAS_PREFIX = "#/components/schemas/"
+RESPONSES_PREFIX = "#/components/responses/"
+REF_TEMPLATE = SCHEMAS_PREFIX + "{model}"
+ERROR_BODY_NAME = "ServerErrorBody"
+_MAX_ROUNDS = 8  # filled schemas may reference further missing ones; this is far more than observed
+
+
+@dataclass(frozen=True)
+class Repair:
+    """One change made to the document: what kind, where (a JSON pointer), and why."""
+
+    kind: str
+    pointer: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"[{self.kind}] {self.pointer}: {self.detail}"
+
+
+@dataclass(frozen=True)
+class RepairedSpec:
+    """A self-contained copy of a server's document and the list of changes that made it so."""
+
+    spec: dict[str, Any]
+    repairs: list[Repair] = field(default_factory=list)
+
+    def of_kind(self, kind: str) -> list[Repair]:
+        return [repair for repair in self.repairs if repair.kind == kind]
+
+    @property
+    def unresolved(self) -> list[Repair]:
+        return self.of_kind("unresolved")
+
+
+# --- references -------------------------------------------------------------------------
+
+
+def iter_refs(node: Any, pointer: str = "") -> Iterator[tuple[str, str]]:
+    """Every ``(pointer of the object holding $ref, ref)`` below ``node``."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            yield pointer, ref
+        for key, value in node.items():
+            if key != "$ref":
+                yield from iter_refs(value, f"{pointer}/{escape_pointer(str(key))}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from iter_refs(value, f"{pointer}/{index}")
+
+
+def _unescape(token: str) -> str:
+    return token.replace("~1", "/").replace("~0", "~")
+
+
+def resolves(document: Mapping[str, Any], ref: str) -> bool:
+    """True if a local ``#/...`` reference names something inside ``document``."""
+    if not ref.startswith("#"):
+        return False
+    node: Any = document
+    for token in filter(None, ref[1:].split("/")):
+        key = _unescape(token)
+        if isinstance(node, dict) and key in node:
+            node = node[key]
+        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            node = node[int(key)]
+        else:
+            return False
+    return True
+
+
+def dangling_refs(document: Mapping[str, Any]) -> dict[str, list[str]]:
+    """``{ref: [pointers that use it]}`` for every reference that does not resolve."""
+    found: dict[str, list[str]] = {}
+    for pointer, ref in iter_refs(document):
+        if not resolves(document, ref):
+            found.setdefault(ref, []).append(pointer)
+    return found
+
+
+def _node_at(document: dict[str, Any], pointer: str) -> tuple[Any, str | int] | None:
+    """The container of the node at ``pointer`` and its key in it."""
+    tokens = [_unescape(token) for token in pointer.split("/")[1:]]
+    if not tokens:
+        return None
+    node: Any = document
+    for token in tokens[:-1]:
+        node = node[int(token)] if isinstance(node, list) else node[token]
+    last = tokens[-1]
+    return (node, int(last)) if isinstance(node, list) else (node, last)
+
+
+# --- finding a type in the API package ------------------------------------------------------
+
+
+def _is_schema_type(obj: Any) -> bool:
+    """A pydantic model class or a typing construct (``Annotated[A | B, ...]``), not a plain class."""
+    from pydantic import BaseModel
+
+    if isinstance(obj, type):
+        return issubclass(obj, BaseModel)
+    module = getattr(type(obj), "__module__", "")
+    return module in ("typing", "types", "typing_extensions")
+
+
+def _registry_types(package: ModuleType) -> dict[str, Any]:
+    """Names the package's own schema registry gives its types (``schema_utils.register_schema``)."""
+    try:
+        utils = importlib.import_module(f"{package.__name__}.schema_utils")
+    except ImportError:
+        return {}
+    named: dict[str, Any] = {}
+    for info in getattr(utils, "iter_registered_schema_types", lambda: ())():
+        named.setdefault(info.name, info.type)
+    for cls in getattr(utils, "iter_json_schema_types", lambda: ())():
+        named.setdefault(cls.__name__, cls)
+    return named
+
+
+def _package_modules(package: ModuleType) -> Iterator[ModuleType]:
+    """The package and its submodules; already-imported ones first, the rest imported on demand."""
+    yield package
+    prefix = package.__name__ + "."
+    seen = {package.__name__}
+    for name in sorted(n for n in list(sys.modules) if n.startswith(prefix)):
+        module = sys.modules.get(name)
+        if module is not None:
+            seen.add(name)
+            yield module
+    for info in pkgutil.walk_packages(getattr(package, "__path__", []), prefix):
+        if info.name in seen:
+            continue
+        try:
+            yield importlib.import_module(info.name)
+        except Exception:  # an optional submodule that does not import cannot hold the type we need
+            continue
+
+
+def find_package_type(package: ModuleType, name: str) -> tuple[Any, str] | None:
+    """The package's type named ``name`` and its dotted name (``ogx_api.inference.models.X``).
+
+    The package's schema registry decides first (it is what the server's own generator
+    uses); otherwise the first module of the package that defines a model or alias so named.
+    """
+    registered = _registry_types(package).get(name)
+    for module in _package_modules(package):
+        obj = vars(module).get(name)
+        if obj is None or not _is_schema_type(obj):
+            continue
+        if registered is None or obj is registered:
+            return obj, f"{module.__name__}.{name}"
+    if registered is not None:  # registered but not reachable as a module attribute
+        return registered, f"{getattr(registered, '__module__', package.__name__)}.{name}"
+    return None
+
+
+def type_json_schema(obj: Any, mode: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(schema of obj, its nested $defs)`` with refs into ``#/components/schemas``."""
+    from pydantic import TypeAdapter
+
+    schema = TypeAdapter(obj).json_schema(ref_template=REF_TEMPLATE, mode=mode)  # type: ignore[arg-type]
+    defs = dict(schema.pop("$defs", {}))
+    return schema, defs
+
+
+# --- the error body the servers send ----------------------------------------------------
+
+
+def _starlette_detail_body() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "title": "HTTPExceptionBody",
+        "description": "FastAPI's HTTPException handler: unknown route (404), wrong method (405), and routes "
+        "that translate provider errors into HTTPException.",
+        "required": ["detail"],
+        "properties": {"detail": {}},
+    }
+
+
+def _fallback_openai_body() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {"type": "object", "required": ["message"], "properties": {"message": {"type": "string"}}}
+        },
+    }
+
+
+class _Repairer:
+    """Holds the working copy and the repairs, so each step records exactly what it changed."""
+
+    def __init__(self, spec: dict[str, Any], package: ModuleType) -> None:
+        self.spec = spec
+        self.package = package
+        self.repairs: list[Repair] = []
+        components = spec.setdefault("components", {})
+        self.schemas: dict[str, Any] = components.setdefault("schemas", {})
+        self._error_body_ref: str | None = None
+
+    def record(self, kind: str, pointer: str, detail: str) -> None:
+        self.repairs.append(Repair(kind, pointer, detail))
+
+    def add_defs(self, defs: Mapping[str, Any], origin: str) -> None:
+        for def_name, def_schema in defs.items():
+            if def_name in self.schemas:
+                continue  # never clobber what the server declared (or what an earlier fill added)
+            self.schemas[def_name] = def_schema
+            self.record("schema-dependency", f"/components/schemas/{escape_pointer(def_name)}",
+                        f"added, needed by {origin}")
+
+    def fill_schema(self, name: str, users: list[str]) -> bool:
+        found = find_package_type(self.package, name)
+        if found is None:
+            return False
+        obj, where = found
+        in_request = any("/requestBody/" in user or "/parameters/" in user for user in users)
+        mode = "validation" if in_request else "serialization"
+        try:
+            schema, defs = type_json_schema(obj, mode)
+        except Exception as exc:  # a type pydantic cannot describe is as good as missing
+            self.record("unresolved", f"/components/schemas/{escape_pointer(name)}",
+                        f"{where} has no JSON schema ({type(exc).__name__}: {exc})")
+            return False
+        if schema.get("$ref") == SCHEMAS_PREFIX + name and name in defs:
+            schema = defs.pop(name)  # a recursive model comes back as a $ref to itself
+        self.schemas[name] = schema
+        self.record("schema", f"/components/schemas/{escape_pointer(name)}",
+                    f"filled from {where} ({mode} schema); referenced {len(users)}x, first at {users[0]}")
+        self.add_defs(defs, name)
+        return True
+
+    def error_body_ref(self) -> str:
+        """The error body schema, added once to the components; its $ref."""
+        if self._error_body_ref is not None:
+            return self._error_body_ref
+        name = ERROR_BODY_NAME
+        while name in self.schemas:
+            name += "_"
+        found = find_package_type(self.package, "OpenAIErrorResponse")
+        if found is not None:
+            schema, defs = type_json_schema(found[0], "serialization")
+            self.add_defs(defs, name)
+            target = "OpenAIErrorResponse"
+            if target not in self.schemas:
+                self.schemas[target] = schema
+                self.record("schema-dependency", f"/components/schemas/{target}",
+                            f"added from {found[1]}, needed by {name}")
+            openai_body: dict[str, Any] = {"$ref": SCHEMAS_PREFIX + target}
+            source = found[1]
+        else:
+            openai_body, source = _fallback_openai_body(), "a minimal {error: {message}} (no OpenAIErrorResponse)"
+        self.schemas[name] = {
+            "title": name,
+            "description": "What ogx / llama-stack servers send for an error: the exception handlers' "
+            "OpenAI-style body, or FastAPI's {detail} body for HTTPException.",
+            "anyOf": [openai_body, _starlette_detail_body()],
+        }
+        self.record("error-body", f"/components/schemas/{escape_pointer(name)}",
+                    f"the servers' error bodies: {source} or {{detail: ...}}{self.declared_error_note()}")
+        self._error_body_ref = SCHEMAS_PREFIX + name
+        return self._error_body_ref
+
+    def declared_error_note(self) -> str:
+        found = find_package_type(self.package, "Error")
+        if found is None:
+            return ""
+        fields = ", ".join(getattr(found[0], "model_fields", {}) or ())
+        return f"; the package's declared {found[1]} ({fields}) is not what the servers send"
+
+    def fill_response(self, name: str, users: list[str]) -> None:
+        match = re.search(r"(\d{3})$", name)
+        status = int(match.group(1)) if match else None
+        try:
+            phrase = http.HTTPStatus(status).phrase if status else "Any other status"
+        except ValueError:
+            phrase = f"HTTP {status}"
+        responses = self.spec["components"].setdefault("responses", {})
+        responses[name] = {
+            "description": f"{phrase}: the error body ogx / llama-stack servers send.",
+            "content": {"application/json": {"schema": {"$ref": self.error_body_ref()}}},
+        }
+        self.record("response", f"/components/responses/{escape_pointer(name)}",
+                    f"filled as the '{phrase}' response, body {self.error_body_ref()}; "
+                    f"referenced {len(users)}x")
+
+    def neutralise(self, ref: str, users: list[str], reason: str) -> None:
+        for pointer in users:
+            located = _node_at(self.spec, pointer)
+            if located is None:
+                continue
+            container, key = located
+            in_responses = re.search(r"/responses/[^/]+$", pointer) is not None and "/content/" not in pointer
+            container[key] = {"description": f"unresolved reference {ref}"} if in_responses else {}
+            self.record("unresolved", pointer, f"{ref}: {reason}; replaced by "
+                        f"{'a bare response' if in_responses else '{}'} so tools can still run")
+
+    def fill_dangling(self) -> None:
+        for _round in range(_MAX_ROUNDS):
+            missing = dangling_refs(self.spec)
+            if not missing:
+                return
+            for ref, users in missing.items():
+                if ref.startswith(SCHEMAS_PREFIX) and "/" not in ref[len(SCHEMAS_PREFIX):]:
+                    name = _unescape(ref[len(SCHEMAS_PREFIX):])
+                    if not self.fill_schema(name, users):
+                        self.neutralise(ref, users, f"{self.package.__name__} has no model or type named {name!r}")
+                elif ref.startswith(RESPONSES_PREFIX) and "/" not in ref[len(RESPONSES_PREFIX):]:
+                    self.fill_response(_unescape(ref[len(RESPONSES_PREFIX):]), users)
+                else:
+                    self.neutralise(ref, users, "not a component the kit knows how to fill")
+        for ref, users in dangling_refs(self.spec).items():
+            self.neutralise(ref, users, f"still dangling after {_MAX_ROUNDS} rounds")
+
+    def relax_errata(self) -> None:
+        from llama_conformance.validate.errata import NULL_STRIPPED
+
+        for name, schema in list(self.schemas.items()):
+            if not isinstance(schema, dict):
+                continue
+            relaxed = copy.deepcopy(schema)
+            if not NULL_STRIPPED.relax(relaxed, None):
+                continue
+            fields = sorted(set(_changed_properties(schema, relaxed)))
+            self.schemas[name] = relaxed
+            self.record("erratum", f"/components/schemas/{escape_pointer(name)}",
+                        f"{NULL_STRIPPED.id}: null re-admitted on {', '.join(fields)} (default None or "
+                        f"OpenAPI 3.0 `nullable`; the server's serializer writes null there)")
+
+    def describe_streams(self) -> None:
+        for pointer, detail in describe_event_streams(self.spec, lambda: {"$ref": self.error_body_ref()}):
+            self.record("sse-event", pointer, detail)
+
+
+def _changed_properties(before: Any, after: Any, path: str = "") -> Iterator[str]:
+    """Dotted names of the properties whose schema differs between two versions of a schema."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        props_before, props_after = before.get("properties"), after.get("properties")
+        if isinstance(props_before, dict) and isinstance(props_after, dict):
+            for key, value in props_after.items():
+                if props_before.get(key) != value:
+                    yield f"{path}{key}"
+        for key, value in after.items():
+            if key != "properties" and key in before:
+                yield from _changed_properties(before[key], value, path)
+    elif isinstance(before, list) and isinstance(after, list):
+        for old, new in zip(before, after, strict=False):
+            yield from _changed_properties(old, new, path)
+
+
+def repair_spec(spec: Mapping[str, Any], package_module: ModuleType, *, errata: bool = True) -> RepairedSpec:
+    """A self-contained copy of ``spec``: dangling refs filled from ``package_module``, streams described.
+
+    ``package_module`` is the API package the server was built from (``ogx_api`` or
+    ``llama_stack_api``; ``contract.package.module``). ``errata`` relaxes the kit's documented
+    schema errata (see the module docstring). Every change is one ``Repair``.
+    """
+    had_components = isinstance(spec.get("components"), dict)
+    had_schemas = had_components and "schemas" in spec["components"]
+    repairer = _Repairer(copy.deepcopy(dict(spec)), package_module)
+    repairer.fill_dangling()
+    if errata:
+        repairer.relax_errata()
+    repairer.describe_streams()
+    # The working copy always has somewhere to put schemas; a document that needed none keeps its shape.
+    components = repairer.spec["components"]
+    if not had_schemas and not components.get("schemas"):
+        components.pop("schemas", None)
+    if not had_components and not components:
+        repairer.spec.pop("components")
+    return RepairedSpec(spec=repairer.spec, repairs=repairer.repairs)

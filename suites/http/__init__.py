@@ -1,0 +1,1 @@
+"""Checks of an HTTP deployment as a whole: its OpenAPI document, fuzzed per operation."""
