@@ -18,6 +18,7 @@ import importlib
 import inspect
 import pkgutil
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from types import CodeType
 from typing import Any
@@ -163,7 +164,6 @@ def _route_spec(api: str, member: str, route: Any, streams: bool) -> RouteSpec:
 @functools.cache
 def route_map(package: ApiPackage, surfaces: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]) -> RouteMap:
     """Routes of every API in ``surfaces`` ((api, member names, streaming member names), ...)."""
-    from fastapi.routing import APIRoute
 
     result = RouteMap(package=package)
     for api, members, streaming in surfaces:
@@ -177,9 +177,7 @@ def route_map(package: ApiPackage, surfaces: tuple[tuple[str, tuple[str, ...], t
             result.problems[api] = f"{api}.fastapi_routes.create_router failed: {exc}"
             continue
         known = set(members)
-        for route in router.routes:
-            if not isinstance(route, APIRoute):
-                continue
+        for _, route in iter_api_routes(router):
             called = _names_touched(route.endpoint.__code__) & known
             # A route that dispatches to several members (models: openai / anthropic /
             # google listings) is matched by its own name (or its ``openai_`` member) when that is one.
@@ -199,25 +197,36 @@ def published_form(path: str) -> str:
     return _CONVERTER.sub(r"{\1}", path)
 
 
+def iter_api_routes(router: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """``(full path, APIRoute)`` of a router, into the routers it includes.
+
+    Older FastAPI copies an included router's routes into the parent; newer keeps an
+    ``_IncludedRouter`` holding the original router and the include prefix.
+    """
+    from fastapi.routing import APIRoute
+
+    for route in router.routes:
+        if isinstance(route, APIRoute):
+            yield prefix + route.path, route
+        elif hasattr(route, "original_router"):
+            context = getattr(route, "include_context", None)
+            yield from iter_api_routes(route.original_router, prefix + (getattr(context, "prefix", "") or ""))
+
+
 @functools.cache
 def package_routes(package: ApiPackage) -> frozenset[tuple[str, str]]:
-    """Every (verb, path) the package's routers publish, member-mapped or not.
+    """Every (verb, path) the package's routers define, member-mapped or not.
 
     What tells two packages' servers apart: a deployment publishes its package's routes,
-    including the admin and inspection routes no provider member backs. Read from the
-    OpenAPI document of each router mounted alone: routers that include sub-routers keep
-    them in FastAPI-version-specific objects, the document does not.
+    including the admin and inspection routes no provider member backs.
     """
-    from fastapi import FastAPI
-
     found: set[tuple[str, str]] = set()
     for info in pkgutil.iter_modules(package.module.__path__):
         try:
             module = importlib.import_module(f"{package.module.__name__}.{info.name}.fastapi_routes")
-            app = FastAPI()
-            app.include_router(module.create_router(_Placeholder()))
-            paths = app.openapi().get("paths", {})
+            router = module.create_router(_Placeholder())
         except Exception:  # not an API with routes (or one that cannot be built here)
             continue
-        found |= {(method.upper(), path) for path, item in paths.items() for method in item}
+        for path, route in iter_api_routes(router):
+            found |= {(method, published_form(path)) for method in route.methods}
     return frozenset(found)

@@ -77,6 +77,8 @@ def contract_for_spec(spec: dict[str, Any], requested: str | None) -> Contract:
         score = len(published & package_routes(package))
         if best is None or score > best[0]:
             best = (score, package.name)
+        if score == len(published):  # it accounts for every operation: no need to import another
+            break
     return load_contract(best[1] if best else None)
 
 

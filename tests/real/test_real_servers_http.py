@@ -15,10 +15,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import httpcore  # noqa: F401  (imported before pytester snapshots sys.modules: see below)
+import httpx  # noqa: F401
 import pytest
 from llama_conformance_fixtures.openai_server import serve_openai_compatible
 from llama_conformance_fixtures.servers import missing_reason, reference_config, running_server, server_config
 
+# pytester restores sys.modules after each test; httpx imports httpcore lazily (on its first
+# client), so httpcore would be imported anew in the next test while httpx keeps mapping the
+# first import's exception classes, and a refused connection would escape as httpcore's.
 pytestmark = pytest.mark.slow
 SUITES = ("-m", "behavioral or negative or stateful")
 BUILTIN = {"ogx": "ogx-offline-10-apis.yaml", "llama-stack": "llama-stack-offline-11-apis.yaml"}
