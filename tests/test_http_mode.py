@@ -15,10 +15,9 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from llama_conformance_fixtures.deployment import serve_deployment
 from test_behavioural_checks import MUST_DEFECTS, assert_fails_exactly, failed_tests, failure_reports, must_ids
 from tests_support import requires
-
-from llama_conformance_fixtures.deployment import serve_deployment
 
 pytestmark = pytest.mark.slow
 SUITES = ("-m", "behavioral or negative or stateful")
@@ -131,3 +130,45 @@ def test_broken_provider_over_http_fails_the_same_check(run_suites, defect: str)
     reports = assert_fails_exactly(result, failing)
     assert all("--llama-over-http" in report for report in reports.values())  # the rerun line keeps the mode
     assert re.search(r"transport: HTTP through the API package's routers", result.stdout.str())
+
+
+# -- the fuzzer: schemathesis per operation over the repaired document ------------------------
+
+FUZZ = ("-m", "fuzz", "--hypothesis-seed=3")
+
+
+def test_reference_deployment_passes_the_fuzzer_and_lists_every_repair(pytester: pytest.Pytester,
+                                                                         deployment: str) -> None:
+    result = run_url(pytester, deployment, *FUZZ)
+    text = result.stdout.str()
+    assert result.ret == pytest.ExitCode.OK, text
+    assert "PASSED http/test_openapi_fuzz.py::test_operation[POST /v1/chat/completions]" in text
+    assert re.search(r"llama-conformance: \d+ repairs of the deployment's OpenAPI document", text), text
+    for repaired in ("/components/responses/BadRequest400", "/components/schemas/OpenAIChatCompletionChunk",
+                     "erratum.form-json-field"):
+        assert repaired in text, repaired
+
+
+@pytest.mark.parametrize(("defect", "operation", "select", "what"), [
+    ("inference-chat-bad-finish-reason", "POST /v1/chat/completions", "POST and chat", "Response violates schema"),
+    ("files-unknown-key-error", "GET /v1/files/{file_id}", "GET and file_id and not content", "Server error"),
+])
+def test_broken_provider_fails_the_fuzzer_with_a_curl_to_reproduce(run_suites, defect: str, operation: str,
+                                                                   select: str, what: str) -> None:
+    result = run_suites(f"inline::broken-{defect}", "--llama-over-http", *FUZZ, "-k", select)
+    text = result.stdout.str()
+    assert result.ret == pytest.ExitCode.TESTS_FAILED, text
+    assert f"FAILED http/test_openapi_fuzz.py::test_operation[{operation}]" in text, text
+    report = failure_reports(result)[f"test_operation[{operation}]"]
+    assert what in report and "curl -X " in report, report
+    assert "--hypothesis-seed=3" in report  # the rerun line
+
+
+def test_fuzz_reports_redact_header_secrets(pytester: pytest.Pytester) -> None:
+    requires("ogx_api")
+    with serve_deployment("json-as-text") as url:  # JSON served as text/plain breaks every answer: curls are shown
+        result = run_url(pytester, url, *FUZZ, "-k", "GET and files", "--llama-stack-header",
+                         f"Authorization: {SECRET}")
+    text = result.stdout.str()
+    assert result.ret == pytest.ExitCode.TESTS_FAILED and "curl -X " in text, text
+    assert SECRET not in text and SECRET.split()[1] not in text

@@ -158,7 +158,7 @@ def test_requests_stay_on_the_target_and_redirects_are_not_followed() -> None:
     async def run() -> None:
         moved = await client.send("GET", "/moved")
         assert moved.status_code == 307  # an answer to judge, not an instruction
-        with pytest.raises(OffTargetRequest, match="only talks to http://target.test:8321"):
+        with pytest.raises(OffTargetRequest, match=r"only talks to http://target\.test:8321"):
             await client.send("GET", "http://elsewhere.invalid/x")
         with pytest.raises(OffTargetRequest):
             await client.send("GET", "http://target.test:9999/x")  # same host, other port

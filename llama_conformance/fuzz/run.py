@@ -194,6 +194,7 @@ def run_operation(
     budget: RequestBudget | None = None,
     session: GuardedSession | None = None,
     secrets: Mapping[str, str] | Iterable[str] = (),
+    body_values: Mapping[str, list[Any]] | None = None,
 ) -> OperationOutcome:
     """Fuzz one operation of a ``load_schema`` schema in every configured generation mode.
 
@@ -201,7 +202,10 @@ def run_operation(
     one was set. For a server (no ``schema.app``) a ``GuardedSession`` on the schema's base
     URL is created unless one is given; pass one ``budget`` to every call to bound a whole run.
     ``secrets``: values (or a header mapping whose values) to redact from the report, in
-    addition to the headers configured on the schema.
+    addition to the headers configured on the schema. ``body_values``: for valid-data cases,
+    JSON body fields drawn from these values instead of from the schema (``model`` -> the
+    models the deployment serves): a schema can say "a string", only the kit knows which
+    strings name something that exists, and without them every valid case stops at a 404.
     """
     started = time.monotonic()
     outcome = OperationOutcome(label=label)
@@ -228,14 +232,37 @@ def run_operation(
         if GenerationMode(mode) is GenerationMode.NEGATIVE and not can_negate(operation):
             outcome.cases_by_mode.setdefault("negative", 0)  # nothing can be made invalid: no defect of anyone
             continue
-        _run_mode(run, operation, GenerationMode(mode), settings, seed)
+        _run_mode(run, operation, GenerationMode(mode), settings, seed, body_values or {})
     outcome.elapsed_s = time.monotonic() - started
     return outcome
 
 
+def _with_body_values(strategy: Any, values: Mapping[str, list[Any]]) -> Any:
+    """Cases whose dict body has one of ``values``' keys get that field drawn from its values."""
+    from hypothesis import strategies as st
+
+    def fill(case: Any) -> Any:
+        body = getattr(case, "body", None)
+        if not isinstance(body, dict):
+            return st.just(case)
+        keys = [key for key in values if key in body and values[key]]
+        if not keys:
+            return st.just(case)
+
+        def put(chosen: tuple[Any, ...]) -> Any:
+            case.body = {**body, **dict(zip(keys, chosen, strict=True))}
+            return case
+
+        return st.tuples(*(st.sampled_from(values[key]) for key in keys)).map(put)
+
+    return strategy.flatmap(fill)
+
+
 def _run_mode(run: _OperationRun, operation: Any, mode: GenerationMode, settings: hypothesis.settings,
-              seed: int | None) -> None:
+              seed: int | None, body_values: Mapping[str, list[Any]]) -> None:
     strategy = operation.as_strategy(generation_mode=mode)
+    if body_values and mode is GenerationMode.POSITIVE:
+        strategy = _with_body_values(strategy, body_values)
 
     @settings
     @hypothesis.given(case=strategy)

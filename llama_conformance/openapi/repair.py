@@ -52,6 +52,8 @@ RESPONSES_PREFIX = "#/components/responses/"
 REF_TEMPLATE = SCHEMAS_PREFIX + "{model}"
 ERROR_BODY_NAME = "ServerErrorBody"
 _MAX_ROUNDS = 8  # filled schemas may reference further missing ones; this is far more than observed
+# Where a $ref stands for a whole response object (which needs a description), not a schema.
+_RESPONSE_POINTER = re.compile(r"^(/paths/[^/]+/[^/]+/responses/[^/]+|/components/responses/[^/]+)$")
 
 
 @dataclass(frozen=True)
@@ -339,7 +341,7 @@ class _Repairer:
             if located is None:
                 continue
             container, key = located
-            in_responses = re.search(r"/responses/[^/]+$", pointer) is not None and "/content/" not in pointer
+            in_responses = _RESPONSE_POINTER.match(pointer) is not None
             container[key] = {"description": f"unresolved reference {ref}"} if in_responses else {}
             self.record("unresolved", pointer, f"{ref}: {reason}; replaced by "
                         f"{'a bare response' if in_responses else '{}'} so tools can still run")
@@ -368,13 +370,38 @@ class _Repairer:
             if not isinstance(schema, dict):
                 continue
             relaxed = copy.deepcopy(schema)
-            if not NULL_STRIPPED.relax(relaxed, None):
+            found = find_package_type(self.package, name)
+            if not NULL_STRIPPED.relax(relaxed, found[0] if found else None):
                 continue
             fields = sorted(set(_changed_properties(schema, relaxed)))
             self.schemas[name] = relaxed
             self.record("erratum", f"/components/schemas/{escape_pointer(name)}",
                         f"{NULL_STRIPPED.id}: null re-admitted on {', '.join(fields)} (default None or "
                         f"OpenAPI 3.0 `nullable`; the server's serializer writes null there)")
+
+    def relax_form_json_fields(self) -> None:
+        """Erratum ``erratum.form-json-field``: a multipart text field the router parses as JSON.
+
+        ``POST /v1/files`` publishes ``expires_after`` as "a string or null", but the router
+        parses it as the JSON of the package's ``ExpiresAfter`` (or bracketed fields), and a
+        multipart body cannot carry a JSON null at all: ``"null"`` or any other string is a
+        400. Where a multipart body's string field is named after a package model, the field
+        is described by JSON encodings of that model's boundary values instead.
+        """
+        for name, schema in list(self.schemas.items()):
+            if not name.startswith("Body_") or not isinstance(schema, dict):
+                continue
+            for field_name, prop in list((schema.get("properties") or {}).items()):
+                model = find_package_type(self.package, _camel(field_name))
+                examples = _boundary_json(model[0]) if model else []
+                if model is None or not examples or not _string_or_null(prop):
+                    continue
+                schema["properties"][field_name] = {"type": "string", "enum": examples,
+                                                     **{k: prop[k] for k in ("title", "description") if k in prop}}
+                self.record("erratum", f"/components/schemas/{escape_pointer(name)}/properties/{field_name}",
+                            f"erratum.form-json-field: published as string or null, but the router parses it as "
+                            f"JSON of {model[1]} (multipart cannot carry null); described as {len(examples)} "
+                            "JSON encodings of that model")
 
     def describe_streams(self) -> None:
         for pointer, detail in describe_event_streams(self.spec, lambda: {"$ref": self.error_body_ref()}):
@@ -397,6 +424,44 @@ def _changed_properties(before: Any, after: Any, path: str = "") -> Iterator[str
             yield from _changed_properties(old, new, path)
 
 
+def _camel(name: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in name.split("_"))
+
+
+def _string_or_null(prop: Any) -> bool:
+    if not isinstance(prop, dict) or "enum" in prop:  # an enum is already a description of values
+        return False
+    branches = prop.get("anyOf") or [prop]
+    kinds = {branch.get("type") for branch in branches if isinstance(branch, dict)}
+    return kinds <= {"string", "null"} and "string" in kinds
+
+
+def _boundary_json(model: Any) -> list[str]:
+    """JSON of the model at its lower and upper bounds (consts and enums first value), if buildable."""
+    import json
+
+    try:
+        schema = model.model_json_schema()
+    except Exception:
+        return []
+    ends: list[dict[str, Any]] = [{}, {}]
+    for field_name, prop in (schema.get("properties") or {}).items():
+        if "const" in prop:
+            values = [prop["const"], prop["const"]]
+        elif prop.get("enum"):
+            values = [prop["enum"][0], prop["enum"][-1]]
+        elif prop.get("type") == "integer" and "minimum" in prop and "maximum" in prop:
+            values = [prop["minimum"], prop["maximum"]]
+        else:
+            return []
+        for end, value in zip(ends, values, strict=True):
+            end[field_name] = value
+    try:
+        return sorted({json.dumps(model.model_validate(end).model_dump(mode="json")) for end in ends})
+    except Exception:
+        return []
+
+
 def repair_spec(spec: Mapping[str, Any], package_module: ModuleType, *, errata: bool = True) -> RepairedSpec:
     """A self-contained copy of ``spec``: dangling refs filled from ``package_module``, streams described.
 
@@ -410,6 +475,7 @@ def repair_spec(spec: Mapping[str, Any], package_module: ModuleType, *, errata: 
     repairer.fill_dangling()
     if errata:
         repairer.relax_errata()
+        repairer.relax_form_json_fields()
     repairer.describe_streams()
     # The working copy always has somewhere to put schemas; a document that needed none keeps its shape.
     components = repairer.spec["components"]

@@ -58,6 +58,15 @@ def _nullable(prop: dict[str, Any]) -> dict[str, Any]:
     return {"anyOf": [prop, {"type": "null"}], **keep}
 
 
+def _fields_defaulting_to_none(tp: Any) -> set[str]:
+    """Wire names of a pydantic model's fields whose default is None."""
+    fields = getattr(tp, "model_fields", None)
+    if not isinstance(fields, dict):
+        return set()
+    return {info.alias or name for name, info in fields.items()
+            if not info.is_required() and info.default is None}
+
+
 def _relax_null_stripped(schema: dict[str, Any], tp: Any) -> bool:
     """Re-admit null where the field's default is None or OpenAPI 3.0 ``nullable`` is set.
 
@@ -67,12 +76,16 @@ def _relax_null_stripped(schema: dict[str, Any], tp: Any) -> bool:
     writes ``null`` there. Judging the wire by the stripped schema would fail every provider.
     """
     changed = False
+    declared_none = _fields_defaulting_to_none(tp)
     for obj in list(_object_schemas(schema)):
         for name, prop in list(obj["properties"].items()):
             if not isinstance(prop, dict):
                 continue
             defaults_none = "default" in prop and prop["default"] is None
-            if (defaults_none or prop.get("nullable") is True) and not _admits_null(prop):
+            # Some fields lose their default in the published schema (``deprecated``
+            # fields); the model itself still says None, so the top-level model decides.
+            top_level_none = obj is schema and name in declared_none
+            if (defaults_none or top_level_none or prop.get("nullable") is True) and not _admits_null(prop):
                 obj["properties"][name] = _nullable(prop)
                 changed = True
     return changed
