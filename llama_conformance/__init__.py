@@ -26,6 +26,11 @@ _LAZY = {
     "validate_value": "llama_conformance.validate",
     "stream_checker": "llama_conformance.validate",
     "check_embeddings": "llama_conformance.validate",
+    "test_plan": "llama_conformance.report.plan",
+    "load_baseline": "llama_conformance.report.baseline",
+    "diff_reports": "llama_conformance.report.diff",
+    "write_report": "llama_conformance.report.write",
+    "schema_problems": "llama_conformance.report.schema",
 }
 
 

@@ -8,7 +8,7 @@ SHOULD), and a message that says what the contract declares and what the provide
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 
@@ -27,6 +27,12 @@ class CheckDef:
     title: str
     api: str | None = None
     capability: str | None = None
+    reference: str = ""  # where the contract states it; filled from ``REFERENCES`` at registration
+
+    @property
+    def scope(self) -> str:
+        """``core`` (always checked) or ``extended`` (checked as part of a declared capability)."""
+        return "core" if self.capability is None else "extended"
 
 
 @dataclass(frozen=True)
@@ -45,11 +51,8 @@ class Finding:
         return f"[{self.level} {self.check.id}] {self.message}"
 
 
-def _define(*defs: CheckDef) -> dict[str, CheckDef]:
-    return {d.id: d for d in defs}
-
-
-CHECKS: dict[str, CheckDef] = _define(
+CHECKS: dict[str, CheckDef] = {}
+_STRUCTURAL = (
     CheckDef("lifecycle.build", Level.MUST,
              "The factory builds the provider with the spec's config and dependencies"),
     CheckDef("structure.member.present", Level.MUST,
@@ -80,16 +83,117 @@ CHECKS: dict[str, CheckDef] = _define(
 )
 
 
+# Where the published contract states each check: the protocol member, the route, the
+# schema. Kept beside the ids so the test plan (``llama-conformance list``) and every report
+# cite the same clause; a test proves every registered check has one.
+_MEMBER_SIGNATURES = "the API's Protocol in the API package: every member's signature (inspect.signature)"
+_CHAT = "InferenceProvider.openai_chat_completion; POST /v1/chat/completions"
+_COMPLETION = "InferenceProvider.openai_completion; POST /v1/completions"
+_EMBEDDINGS = "InferenceProvider.openai_embeddings; POST /v1/embeddings; OpenAIEmbeddingsResponse"
+_RESPONSES_STREAM = "ResponsesProtocol create_openai_response(stream=True); OpenAIResponseObjectStream"
+_MESSAGES_STREAM = "Messages API create_message(stream=True); message stream events"
+_FILES = "Files protocol; /v1/files routes"
+_ERRORS = "the server's translate_exception: API errors -> their status, ValueError -> 400, others -> 500"
+REFERENCES: dict[str, str] = {
+    "lifecycle.build": "ProviderSpec.module: get_provider_impl / get_adapter_impl(config, deps)",
+    "structure.member.present": _MEMBER_SIGNATURES,
+    "structure.member.callable": _MEMBER_SIGNATURES,
+    "structure.member.async": _MEMBER_SIGNATURES,
+    "structure.member.stream-returns-iterator": "streaming members: `-> X | AsyncIterator[Chunk]`, awaited by the "
+                                                "router",
+    "structure.member.not-protocol-stub": _MEMBER_SIGNATURES,
+    "structure.params.names-and-kinds": _MEMBER_SIGNATURES,
+    "structure.params.no-new-required": _MEMBER_SIGNATURES,
+    "structure.params.defaults-kept": _MEMBER_SIGNATURES,
+    "structure.annotations.compatible": _MEMBER_SIGNATURES,
+    "structure.attribute.present": "the Protocol's annotated attributes (API_NAMESPACE, store slots)",
+    "structure.attribute.assignable": "routing tables assign store slots (model_store, ...) at start-up",
+    "structure.attribute.type": "the Protocol's annotated attributes",
+    "structure.routing.implied-member": "routing tables call unregister_* on the provider (Private protocols)",
+    "call.no-hang": "every protocol member; --llama-timeout per call, streams included",
+    "call.typed-error": _ERRORS,
+    "call.request-unchanged": "every protocol member: request models are the caller's",
+    "call.valid-request-accepted": "the request models of the API package (fields, constraints)",
+    "capability.declared-implemented": "the manifest's capabilities; NotImplementedError -> 501",
+    "negative.unknown-id": "ModelNotFoundError / ResourceNotFoundError (404); " + _ERRORS,
+    "inference.models.listed": "ModelsProtocolPrivate.list_models -> list[Model] | None",
+    "inference.models.register": "ModelsProtocolPrivate.register_model(model) -> Model",
+    "inference.chat.answer": _CHAT + "; OpenAIChatCompletion",
+    "inference.chat.fuzz": _CHAT + "; OpenAIChatCompletionRequestWithExtraBody",
+    "inference.chat.stream": _CHAT + " (stream=true); OpenAIChatCompletionChunk",
+    "inference.chat.stream-usage": _CHAT + " (stream_options.include_usage); OpenAIChatCompletionUsage",
+    "inference.chat.tools": _CHAT + " (tools, tool_choice)",
+    "inference.completion.answer": _COMPLETION + "; OpenAICompletion",
+    "inference.completion.stream": _COMPLETION + " (stream=true); OpenAICompletion chunks",
+    "inference.embeddings.answer": _EMBEDDINGS,
+    "inference.embeddings.fuzz": _EMBEDDINGS + "; OpenAIEmbeddingsRequestWithExtraBody",
+    "inference.embeddings.dimensions": _EMBEDDINGS + " (dimensions)",
+    "inference.rerank.answer": "InferenceProvider.rerank; POST /v1alpha/inference/rerank; RerankResponse",
+    "files.upload": _FILES + ": openai_upload_file; POST /v1/files; OpenAIFileObject",
+    "files.upload.filename-kept": _FILES + ": OpenAIFileObject.filename",
+    "files.retrieve": _FILES + ": openai_retrieve_file; GET /v1/files/{file_id}",
+    "files.content": _FILES + ": openai_retrieve_file_content; GET /v1/files/{file_id}/content",
+    "files.list": _FILES + ": openai_list_files; GET /v1/files; ListOpenAIFileResponse",
+    "files.list.pagination": _FILES + ": openai_list_files(after, limit); has_more, first_id, last_id",
+    "files.list.order": _FILES + ": openai_list_files(order)",
+    "files.list.purpose": _FILES + ": openai_list_files(purpose)",
+    "files.delete": _FILES + ": openai_delete_file; DELETE /v1/files/{file_id}; OpenAIFileDeleteResponse",
+    "files.not-found": _FILES + ": retrieve / content / delete of an unknown file_id; " + _ERRORS,
+    "files.stateful": _FILES + ": every member, in any order",
+    "response.type": "the member's return annotation",
+    "response.schema": "the JSON Schema of the member's return type (model_json_schema)",
+    "response.roundtrip": "the member's return type (pydantic model_validate of the JSON)",
+    "stream.chunk.type": "the chunk type of the member's `AsyncIterator[Chunk]` return",
+    "stream.chunk.schema": "the JSON Schema of the chunk type",
+    "stream.chunk.roundtrip": "the chunk type (pydantic model_validate of the JSON)",
+    "stream.nonempty": "streaming members: `-> AsyncIterator[Chunk]`",
+    "stream.completion.same-id": "OpenAIChatCompletionChunk.id / OpenAICompletion.id",
+    "stream.completion.same-object": "OpenAIChatCompletionChunk.object",
+    "stream.completion.same-model": "OpenAIChatCompletionChunk.model",
+    "stream.completion.finish-reason-last": "OpenAIChunkChoice.finish_reason",
+    "stream.completion.finish-reason-present": "OpenAIChunkChoice.finish_reason",
+    "stream.completion.usage-once": "stream_options.include_usage; OpenAIChatCompletionChunk.usage",
+    "stream.completion.usage-last": "OpenAIChatCompletionChunk.usage",
+    "stream.completion.usage-total": "OpenAIChatCompletionUsage total_tokens",
+    "stream.responses.created-first": _RESPONSES_STREAM,
+    "stream.responses.sequence-increasing": _RESPONSES_STREAM + ".sequence_number",
+    "stream.responses.terminal-once": _RESPONSES_STREAM,
+    "stream.responses.terminal-last": _RESPONSES_STREAM,
+    "stream.responses.same-response-id": _RESPONSES_STREAM + ".response.id",
+    "stream.responses.terminal-status": _RESPONSES_STREAM + ".response.status",
+    "stream.messages.start-first": _MESSAGES_STREAM,
+    "stream.messages.stop-last": _MESSAGES_STREAM,
+    "stream.messages.block-lifecycle": _MESSAGES_STREAM,
+    "embeddings.count": _EMBEDDINGS + ".data",
+    "embeddings.index-order": _EMBEDDINGS + ".data[].index",
+    "embeddings.same-length": _EMBEDDINGS + ".data[].embedding",
+    "embeddings.dimensions": _EMBEDDINGS + " (dimensions)",
+    "embeddings.finite": _EMBEDDINGS + ".data[].embedding",
+    "embeddings.encoding-format": _EMBEDDINGS + " (encoding_format)",
+    "embeddings.usage": _EMBEDDINGS + ".usage",
+    "http.content-type": "the deployment's OpenAPI document: responses.*.content media types",
+    "http.sse.framing": "text/event-stream responses: `data:` lines carrying the chunk JSON",
+    "http.error.body": "the package's error response model (OpenAIErrorResponse) on 4xx / 5xx",
+    "http.redirect": "every route of the package's create_router",
+}
+
+
 def register(*defs: CheckDef) -> None:
     """Add checks declared by another module (validation, behavioural suites) to ``CHECKS``.
 
     Ids are global and stable: registering one id twice with a different meaning is a bug.
+    The reference comes from ``REFERENCES`` unless the definition carries its own.
     """
     for check in defs:
+        if not check.reference and check.id in REFERENCES:
+            check = replace(check, reference=REFERENCES[check.id])
         existing = CHECKS.get(check.id)
         if existing is not None and existing != check:
             raise ValueError(f"check id {check.id!r} registered twice with different definitions")
         CHECKS[check.id] = check
+
+
+register(*_STRUCTURAL)
 
 
 def finding(

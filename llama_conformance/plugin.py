@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from llama_conformance.pytest_plugin import collection, terminal
+from llama_conformance.pytest_plugin import collection, reporting, terminal
 from llama_conformance.pytest_plugin.options import add_options
-from llama_conformance.pytest_plugin.session import KitSession, kit_session, open_session
+from llama_conformance.pytest_plugin.session import WORKER_SEED, KitSession, kit_session, open_session
 from llama_conformance.pytest_plugin.verdict import require_built
 
 if TYPE_CHECKING:
@@ -34,8 +34,11 @@ def pytest_configure(config: pytest.Config) -> None:
     with warnings.catch_warnings():
         # The API packages emit DeprecationWarnings at import; they are not the author's.
         warnings.simplefilter("ignore", DeprecationWarning)
-        if open_session(config) is not None:
+        session = open_session(config)
+        if session is not None:
             collection.point_at_suites(config)
+            if not reporting.is_worker(config):
+                config.pluginmanager.register(reporting.ReportCollector(session, config), reporting.COLLECTOR)
 
 
 def quiet_async_runner(config: pytest.Config) -> None:
@@ -78,13 +81,15 @@ def pytest_runtest_makereport(
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
     session = kit_session(item.config)
-    if session is None or not report.failed:
+    if session is None:
         return report
-    if session.put.redactor and report.longrepr is not None:
+    if report.failed and session.put.redactor and report.longrepr is not None:
         # Only failures carry provider text; skip reports keep pytest's (path, line, reason).
         report.longrepr = session.put.redactor(str(report.longrepr))
-    if any(item.get_closest_marker(name) for name in ("behavioral", "stateful", "fuzz")):
-        report.sections.append(("llama-conformance rerun", rerun_command(item, session)))
+    rerun = rerun_command(item, session)
+    if report.failed and any(item.get_closest_marker(name) for name in ("behavioral", "stateful", "fuzz")):
+        report.sections.append(("llama-conformance rerun", rerun))
+    reporting.annotate(item, report, session, rerun)
     return report
 
 
@@ -100,7 +105,17 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
         if session.constructed:
             session.close()
             session.constructed = False
-        terminal.write_summary(terminalreporter, session, config)
+        collector = config.pluginmanager.get_plugin(reporting.COLLECTOR)
+        if isinstance(collector, reporting.ReportCollector):
+            terminal.write_summary(terminalreporter, session, collector.collected)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist: every worker draws with the controller's seed (the one the header prints)."""
+    session = kit_session(node.config)
+    if session is not None:
+        node.workerinput[WORKER_SEED] = session.seed
 
 
 @pytest.fixture(scope="session")
@@ -129,9 +144,9 @@ def llama_kit(llama_session: KitSession, request: pytest.FixtureRequest) -> Gene
 
     require_built(llama_session)
     marker = request.node.get_closest_marker("api")
-    kit = Kit(session=llama_session, judge=Judge(manifest=llama_session.manifest),
+    kit = Kit(session=llama_session, judge=Judge(manifest=llama_session.manifest, strict=llama_session.options.strict),
               api_name=marker.args[0] if marker and marker.args else None)
     yield kit
     noted = kit.judge.noted()
     if noted:
-        terminal.record_should(request.config, request.node.nodeid, noted)
+        terminal.record_should(request.node, noted)

@@ -32,6 +32,7 @@ class Judge:
     """Collects one test's findings and decides its outcome."""
 
     manifest: Manifest
+    strict: bool = False  # --llama-strict: SHOULD findings fail like MUST ones
     warnings: dict[str, Finding] = field(default_factory=dict)
     errata: dict[str, Finding] = field(default_factory=dict)
     repeats: dict[str, int] = field(default_factory=dict)
@@ -50,7 +51,7 @@ class Judge:
         for item in findings:
             if item.erratum:
                 self.errata.setdefault(item.erratum, item)
-            elif item.level is Level.MUST:
+            elif item.level is Level.MUST or (self.strict and item.level is Level.SHOULD):
                 failures.append(item)
             else:  # one warning per check and test; drawn examples would repeat it endlessly
                 self.warnings.setdefault(item.check.id, item)

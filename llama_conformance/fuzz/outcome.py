@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from llama_conformance.fuzz.ids import check_for_code
 from llama_conformance.redact import Redactor
 
 FILTERED = "[Filtered]"
@@ -48,7 +49,9 @@ class FuzzFailure:
     def __str__(self) -> str:
         status = f" (HTTP {self.status})" if self.status is not None else ""
         seen = f" [seen {self.count}x]" if self.count > 1 else ""
-        return f"{self.code} {self.title}{status}{seen}\n{self.message.strip()}\nReproduce with:\n  {self.curl}"
+        check = check_for_code(self.code)
+        return (f"[{check.level} {check.id}] {self.code} {self.title}{status}{seen}\n{self.message.strip()}\n"
+                f"Reproduce with:\n  {self.curl}")
 
 
 @dataclass

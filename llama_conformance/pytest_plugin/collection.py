@@ -22,6 +22,7 @@ MARKERS = (
     "fuzz: schemathesis over the repaired OpenAPI document, one test per operation",
     "capability(name): the optional capability a test belongs to",
     "api(name): the API a conformance test belongs to",
+    "checks(*ids): the check ids a conformance test judges (the report's unit)",
     "level(level): RFC 2119 level of the checks in a test (MUST, SHOULD, MAY)",
     "llama_nothing_to_check: internal; an empty parameter set the kit drops",
 )

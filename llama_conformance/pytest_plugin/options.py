@@ -48,6 +48,16 @@ def add_options(parser: pytest.Parser) -> None:
                     help="Use this OpenAPI document instead of fetching URL/openapi.json.")
     group.addoption("--llama-max-requests", metavar="N", type=int, default=DEFAULT_MAX_REQUESTS,
                     help=f"Most requests a run sends to --llama-stack-url (default {DEFAULT_MAX_REQUESTS}).")
+    group.addoption("--llama-report", metavar="DIR", type=Path,
+                    help="Write the certification report to DIR: report.json (schema-validated), report.md, "
+                         "report.html (self-contained) and badge.svg.")
+    group.addoption("--llama-strict", action="store_true", default=False,
+                    help="SHOULD findings fail their checks (and lower the verdict) instead of being warnings.")
+    group.addoption("--llama-baseline", metavar="FILE", type=Path,
+                    help="YAML of expected failures by check id: they pass as xfail; any other failure fails the "
+                         "run, and so does a baselined check that now passes (stale baseline).")
+    group.addoption("--llama-update-baseline", action="store_true", default=False,
+                    help="With --llama-baseline: rewrite FILE with the checks failing in this run.")
     group.addoption("--llama-profile", metavar="NAME", choices=sorted(PROFILES), default=DEFAULT_PROFILE,
                     help="Example budget of the behavioural suites: "
                          + "; ".join(f"{name} ({p.max_examples} examples per check, {p.description})"
@@ -72,6 +82,10 @@ class KitOptions:
     openapi_file: Path | None = None
     max_requests: int = DEFAULT_MAX_REQUESTS
     over_http: bool = False
+    report_dir: Path | None = None
+    strict: bool = False
+    baseline: Path | None = None
+    update_baseline: bool = False
 
     @property
     def target(self) -> str | None:
@@ -97,6 +111,10 @@ class KitOptions:
             openapi_file=get("--llama-openapi"),
             max_requests=get("--llama-max-requests"),
             over_http=get("--llama-over-http"),
+            report_dir=get("--llama-report"),
+            strict=get("--llama-strict"),
+            baseline=get("--llama-baseline"),
+            update_baseline=get("--llama-update-baseline"),
         )
 
     def rerun_arguments(self) -> list[str]:
@@ -112,6 +130,7 @@ class KitOptions:
         args = [f"{flag}={value}" for flag, value in pairs if value]
         args += [f"--llama-capability={name}" for name in self.capabilities]
         args += ["--llama-over-http"] if self.over_http else []
+        args += ["--llama-strict"] if self.strict else []
         # Header values are secrets: the rerun line names the header and leaves the value out.
         args += [f"--llama-stack-header={header.split(':', 1)[0]}: <redacted>" for header in self.stack_headers]
         return args

@@ -28,6 +28,7 @@ from llama_conformance.harness import (
 from llama_conformance.harness.dependencies import API_PACKAGE_ENV
 from llama_conformance.pytest_plugin.options import KitOptions
 from llama_conformance.pytest_plugin.remote import RemoteTarget, mount_in_process, open_url_target
+from llama_conformance.report.baseline import Baseline, load_baseline
 
 KIT_SESSION = pytest.StashKey["KitSession"]()
 
@@ -42,6 +43,7 @@ class KitSession:
     teardown_problems: list[str] = field(default_factory=list)
     served: dict[str, ServedModels] = field(default_factory=dict)
     remote: RemoteTarget | None = None  # HTTP mode: a deployment, or the provider behind its routers
+    baseline: Baseline | None = None  # --llama-baseline: failures expected by check id
 
     @property
     def profile(self) -> Profile:
@@ -70,10 +72,13 @@ class KitSession:
         """The deployment's operations, known before anything is built (the fuzz suite's items)."""
         if self.remote is not None:
             return self.remote.operations()
+        from llama_conformance.contract.routes import _Placeholder
         from llama_conformance.openapi.sse import iter_operations, operation_key
         from llama_conformance.transport.asgi import app_for
 
-        spec = app_for({self.put.entry.api: None}, self.put.contract).openapi()  # routers only store the impl
+        # Routers only store the impl; a placeholder with every member keeps the routes a
+        # provider can serve and drops the ones that call no member (server features).
+        spec = app_for({self.put.entry.api: _Placeholder()}, self.put.contract).openapi()
         return [operation_key(method, path) for method, path, _ in iter_operations(spec)]
 
     def put_for(self, api: str | None) -> ProviderUnderTest:
@@ -143,7 +148,8 @@ def open_session(config: pytest.Config) -> KitSession | None:
         manifest = load_manifest(options.manifest, options.capabilities, put.entry.api)
     except KitUsageError as exc:
         raise pytest.UsageError(str(exc)) from None
-    session = KitSession(options=options, put=put, manifest=manifest, seed=session_seed(config))
+    session = KitSession(options=options, put=put, manifest=manifest, seed=session_seed(config),
+                         baseline=baseline_of(options))
     config.stash[KIT_SESSION] = session
     return session
 
@@ -156,13 +162,30 @@ def open_deployment_session(config: pytest.Config, options: KitOptions) -> KitSe
     except KitUsageError as exc:
         raise pytest.UsageError(str(exc)) from None
     session = KitSession(options=options, put=target.put(target.apis[0]), manifest=manifest,
-                        seed=session_seed(config), constructed=True, remote=target)
+                        seed=session_seed(config), constructed=True, remote=target, baseline=baseline_of(options))
     config.stash[KIT_SESSION] = session
     return session
 
 
+def baseline_of(options: KitOptions) -> Baseline | None:
+    if options.update_baseline and options.baseline is None:
+        raise pytest.UsageError("--llama-update-baseline needs --llama-baseline FILE: the file to write.")
+    if options.baseline is None:
+        return None
+    try:
+        return load_baseline(options.baseline, must_exist=not options.update_baseline)
+    except KitUsageError as exc:
+        raise pytest.UsageError(str(exc)) from None
+
+
+WORKER_SEED = "llama_conformance_seed"  # xdist: the controller's seed, so every worker draws alike
+
+
 def session_seed(config: pytest.Config) -> int:
     """Hypothesis's --hypothesis-seed if given, else a fresh one, printed so a run can be repeated."""
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput and WORKER_SEED in workerinput:
+        return int(workerinput[WORKER_SEED])
     try:
         given = config.getoption("hypothesis_seed")
     except ValueError:  # Hypothesis's pytest plugin disabled

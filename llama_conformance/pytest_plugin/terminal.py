@@ -14,28 +14,29 @@ import pytest
 
 from llama_conformance.checks import Finding
 from llama_conformance.pytest_plugin.session import KitSession
+from llama_conformance.report.collect import Collected
+from llama_conformance.report.record import REPAIRS, NotedFinding, note
 from llama_conformance.version import __version__
 
-SHOULD_FINDINGS = pytest.StashKey[list[tuple[str, Finding]]]()
-SPEC_REPAIRS = pytest.StashKey[list[Any]]()
+
+def record_repairs(item: pytest.Item, repairs: list[Any]) -> None:
+    """Keep the changes made to a deployment's OpenAPI document on the test that made them."""
+    item.stash[REPAIRS] = [str(repair) for repair in repairs]
 
 
-def record_repairs(config: pytest.Config, repairs: list[Any]) -> None:
-    config.stash[SPEC_REPAIRS] = list(repairs)
-
-
-def write_repairs(reporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+def write_repairs(reporter: pytest.TerminalReporter, collected: Collected) -> None:
     """Every change the kit made to the deployment's OpenAPI document before fuzzing it."""
-    repairs = config.stash.get(SPEC_REPAIRS, [])
+    repairs = collected.repairs
     if not repairs:
         return
     kinds: dict[str, int] = {}
     for repair in repairs:
-        kinds[repair.kind] = kinds.get(repair.kind, 0) + 1
+        kind = repair.split("]", 1)[0].lstrip("[")
+        kinds[kind] = kinds.get(kind, 0) + 1
     reporter.write_sep("=", f"llama-conformance: {len(repairs)} repairs of the deployment's OpenAPI document "
                             f"(contract errata: {', '.join(f'{n} {k}' for k, n in sorted(kinds.items()))})")
     for repair in repairs:
-        reporter.write_line(str(repair))
+        reporter.write_line(repair)
 
 
 def header_lines(session: KitSession) -> list[str]:
@@ -81,34 +82,33 @@ def provider_header(session: KitSession) -> list[str]:
     ]
 
 
-def record_should(config: pytest.Config, nodeid: str, findings: list[Finding]) -> None:
-    bucket = config.stash.setdefault(SHOULD_FINDINGS, [])
-    bucket.extend((nodeid, f) for f in findings)
+def record_should(item: pytest.Item, findings: list[Finding]) -> None:
+    """SHOULD findings and errata of a test: they travel with its report to the summary and the report."""
+    note(item, findings)
 
 
-def write_summary(
-    reporter: pytest.TerminalReporter, session: KitSession, config: pytest.Config
-) -> None:
+def write_summary(reporter: pytest.TerminalReporter, session: KitSession, collected: Collected) -> None:
     redact = session.put.redactor
-    findings = config.stash.get(SHOULD_FINDINGS, [])
-    errata = [(nodeid, f) for nodeid, f in findings if f.erratum]
-    should = [(nodeid, f) for nodeid, f in findings if not f.erratum]
+    noted = [(test.nodeid, n) for test in collected.kit_tests if test.record for n in test.record.noted]
+    errata = [(nodeid, n) for nodeid, n in noted if n.erratum]
+    should = [(nodeid, n) for nodeid, n in noted if not n.erratum]
     if should or session.teardown_problems:
         reporter.write_sep("=", "llama-conformance: SHOULD-level findings (warnings, not failures)")
         for nodeid, item in should:
-            reporter.write_line(f"{nodeid.split('::')[-1]}: {redact(item.render())}")
+            reporter.write_line(f"{nodeid.split('::')[-1]}: [{item.level} {item.check}] {item.message}")
         for problem in session.teardown_problems:
             reporter.write_line(redact(problem))
     if errata:
         reporter.write_sep("=", "llama-conformance: contract errata (the published contract, not the provider)")
-        by_erratum: dict[str, list[tuple[str, Finding]]] = {}
+        by_erratum: dict[str, list[tuple[str, NotedFinding]]] = {}
         for nodeid, item in errata:
-            by_erratum.setdefault(f"{item.erratum}/{item.check.id}", []).append((nodeid, item))
+            by_erratum.setdefault(f"{item.erratum}/{item.check}", []).append((nodeid, item))
         for seen in by_erratum.values():
             tests = sorted({nodeid.split("::")[-1] for nodeid, _ in seen})
-            reporter.write_line(f"{redact(seen[0][1].render())} (seen in {len(tests)} tests: "
-                                f"{', '.join(tests[:3])}{' ...' if len(tests) > 3 else ''})")
-    write_repairs(reporter, config)
+            first = seen[0][1]
+            reporter.write_line(f"[ERRATUM {first.erratum} / {first.check}] {first.message} (seen in {len(tests)} "
+                                f"tests: {', '.join(tests[:3])}{' ...' if len(tests) > 3 else ''})")
+    write_repairs(reporter, collected)
     write_skips(reporter)
 
 

@@ -17,10 +17,12 @@ def require_built(session: KitSession) -> ProviderUnderTest:
     return put
 
 
-def judge(request: pytest.FixtureRequest, result: StructuralResult) -> None:
-    if result.warnings:
-        record_should(request.config, request.node.nodeid, result.warnings)
-    if result.failures:
-        pytest.fail("\n".join(f.render() for f in result.failures), pytrace=False)
+def judge(request: pytest.FixtureRequest, result: StructuralResult, *, strict: bool = False) -> None:
+    """MUST findings fail; SHOULD findings warn, or fail too under ``--llama-strict``."""
+    failures = [*result.failures, *result.warnings] if strict else result.failures
+    if result.warnings and not strict:
+        record_should(request.node, result.warnings)
+    if failures:
+        pytest.fail("\n".join(f.render() for f in failures), pytrace=False)
     if result.skip_reason:
         pytest.skip(result.skip_reason)

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import strategies as st
 
 from llama_conformance.behaviour.context import Kit
+from llama_conformance.behaviour.coverage import ANSWER, NEGATIVE
 from llama_conformance.behaviour.files import by_id, list_page, response_bytes, upload_file, upload_purposes
 from llama_conformance.strategies import valid_requests
 
@@ -38,6 +39,7 @@ def _cleanup(kit: Kit, file_id: str) -> None:
     by_id(kit, "openai_delete_file", file_id)
 
 
+@pytest.mark.checks("files.upload", "files.upload.filename-kept", "files.retrieve", "files.content", *ANSWER)
 def test_upload_retrieve_content(llama_kit: Kit) -> None:
     """files.upload, files.retrieve, files.content over drawn contents, names, purposes and expiries."""
     kit = llama_kit
@@ -108,6 +110,7 @@ def _walk(kit: Kit, *, limit: int, order: str, purpose: str | None = None) -> li
         after = ids[-1]
 
 
+@pytest.mark.checks("files.list", "files.list.pagination", "files.list.order", *ANSWER)
 def test_list_pagination_and_order(llama_kit: Kit) -> None:
     """files.list, files.list.pagination (limit/after/has_more), files.list.order (SHOULD)."""
     kit = llama_kit
@@ -150,6 +153,7 @@ def test_list_pagination_and_order(llama_kit: Kit) -> None:
             _cleanup(kit, item.id)
 
 
+@pytest.mark.checks("files.list.purpose", *ANSWER)
 def test_list_purpose_filter(llama_kit: Kit) -> None:
     """files.list.purpose (SHOULD): a purpose filter returns only that purpose."""
     kit = llama_kit
@@ -171,6 +175,7 @@ def test_list_purpose_filter(llama_kit: Kit) -> None:
             _cleanup(kit, item.id)
 
 
+@pytest.mark.checks("files.delete", *ANSWER)
 def test_delete(llama_kit: Kit) -> None:
     """files.delete: deleted=true, then retrieve / content / delete are not-found and list omits it."""
     kit = llama_kit
@@ -199,6 +204,7 @@ def _expect_not_found(kit: Kit, outcome, check_id: str, what: str) -> None:
                     f"{what} raised {outcome.describe_error()}; a client error (404) is due.")
 
 
+@pytest.mark.checks("files.not-found", *NEGATIVE)
 @pytest.mark.negative
 def test_unknown_file_id(llama_kit: Kit) -> None:
     """files.not-found: unknown ids are a typed not-found for retrieve, content and delete."""

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invariant, rule
 
 from llama_conformance.behaviour.context import Kit
+from llama_conformance.behaviour.coverage import ANSWER
 from llama_conformance.behaviour.files import by_id, list_page, response_bytes, upload_file, upload_purposes
 
 pytestmark = [pytest.mark.stateful, pytest.mark.api("files")]
@@ -97,6 +98,7 @@ class FilesMachine(RuleBasedStateMachine):
             by_id(self.kit, "openai_delete_file", file_id)
 
 
+@pytest.mark.checks("files.stateful", *ANSWER)
 def test_files_state_machine(llama_kit: Kit) -> None:
     """files.stateful"""
     llama_kit.run_machine(FilesMachine)

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import strategies as st
 
 from llama_conformance.behaviour.context import Kit
+from llama_conformance.behaviour.coverage import ANSWER, CAPABILITY, EMBEDDINGS, FUZZED, NEGATIVE, STREAM, STREAM_USAGE
 from llama_conformance.behaviour.judge import as_capability
 from llama_conformance.strategies import ValueHints, valid_requests
 from llama_conformance.validate import (
@@ -67,6 +68,7 @@ def _fuzz(kit: Kit, member_name: str, model: str, check_id: str, *, stream: bool
 
 # -- models (the private protocol the routing table uses) ---------------------------------
 
+@pytest.mark.checks("inference.models.listed", *ANSWER)
 def test_models_listed(llama_kit: Kit) -> None:
     """inference.models.listed"""
     kit = llama_kit
@@ -79,6 +81,7 @@ def test_models_listed(llama_kit: Kit) -> None:
     kit.validate(outcome, member, expect_stream=False, check_id="inference.models.listed")
 
 
+@pytest.mark.checks("inference.models.register", *ANSWER)
 def test_register_served_model(llama_kit: Kit) -> None:
     """inference.models.register: the routing table registers each served model at start-up."""
     kit = llama_kit
@@ -104,6 +107,7 @@ def _chat(kit: Kit, **extra: Any) -> tuple[Any, Any]:
     return member, request
 
 
+@pytest.mark.checks("inference.chat.answer", *CAPABILITY, *ANSWER)
 def test_chat_answer(llama_kit: Kit) -> None:
     """inference.chat.answer"""
     kit = llama_kit
@@ -113,12 +117,14 @@ def test_chat_answer(llama_kit: Kit) -> None:
     kit.validate(outcome, member, expect_stream=False, check_id="inference.chat.answer")
 
 
+@pytest.mark.checks("inference.chat.fuzz", *CAPABILITY, *FUZZED, *ANSWER)
 def test_chat_fuzz(llama_kit: Kit) -> None:
     """inference.chat.fuzz, call.typed-error, call.request-unchanged, call.no-hang"""
     kit = llama_kit
     _fuzz(kit, "openai_chat_completion", kit.model("llm", "chat"), "inference.chat.fuzz", stream=False)
 
 
+@pytest.mark.checks("inference.chat.stream", *CAPABILITY, *STREAM)
 def test_chat_stream(llama_kit: Kit) -> None:
     """inference.chat.stream: chunks valid; one id and object; finish_reason last."""
     kit = llama_kit
@@ -128,12 +134,14 @@ def test_chat_stream(llama_kit: Kit) -> None:
     kit.validate(outcome, member, expect_stream=True, check_id="inference.chat.stream")
 
 
+@pytest.mark.checks("inference.chat.stream", *CAPABILITY, *FUZZED, *STREAM)
 def test_chat_stream_fuzz(llama_kit: Kit) -> None:
     """inference.chat.stream over drawn requests"""
     kit = llama_kit
     _fuzz(kit, "openai_chat_completion", kit.model("llm", "chat"), "inference.chat.stream", stream=True)
 
 
+@pytest.mark.checks("inference.chat.stream-usage", *CAPABILITY, *STREAM_USAGE, *STREAM)
 def test_chat_stream_usage(llama_kit: Kit) -> None:
     """inference.chat.stream-usage: include_usage reports usage exactly once, adding up."""
     kit = llama_kit
@@ -145,6 +153,7 @@ def test_chat_stream_usage(llama_kit: Kit) -> None:
     kit.validate(outcome, member, expect_stream=True, check_id="inference.chat.stream-usage")
 
 
+@pytest.mark.checks("inference.chat.tools", *CAPABILITY, *ANSWER)
 def test_chat_with_tools(llama_kit: Kit) -> None:
     """inference.chat.tools: a request offering a tool is answered validly (tool call or text)."""
     kit = llama_kit
@@ -171,6 +180,7 @@ def _completion(kit: Kit, **extra: Any) -> tuple[Any, Any]:
     return member, kit.request(member, {"model": model, "prompt": "Once upon a time", **extra})
 
 
+@pytest.mark.checks("inference.completion.answer", *CAPABILITY, *ANSWER)
 def test_completion_answer(llama_kit: Kit) -> None:
     """inference.completion.answer"""
     kit = llama_kit
@@ -180,6 +190,7 @@ def test_completion_answer(llama_kit: Kit) -> None:
     kit.validate(outcome, member, expect_stream=False, check_id="inference.completion.answer")
 
 
+@pytest.mark.checks("inference.completion.stream", *CAPABILITY, *STREAM)
 def test_completion_stream(llama_kit: Kit) -> None:
     """inference.completion.stream"""
     kit = llama_kit
@@ -197,6 +208,7 @@ def _embed(kit: Kit, payload: dict[str, Any]) -> tuple[Any, Any, Any]:
     return member, request, kit.call_request(member, request)
 
 
+@pytest.mark.checks("inference.embeddings.answer", *CAPABILITY, *EMBEDDINGS, *ANSWER)
 @pytest.mark.parametrize("inputs", ["single", "batch"])
 def test_embeddings_answer(llama_kit: Kit, inputs: str) -> None:
     """inference.embeddings.answer: one vector per input, in order."""
@@ -216,6 +228,7 @@ def _dimensions_optional(kit: Kit, findings: list) -> list:
     return rest + as_capability(dims, "embeddings-dimensions", kit.session.manifest)
 
 
+@pytest.mark.checks("inference.embeddings.dimensions", "embeddings.dimensions", *CAPABILITY, *ANSWER)
 def test_embeddings_dimensions(llama_kit: Kit) -> None:
     """inference.embeddings.dimensions (capability embeddings-dimensions)"""
     kit = llama_kit
@@ -231,6 +244,7 @@ def test_embeddings_dimensions(llama_kit: Kit) -> None:
     kit.judge.take(_dimensions_optional(kit, check_embeddings(outcome.value, request, method=member.member_id)))
 
 
+@pytest.mark.checks("inference.embeddings.fuzz", *CAPABILITY, *FUZZED, *EMBEDDINGS, *ANSWER)
 def test_embeddings_fuzz(llama_kit: Kit) -> None:
     """inference.embeddings.fuzz"""
     kit = llama_kit
@@ -251,6 +265,7 @@ def test_embeddings_fuzz(llama_kit: Kit) -> None:
 
 # -- rerank -------------------------------------------------------------------------------
 
+@pytest.mark.checks("inference.rerank.answer", *CAPABILITY, *ANSWER)
 def test_rerank_answer(llama_kit: Kit) -> None:
     """inference.rerank.answer"""
     kit = llama_kit
@@ -289,6 +304,7 @@ CAPABILITY_OF_CALL = {"chat": "chat", "chat-stream": "streaming", "completion": 
     ("openai_completion", {"prompt": "hi"}),
     ("openai_embeddings", {"input": "hi"}),
 ], ids=list(CAPABILITY_OF_CALL))
+@pytest.mark.checks(*NEGATIVE)
 def test_unknown_model(
     llama_kit: Kit, member_name: str, payload: dict[str, Any], request: pytest.FixtureRequest
 ) -> None:

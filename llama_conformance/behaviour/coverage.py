@@ -1,0 +1,30 @@
+"""Which checks a behavioural test judges besides its own: the families every call is held to.
+
+A suite marks each test with ``@pytest.mark.checks(own_id, *ANSWER)`` and the like, so the
+report knows which checks a passing test passed. HTTP-only checks are listed too; a run
+in-process drops them from the record (no HTTP answer was judged).
+"""
+
+from __future__ import annotations
+
+from llama_conformance.validate import ids
+
+HTTP_ANSWER = ("http.content-type", "http.error.body", "http.redirect")
+HTTP_ONLY = frozenset((*HTTP_ANSWER, "http.sse.framing"))
+
+# Any call that gets an answer: no hang, the declared type, its schema, a clean round trip.
+ANSWER = ("call.no-hang", ids.RESPONSE_TYPE, ids.RESPONSE_SCHEMA, ids.RESPONSE_ROUNDTRIP, *HTTP_ANSWER)
+# Any streamed answer: every chunk, and the invariants of chat / completion streams.
+STREAM = ("call.no-hang", ids.STREAM_CHUNK_TYPE, ids.STREAM_CHUNK_SCHEMA, ids.STREAM_CHUNK_ROUNDTRIP,
+          ids.STREAM_NONEMPTY, ids.STREAM_SAME_ID, ids.STREAM_SAME_OBJECT, ids.STREAM_SAME_MODEL,
+          ids.STREAM_FINISH_LAST, ids.STREAM_FINISH_PRESENT, "http.sse.framing", *HTTP_ANSWER)
+STREAM_USAGE = (ids.STREAM_USAGE_ONCE, ids.STREAM_USAGE_LAST, ids.STREAM_USAGE_TOTAL)
+# Drawn requests: answered validly or rejected with a typed error, never mutated.
+FUZZED = ("call.typed-error", "call.request-unchanged", "call.valid-request-accepted")
+# An embeddings answer's semantics.
+EMBEDDINGS = (ids.EMBEDDINGS_COUNT, ids.EMBEDDINGS_INDEX, ids.EMBEDDINGS_SAME_LENGTH, ids.EMBEDDINGS_FINITE,
+              ids.EMBEDDINGS_ENCODING, ids.EMBEDDINGS_USAGE)
+# A test of an optional capability: declaring it makes NotImplementedError a failure.
+CAPABILITY = ("capability.declared-implemented",)
+# Unknown ids must be refused with a client error.
+NEGATIVE = ("call.no-hang", "negative.unknown-id", "call.typed-error", "http.error.body")

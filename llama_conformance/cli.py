@@ -1,0 +1,113 @@
+"""``llama-conformance``: run the kit, print its test plan, re-render or compare reports.
+
+``run`` is pytest with the kit's defaults (a report directory, one progress line); every
+other pytest or kit option passes through unchanged, so a CI job can start with ``run``
+and grow into plain ``pytest`` without relearning anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+DEFAULT_REPORT_DIR = "conformance-report"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="llama-conformance", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="run the suites (pytest with the kit's defaults); other options pass "
+                                          "through to pytest, e.g. --llama-provider=inline::localfs")
+    run.add_argument("--report", default=DEFAULT_REPORT_DIR, help=f"report directory (default {DEFAULT_REPORT_DIR})")
+    listing = commands.add_parser("list", help="print every check: id, level, API, capability, reference")
+    listing.add_argument("--json", action="store_true", help="as JSON")
+    listing.add_argument("--api", help="only checks of this API (and API-neutral ones)")
+    render = commands.add_parser("report", help="re-render report.md / report.html / badge.svg from a report.json")
+    render.add_argument("report_json", type=Path)
+    render.add_argument("--out", type=Path, help="directory to write to (default: beside the JSON)")
+    diff = commands.add_parser("diff", help="compare two report.json files; exit 1 on any regression")
+    diff.add_argument("old", type=Path)
+    diff.add_argument("new", type=Path)
+    args, rest = parser.parse_known_args(argv)
+    if args.command != "run" and rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    try:
+        return {"run": _run, "list": _list, "report": _report, "diff": _diff}[args.command](args, rest)
+    except CliError as exc:
+        print(f"llama-conformance: {exc}", file=sys.stderr)
+        return 2
+
+
+class CliError(Exception):
+    """A problem with what the user gave: said in one paragraph, exit 2."""
+
+
+def _run(args: argparse.Namespace, rest: list[str]) -> int:
+    import pytest
+
+    from llama_conformance.progress import ProgressLine
+
+    pytest_args = [*rest, "-p", "no:cacheprovider", "-q", "--no-header", "-p", "no:warnings"]
+    if not any(arg.startswith("--llama-report") for arg in rest):
+        pytest_args.append(f"--llama-report={args.report}")
+    return int(pytest.main(pytest_args, plugins=[ProgressLine()]))
+
+
+def _list(args: argparse.Namespace, _rest: list[str]) -> int:
+    from llama_conformance.report.plan import test_plan
+
+    checks = [c for c in test_plan() if not args.api or c.api in (None, args.api)]
+    rows = [{"id": c.id, "level": str(c.level), "api": c.api, "capability": c.capability, "scope": c.scope,
+             "title": c.title, "reference": c.reference} for c in checks]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    width = max(len(str(row["id"])) for row in rows)
+    print(f"{'check':{width}}  level   api        capability             title")
+    for row in rows:
+        print(f"{row['id']:{width}}  {row['level']:6}  {row['api'] or 'any':9}  {row['capability'] or 'core':21}  "
+              f"{row['title']}\n{'':{width}}  reference: {row['reference']}")
+    print(f"\n{len(rows)} checks")
+    return 0
+
+
+def _load(path: Path) -> dict[str, Any]:
+    from llama_conformance.report.schema import schema_problems
+
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise CliError(f"cannot read {path} as JSON: {exc}") from None
+    problems = schema_problems(data)
+    if problems:
+        raise CliError(f"{path} is not a llama-conformance report (schema report-1): {problems[0]}"
+                       + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""))
+    return data  # type: ignore[no-any-return]
+
+
+def _report(args: argparse.Namespace, _rest: list[str]) -> int:
+    from llama_conformance.report.write import render_all
+
+    report = _load(args.report_json)
+    out = args.out or args.report_json.parent
+    out.mkdir(parents=True, exist_ok=True)
+    for name, text in render_all(report).items():
+        if name != "report.json":
+            (out / name).write_text(text, encoding="utf-8")
+            print(out / name)
+    return 0
+
+
+def _diff(args: argparse.Namespace, _rest: list[str]) -> int:
+    from llama_conformance.report.diff import diff_reports
+
+    result = diff_reports(_load(args.old), _load(args.new))
+    print(result.render())
+    return 1 if result.regressions else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,159 @@
+"""The report, the baseline and the verdict, wired into pytest.
+
+Two halves, because under pytest-xdist they run in different processes:
+
+* every process (``annotate``): a kit test's reports get its ``TestRecord`` (the checks it
+  covers, what it noted), secrets are redacted from every captured section, and a failure
+  whose checks are all baselined becomes an expected failure;
+* the process that prints the summary (``ReportCollector``): gathers the reports, decides
+  the verdict, fails the run on a stale baseline, rewrites the baseline when asked, and
+  writes the report directory.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import shlex
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from llama_conformance.pytest_plugin.session import KitSession
+from llama_conformance.report.collect import Collected, failure_text
+from llama_conformance.report.record import failed_checks, make_record
+
+COLLECTOR = "llama-conformance-report"
+
+
+def is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def annotate(item: pytest.Item, report: pytest.TestReport, session: KitSession, reproducer: str) -> None:
+    """Redact, attach the record (teardown: everything noted by then), apply the baseline."""
+    redact = session.put.redactor
+    if redact:
+        report.sections = [(title, redact(text)) for title, text in report.sections]
+    if report.when == "teardown":
+        subject = item.callspec.id if hasattr(item, "callspec") else None
+        marker = item.get_closest_marker("api")
+        api = marker.args[0] if marker and marker.args else (session.apis[0] if session.apis else None)
+        from llama_conformance.behaviour.coverage import HTTP_ONLY
+
+        record = make_record(item, subject, api, reproducer, redact)
+        if not session.over_http:  # no HTTP answer was judged in-process
+            record.checks = [check_id for check_id in record.checks if check_id not in HTTP_ONLY]
+        report.user_properties.append(record.to_property())
+    elif report.failed and session.baseline is not None:
+        named = [check_id for _level, check_id, _message in failed_checks(failure_text(report))]
+        if (session.options.update_baseline and named) or session.baseline.covers(named):
+            report.outcome = "skipped"
+            report.wasxfail = session.baseline.reason(named) if session.baseline.covers(named) else \
+                "recorded into the baseline (--llama-update-baseline)"
+
+
+class ReportCollector:
+    """Registered in the summary process only: turns the run's reports into the certificate."""
+
+    def __init__(self, session: KitSession, config: pytest.Config) -> None:
+        self.session = session
+        self.config = config
+        self.collected = Collected()
+        self.started = time.monotonic()
+        self.report: dict[str, Any] | None = None
+        self.written: list[Path] = []
+        self.stale: list[str] = []
+        self.problem: str | None = None
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.collected.add(report)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        from llama_conformance.report.build import build_report
+
+        if not self.collected.kit_tests:
+            return  # nothing of the kit ran (usage error, collection error): no certificate to write
+        report = build_report(self.facts(int(exitstatus)), self.collected)
+        self.report = report
+        statuses = {check["id"]: check["status"] for check in report["checks"]}
+        baseline = self.session.baseline
+        if baseline is not None and self.session.options.update_baseline:
+            baseline.write([i for i, status in statuses.items() if status in ("failed", "expected-failure")],
+                           self.session.options.target)
+        elif baseline is not None:
+            self.stale = baseline.stale(statuses)
+            if self.stale and session.exitstatus == pytest.ExitCode.OK:
+                session.exitstatus = pytest.ExitCode.TESTS_FAILED
+                report["run"]["exit_status"] = int(pytest.ExitCode.TESTS_FAILED)
+        directory = self.session.options.report_dir
+        if directory is not None:
+            from llama_conformance.report.write import InvalidReport, write_report
+
+            try:
+                self.written = write_report(report, directory)
+            except (InvalidReport, OSError) as exc:
+                self.problem = f"the report was not written: {exc}"
+                session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
+
+    def facts(self, exit_status: int) -> Any:
+        from llama_conformance.report.build import RunFacts
+
+        session, options = self.session, self.session.options
+        redact = session.put.redactor
+        args = [redact(arg) for arg in self.config.invocation_params.args]
+        selection = " ".join(f"{flag} {shlex.quote(value)}" for flag, value in (
+            ("-k", self.config.option.keyword), ("-m", self.config.option.markexpr)) if value) or None
+        package = session.put.contract.package
+        return RunFacts(
+            target=self.target(), seed=session.seed, profile=options.profile, strict=options.strict,
+            contract={"package": package.name, "distribution": package.distribution, "version": package.version},
+            capabilities=sorted(session.manifest.capabilities), config=dict(session.put.config_shown),
+            command="pytest " + " ".join(shlex.quote(arg) for arg in args),
+            duration_s=time.monotonic() - self.started, exit_status=exit_status,
+            baseline=str(options.baseline) if options.baseline else None, selection=selection,
+            repairs=[str(repair) for repair in self.collected.repairs])
+
+    def target(self) -> dict[str, Any]:
+        session = self.session
+        if session.options.stack_url and session.remote is not None:
+            return {"kind": "deployment", "provider_type": None, "apis": list(session.apis), "module": None,
+                    "distribution": None, "version": None, "source": None, "url": session.remote.url,
+                    "transport": "http"}
+        entry = session.put.entry
+        distribution, version = distribution_of(entry.module)
+        return {"kind": "provider", "provider_type": entry.provider_type, "apis": [entry.api],
+                "module": entry.module, "distribution": distribution, "version": version, "source": entry.source,
+                "url": None, "transport": "http-in-process" if session.options.over_http else "in-process"}
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        if self.report is None:
+            return
+        write = terminalreporter.write_line
+        terminalreporter.write_sep("=", f"llama-conformance verdict: {self.report['verdict']}")
+        for reason in self.report["verdict_reasons"]:
+            write(f"  {reason}")
+        if self.stale:
+            write(f"stale baseline: {', '.join(self.stale)} now pass(es); remove them from "
+                  f"{self.session.options.baseline} or rerun with --llama-update-baseline (the run fails until then)")
+        if self.session.options.update_baseline and self.session.baseline is not None:
+            write(f"baseline written: {self.session.baseline.path} "
+                  f"({len(self.session.baseline.expected)} expected failure(s))")
+        if self.written:
+            write(f"report: {', '.join(str(path) for path in self.written)}")
+        if self.problem:
+            write(f"llama-conformance: {self.problem}")
+
+
+def distribution_of(module: str) -> tuple[str | None, str | None]:
+    """The installed distribution that ships ``module``, and its version (None when run from source)."""
+    top = module.split(".", 1)[0]
+    for name in importlib.metadata.packages_distributions().get(top, []):
+        try:
+            return name, importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return None, None

@@ -1,0 +1,118 @@
+"""Assemble ``report.json``: facts about the run, every check result, totals and the verdict.
+
+The report is plain JSON data from here on (validated against the shipped schema), so the
+renderers, ``llama-conformance report`` and ``diff`` all read the same thing, whether it
+was written a second ago or by an older release of the kit.
+"""
+
+from __future__ import annotations
+
+import datetime
+import platform
+from dataclasses import dataclass, field
+from typing import Any
+
+from llama_conformance.checks import CHECKS
+from llama_conformance.report.collect import Collected
+from llama_conformance.report.results import CheckResult, aggregate, plan_for, results_of
+from llama_conformance.report.verdict import decide
+from llama_conformance.version import __version__
+
+SCHEMA_VERSION = "1.0"
+STATUSES = ("passed", "failed", "warned", "skipped", "expected-failure", "not-run")
+
+
+@dataclass
+class RunFacts:
+    """What the report says about the run itself; gathered by the plugin, secrets already redacted."""
+
+    target: dict[str, Any]
+    contract: dict[str, Any]
+    seed: int
+    profile: str
+    strict: bool
+    capabilities: list[str]
+    config: dict[str, Any]
+    command: str
+    duration_s: float
+    exit_status: int
+    baseline: str | None = None
+    selection: str | None = None
+    repairs: list[str] = field(default_factory=list)
+
+
+def _counts() -> dict[str, int]:
+    return dict.fromkeys(STATUSES, 0)
+
+
+def build_report(facts: RunFacts, collected: Collected) -> dict[str, Any]:
+    apis = list(facts.target["apis"])
+    plan = plan_for(apis)  # first: it registers every check (an xdist controller imported no suite)
+    results: list[CheckResult] = [r for test in collected.kit_tests for r in results_of(test)]
+    by_check: dict[str, list[str]] = {}
+    by_api_check: dict[tuple[str, str], list[str]] = {}
+    failed_levels: dict[str, set[str]] = {}
+    failed_in: dict[str, set[str | None]] = {}  # check id -> capabilities of the tests it failed in
+    for result in results:
+        by_check.setdefault(result.check, []).append(result.outcome)
+        api = result.api or (apis[0] if apis else "-")
+        by_api_check.setdefault((api, result.check), []).append(result.outcome)
+        if result.outcome in ("failed", "expected-failure"):
+            failed_levels.setdefault(result.check, set()).add(result.level)
+            failed_in.setdefault(result.check, set()).add(result.capability)
+    plan_ids = {check.id for check in plan}
+    plan += [CHECKS[check_id] for check_id in sorted(by_check) if check_id not in plan_ids]
+    statuses = {check.id: aggregate(by_check.get(check.id, [])) for check in plan}
+    verdict, reasons = decide(statuses, set(facts.capabilities), strict=facts.strict,
+                              failed_levels=failed_levels, failed_in=failed_in, selection=facts.selection)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "kit": {"name": "llama-conformance", "version": __version__},
+        "generated_at": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "target": facts.target,
+        "contract": facts.contract,
+        "environment": {"python": platform.python_version(), "platform": platform.platform()},
+        "run": {"seed": facts.seed, "profile": facts.profile, "strict": facts.strict,
+                "capabilities_declared": sorted(facts.capabilities), "config": facts.config,
+                "command": facts.command, "duration_s": round(facts.duration_s, 3),
+                "exit_status": facts.exit_status, "baseline": facts.baseline},
+        "verdict": verdict,
+        "verdict_reasons": reasons,
+        "totals": _totals(plan, statuses, by_api_check, apis),
+        "checks": [{"id": check.id, "level": str(check.level), "api": check.api, "capability": check.capability,
+                    "scope": check.scope, "title": check.title, "reference": check.reference,
+                    "status": statuses[check.id], "results": len(by_check.get(check.id, []))}
+                   for check in plan],
+        "results": [result.as_json() for result in results],
+        "skips": [{"test": test.nodeid, "reason": test.skip_reason, "checks": list(test.record.checks)}
+                  for test in collected.kit_tests if test.outcome == "skipped" and test.record],
+        "errata": _errata(collected),
+        "repairs": list(facts.repairs),
+    }
+
+
+def _totals(plan: list[Any], statuses: dict[str, str], by_api_check: dict[tuple[str, str], list[str]],
+            apis: list[str]) -> dict[str, Any]:
+    """Check counts by status: overall and per level count each check once; per API, once per API."""
+    overall, by_level = _counts(), {level: _counts() for level in ("MUST", "SHOULD", "MAY")}
+    for check in plan:
+        overall[statuses[check.id]] += 1
+        by_level[str(check.level)][statuses[check.id]] += 1
+    by_api: dict[str, dict[str, dict[str, int]]] = {}
+    for check in plan:
+        for api in ([check.api] if check.api else apis):
+            status = aggregate(by_api_check.get((api, check.id), []))
+            by_api.setdefault(api, {}).setdefault(str(check.level), _counts())[status] += 1
+    return {"overall": overall, "by_level": {k: v for k, v in by_level.items() if any(v.values())},
+            "by_api": by_api}
+
+
+def _errata(collected: Collected) -> list[dict[str, Any]]:
+    seen: dict[tuple[str, str], dict[str, Any]] = {}
+    for test in collected.kit_tests:
+        for noted in test.record.noted if test.record else []:
+            if noted.erratum:
+                entry = seen.setdefault((noted.erratum, noted.check), {
+                    "erratum": noted.erratum, "check": noted.check, "message": noted.message, "tests": []})
+                entry["tests"].append(test.nodeid)
+    return list(seen.values())

@@ -1,0 +1,78 @@
+"""The verdict a vendor publishes, and why: Conformant, Partially conformant, Not conformant.
+
+* **Not conformant**: a Core MUST check failed (baselined or not: a baseline gates CI, it
+  does not certify), or no check ran at all.
+* **Partially conformant**: Core holds, but a check of an optional capability failed, a
+  Core MUST or declared check was only skipped (so never verified), a SHOULD check failed
+  under ``--llama-strict``, or the run was a selection (``-k`` / ``-m``) of the suites.
+* **Conformant**: otherwise. SHOULD warnings and checks no test in this mode exercises
+  (``not-run``) are listed in the report but do not lower it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from llama_conformance.checks import CHECKS, Level
+
+CONFORMANT = "Conformant"
+PARTIAL = "Partially conformant"
+NOT_CONFORMANT = "Not conformant"
+VERDICTS = (CONFORMANT, PARTIAL, NOT_CONFORMANT)
+
+
+def _named(ids: list[str], limit: int = 8) -> str:
+    shown = ", ".join(sorted(ids)[:limit])
+    return shown + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
+
+
+def decide(statuses: Mapping[str, str], declared: set[str], *, strict: bool,
+           failed_levels: Mapping[str, set[str]], failed_in: Mapping[str, set[str | None]] | None = None,
+           selection: str | None) -> tuple[str, list[str]]:
+    """``statuses``: check id -> aggregated status; ``failed_levels``: check id -> levels it failed at;
+    ``failed_in``: check id -> capabilities of the tests it failed in (a stream invariant failing in the
+    streaming test belongs to that capability; None: a Core test)."""
+    failed_in = failed_in or {}
+    ran = [check_id for check_id, status in statuses.items() if status != "not-run"]
+    if not ran:
+        return NOT_CONFORMANT, ["no check ran (the provider did not build, or every test was deselected)"]
+
+    def core_must(check_id: str) -> bool:
+        check = CHECKS[check_id]
+        return check.capability is None and check.level is Level.MUST
+
+    def declared_check(check_id: str) -> bool:
+        return CHECKS[check_id].capability in declared
+
+    def with_status(wanted: tuple[str, ...], keep: object) -> list[str]:
+        return [i for i, status in statuses.items() if status in wanted and keep(i)]  # type: ignore[operator]
+
+    failing = ("failed", "expected-failure")
+    def in_core(check_id: str) -> bool:
+        return None in failed_in.get(check_id, {None})
+
+    must_failed = [i for i in with_status(failing, core_must)
+                   if "MUST" in failed_levels.get(i, {"MUST"}) and in_core(i)]
+    if must_failed:
+        return NOT_CONFORMANT, [f"{len(must_failed)} Core MUST check(s) failed: {_named(must_failed)}"]
+    reasons = []
+    declared_failed = [i for i in with_status(failing, lambda i: i not in must_failed)
+                       if "MUST" in failed_levels.get(i, {"MUST"})]
+    if declared_failed:
+        reasons.append(f"{len(declared_failed)} check(s) of optional capabilities failed: {_named(declared_failed)}")
+    unverified = with_status(("skipped",), lambda i: core_must(i) or declared_check(i))
+    if unverified:
+        reasons.append(f"{len(unverified)} Core MUST or declared check(s) were only skipped, so not verified: "
+                       f"{_named(unverified)}")
+    if strict:
+        should_failed = [i for i in with_status(failing, lambda i: True)
+                         if i not in declared_failed and i not in must_failed]
+        if should_failed:
+            reasons.append(f"--llama-strict: {len(should_failed)} SHOULD check(s) failed: {_named(should_failed)}")
+    if selection:
+        reasons.append(f"a partial run ({selection}): the verdict covers only the checks selected")
+    if reasons:
+        return PARTIAL, reasons
+    warned = with_status(("warned",), lambda i: True)
+    note = f"; {len(warned)} SHOULD warning(s): {_named(warned)}" if warned else ""
+    return CONFORMANT, [f"every Core MUST check and every check of the declared capabilities passed{note}"]
