@@ -86,8 +86,9 @@ def pytest_runtest_makereport(
     if report.failed and session.put.redactor and report.longrepr is not None:
         # Only failures carry provider text; skip reports keep pytest's (path, line, reason).
         report.longrepr = session.put.redactor(str(report.longrepr))
-    rerun = rerun_command(item, session)
-    if report.failed and any(item.get_closest_marker(name) for name in ("behavioral", "stateful", "fuzz")):
+    # Built only where it is shown: a failure's section, and the record attached at teardown.
+    rerun = rerun_command(item, session) if report.failed or report.when == "teardown" else None
+    if rerun and report.failed and any(item.get_closest_marker(m) for m in ("behavioral", "stateful", "fuzz")):
         report.sections.append(("llama-conformance rerun", rerun))
     reporting.annotate(item, report, session, rerun)
     return report

@@ -31,7 +31,7 @@ def is_worker(config: pytest.Config) -> bool:
     return hasattr(config, "workerinput")
 
 
-def annotate(item: pytest.Item, report: pytest.TestReport, session: KitSession, reproducer: str) -> None:
+def annotate(item: pytest.Item, report: pytest.TestReport, session: KitSession, reproducer: str | None) -> None:
     """Redact, attach the record (teardown: everything noted by then), apply the baseline."""
     redact = session.put.redactor
     if redact:

@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from llama_conformance.checks import CHECKS, Level
 
@@ -44,8 +44,8 @@ def decide(statuses: Mapping[str, str], declared: set[str], *, strict: bool,
     def declared_check(check_id: str) -> bool:
         return CHECKS[check_id].capability in declared
 
-    def with_status(wanted: tuple[str, ...], keep: object) -> list[str]:
-        return [i for i, status in statuses.items() if status in wanted and keep(i)]  # type: ignore[operator]
+    def with_status(wanted: tuple[str, ...], keep: Callable[[str], bool] = lambda _id: True) -> list[str]:
+        return [i for i, status in statuses.items() if status in wanted and keep(i)]
 
     failing = ("failed", "expected-failure")
     def in_core(check_id: str) -> bool:
@@ -65,7 +65,7 @@ def decide(statuses: Mapping[str, str], declared: set[str], *, strict: bool,
         reasons.append(f"{len(unverified)} Core MUST or declared check(s) were only skipped, so not verified: "
                        f"{_named(unverified)}")
     if strict:
-        should_failed = [i for i in with_status(failing, lambda i: True)
+        should_failed = [i for i in with_status(failing)
                          if i not in declared_failed and i not in must_failed]
         if should_failed:
             reasons.append(f"--llama-strict: {len(should_failed)} SHOULD check(s) failed: {_named(should_failed)}")
@@ -73,6 +73,6 @@ def decide(statuses: Mapping[str, str], declared: set[str], *, strict: bool,
         reasons.append(f"a partial run ({selection}): the verdict covers only the checks selected")
     if reasons:
         return PARTIAL, reasons
-    warned = with_status(("warned",), lambda i: True)
+    warned = with_status(("warned",))
     note = f"; {len(warned)} SHOULD warning(s): {_named(warned)}" if warned else ""
     return CONFORMANT, [f"every Core MUST check and every check of the declared capabilities passed{note}"]
