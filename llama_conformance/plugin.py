@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from llama_conformance.pytest_plugin import collection, reporting, terminal
+from llama_conformance.pytest_plugin import collection, heap, reporting, terminal
 from llama_conformance.pytest_plugin.options import add_options
 from llama_conformance.pytest_plugin.session import WORKER_SEED, KitSession, kit_session, open_session
 from llama_conformance.pytest_plugin.verdict import require_built
@@ -60,10 +60,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     collection.keep_provider_api(items, kit_session(config))
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if kit_session(session.config) is not None:
+        heap.freeze_setup_heap()
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     session = kit_session(config)
     if session is not None and session.constructed:
         session.close()
+    if session is not None:
+        heap.freeze_at_exit()
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:

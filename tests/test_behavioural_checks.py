@@ -181,7 +181,7 @@ def failed_tests(result: pytest.RunResult) -> set[str]:
 
 
 def must_ids(report: str) -> set[str]:
-    return set(re.findall(r"\[MUST ([a-z0-9.-]+)\]", report))
+    return set(re.findall(r"\[MUST ([\w.-]+)\]", report))
 
 
 def run_seconds(result: pytest.RunResult) -> float:

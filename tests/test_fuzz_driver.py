@@ -352,3 +352,91 @@ def test_transport_errors_become_failures_not_crashes() -> None:
             "paths": {"/v1/x": {"get": {"responses": {"200": {"description": "ok"}}}}}}
     outcome = run_operation(load_schema(spec, base_url=f"http://127.0.0.1:{port}", max_examples=1), "GET /v1/x")
     assert outcome.cases == 1 and outcome.failures[0].title == "No answer (connection failed)"
+
+
+@pytest.fixture
+def fast_profile_schema(repaired: Any, reference_app: Any) -> Any:
+    """The fast profile's budget (12 examples per mode): what a kit run draws for these seeds."""
+    return load_schema(repaired, app=reference_app, max_examples=12, seed=3)
+
+
+def _negative_upload(schema: Any, description: str) -> Any:
+    """A drawn invalid ``POST /v1/files`` case with one mutation, whose description contains ``description``."""
+    from hypothesis import HealthCheck, find, settings
+    from schemathesis import GenerationMode
+
+    strategy = find_operation(schema, "POST /v1/files").as_strategy(generation_mode=GenerationMode.NEGATIVE)
+    def only(case: Any) -> bool:
+        said = case.meta.phase.data.description or ""
+        return said.count("violates `") == 1 and description in said
+
+    return find(strategy, only,
+                settings=settings(max_examples=2000, database=None, suppress_health_check=list(HealthCheck)))
+
+
+def test_a_retyped_file_part_is_valid_as_sent_but_a_real_negative_is_not(fast_profile_schema: Any) -> None:
+    """``file`` retyped to a boolean reaches the server as a file whose bytes read ``false``: valid
+    as sent, so accepting it is no ST201. A broken ``purpose`` is invalid data whatever the wire."""
+    from llama_conformance.fuzz.file_parts import only_file_parts_retyped
+
+    retyped = _negative_upload(fast_profile_schema, "violates `type` at /properties/file")
+    assert only_file_parts_retyped(retyped)
+    broken_purpose = _negative_upload(fast_profile_schema, "/properties/purpose")
+    assert not only_file_parts_retyped(broken_purpose)
+
+
+def test_valid_cases_reuse_the_ids_earlier_answers_carried(fast_profile_schema: Any, monkeypatch) -> None:
+    """With the run's feedback, ``GET /v1/files/{file_id}`` reads files the uploads created;
+    without it, every drawn id is a 404."""
+    import llama_conformance.fuzz.run as driver
+    from llama_conformance.fuzz.feedback import RunFeedback
+
+    schema = fast_profile_schema
+
+    statuses: list[tuple[str, int]] = []
+    deliver = driver.FuzzRun.deliver
+
+    def spy(self: Any, case: Any) -> Any:
+        response = deliver(self, case)
+        statuses.append((case.operation.label, getattr(response, "status_code", 0)))
+        return response
+
+    monkeypatch.setattr(driver.FuzzRun, "deliver", spy)
+    for feedback in (None, RunFeedback(schema)):
+        statuses.clear()
+        run_operation(schema, "POST /v1/files", seed=1, feedback=feedback)
+        run_operation(schema, "GET /v1/files/{file_id}", seed=1, feedback=feedback)
+        found = sum(1 for label, status in statuses if label.startswith("GET") and status == 200)
+        assert (found >= 6) if feedback else (found == 0), (feedback, statuses)
+
+
+def test_resources_are_created_before_the_operations_that_read_them() -> None:
+    from llama_conformance.openapi.sse import creators_first
+
+    labels = ["DELETE /v1/files/{file_id}", "GET /v1/files/{file_id}", "GET /v1/files", "POST /v1/files",
+              "POST /v1/vector_stores/{vector_store_id}/files", "POST /v1/vector_stores"]
+    assert creators_first(labels) == ["POST /v1/files", "POST /v1/vector_stores", "GET /v1/files",
+                                      "POST /v1/vector_stores/{vector_store_id}/files", "GET /v1/files/{file_id}",
+                                      "DELETE /v1/files/{file_id}"]
+
+
+def test_a_501_is_an_unimplemented_member_not_a_server_crash(fast_profile_schema: Any) -> None:
+    """The server maps NotImplementedError to 501; schemathesis calls any 5xx a server error.
+    The kit keeps it under the SHOULD check ``fuzz.implemented``; a 500 stays a MUST failure."""
+    from hypothesis import find, settings
+    from schemathesis.core.failures import ServerError
+
+    from llama_conformance.fuzz.ids import check_for_code
+    from llama_conformance.fuzz.outcome import OperationOutcome
+    from llama_conformance.fuzz.run import FuzzRun
+    from llama_conformance.redact import Redactor
+
+    operation = find_operation(fast_profile_schema, "GET /v1/files")
+    case = find(operation.as_strategy(), lambda case: True, settings=settings(database=None))
+    outcome = OperationOutcome(label=operation.label)
+    run = FuzzRun(fast_profile_schema, operation, checks=[], deadline=time.monotonic() + 60,
+                  budget=RequestBudget(), session=None, redact=Redactor(set()), outcome=outcome)
+    for status in (501, 500):
+        run.keep_unless_valid_as_sent(ServerError(operation=operation.label, status_code=status), case, status)
+    checks = [(check_for_code(f.code).id, check_for_code(f.code).level.value, f.status) for f in outcome.failures]
+    assert checks == [("fuzz.implemented", "SHOULD", 501), ("fuzz.not-a-server-error", "MUST", 500)]

@@ -143,6 +143,9 @@ def test_reference_deployment_passes_the_fuzzer_and_lists_every_repair(pytester:
     text = result.stdout.str()
     assert result.ret == pytest.ExitCode.OK, text
     assert "PASSED http/test_openapi_fuzz.py::test_operation[POST /v1/chat/completions]" in text
+    # chains over the links schemathesis infers (files: upload -> retrieve / content / delete)
+    assert "PASSED http/test_openapi_fuzz.py::test_linked_operations" in text
+    assert re.search(r"llama-conformance: fuzzed \d+ tests, \d+ cases \(chained [1-9]\d*, ", text), text
     assert re.search(r"llama-conformance: \d+ repairs of the deployment's OpenAPI document", text), text
     for repaired in ("/components/responses/BadRequest400", "/components/schemas/OpenAIChatCompletionChunk",
                      "erratum.form-json-field"):
@@ -162,6 +165,19 @@ def test_broken_provider_fails_the_fuzzer_with_a_curl_to_reproduce(run_suites, d
     report = failure_reports(result)[f"test_operation[{operation}]"]
     assert what in report and "curl -X " in report, report
     assert "--hypothesis-seed=3" in report  # the rerun line
+
+
+@pytest.mark.parametrize(("defect", "check", "code"), [
+    ("files-delete-keeps", "fuzz.use-after-free", "ST301 Deleted resource still available"),
+    ("files-upload-not-stored", "fuzz.resource-availability", "ST302 Created resource not found"),
+])
+def test_chained_cases_catch_what_single_cases_cannot(run_suites, defect: str, check: str, code: str) -> None:
+    """Only a chain (upload, then read; delete, then read) shows these; the per-operation items pass them."""
+    result = run_suites(f"inline::broken-{defect}", "--llama-over-http", *FUZZ, "-k", "linked")
+    text = result.stdout.str()
+    assert result.ret == pytest.ExitCode.TESTS_FAILED, text
+    report = failure_reports(result)["test_linked_operations"]
+    assert f"[MUST {check}] {code}" in report and "curl -X " in report, report
 
 
 def test_fuzz_reports_redact_header_secrets(pytester: pytest.Pytester) -> None:

@@ -66,8 +66,12 @@ class RouteMap:
         return [spec for (a, _), spec in self.by_member.items() if a == api]
 
 
-class _Placeholder:
-    """An impl whose every attribute exists: ``create_router`` only stores it."""
+class RouterPlaceholder:
+    """An impl whose every attribute exists: ``create_router`` only stores it.
+
+    Public because the HTTP mode mounts routers over it to learn which operations a provider
+    can serve before anything is built.
+    """
 
     def __getattr__(self, name: str) -> Any:
         return None
@@ -172,7 +176,7 @@ def route_map(package: ApiPackage, surfaces: tuple[tuple[str, tuple[str, ...], t
             result.problems[api] = f"{package} has no {api}.fastapi_routes.create_router"
             continue
         try:
-            router = module.create_router(_Placeholder())
+            router = module.create_router(RouterPlaceholder())
         except Exception as exc:  # a package whose router cannot be built has no HTTP surface here
             result.problems[api] = f"{api}.fastapi_routes.create_router failed: {exc}"
             continue
@@ -224,7 +228,7 @@ def package_routes(package: ApiPackage) -> frozenset[tuple[str, str]]:
     for info in pkgutil.iter_modules(package.module.__path__):
         try:
             module = importlib.import_module(f"{package.module.__name__}.{info.name}.fastapi_routes")
-            router = module.create_router(_Placeholder())
+            router = module.create_router(RouterPlaceholder())
         except Exception:  # not an API with routes (or one that cannot be built here)
             continue
         for path, route in iter_api_routes(router):

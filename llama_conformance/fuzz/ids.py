@@ -34,6 +34,9 @@ FUZZ_CHECKS = (
              reference=_DOC + ": links between operations"),
     CheckDef("fuzz.resource-availability", Level.MUST, "A created resource is available to the operations that read it",
              reference=_DOC + ": links between operations"),
+    CheckDef("fuzz.implemented", Level.SHOULD,
+             "Every published operation is implemented: 501 (NotImplementedError) only where the API is optional",
+             reference=_DOC + ": every operation; the server maps NotImplementedError to 501"),
     CheckDef("fuzz.answer", Level.MUST, "Every request gets an HTTP answer in time (no reset, no hang)",
              reference=_DOC + ": every operation; --llama-timeout"),
 )
@@ -50,7 +53,7 @@ CODE_TO_CHECK: dict[str, str] = {
     "ST112": "fuzz.answer", "LC-NET": "fuzz.answer",
     "ST201": "fuzz.negative-data-rejection", "ST202": "fuzz.positive-data-acceptance",
     "ST301": "fuzz.use-after-free", "ST302": "fuzz.resource-availability",
-    "LC-SSE": "fuzz.sse-event",
+    "LC-SSE": "fuzz.sse-event", "LC-501": "fuzz.implemented",
 }
 FUZZ_CHECK_IDS: tuple[str, ...] = tuple(check.id for check in FUZZ_CHECKS)
 

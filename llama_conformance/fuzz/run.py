@@ -26,6 +26,8 @@ from schemathesis import GenerationMode
 from schemathesis.core.failures import Failure, FailureGroup
 
 from llama_conformance.fuzz.checks import select_checks
+from llama_conformance.fuzz.feedback import RunFeedback
+from llama_conformance.fuzz.file_parts import only_file_parts_retyped
 from llama_conformance.fuzz.guard import GuardedSession, RequestBudget
 from llama_conformance.fuzz.outcome import FuzzFailure, OperationOutcome, redact_curl
 from llama_conformance.redact import Redactor
@@ -34,7 +36,7 @@ from llama_conformance.transport.client import OffTargetRequest, RequestBudgetEx
 DEFAULT_TIME_BUDGET_S = 60.0
 
 
-class _Stop(Exception):
+class StopRun(Exception):
     """Raised inside the Hypothesis test to end an operation's run early (time or budget spent)."""
 
 
@@ -49,18 +51,35 @@ class NoAnswer(Failure):
         return self.title
 
 
+class NotImplementedAnswer(Failure):
+    """A 501: the server's mapping of ``NotImplementedError``, a member the provider does not offer.
+
+    Schemathesis counts it as a server error; the kit does not. The server answered
+    deliberately, with the status its exception mapping reserves for an unimplemented
+    member. Whether the operation is optional is the API's business, so it is a SHOULD
+    finding (``fuzz.implemented``), not a crash.
+    """
+
+    code = "LC-501"
+    kind_title = "Not implemented"
+
+    @property
+    def _unique_key(self) -> str:
+        return self.title
+
+
 def find_operation(schema: Any, label: str) -> Any:
     """The schemathesis ``APIOperation`` for ``"METHOD /path"``; schemathesis' error if it cannot be built."""
     method, _, path = label.partition(" ")
     return schema[path][method.upper()]
 
 
-class _OperationRun:
-    """State of one operation's run, shared by the cases Hypothesis generates."""
+class FuzzRun:
+    """State of one run (an operation, or the chained operations of a stateful run), shared by its cases."""
 
     def __init__(self, schema: Any, operation: Any, *, checks: list[Any], deadline: float,
                  budget: RequestBudget, session: GuardedSession | None, redact: Redactor,
-                 outcome: OperationOutcome) -> None:
+                 outcome: OperationOutcome, feedback: RunFeedback | None = None) -> None:
         self.schema = schema
         self.operation = operation
         self.checks = checks
@@ -69,11 +88,20 @@ class _OperationRun:
         self.session = session
         self.redact = redact
         self.outcome = outcome
+        self.feedback = feedback
         self._seen: dict[Failure, int] = {}
 
+    def operation_of(self, case: Any) -> Any:
+        """The case's own operation: a chained (stateful) run spans several."""
+        return getattr(case, "operation", None) or self.operation
+
+    def label_of(self, case: Any) -> str:
+        return self.operation_of(case).label
+
     def curl(self, case: Any) -> str:
+        operation = self.operation_of(case)
         try:
-            command = case.as_curl_command(headers=self.schema.config.headers_for(operation=self.operation),
+            command = case.as_curl_command(headers=self.schema.config.headers_for(operation=operation),
                                            base_url=self.schema.config.base_url)
         except Exception as exc:  # a malformed case can break curl generation; the failure must still be reported
             command = f"(no curl command: {type(exc).__name__}: {exc})"
@@ -87,12 +115,23 @@ class _OperationRun:
             return
         self._seen[failure] = len(self.outcome.failures)
         self.outcome.failures.append(FuzzFailure(
-            operation=self.operation.label, code=failure.code, title=self.redact(failure.title),
+            operation=self.label_of(case), code=failure.code, title=self.redact(failure.title),
             message=self.redact(failure.message), status=status, curl=self.curl(case)))
+
+    def keep_unless_valid_as_sent(self, failure: Failure, case: Any, status: int | None) -> None:
+        """Keep ``failure``, except "invalid data accepted" for data that is valid as sent (``file_parts``);
+        a 501 "server error" is kept as what it is, an unimplemented member (``NotImplementedAnswer``)."""
+        if failure.code == "ST201" and only_file_parts_retyped(case):
+            return
+        if failure.code == "ST101" and status == 501:
+            failure = NotImplementedAnswer(operation=self.label_of(case), title="Not implemented (HTTP 501)",
+                                           message="The server answered 501: the provider behind this route does "
+                                                   "not implement it (NotImplementedError).")
+        self.keep(failure, case, status)
 
     def transport_failure(self, case: Any, exc: BaseException) -> None:
         title = "Request timed out" if isinstance(exc, requests.Timeout) else "No answer (connection failed)"
-        self.keep(NoAnswer(operation=self.operation.label, title=title, message=f"{type(exc).__name__}: {exc}"),
+        self.keep(NoAnswer(operation=self.label_of(case), title=title, message=f"{type(exc).__name__}: {exc}"),
                   case, None)
 
     def send(self, case: Any) -> Any:
@@ -112,32 +151,51 @@ class _OperationRun:
         key = getattr(mode, "value", str(mode))
         self.outcome.cases_by_mode[key] = self.outcome.cases_by_mode.get(key, 0) + 1
 
-    def one_case(self, case: Any) -> None:
+    def deliver(self, case: Any) -> Any | None:
+        """Send one case within the bounds; ``None`` when it got no answer (kept as a failure or error).
+
+        Raises ``StopRun`` once the time bound or the request budget is spent.
+        """
         if time.monotonic() > self.deadline:
             self.outcome.stopped = "time bound reached"
-            raise _Stop
+            raise StopRun
         try:
             response = self.send(case)
         except RequestBudgetExhausted as exc:
             self.outcome.stopped = str(exc)
-            raise _Stop from None
+            raise StopRun from None
         except OffTargetRequest as exc:
             self.error(str(exc))
-            return
+            return None
         except (requests.Timeout, requests.ConnectionError) as exc:
             self.count(case)
             self.transport_failure(case, exc)
-            return
+            return None
         self.count(case)
+        if self.feedback is not None:
+            self.feedback.learn(case, response)
+        return response
+
+    def judge(self, case: Any, response: Any, recorder: Any = None) -> None:
+        """Run the checks on one answer; every failure is kept, none is raised.
+
+        ``recorder``: the chain of cases and answers so far (stateful runs), which the
+        use-after-free and resource-availability checks look back into.
+        """
         try:
-            case.validate_response(response, checks=self.checks)
+            case.validate_response(response, checks=self.checks, recorder=recorder)
         except FailureGroup as group:
             for failure in group.exceptions:
-                self.keep(failure, case, response.status_code)
+                self.keep_unless_valid_as_sent(failure, case, response.status_code)
         except Failure as failure:
-            self.keep(failure, case, response.status_code)
+            self.keep_unless_valid_as_sent(failure, case, response.status_code)
         except Exception as exc:  # a check that crashes is the kit's problem: shown, never a provider failure
             self.error(f"a check raised {type(exc).__name__}: {exc}")
+
+    def one_case(self, case: Any) -> None:
+        response = self.deliver(case)
+        if response is not None:
+            self.judge(case, response)
 
 
 def can_negate(operation: Any) -> bool:
@@ -195,6 +253,7 @@ def run_operation(
     session: GuardedSession | None = None,
     secrets: Mapping[str, str] | Iterable[str] = (),
     body_values: Mapping[str, list[Any]] | None = None,
+    feedback: RunFeedback | None = None,
 ) -> OperationOutcome:
     """Fuzz one operation of a ``load_schema`` schema in every configured generation mode.
 
@@ -206,6 +265,8 @@ def run_operation(
     JSON body fields drawn from these values instead of from the schema (``model`` -> the
     models the deployment serves): a schema can say "a string", only the kit knows which
     strings name something that exists, and without them every valid case stops at a 404.
+    ``feedback``: the run's memory of ids earlier answers carried (one per run, shared by its
+    operations), which valid-data cases draw path parameters from (``fuzz.feedback``).
     """
     started = time.monotonic()
     outcome = OperationOutcome(label=label)
@@ -221,8 +282,8 @@ def run_operation(
         return outcome
     if getattr(schema, "app", None) is None and session is None:
         session = GuardedSession(schema.config.base_url, budget)
-    run = _OperationRun(schema, operation, checks=select_checks(checks), deadline=started + time_budget_s,
-                        budget=budget, session=session, redact=redact, outcome=outcome)
+    run = FuzzRun(schema, operation, checks=select_checks(checks), deadline=started + time_budget_s,
+                        budget=budget, session=session, redact=redact, outcome=outcome, feedback=feedback)
     if seed is None and schema.config.has_explicit_seed:
         seed = schema.config.seed
     settings = _settings(schema, operation, max_examples)
@@ -258,9 +319,10 @@ def _with_body_values(strategy: Any, values: Mapping[str, list[Any]]) -> Any:
     return strategy.flatmap(fill)
 
 
-def _run_mode(run: _OperationRun, operation: Any, mode: GenerationMode, settings: hypothesis.settings,
+def _run_mode(run: FuzzRun, operation: Any, mode: GenerationMode, settings: hypothesis.settings,
               seed: int | None, body_values: Mapping[str, list[Any]]) -> None:
-    strategy = operation.as_strategy(generation_mode=mode)
+    sources = run.feedback.for_mode(mode) if run.feedback is not None else None
+    strategy = operation.as_strategy(generation_mode=mode, feedback=sources)
     if body_values and mode is GenerationMode.POSITIVE:
         strategy = _with_body_values(strategy, body_values)
 
@@ -272,7 +334,7 @@ def _run_mode(run: _OperationRun, operation: Any, mode: GenerationMode, settings
     test = hypothesis.seed(seed)(fuzz) if seed is not None else fuzz
     try:
         test()
-    except _Stop:
+    except StopRun:
         return
     except hypothesis.errors.Unsatisfiable:
         if run.outcome.cases_by_mode.get(mode.value, 0) == 0 and mode is GenerationMode.NEGATIVE:

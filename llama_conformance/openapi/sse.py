@@ -46,6 +46,23 @@ def operation_key(method: str, path: str) -> str:
     return f"{method.upper()} {path}"
 
 
+_METHOD_RANK = {"POST": 0, "PUT": 1, "PATCH": 1, "GET": 2, "HEAD": 2, "OPTIONS": 2, "DELETE": 3}
+
+
+def creators_first(labels: list[str]) -> list[str]:
+    """Operation labels ordered so resources exist before the operations that read them.
+
+    Fewer path parameters first (``POST /v1/files`` before ``GET /v1/files/{file_id}``), and
+    within a depth: create, update, read, delete. The fuzzer remembers the ids answers
+    carry (``fuzz.feedback``); in document order a read would run before anything existed.
+    """
+    def key(label: str) -> tuple[int, int, str]:
+        method, _, path = label.partition(" ")
+        return path.count("{"), _METHOD_RANK.get(method.upper(), 2), path
+
+    return sorted(labels, key=key)
+
+
 def iter_operations(spec: Mapping[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
     """Every ``(method, path, operation object)`` of a document, in document order."""
     for path, item in (spec.get("paths") or {}).items():

@@ -101,6 +101,7 @@ class RemoteTarget:
     _repaired: Any = None
     _fuzz_schema: Any = None
     _fuzz_budget: Any = None
+    _fuzz_feedback: Any = None
 
     def repaired(self) -> Any:
         """The deployment's document made self-contained (``openapi.RepairedSpec``), once."""
@@ -112,24 +113,31 @@ class RemoteTarget:
 
     def operations(self) -> list[str]:
         """``METHOD /path`` of every operation the document publishes (what the fuzz suite runs)."""
-        from llama_conformance.openapi.sse import iter_operations, operation_key
+        from llama_conformance.openapi.sse import creators_first, iter_operations, operation_key
 
-        return [operation_key(method, path) for method, path, _ in iter_operations(self.spec)]
+        return creators_first([operation_key(method, path) for method, path, _ in iter_operations(self.spec)])
 
     def fuzz_schema(self, max_examples: int, seed: int) -> Any:
         """The schemathesis schema of the repaired document, aimed at this target."""
         if self._fuzz_schema is None:
             from llama_conformance.fuzz import RequestBudget, load_schema
+            from llama_conformance.fuzz.feedback import RunFeedback
 
             target = {"app": self.app} if self.in_process else {"base_url": self.url}
             self._fuzz_schema = load_schema(self.repaired(), headers=self.headers, max_examples=max_examples,
                                             seed=seed, request_timeout_s=self.gate.timeout_s, **target)
             self._fuzz_budget = RequestBudget(self.client.options.max_requests)
+            self._fuzz_feedback = RunFeedback(self._fuzz_schema)
         return self._fuzz_schema
 
     @property
     def fuzz_budget(self) -> Any:
         return self._fuzz_budget
+
+    @property
+    def fuzz_feedback(self) -> Any:
+        """Ids the run's answers carried, shared by its operations (``fuzz.feedback.RunFeedback``)."""
+        return self._fuzz_feedback
 
     def put(self, api: str) -> ProviderUnderTest:
         if api not in self.puts:

@@ -72,14 +72,14 @@ class KitSession:
         """The deployment's operations, known before anything is built (the fuzz suite's items)."""
         if self.remote is not None:
             return self.remote.operations()
-        from llama_conformance.contract.routes import _Placeholder
-        from llama_conformance.openapi.sse import iter_operations, operation_key
+        from llama_conformance.contract.routes import RouterPlaceholder
+        from llama_conformance.openapi.sse import creators_first, iter_operations, operation_key
         from llama_conformance.transport.asgi import app_for
 
         # Routers only store the impl; a placeholder with every member keeps the routes a
         # provider can serve and drops the ones that call no member (server features).
-        spec = app_for({self.put.entry.api: _Placeholder()}, self.put.contract).openapi()
-        return [operation_key(method, path) for method, path, _ in iter_operations(spec)]
+        spec = app_for({self.put.entry.api: RouterPlaceholder()}, self.put.contract).openapi()
+        return creators_first([operation_key(method, path) for method, path, _ in iter_operations(spec)])
 
     def put_for(self, api: str | None) -> ProviderUnderTest:
         """What a behavioural test of ``api`` calls: the provider, or its HTTP stand-in."""

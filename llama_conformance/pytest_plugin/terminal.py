@@ -87,6 +87,31 @@ def record_should(item: pytest.Item, findings: list[Finding]) -> None:
     note(item, findings)
 
 
+FUZZ_TALLY = "llama_conformance_fuzz"  # user property of a fuzz test: its operation's case counts
+
+
+def record_fuzz_tally(item: pytest.Item, cases_by_mode: dict[str, int], seconds: float) -> None:
+    """Keep how many cases an operation's fuzz test sent: a pass says nothing about how much was tried."""
+    item.user_properties.append((FUZZ_TALLY, json.dumps({"cases": cases_by_mode, "seconds": round(seconds, 3)})))
+
+
+def write_fuzz_tally(reporter: pytest.TerminalReporter) -> None:
+    """One line: fuzz tests run (an operation each, plus the chains), cases per generation mode
+    (``chained``: steps of stateful runs), time (from every worker's reports)."""
+    tallies = [json.loads(value) for key, reports in reporter.stats.items() if key
+               for report in reports if getattr(report, "when", "") == "call"
+               for name, value in getattr(report, "user_properties", ()) if name == FUZZ_TALLY]
+    if not tallies:
+        return
+    modes: dict[str, int] = {}
+    for tally in tallies:
+        for mode, count in tally["cases"].items():
+            modes[mode] = modes.get(mode, 0) + count
+    seconds = sum(tally["seconds"] for tally in tallies)
+    reporter.write_sep("=", f"llama-conformance: fuzzed {len(tallies)} tests, {sum(modes.values())} cases "
+                            f"({', '.join(f'{m} {n}' for m, n in sorted(modes.items()))}) in {seconds:.1f} s")
+
+
 def write_summary(reporter: pytest.TerminalReporter, session: KitSession, collected: Collected) -> None:
     redact = session.put.redactor
     noted = [(test.nodeid, n) for test in collected.kit_tests if test.record for n in test.record.noted]
@@ -109,6 +134,7 @@ def write_summary(reporter: pytest.TerminalReporter, session: KitSession, collec
             reporter.write_line(f"[ERRATUM {first.erratum} / {first.check}] {first.message} (seen in {len(tests)} "
                                 f"tests: {', '.join(tests[:3])}{' ...' if len(tests) > 3 else ''})")
     write_repairs(reporter, collected)
+    write_fuzz_tally(reporter)
     write_skips(reporter)
 
 

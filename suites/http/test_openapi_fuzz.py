@@ -58,14 +58,16 @@ def test_operation(fuzz_operation: str, llama_remote, llama_session, request: py
     from llama_conformance.checks import Level, finding
     from llama_conformance.fuzz import run_operation
     from llama_conformance.fuzz.ids import check_for_code
-    from llama_conformance.pytest_plugin.terminal import record_should
+    from llama_conformance.pytest_plugin.terminal import record_fuzz_tally, record_should
 
     profile = llama_session.profile
     schema = llama_remote.fuzz_schema(max_examples=profile.max_examples, seed=llama_session.seed)
     outcome = run_operation(schema, fuzz_operation, seed=llama_session.seed,
                             time_budget_s=TIME_BOUND_S.get(llama_session.options.profile, 20.0),
                             budget=llama_remote.fuzz_budget, secrets=llama_remote.headers,
-                            body_values=served_values(fuzz_operation, llama_session))
+                            body_values=served_values(fuzz_operation, llama_session),
+                            feedback=llama_remote.fuzz_feedback)
+    record_fuzz_tally(request.node, outcome.cases_by_mode, outcome.elapsed_s)
     # SHOULD-level failures (a schema-valid request refused: semantic validation is allowed)
     # are warnings, unless --llama-strict makes them binding.
     should = [f for f in outcome.failures if check_for_code(f.code).level is not Level.MUST]
@@ -77,3 +79,29 @@ def test_operation(fuzz_operation: str, llama_remote, llama_session, request: py
         pytest.fail(llama_remote.redactor(outcome.report()), pytrace=False)
     if outcome.cases == 0:
         pytest.skip(f"{fuzz_operation}: no case could be generated ({outcome.summary()})")
+
+
+LINKED_CHECKS = ("fuzz.use-after-free", "fuzz.resource-availability", "fuzz.not-a-server-error",
+                 "fuzz.response-schema")
+
+
+@pytest.mark.checks(*LINKED_CHECKS)
+def test_linked_operations(llama_remote, llama_session, request: pytest.FixtureRequest) -> None:
+    """Chains over the operations the document links (or schemathesis infers links between):
+    a created resource is readable, a deleted one is gone, and no step gets a 5xx."""
+    from llama_conformance.fuzz.stateful import NoLinks, run_linked
+    from llama_conformance.pytest_plugin.terminal import record_fuzz_tally
+
+    profile = llama_session.profile
+    schema = llama_remote.fuzz_schema(max_examples=profile.max_examples, seed=llama_session.seed)
+    try:
+        outcome = run_linked(schema, max_scenarios=profile.max_examples, seed=llama_session.seed,
+                             time_budget_s=TIME_BOUND_S.get(llama_session.options.profile, 20.0),
+                             budget=llama_remote.fuzz_budget, secrets=llama_remote.headers)
+    except NoLinks as exc:
+        pytest.skip(f"no linked operations to chain: {exc}")
+    record_fuzz_tally(request.node, {"chained": outcome.cases}, outcome.elapsed_s)
+    if outcome.failures or outcome.errors:
+        pytest.fail(llama_remote.redactor(outcome.report()), pytrace=False)
+    if outcome.cases == 0:
+        pytest.skip(f"no chained case could be sent ({outcome.summary()})")

@@ -1,0 +1,105 @@
+"""Chained cases over the deployment's linked operations: use-after-free and resource availability.
+
+Per-operation runs send independent cases, so ``fuzz.use-after-free`` and
+``fuzz.resource-availability`` never fire there: they judge an answer against the chain of
+cases before it (a DELETE of the resource, the POST that created it). Neither server
+document declares links, but schemathesis infers them from the document (dependency
+analysis: ``POST /v1/files`` answers an ``id`` that ``GET /v1/files/{file_id}`` takes).
+``run_linked`` runs schemathesis' state machine over those links with the same guards as a
+per-operation run (one host, the request budget, a time bound, every distinct failure kept
+with a ``curl``) and no shrinking (it would re-send requests).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import hypothesis
+from hypothesis import HealthCheck, Phase
+
+from llama_conformance.fuzz.checks import select_checks
+from llama_conformance.fuzz.guard import GuardedSession, RequestBudget
+from llama_conformance.fuzz.outcome import OperationOutcome
+from llama_conformance.fuzz.run import DEFAULT_TIME_BUDGET_S, FuzzRun, StopRun
+from llama_conformance.redact import Redactor
+
+LABEL = "linked operations (stateful)"
+# What a chain can show that a single case cannot, plus what any answer must be: no 5xx and
+# the documented schema (status codes and content types are judged per operation already).
+CHAIN_CHECKS = ("not_a_server_error", "response_schema_conformance", "use_after_free",
+                "ensure_resource_availability")
+STEPS_PER_SCENARIO = 6
+
+
+class NoLinks(Exception):
+    """The document links no operations and schemathesis infers none: there is nothing to chain."""
+
+
+def run_linked(
+    schema: Any,
+    *,
+    max_scenarios: int = 10,
+    seed: int | None = None,
+    time_budget_s: float = DEFAULT_TIME_BUDGET_S,
+    budget: RequestBudget | None = None,
+    session: GuardedSession | None = None,
+    secrets: Mapping[str, str] | Iterable[str] = (),
+    checks: Iterable[str] = CHAIN_CHECKS,
+) -> OperationOutcome:
+    """Run up to ``max_scenarios`` chains of up to ``STEPS_PER_SCENARIO`` linked calls.
+
+    Raises ``NoLinks`` when there is nothing to chain (the caller skips, with that reason).
+    """
+    started = time.monotonic()
+    outcome = OperationOutcome(label=LABEL)
+    try:
+        machine = schema.as_state_machine()
+    except Exception as exc:  # schemathesis says why it cannot build one (no links, unusable bodies)
+        raise NoLinks(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
+    budget = budget or RequestBudget()
+    headers = schema.config.headers or {}
+    extra = secrets.values() if isinstance(secrets, Mapping) else secrets
+    if getattr(schema, "app", None) is None and session is None:
+        session = GuardedSession(schema.config.base_url, budget)
+    run = FuzzRun(schema, None, checks=select_checks(checks), deadline=started + time_budget_s, budget=budget,
+                  session=session, redact=Redactor({*headers.values(), *extra}), outcome=outcome)
+
+    class Guarded(machine):  # type: ignore[valid-type, misc]
+        """The inferred machine, sending through the run's guards and keeping failures instead of raising."""
+
+        def call(self, case: Any, **kwargs: Any) -> Any:
+            response = run.deliver(case)
+            if response is None:  # no answer (kept as a failure): this chain cannot go on
+                hypothesis.reject()
+            return response
+
+        def validate_response(self, response: Any, case: Any, additional_checks: Any = None, **kwargs: Any) -> None:
+            run.judge(case, response, recorder=getattr(self, "recorder", None))
+
+    settings = hypothesis.settings(
+        max_examples=max_scenarios,
+        stateful_step_count=STEPS_PER_SCENARIO,
+        deadline=None,
+        phases=[Phase.generate],  # no shrinking: it re-sends requests
+        database=None,
+        suppress_health_check=list(HealthCheck),
+        verbosity=hypothesis.Verbosity.quiet,
+        print_blob=False,
+    )
+    if seed is None and schema.config.has_explicit_seed:
+        seed = schema.config.seed
+    if seed is not None:
+        Guarded._hypothesis_internal_use_seed = seed  # what @hypothesis.seed sets on a machine class
+    try:
+        Guarded.run(settings=settings)
+    except StopRun:
+        pass
+    except hypothesis.errors.Unsatisfiable:
+        outcome.errors.append("no chain could be completed: every scenario lost an answer on the way")
+    except Exception as exc:  # schemathesis / Hypothesis problems are reported, never raised into the run
+        first_line = str(exc).splitlines()[0] if str(exc) else ""
+        outcome.errors.append(f"stateful run: {type(exc).__name__}: {first_line}")
+    outcome.elapsed_s = time.monotonic() - started
+    return outcome
