@@ -5,11 +5,13 @@ so the expected outcome is exact: the named tests fail and each failure names it
 (``[MUST <id>]``); a SHOULD-level defect leaves the run passing (exit 0) with its finding in
 the "SHOULD-level findings" summary; an undeclared capability is a skip with its reason.
 
-Every run starts a fresh pytest process (about 7 s of CPU, 5 s of it start-up: imports of
-the API package and Hypothesis), so each selects its suite with ``-m`` and, where the other
-tests would only repeat the verdict or would depend on what Hypothesis happens to draw, the
-tests that judge the defect with ``-k``. Two cases pin ``--hypothesis-seed``: the drawn-only
-defects they plant are found for that seed, not for every seed (see ``SEEDED``).
+The MUST and SHOULD matrices run as one batch: a kit session per defect, all in one fresh
+process (``tests_support.run_kit_batch``), since a process start with its imports of the API
+package and Hypothesis costs more than most runs. Each run still selects its suite with
+``-m`` and, where the other tests would only repeat the verdict or would depend on what
+Hypothesis happens to draw, the tests that judge the defect with ``-k``. Two cases pin
+``--hypothesis-seed``: the drawn-only defects they plant are found for that seed, not for
+every seed (see ``SEEDED``).
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ import re
 import shlex
 
 import pytest
-from tests_support import requires
+from tests_support import requires, run_kit_batch
 
-# The defect matrix: one kit run per broken fixture (the ogx tox env runs it; see tox.ini).
-pytestmark = pytest.mark.defects
+# The defect matrix: one kit run per broken fixture (the ogx tox env runs it; see tox.ini), all
+# in one process on one xdist worker (``matrix``).
+pytestmark = [pytest.mark.defects, pytest.mark.xdist_group("behavioural-matrix")]
 
 CAPABILITIES = ("chat", "streaming", "stream-usage", "completions", "embeddings", "embeddings-dimensions",
                 "rerank", "tool-calls")
@@ -214,10 +217,21 @@ def assert_passes(result: pytest.RunResult) -> dict[str, int]:
 
 # -- MUST defects: the named tests fail with the named checks ---------------------------------
 
+@pytest.fixture(scope="module")
+def matrix(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pytest.RunResult]:
+    """Every MUST and SHOULD defect run of this module, in one kit process (``run_kit_batch``):
+    the fixtures are in-memory reference subclasses judged against one API package."""
+    runs = {**{f"must:{d}": (f"--llama-provider=inline::broken-{d}", *MUST_DEFECTS[d][0]) for d in MUST_DEFECTS},
+            **{f"should:{d}": (f"--llama-provider=inline::broken-{d}", *SHOULD_DEFECTS[d][0])
+               for d in SHOULD_DEFECTS}}
+    results = run_kit_batch(tmp_path_factory.mktemp("defect-matrix"), list(runs.values()))
+    return dict(zip(runs, results, strict=True))
+
+
 @pytest.mark.parametrize("defect", _params(MUST_DEFECTS))
-def test_must_defect_is_caught(run_suites, defect: str) -> None:
-    args, failing = MUST_DEFECTS[defect]
-    result = run_suites(f"inline::broken-{defect}", *args)
+def test_must_defect_is_caught(matrix: dict[str, pytest.RunResult], defect: str) -> None:
+    _, failing = MUST_DEFECTS[defect]
+    result = matrix[f"must:{defect}"]
     reports = assert_fails_exactly(result, failing)
     for test in failing:  # every behavioural failure tells how to rerun it with the same seed
         assert "- llama-conformance rerun -" in reports[test] and "--hypothesis-seed=" in reports[test]
@@ -299,9 +313,9 @@ SHOULD_DEFECTS: dict[str, tuple[tuple[str, ...], str, str, str]] = {
 
 
 @pytest.mark.parametrize("defect", sorted(SHOULD_DEFECTS))
-def test_should_defect_is_a_warning_not_a_failure(run_suites, defect: str) -> None:
-    args, test, check_id, says = SHOULD_DEFECTS[defect]
-    result = run_suites(f"inline::broken-{defect}", *args)
+def test_should_defect_is_a_warning_not_a_failure(matrix: dict[str, pytest.RunResult], defect: str) -> None:
+    _, test, check_id, says = SHOULD_DEFECTS[defect]
+    result = matrix[f"should:{defect}"]
     assert_passes(result)
     assert _block(result, "SHOULD-level findings"), result.stdout.str()
     result.stdout.fnmatch_lines([

@@ -69,3 +69,23 @@ BEHAVIOUR_CHECKS = (
 )
 
 register(*BEHAVIOUR_CHECKS)
+
+# Each API's suite declares its checks in its own module (one job each); importing the plan
+# registers them all, so the test plan and reports know every id.
+from llama_conformance.behaviour import (  # noqa: E402
+    plan_batches,
+    plan_benchmarks,
+    plan_conversations,
+    plan_datasetio,
+    plan_eval,
+    plan_prompts,
+    plan_responses,
+    plan_safety,
+    plan_scoring,
+    plan_tool_runtime,
+    plan_vector_io,
+)
+
+API_PLANS = (plan_batches, plan_benchmarks, plan_conversations, plan_datasetio, plan_eval, plan_prompts,
+             plan_responses, plan_safety, plan_scoring, plan_tool_runtime, plan_vector_io)
+

@@ -100,6 +100,8 @@ def run_linked(
         outcome.errors.append("no chain could be completed: every scenario lost an answer on the way")
     except Exception as exc:  # schemathesis / Hypothesis problems are reported, never raised into the run
         first_line = str(exc).splitlines()[0] if str(exc) else ""
+        if type(exc).__name__ == "NoLinksFound":  # schemathesis learns there is nothing to chain only here
+            raise NoLinks(first_line) from None
         outcome.errors.append(f"stateful run: {type(exc).__name__}: {first_line}")
     outcome.elapsed_s = time.monotonic() - started
     return outcome

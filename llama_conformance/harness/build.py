@@ -73,6 +73,9 @@ class ProviderUnderTest:
     config_shown: dict[str, Any] = field(default_factory=dict)
     injected: list[str] = field(default_factory=list)
     workdir: Path | None = None
+    # The reference providers built as its dependencies, by API name: a suite that needs
+    # data in a dependency (a file to attach to a vector store) puts it there.
+    dependencies: dict[str, Any] = field(default_factory=dict)
     # Set when ``impl`` is a deployment reached over HTTP: the JSON behind each parsed
     # value and the HTTP-level findings of each call (``transport.WireLog``).
     wire: Any = None
@@ -203,6 +206,7 @@ def construct_provider(put: ProviderUnderTest) -> ProviderUnderTest:
     redactor = put.redactor
     try:
         deps = reference_dependencies(entry, put.contract, put.gate)
+        put.dependencies = {str(getattr(api, "value", api)): impl for api, impl in deps.items()}
         args = _factory_arguments(factory, put.config, deps)
         impl = put.gate.run(entry.factory_name, lambda: factory(*args))
     except GateTimeout as exc:

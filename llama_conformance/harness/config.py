@@ -121,6 +121,8 @@ def sample_config(config_class: type[Any], distro_dir: Path) -> dict[str, Any]:
     sample = getattr(config_class, "sample_run_config", None)
     if sample is None:
         return {}
+    # The server's distro dir exists; sample configs put files right in it (sqlite-vec's db).
+    distro_dir.mkdir(parents=True, exist_ok=True)
     try:
         return dict(sample(__distro_dir__=str(distro_dir)))
     except TypeError:

@@ -40,12 +40,26 @@ def _reference_tables() -> tuple[dict[str, tuple[str, str]], dict[str, tuple[str
     return REFERENCE_PROVIDERS, REFERENCE_STORES
 
 
-def _build_reference(api: str, gate: CallGate) -> Any:
+def _build_reference(api: str, gate: CallGate, built: dict[Any, Any] | None = None) -> Any:
+    """One reference provider; ``built`` are the references built before it, passed as its deps.
+
+    A reference that needs another (vector_io reads files and embeds through inference) gets
+    the same instances the provider under test gets, as a server shares one files provider.
+    """
     providers, _ = _reference_tables()
     module_name, config_name = providers[api]
     module = importlib.import_module(module_name)
     config = getattr(module, config_name)()
-    return gate.run(f"reference {api} provider", lambda: module.get_provider_impl(config, {}))
+    deps = dict(built or {})
+    return gate.run(f"reference {api} provider", lambda: module.get_provider_impl(config, deps))
+
+
+# References that others use are built first, so those can be handed what they need.
+_BUILD_FIRST = ("files", "models", "inference")
+
+
+def _build_order(apis: list[str]) -> list[str]:
+    return sorted(apis, key=lambda api: (_BUILD_FIRST.index(api) if api in _BUILD_FIRST else len(_BUILD_FIRST)))
 
 
 def missing_dependencies(entry: ProviderEntry) -> None:
@@ -66,11 +80,11 @@ def reference_dependencies(entry: ProviderEntry, contract: Contract, gate: CallG
     providers, _ = _reference_tables()
     api_enum = contract.api_enum()
     deps: dict[Any, Any] = {}
-    for api in [*entry.api_dependencies, *entry.optional_api_dependencies]:
+    for api in _build_order([*entry.api_dependencies, *entry.optional_api_dependencies]):
         if api not in providers:
             continue
         try:
-            deps[api_enum(api)] = _build_reference(api, gate)
+            deps[api_enum(api)] = _build_reference(api, gate, deps)
         except Exception as exc:  # a kit defect, but say which dependency
             raise KitUsageError(
                 f"The kit's reference {api} provider failed to build: {describe_exception(exc)}."

@@ -24,7 +24,8 @@ def add_options(parser: pytest.Parser) -> None:
                     help="Provider config YAML (${env.VAR:=default} is expanded like the server does). "
                          "Default: the config class's sample_run_config().")
     group.addoption("--llama-api", metavar="API",
-                    help="The API to check the provider for, when its type exists for several APIs.")
+                    help="The API to check the provider for, when its type exists for several APIs; "
+                         "with --llama-stack-url, the APIs of the deployment to check (comma-separated).")
     group.addoption("--llama-api-package", metavar="NAME",
                     help="Contract package when both are installed: ogx_api or llama_stack_api. "
                          "Default: the one the provider is built against.")

@@ -187,8 +187,9 @@ def open_url_target(options: KitOptions) -> RemoteTarget:
     spec = read_spec_file(options.openapi_file) if options.openapi_file else fetch_spec(url, headers)
     contract = contract_for_spec(spec, options.api_package)
     apis = served_apis(contract, spec)
-    if options.api:
-        apis = [api for api in apis if api == options.api]
+    if options.api:  # a deployment serves many APIs: a comma-separated list picks some
+        wanted = {name.strip() for name in options.api.split(",")}
+        apis = [api for api in apis if api in wanted]
     if not apis:
         raise KitUsageError(
             f"{url} publishes no route of any {contract.package} API"

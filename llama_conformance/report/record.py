@@ -59,12 +59,23 @@ class TestRecord:
         return None
 
 
+NOT_APPLICABLE = pytest.StashKey[set[str]]()  # checks a test found nothing to apply to (see not_applicable)
+
+
 def covered_checks(item: pytest.Item) -> list[str]:
-    """The check ids a test judges, from its ``checks`` markers (module and function level)."""
+    """The check ids a test judges, from its ``checks`` markers (module and function level),
+    less the ones it declared not applicable to this target."""
+    dropped = item.stash.get(NOT_APPLICABLE, set())
     ids: list[str] = []
     for marker in item.iter_markers(CHECKS_MARKER):
-        ids += [check_id for check_id in marker.args if check_id not in ids]
+        ids += [check_id for check_id in marker.args if check_id not in ids and check_id not in dropped]
     return ids
+
+
+def not_applicable(item: pytest.Item, *check_ids: str) -> None:
+    """The target offers nothing these checks could judge (no linked operations to chain): they are
+    ``not-run`` in the report, like checks no test can reach, instead of "only skipped"."""
+    item.stash.setdefault(NOT_APPLICABLE, set()).update(check_ids)
 
 
 def note(item: pytest.Item, findings: list[Finding]) -> None:

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.coverage import ANSWER, NEGATIVE
 from llama_conformance.behaviour.files import by_id, list_page, response_bytes, upload_file, upload_purposes
+from llama_conformance.behaviour.negative import expect_not_found, unknown_ids
 from llama_conformance.strategies import valid_requests
 
 pytestmark = [pytest.mark.behavioral, pytest.mark.api("files")]
@@ -191,17 +192,7 @@ def test_delete(llama_kit: Kit) -> None:
                     f"{created.id} is still listed after delete.")
     for member in ("openai_retrieve_file", "openai_retrieve_file_content", "openai_delete_file"):
         after = by_id(kit, member, created.id)
-        _expect_not_found(kit, after, "files.delete", f"{member} of a deleted file")
-
-
-def _expect_not_found(kit: Kit, outcome, check_id: str, what: str) -> None:
-    kit.judge.no_hang(outcome)
-    if outcome.error is None:
-        kit.judge.fail(check_id, f"{what} succeeded ({type(outcome.value).__name__}); it must raise a "
-                                 "not-found error.")
-    kit.judge.typed_rejection(outcome)
-    kit.judge.check(outcome.answer is not None and outcome.answer.client_error, check_id,
-                    f"{what} raised {outcome.describe_error()}; a client error (404) is due.")
+        expect_not_found(kit, after, "files.delete", f"{member} of a deleted file")
 
 
 @pytest.mark.checks("files.not-found", *NEGATIVE)
@@ -209,12 +200,10 @@ def _expect_not_found(kit: Kit, outcome, check_id: str, what: str) -> None:
 def test_unknown_file_id(llama_kit: Kit) -> None:
     """files.not-found: unknown ids are a typed not-found for retrieve, content and delete."""
     kit = llama_kit
-    ids = st.one_of(st.just("file-does-not-exist"),
-                    st.text(st.characters(min_codepoint=48, max_codepoint=122), min_size=1, max_size=40)
-                    .map(lambda s: f"file-kit-unknown-{s}"))
+    ids = unknown_ids("file-kit-unknown-", known="file-does-not-exist")
 
     def body(file_id: str) -> None:
         for member in ("openai_retrieve_file", "openai_retrieve_file_content", "openai_delete_file"):
-            _expect_not_found(kit, by_id(kit, member, file_id), "files.not-found", f"{member}({file_id!r})")
+            expect_not_found(kit, by_id(kit, member, file_id), "files.not-found", f"{member}({file_id!r})")
 
     kit.examples(ids, body, label="file_id")

@@ -65,31 +65,11 @@ def test_inference_ollama(run_real_provider, closed_port: int) -> None:
     run.expect(passed=14, warnings={RERANK_WARNING, API_NAMESPACE_WARNING})
 
 
-@pytest.mark.parametrize(
-    ("provider", "backend"), [("inline::faiss", "faiss"), ("inline::sqlite-vec", "sqlite_vec")]
-)
-def test_vector_io(run_real_provider, tiktoken_cache, provider: str, backend: str) -> None:
-    needed = (backend, "numpy", "pypdf", "chardet")
-    if not all(has_module(m) for m in needed):
-        pytest.skip(f"needs {', '.join(needed)} (the `test` extra installs them)")
-    run = run_real_provider(provider, "--llama-api=vector_io")
-    run.expect(passed=22)
+# vector_io (faiss, sqlite-vec) and tool_runtime file-search (which now builds on the kit's
+# vector_io reference): tests/real/test_real_vector_io.py
 
 
-def test_batches_reference(run_real_provider) -> None:
-    """Its models dependency is the kit's reference Models provider."""
-    run = run_real_provider("inline::reference", "--llama-api=batches")
-    run.expect(passed=5)
-
-
-def test_tool_runtime_file_search_needs_a_vector_io_reference(run_real_provider) -> None:
-    """file-search requires vector_io, which the kit has no reference provider for."""
-    run = run_real_provider("inline::file-search", "--llama-api=tool_runtime")
-    assert run.result.ret == pytest.ExitCode.USAGE_ERROR
-    run.result.stderr.fnmatch_lines(
-        ["*inline::file-search depends on vector_io, for which the kit has no reference*"]
-    )
-    assert run.outcomes == {}
+# batches inline::reference (structure and behaviour): tests/real/test_real_batches.py
 
 
 @pytest.mark.parametrize(("package", "passed"), [("ogx_api", 8), ("llama_stack_api", 6)])

@@ -1,0 +1,92 @@
+"""Routing-table calls for the llama-stack-api 0.x suites, and the benchmarks a suite registers.
+
+On a server, resources (datasets, shields, benchmarks, scoring functions) reach a provider
+through its private protocol: the routing table calls ``register_x(resource)`` when one is
+registered and ``unregister_x(identifier)`` when it is removed. The suites make the same
+calls through ``routing_call``. A provider without the member fails the check that needs
+it with what the server would do instead (an AttributeError behind a 500).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from llama_conformance.behaviour.context import Kit
+from llama_conformance.behaviour.invoke import Outcome
+from llama_conformance.checks import finding
+from llama_conformance.harness.build import provider_id
+
+# The kit's sample dataset (``fixtures/reference/datasets.py``): what the reference
+# datasetio dependency serves, so a benchmark can name rows without a server.
+KIT_DATASET_ID = "kit-qa"
+KIT_SCORING_FN = "kit::equality"
+
+
+def routing_call(kit: Kit, name: str, *args: Any, check_id: str) -> Outcome:
+    """Call private member ``name`` positionally, as the server's routing table does."""
+    member = kit.member(name)  # skips over HTTP: private members have no route
+    if not callable(getattr(kit.put.impl, name, None)):
+        kit.judge.fail(check_id, f"the provider has no `{name}`; the server's routing table calls "
+                                 f"{name}({', '.join(type(a).__name__ for a in args)}) anyway "
+                                 f"({member.protocol}), which then fails with an AttributeError (a 500).")
+    return kit.call(member, *args)
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+def owner(kit: Kit) -> str:
+    """The provider id a run config would give the provider under test."""
+    return provider_id(kit.put.entry)
+
+
+def benchmark(kit: Kit, benchmark_id: str | None = None, *, dataset_id: str = KIT_DATASET_ID,
+              scoring_functions: tuple[str, ...] = (KIT_SCORING_FN,), metadata: dict[str, Any] | None = None) -> Any:
+    identifier = benchmark_id or new_id("kit-benchmark")
+    return kit.api.Benchmark(identifier=identifier, provider_resource_id=identifier, provider_id=owner(kit),
+                             dataset_id=dataset_id, scoring_functions=list(scoring_functions),
+                             metadata=metadata or {})
+
+
+def register_benchmark(kit: Kit, item: Any, check_id: str = "benchmarks.register") -> None:
+    outcome = routing_call(kit, "register_benchmark", item, check_id=check_id)
+    kit.judge.answered(outcome, check_id)
+
+
+def unregister_benchmark(kit: Kit, identifier: str, check_id: str = "benchmarks.unregister") -> Outcome:
+    return routing_call(kit, "unregister_benchmark", identifier, check_id=check_id)
+
+
+def expect_not_found(kit: Kit, outcome: Outcome, check_id: str, what: str) -> None:
+    """An unknown id must be refused with a client error: not answered, not a 5xx.
+
+    A 5xx names both ``call.typed-error`` and ``check_id``, so the report says which
+    contract clause the crash broke.
+    """
+    kit.judge.no_hang(outcome)
+    if outcome.error is None:
+        kit.judge.fail(check_id, f"{what} succeeded ({type(outcome.value).__name__}: "
+                                 f"{str(outcome.value)[:120]}); it must raise a not-found error.")
+    answer = outcome.answer
+    if answer is not None and answer.client_error:
+        return
+    message = (f"{what} raised {outcome.describe_error()}; a client error (404) is due. Raise the API "
+               "package's not-found error (or ValueError), not a bare KeyError/AttributeError.")
+    kit.judge.take([finding("call.typed-error", message), finding(check_id, message)])
+
+
+def refused_cleanly(kit: Kit, outcome: Outcome, check_id: str) -> bool:
+    """For drawn requests: True if the call was refused with a client error; a 5xx fails
+    ``call.typed-error`` and ``check_id`` together. False when it answered."""
+    kit.judge.no_hang(outcome)
+    if outcome.error is None:
+        return False
+    answer = outcome.answer
+    if answer is not None and not answer.server_error:
+        return True
+    message = (f"{outcome.member} raised {outcome.describe_error()} on a drawn request: the server turns that "
+               "into a 5xx. Raise ValueError or the API package's typed error for input it cannot handle.")
+    kit.judge.take([finding("call.typed-error", message), finding(check_id, message)])
+    return True

@@ -1,0 +1,33 @@
+"""The negative contract every API shares: unknown ids are a typed client error.
+
+Each suite asks the same of its retrieve / update / delete members: an id that names
+nothing must be refused with a not-found (4xx) error the server can map, never answered,
+never a bare ``KeyError`` (a 500), never a hang. One definition here, so every API is held
+to the same rule and says it in the same words.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import strategies as st
+
+from llama_conformance.behaviour.context import Kit
+from llama_conformance.behaviour.invoke import Outcome
+
+
+def expect_not_found(kit: Kit, outcome: Outcome, check_id: str, what: str) -> None:
+    """``outcome`` must be a typed client error (404 / 400): not a success, a hang or a 5xx."""
+    kit.judge.no_hang(outcome)
+    if outcome.error is None:
+        kit.judge.fail(check_id, f"{what} succeeded ({type(outcome.value).__name__}); it must raise a "
+                                 "not-found error.")
+    kit.judge.typed_rejection(outcome)
+    kit.judge.check(outcome.answer is not None and outcome.answer.client_error, check_id,
+                    f"{what} raised {outcome.describe_error()}; a client error (404) is due.")
+
+
+def unknown_ids(prefix: str, *, known: str | None = None, max_size: int = 40) -> Any:
+    """Ids that name nothing: ``known`` (a plausible one) or ``prefix`` + drawn letters and digits."""
+    drawn = st.text(st.characters(min_codepoint=48, max_codepoint=122), min_size=1, max_size=max_size)
+    return st.one_of(st.just(known or f"{prefix}does-not-exist"), drawn.map(lambda s: f"{prefix}{s}"))

@@ -1,0 +1,104 @@
+"""Prompts as a state machine: any sequence of creates, updates, default changes and deletes
+must agree with a model of each prompt's versions and its default (deleted prompts stay gone).
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import strategies as st
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invariant, rule
+
+from llama_conformance.behaviour.context import Kit
+from llama_conformance.behaviour.conversations import call
+from llama_conformance.behaviour.coverage import ANSWER
+from llama_conformance.behaviour.prompts import create_prompt, delete_prompt, list_prompts, templates
+
+pytestmark = [pytest.mark.stateful, pytest.mark.api("prompts")]
+
+CHECK = "prompts.stateful"
+
+
+class PromptsMachine(RuleBasedStateMachine):
+    kit: Kit
+    prompts = Bundle("prompts")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts: dict[str, list[str]] = {}  # prompt_id -> text of versions 1..n
+        self.default: dict[str, int] = {}
+        self.gone: set[str] = set()
+
+    @rule(target=prompts, template=templates())
+    def create(self, template: tuple[str, list[str]]) -> str:
+        created = create_prompt(self.kit, CHECK, *template)
+        self.kit.judge.check(created.prompt_id not in self.texts and created.prompt_id not in self.gone, CHECK,
+                             f"create returned prompt_id {created.prompt_id!r}, which was already used.")
+        self.texts[created.prompt_id] = [template[0]]
+        self.default[created.prompt_id] = 1
+        return str(created.prompt_id)
+
+    @rule(prompt_id=prompts, template=templates(), as_default=st.booleans())
+    def update(self, prompt_id: str, template: tuple[str, list[str]], as_default: bool) -> None:
+        latest = len(self.texts.get(prompt_id, [])) or 1
+        outcome = call(self.kit, "update_prompt", prompt_id=prompt_id, prompt=template[0],
+                       variables=template[1], version=latest, set_as_default=as_default)
+        if prompt_id in self.gone:
+            self.kit.judge.check(outcome.error is not None, CHECK, f"update of deleted prompt {prompt_id} succeeded.")
+            return
+        self.kit.judge.answered(outcome, CHECK)
+        self.texts[prompt_id].append(template[0])
+        if as_default:
+            self.default[prompt_id] = len(self.texts[prompt_id])
+
+    @rule(prompt_id=prompts, pick=st.integers(0, 10))
+    def set_default(self, prompt_id: str, pick: int) -> None:
+        if prompt_id in self.gone:
+            return
+        version = pick % len(self.texts[prompt_id]) + 1
+        outcome = call(self.kit, "set_default_version", prompt_id=prompt_id, version=version)
+        self.kit.judge.answered(outcome, CHECK)
+        self.default[prompt_id] = version
+
+    @rule(prompt_id=consumes(prompts))
+    def delete(self, prompt_id: str) -> None:
+        outcome = delete_prompt(self.kit, prompt_id)
+        if prompt_id in self.gone:
+            self.kit.judge.check(outcome.error is not None, CHECK, f"deleting {prompt_id} a second time succeeded.")
+            return
+        self.kit.judge.answered(outcome, CHECK)
+        self.gone.add(prompt_id)
+        del self.texts[prompt_id], self.default[prompt_id]
+        after = call(self.kit, "get_prompt", prompt_id=prompt_id)
+        self.kit.judge.no_hang(after)
+        self.kit.judge.check(after.error is not None, CHECK, f"get_prompt({prompt_id}) succeeded after delete.")
+
+    @invariant()
+    def prompts_match_model(self) -> None:
+        outcome = list_prompts(self.kit)
+        self.kit.judge.answered(outcome, CHECK)
+        listed = {p.prompt_id: p for p in outcome.value.data}
+        missing = sorted(set(self.texts) - set(listed))
+        resurrected = sorted(self.gone & set(listed))
+        self.kit.judge.check(not missing, CHECK, f"list_prompts misses existing prompts {missing}.")
+        self.kit.judge.check(not resurrected, CHECK, f"list_prompts shows deleted prompts {resurrected}.")
+        for prompt_id, texts in self.texts.items():
+            version = self.default[prompt_id]
+            shown = listed[prompt_id]
+            self.kit.judge.check((shown.version, shown.prompt) == (version, texts[version - 1]), CHECK,
+                                 f"list_prompts shows {prompt_id} v{shown.version} {shown.prompt!r}; the default "
+                                 f"is v{version} {texts[version - 1]!r}.")
+            got = call(self.kit, "list_prompt_versions", prompt_id=prompt_id)
+            self.kit.judge.answered(got, CHECK)
+            stored = [(p.version, p.prompt) for p in got.value.data]
+            self.kit.judge.check(stored == list(enumerate(texts, 1)), CHECK,
+                                 f"{prompt_id} has versions {stored}, the model says {list(enumerate(texts, 1))}.")
+
+    def teardown(self) -> None:
+        for prompt_id in list(self.texts):
+            delete_prompt(self.kit, prompt_id)
+
+
+@pytest.mark.checks("prompts.stateful", *ANSWER)
+def test_prompts_state_machine(llama_kit: Kit) -> None:
+    """prompts.stateful"""
+    llama_kit.run_machine(PromptsMachine)

@@ -1,0 +1,1 @@
+"""The vector_io suite."""

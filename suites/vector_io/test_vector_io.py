@@ -1,0 +1,438 @@
+"""VectorIO suite: stores (create / retrieve / update / list / delete), chunks, search, files,
+file batches, isolation between stores, unknown ids.
+
+Stores are created the way the server's router creates them (``behaviour.vector_io``) and
+deleted again, so a persistent provider is left as it was found. Chunks are embedded with
+the kit's reference embedding (the store's model), so a query equal to a chunk's text has
+a known best match whatever the index.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import uuid
+
+import pytest
+from hypothesis import strategies as st
+
+from llama_conformance.behaviour import vector_io as vio
+from llama_conformance.behaviour.context import Kit
+from llama_conformance.behaviour.coverage import ANSWER, FUZZED, NEGATIVE
+from llama_conformance.behaviour.negative import expect_not_found, unknown_ids
+
+pytestmark = [pytest.mark.behavioral, pytest.mark.api("vector_io")]
+
+NAMES = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=24)
+METADATA = st.dictionaries(st.text(st.characters(min_codepoint=97, max_codepoint=122), min_size=1, max_size=8),
+                           st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=16),
+                           max_size=3)
+WORDS = st.text(st.characters(min_codepoint=97, max_codepoint=122), min_size=3, max_size=10)
+# At least three chunks, so a provider that ignores max_chunks=2 / max_num_results=2 shows it.
+TEXTS = st.lists(st.lists(WORDS, min_size=2, max_size=8).map(" ".join), min_size=3, max_size=5, unique=True)
+
+
+def _scores_ranked(kit: Kit, scores: list[float], check_id: str, what: str) -> None:
+    bad = [s for s in scores if not isinstance(s, int | float) or math.isnan(s) or s < 0]
+    kit.judge.check(not bad, check_id, f"{what} scores {bad} are not non-negative numbers.")
+    kit.judge.check(scores == sorted(scores, reverse=True), check_id,
+                    f"{what} scores {scores} are not ranked high to low.")
+
+
+@pytest.mark.checks("vector_io.store.create", "vector_io.store.retrieve", "vector_io.store.update",
+                    *ANSWER, *FUZZED)
+def test_store_create_retrieve_update(llama_kit: Kit) -> None:
+    """vector_io.store.create / retrieve / update over drawn names and metadata."""
+    kit = llama_kit
+
+    def body(example: tuple) -> None:
+        name, metadata, new_name, new_metadata = example
+        store = vio.created_store(kit, "vector_io.store.create", name=name, metadata=metadata)
+        try:
+            created = store.created
+            kit.judge.check(created.name == name, "vector_io.store.create",
+                            f"name is {created.name!r}, {name!r} was sent.")
+            missing = {k: v for k, v in metadata.items() if (created.metadata or {}).get(k) != v}
+            kit.judge.check(not missing, "vector_io.store.create",
+                            f"metadata {created.metadata!r} lacks what was sent: {missing!r}.")
+            kit.judge.check(created.file_counts.total == 0, "vector_io.store.create",
+                            f"a new store counts {created.file_counts.total} files.")
+            retrieved = vio.call(kit, "openai_retrieve_vector_store", vector_store_id=store.id)
+            kit.judge.answered(retrieved, "vector_io.store.retrieve")
+            kit.validate(retrieved, kit.member("openai_retrieve_vector_store"), expect_stream=False,
+                         check_id="vector_io.store.retrieve")
+            for field in ("id", "name", "created_at"):
+                kit.judge.check(getattr(retrieved.value, field) == getattr(created, field),
+                                "vector_io.store.retrieve",
+                                f"retrieve says {field}={getattr(retrieved.value, field)!r}, create said "
+                                f"{getattr(created, field)!r}.")
+            request = kit.api.OpenAIUpdateVectorStoreRequest(name=new_name, metadata=new_metadata)
+            updated = vio.call(kit, "openai_update_vector_store", vector_store_id=store.id, request=request)
+            kit.judge.answered(updated, "vector_io.store.update")
+            kit.validate(updated, kit.member("openai_update_vector_store"), expect_stream=False,
+                         check_id="vector_io.store.update")
+            after = vio.call(kit, "openai_retrieve_vector_store", vector_store_id=store.id)
+            kit.judge.answered(after, "vector_io.store.retrieve")
+            for label, value in (("update answered", updated.value), ("retrieve after update", after.value)):
+                kit.judge.check(value.name == new_name, "vector_io.store.update",
+                                f"{label}: name {value.name!r}, {new_name!r} was set.")
+                lost = {k: v for k, v in new_metadata.items() if (value.metadata or {}).get(k) != v}
+                kit.judge.check(not lost, "vector_io.store.update",
+                                f"{label}: metadata {value.metadata!r} lacks what was set: {lost!r}.")
+        finally:
+            vio.delete_store(kit, store.id)
+
+    kit.examples(st.tuples(NAMES, METADATA, NAMES, METADATA), body, label="(name, metadata, new name, new metadata)")
+
+
+@pytest.mark.checks("vector_io.store.list", "vector_io.store.delete", *ANSWER)
+def test_store_list_and_delete(llama_kit: Kit) -> None:
+    """vector_io.store.list (pages with limit/after) and vector_io.store.delete."""
+    kit = llama_kit
+    stores = [vio.created_store(kit, "vector_io.store.create", name=f"kit-list-{i}") for i in range(3)]
+    ours = {s.id for s in stores}
+    try:
+        for order in ("asc", "desc"):
+            seen: list[str] = []
+            after = None
+            for _ in range(1000):
+                page = vio.list_stores(kit, limit=1, order=order, **({"after": after} if after else {}))
+                kit.judge.answered(page, "vector_io.store.list")
+                kit.validate(page, kit.member("openai_list_vector_stores"), expect_stream=False,
+                             check_id="vector_io.store.list")
+                ids = [s.id for s in page.value.data]
+                kit.judge.check(len(ids) <= 1, "vector_io.store.list", f"limit=1 gave a page of {len(ids)}.")
+                if ids:
+                    kit.judge.check(page.value.first_id == ids[0] and page.value.last_id == ids[-1],
+                                    "vector_io.store.list",
+                                    f"first_id/last_id {page.value.first_id!r}/{page.value.last_id!r} for a "
+                                    f"page of {ids}.")
+                seen.extend(ids)
+                if not page.value.has_more:
+                    break
+                kit.judge.check(bool(ids), "vector_io.store.list", "has_more is true on an empty page.")
+                after = ids[-1]
+            twice = sorted({i for i in seen if seen.count(i) > 1})
+            kit.judge.check(not twice, "vector_io.store.list", f"order={order}, limit=1 listed {twice} twice.")
+            kit.judge.check(ours <= set(seen), "vector_io.store.list",
+                            f"order={order}, limit=1 never listed {sorted(ours - set(seen))}.")
+        gone = stores.pop()
+        deleted = vio.delete_store(kit, gone.id)
+        kit.judge.answered(deleted, "vector_io.store.delete")
+        kit.validate(deleted, kit.member("openai_delete_vector_store"), expect_stream=False,
+                     check_id="vector_io.store.delete")
+        kit.judge.check(deleted.value.deleted is True and deleted.value.id == gone.id, "vector_io.store.delete",
+                        f"delete answered {deleted.value!r}, not deleted=true for {gone.id}.")
+        listed = vio.list_stores(kit, limit=100)
+        kit.judge.answered(listed, "vector_io.store.list")
+        kit.judge.check(gone.id not in {s.id for s in listed.value.data}, "vector_io.store.delete",
+                        f"{gone.id} is still listed after delete.")
+        expect_not_found(kit, vio.call(kit, "openai_retrieve_vector_store", vector_store_id=gone.id),
+                             "vector_io.store.delete", "retrieve of a deleted store")
+    finally:
+        for store in stores:
+            vio.delete_store(kit, store.id)
+
+
+@pytest.mark.checks("vector_io.chunks.query", "vector_io.search", *ANSWER)
+def test_chunks_insert_query_search(llama_kit: Kit) -> None:
+    """vector_io.chunks.query and vector_io.search over drawn chunk texts, a fresh store per example
+    (so a shrunk example replays against the same state)."""
+    kit = llama_kit
+
+    def body(texts: list[str]) -> None:
+        store = vio.created_store(kit, "vector_io.store.create", name="kit-chunks")
+        try:
+            _insert_query_search(kit, store, texts)
+        finally:
+            vio.delete_store(kit, store.id)
+
+    kit.examples(TEXTS, body, label="chunk texts")
+
+
+def _insert_query_search(kit: Kit, store: vio.Store, texts: list[str]) -> None:
+    chunks = [vio.embedded_chunk(kit, store, text, f"kit-chunk-{i}") for i, text in enumerate(texts)]
+    outcome = vio.insert(kit, store.id, chunks)
+    kit.judge.answered(outcome, "vector_io.chunks.query")
+    inserted = {c.chunk_id: text for c, text in zip(chunks, texts, strict=True)}
+    for chunk, text in zip(chunks, texts, strict=True):
+        found = vio.query(kit, store.id, text, max_chunks=2)
+        kit.judge.answered(found, "vector_io.chunks.query")
+        kit.validate(found, kit.member("query_chunks"), expect_stream=False, check_id="vector_io.chunks.query")
+        ids = [c.chunk_id for c in found.value.chunks]
+        kit.judge.check(len(found.value.scores) == len(ids), "vector_io.chunks.query",
+                        f"{len(ids)} chunks but {len(found.value.scores)} scores.")
+        kit.judge.check(len(ids) <= 2, "vector_io.chunks.query", f"max_chunks=2 returned {len(ids)} chunks.")
+        kit.judge.check(bool(ids) and ids[0] == chunk.chunk_id, "vector_io.chunks.query",
+                        f"a query equal to the text of {chunk.chunk_id} ranks {ids[:3]} first, not it.")
+        foreign = sorted(set(ids) - set(inserted))
+        kit.judge.check(not foreign, "vector_io.chunks.query", f"query returned chunks never inserted: {foreign}.")
+        _scores_ranked(kit, list(found.value.scores), "vector_io.chunks.query", "query_chunks")
+        page = vio.search(kit, store.id, text, max_num_results=2)
+        kit.judge.answered(page, "vector_io.search")
+        kit.validate(page, kit.member("openai_search_vector_store"), expect_stream=False,
+                     check_id="vector_io.search")
+        results = page.value.data
+        kit.judge.check(len(results) <= 2, "vector_io.search", f"max_num_results=2 gave {len(results)}.")
+        texts_found = [c.text for r in results for c in r.content]
+        kit.judge.check(bool(texts_found) and texts_found[0] == text, "vector_io.search",
+                        f"searching for the text of {chunk.chunk_id} ({text!r}) ranks {texts_found[:2]} first.")
+        strangers = [t for t in texts_found if t not in inserted.values()]
+        kit.judge.check(not strangers, "vector_io.search", f"search returned content never inserted: {strangers}.")
+        _scores_ranked(kit, [r.score for r in results], "vector_io.search", "search")
+
+
+@pytest.mark.checks("vector_io.search.scores-finite", "call.no-hang")
+def test_exact_match_scores_are_finite(llama_kit: Kit) -> None:
+    """vector_io.search.scores-finite (SHOULD): a chunk whose embedding equals the query's
+    (distance 0) still gets a finite score, from query_chunks and from search."""
+    kit = llama_kit
+    check = "vector_io.search.scores-finite"
+    store = vio.created_store(kit, "vector_io.store.create", name="kit-exact")
+    text = "an exact match scores finitely"
+    try:
+        kit.judge.answered(vio.insert(kit, store.id, [vio.embedded_chunk(kit, store, text, "kit-exact", exact=True)]),
+                           "vector_io.chunks.query")
+        answers = {"query_chunks": vio.query(kit, store.id, text), "search": vio.search(kit, store.id, text)}
+        for what, outcome in answers.items():
+            kit.judge.no_hang(outcome)
+            if outcome.error is not None:  # over HTTP a null score fails to decode
+                kit.judge.check(False, check, f"{what} of an exact match failed: {outcome.describe_error()}.")
+                continue
+            # Over HTTP an answer that does not decode into the model (a null score) stays JSON.
+            value = outcome.value if isinstance(outcome.value, dict) else outcome.value.model_dump()
+            scores = list(value["scores"]) if what == "query_chunks" else [r["score"] for r in value["data"]]
+            wrong = [s for s in scores if not isinstance(s, int | float) or not math.isfinite(s)]
+            kit.judge.check(not wrong, check, f"{what} of an exact match scored {wrong}: JSON has no Infinity, so "
+                                              "a server sends null where the contract says number.")
+    finally:
+        vio.delete_store(kit, store.id)
+
+
+@pytest.mark.checks("vector_io.isolation", *ANSWER)
+def test_stores_are_isolated(llama_kit: Kit) -> None:
+    """vector_io.isolation: a store's queries, searches and file lists never show another's data."""
+    kit = llama_kit
+    first = vio.created_store(kit, "vector_io.store.create", name="kit-isolation-a")
+    second = vio.created_store(kit, "vector_io.store.create", name="kit-isolation-b")
+    try:
+        texts = {first.id: "alpha apples arrive early", second.id: "beta bananas bend late"}
+        for store in (first, second):
+            outcome = vio.insert(kit, store.id, [vio.embedded_chunk(kit, store, texts[store.id], f"{store.id}-c")])
+            kit.judge.answered(outcome, "vector_io.isolation")
+        for store, other in ((first, second), (second, first)):
+            found = vio.query(kit, store.id, texts[other.id], max_chunks=5)
+            kit.judge.answered(found, "vector_io.isolation")
+            leaked = [c.chunk_id for c in found.value.chunks if c.chunk_id != f"{store.id}-c"]
+            kit.judge.check(not leaked, "vector_io.isolation",
+                            f"querying {store.id} returned chunks of another store: {leaked}.")
+            page = vio.search(kit, store.id, texts[other.id])
+            kit.judge.answered(page, "vector_io.isolation")
+            seen = [c.text for r in page.value.data for c in r.content]
+            kit.judge.check(texts[other.id] not in seen, "vector_io.isolation",
+                            f"searching {store.id} returned the text of {other.id}: {seen}.")
+    finally:
+        vio.delete_store(kit, first.id)
+        vio.delete_store(kit, second.id)
+
+
+DOCUMENT = ("The kit attaches this file to a vector store. Quokkas live on Rottnest Island. "
+            "Searching for quokkas must find this file.")
+
+
+@pytest.mark.checks("vector_io.files.attach", "vector_io.isolation", *ANSWER)
+def test_attach_file(llama_kit: Kit) -> None:
+    """vector_io.files.attach: status, listing, contents, search, attributes, delete; the other
+    store never lists the file (vector_io.isolation)."""
+    kit = llama_kit
+    check = "vector_io.files.attach"
+    store = vio.created_store(kit, "vector_io.store.create", name="kit-files")
+    other = vio.created_store(kit, "vector_io.store.create", name="kit-files-other")
+    try:
+        file_id = vio.upload_to_files(kit, DOCUMENT.encode(), "quokkas.txt")
+        attached = vio.attach(kit, store.id, file_id, attributes={"topic": "quokkas"})
+        kit.judge.answered(attached, check)
+        kit.validate(attached, kit.member("openai_attach_file_to_vector_store"), expect_stream=False, check_id=check)
+        kit.judge.check(attached.value.id == file_id and attached.value.vector_store_id == store.id, check,
+                        f"attach answered id={attached.value.id!r} vector_store_id={attached.value.vector_store_id!r}"
+                        f" for {file_id} in {store.id}.")
+        final = vio.wait_terminal(kit, lambda: vio.call(kit, "openai_retrieve_vector_store_file",
+                                                        vector_store_id=store.id, file_id=file_id),
+                                  check, f"file {file_id}")
+        status = vio.status_of(final)
+        kit.judge.check(status in ("completed", "failed", "cancelled"), check, f"status {status!r} is not terminal.")
+        kit.judge.check(status != "failed" or final.last_error is not None, check,
+                        "the file failed without last_error.")
+        if status != "completed":
+            pytest.skip(f"the provider could not process a small text file here ({status}: "
+                        f"{getattr(final.last_error, 'message', '')}); the rest of the check needs a completed file")
+        listed = vio.call(kit, "openai_list_files_in_vector_store", vector_store_id=store.id, limit=100)
+        kit.judge.answered(listed, check)
+        kit.validate(listed, kit.member("openai_list_files_in_vector_store"), expect_stream=False, check_id=check)
+        kit.judge.check(file_id in [f.id for f in listed.value.data], check, f"{file_id} is not listed in {store.id}.")
+        elsewhere = vio.call(kit, "openai_list_files_in_vector_store", vector_store_id=other.id, limit=100)
+        kit.judge.answered(elsewhere, "vector_io.isolation")
+        kit.judge.check(file_id not in [f.id for f in elsewhere.value.data], "vector_io.isolation",
+                        f"{other.id} lists {file_id}, attached only to {store.id}.")
+        counted = vio.call(kit, "openai_retrieve_vector_store", vector_store_id=store.id)
+        kit.judge.answered(counted, check)
+        kit.judge.check(counted.value.file_counts.completed == 1 and counted.value.file_counts.total == 1, check,
+                        f"the store counts {counted.value.file_counts!r} after one completed file.")
+        contents = vio.call(kit, "openai_retrieve_vector_store_file_contents", vector_store_id=store.id,
+                            file_id=file_id)
+        kit.judge.answered(contents, check)
+        kit.validate(contents, kit.member("openai_retrieve_vector_store_file_contents"), expect_stream=False,
+                     check_id=check)
+        text = " ".join(c.text for c in contents.value.data)
+        kit.judge.check("Rottnest" in text, check, f"the file's contents {text[:80]!r} miss its text.")
+        page = vio.search(kit, store.id, "Quokkas live on Rottnest Island")
+        kit.judge.answered(page, check)
+        kit.judge.check(file_id in [r.file_id for r in page.value.data], check,
+                        f"searching for the file's text does not return {file_id}.")
+        request = kit.api.OpenAIUpdateVectorStoreFileRequest(attributes={"topic": "marsupials"})
+        updated = vio.call(kit, "openai_update_vector_store_file", vector_store_id=store.id, file_id=file_id,
+                           request=request)
+        kit.judge.answered(updated, check)
+        kit.judge.check((updated.value.attributes or {}).get("topic") == "marsupials", check,
+                        f"update of attributes answered {updated.value.attributes!r}.")
+        deleted = vio.call(kit, "openai_delete_vector_store_file", vector_store_id=store.id, file_id=file_id)
+        kit.judge.answered(deleted, check)
+        kit.judge.check(deleted.value.deleted is True, check, f"delete answered {deleted.value!r}.")
+        after = vio.call(kit, "openai_list_files_in_vector_store", vector_store_id=store.id, limit=100)
+        kit.judge.answered(after, check)
+        kit.judge.check(file_id not in [f.id for f in after.value.data], check, f"{file_id} is listed after delete.")
+    finally:
+        vio.delete_store(kit, store.id)
+        vio.delete_store(kit, other.id)
+
+
+@pytest.mark.checks("vector_io.files.batch", *ANSWER)
+def test_file_batch(llama_kit: Kit) -> None:
+    """vector_io.files.batch: terminal status, counts, listing, cancel of a terminal batch."""
+    kit = llama_kit
+    check = "vector_io.files.batch"
+    store = vio.created_store(kit, "vector_io.store.create", name="kit-batch")
+    try:
+        file_ids = [vio.upload_to_files(kit, f"batch file {i}: wombats dig burrows.".encode(), f"batch-{i}.txt")
+                    for i in range(2)]
+        params = kit.api.OpenAICreateVectorStoreFileBatchRequestWithExtraBody(file_ids=file_ids)
+        created = vio.call(kit, "openai_create_vector_store_file_batch", vector_store_id=store.id, params=params)
+        kit.judge.answered(created, check)
+        kit.validate(created, kit.member("openai_create_vector_store_file_batch"), expect_stream=False,
+                     check_id=check)
+        batch_id = created.value.id
+        final = vio.wait_terminal(kit, lambda: vio.call(kit, "openai_retrieve_vector_store_file_batch",
+                                                        batch_id=batch_id, vector_store_id=store.id),
+                                  check, f"batch {batch_id}")
+        counts = final.file_counts
+        parts = counts.completed + counts.failed + counts.cancelled + counts.in_progress
+        kit.judge.check(counts.total == len(file_ids) and parts == counts.total, check,
+                        f"a batch of {len(file_ids)} files counts {counts!r}.")
+        status = vio.status_of(final)
+        kit.judge.check(status in ("completed", "failed", "cancelled"), check, f"status {status!r} is not terminal.")
+        listed = vio.call(kit, "openai_list_files_in_vector_store_file_batch", batch_id=batch_id,
+                          vector_store_id=store.id, limit=100)
+        kit.judge.answered(listed, check)
+        kit.validate(listed, kit.member("openai_list_files_in_vector_store_file_batch"), expect_stream=False,
+                     check_id=check)
+        kit.judge.check(sorted(f.id for f in listed.value.data) == sorted(file_ids), check,
+                        f"the batch lists {[f.id for f in listed.value.data]}, not {file_ids}.")
+        cancelled = vio.call(kit, "openai_cancel_vector_store_file_batch", batch_id=batch_id,
+                             vector_store_id=store.id)
+        kit.judge.no_hang(cancelled)
+        if cancelled.error is not None:
+            kit.judge.typed_rejection(cancelled)
+            kit.judge.check(cancelled.answer is not None and cancelled.answer.client_error, check,
+                            f"cancelling a {status} batch raised {cancelled.describe_error()}, not a 4xx.")
+        again = vio.call(kit, "openai_retrieve_vector_store_file_batch", batch_id=batch_id, vector_store_id=store.id)
+        kit.judge.answered(again, check)
+        kit.judge.check(vio.status_of(again.value) == status, check,
+                        f"the {status} batch became {vio.status_of(again.value)!r} after cancel.")
+    finally:
+        vio.delete_store(kit, store.id)
+
+
+@pytest.mark.checks("vector_io.not-found", *NEGATIVE)
+@pytest.mark.negative
+def test_unknown_ids(llama_kit: Kit) -> None:
+    """vector_io.not-found: unknown store ids everywhere; unknown file and batch ids in a store."""
+    kit = llama_kit
+    check = "vector_io.not-found"
+    ids = unknown_ids("vs_kit_unknown_", known="vs_does_not_exist", max_size=30)
+    api = kit.api
+
+    def body(store_id: str) -> None:
+        calls = {
+            "openai_retrieve_vector_store": {"vector_store_id": store_id},
+            "openai_update_vector_store": {"vector_store_id": store_id,
+                                           "request": api.OpenAIUpdateVectorStoreRequest(name="x")},
+            "openai_delete_vector_store": {"vector_store_id": store_id},
+            "openai_search_vector_store": {"vector_store_id": store_id,
+                                           "request": api.OpenAISearchVectorStoreRequest(query="x")},
+            "openai_list_files_in_vector_store": {"vector_store_id": store_id},
+        }
+        for name, kwargs in calls.items():
+            expect_not_found(kit, vio.call(kit, name, **kwargs), check, f"{name}({store_id!r})")
+        expect_not_found(kit, vio.query(kit, store_id, "x"), check, f"query_chunks({store_id!r})")
+
+    kit.examples(ids, body, label="vector_store_id")
+    store = vio.created_store(kit, "vector_io.store.create", name="kit-unknown")
+    try:
+        for name in ("openai_retrieve_vector_store_file", "openai_delete_vector_store_file"):
+            outcome = vio.call(kit, name, vector_store_id=store.id, file_id="file-kit-unknown")
+            expect_not_found(kit, outcome, check, f"{name} of an unknown file")
+        outcome = vio.call(kit, "openai_retrieve_vector_store_file_batch", batch_id="vsfb_kit_unknown",
+                           vector_store_id=store.id)
+        expect_not_found(kit, outcome, check, "openai_retrieve_vector_store_file_batch of an unknown batch")
+    finally:
+        vio.delete_store(kit, store.id)
+
+
+@pytest.mark.checks("vector_io.isolation.backend", "call.no-hang")
+def test_backend_shared_with_another_instance(llama_kit: Kit) -> None:
+    """vector_io.isolation.backend: a second instance configured with other namespaces on the same
+    storage backend creates a store; a fresh instance of the provider under test must not see it.
+    In-process only: it builds instances as the server does when two providers share a backend."""
+    kit = llama_kit
+    check = "vector_io.isolation.backend"
+    if kit.session.over_http or kit.session.options.stack_url:
+        pytest.skip("builds provider instances beside the one under test: in-process only")
+    put = kit.session.put
+    values, moved = vio.sibling_values(put.config.model_dump(mode="json"))
+    if not moved:
+        pytest.skip("the provider's config names no storage backend another instance could share")
+    sibling = vio.build_instance(put, type(put.config).model_validate(values), "-" + vio.SIBLING_SUFFIX)
+    fresh = None
+    store_id = f"vs_kit_sibling_{uuid.uuid4().hex}"
+    try:
+        put.gate.run("another instance: create a store",
+                     lambda: vio.create_in(sibling, kit.api, store_id, vio.provider_id(put.entry) + "-sibling"))
+        fresh = vio.build_instance(put, put.config)
+        shown = put.gate.run("a fresh instance: list / retrieve", lambda: vio.sees(fresh, store_id))
+        kit.judge.check(not shown, check,
+                        f"a new instance of the provider {' and '.join(shown).replace('it', store_id, 1)}: a store "
+                        f"another instance created under other namespaces ({', '.join(_references(values))}) on "
+                        "the same backend: the storage ignores the namespace, so providers sharing a backend see "
+                        "each other's stores.")
+    finally:
+        for impl in (sibling, fresh):
+            if impl is not None and callable(getattr(impl, "shutdown", None)):
+                with contextlib.suppress(Exception):
+                    put.gate.run("shutdown (another instance)", impl.shutdown)
+
+
+def _references(values: dict) -> list[str]:
+    found: list[str] = []
+
+    def walk(obj: object) -> None:
+        if isinstance(obj, dict):
+            if isinstance(obj.get("backend"), str):
+                found.append(f"{obj['backend']}:{obj.get('namespace') or obj.get('table_name')}")
+            for value in obj.values():
+                walk(value)
+        elif isinstance(obj, list):
+            for value in obj:
+                walk(value)
+
+    walk(values)
+    return found

@@ -1,0 +1,93 @@
+"""The kit on third-party llama-stack providers from PyPI: what it must report.
+
+- ``llama-stack-provider-trustyai-fms`` (safety ``remote::trustyai_fms``) against the kit's
+  loopback FMS detector service (``llama_conformance_fixtures.openai_server.detector``);
+- ``llama-stack-provider-ragas`` (eval ``inline::trustyai_ragas``) with the kit's reference
+  inference, files, benchmarks and datasetio providers. It pins llama-stack 0.6.x but runs
+  on 0.7.3, so it is installed without its dependencies (see the report / tox notes).
+
+Each test states the complete verdict of one kit run; every failure is a real finding,
+explained where it is asserted. (csoai, the third one, is in test_real_llama_stack.py.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from kitrun import has_module, needs_llama_stack, with_behaviour_must
+
+pytestmark = [pytest.mark.slow, needs_llama_stack]
+
+
+@pytest.fixture(scope="module")
+def detector_url() -> Iterator[str]:
+    from llama_conformance_fixtures.openai_server.detector import serve_detector
+
+    with serve_detector() as url:
+        yield url
+
+
+@pytest.mark.skipif(not has_module("llama_stack_provider_trustyai_fms"),
+                    reason="needs llama-stack-provider-trustyai-fms")
+def test_safety_trustyai_fms(run_real_provider, detector_url: str, tmp_path: Path) -> None:
+    """Real findings:
+
+    - safety.shield.not-found: ``run_shield`` of an unknown shield answers a RunShieldResponse
+      (an error-level violation "No detectors found for shield") instead of raising. The
+      server's router refuses unknown shields before the provider; embedded use does not.
+    - structure.annotations.compatible: ``register_shield`` returns a Shield where
+      ShieldsProtocolPrivate declares None.
+    A clean input passes (as an INFO-level "violation" reporting the pass, which in-tree
+    consumers tolerate: they block on ERROR only).
+    """
+    config = tmp_path / "trustyai-fms.yaml"
+    config.write_text(
+        "shields:\n"
+        "  kit-shield:\n"
+        "    type: content\n"
+        f"    detector_url: {detector_url}\n"
+        "    confidence_threshold: 0.5\n"
+        "    message_types: [user, system, completion]\n"
+        "verify_ssl: false\n"
+    )
+    run = run_real_provider("remote::trustyai_fms", "--llama-provider-module=llama_stack_provider_trustyai_fms",
+                            f"--llama-provider-config={config}", "--hypothesis-seed=1")
+    with_behaviour_must(run)
+    run.expect(
+        passed=9,
+        failed={
+            "test_structure[safety.register_shield]": ["structure.annotations.compatible"],
+            "test_unknown_shield": ["safety.shield.not-found"],
+        },
+    )
+
+
+@pytest.mark.skipif(not has_module("llama_stack_provider_ragas"), reason="needs llama-stack-provider-ragas")
+def test_eval_ragas_inline(run_real_provider, tmp_path: Path) -> None:
+    """Real findings:
+
+    - eval.evaluate-rows: ``evaluate_rows`` raises NotImplementedError ("use run_eval
+      instead"), an honest 501 for a member the protocol gives no default.
+    - eval.job.not-found / eval.benchmark.not-found: unknown jobs and benchmarks raise
+      ``RagasEvaluationError``, which is no client error: the server answers 500; after
+      ``unregister_benchmark`` too (the SHOULD warning).
+    The job of the kit's sample benchmark fails (its ragas metric needs a real model and
+    other columns), so the lifecycle test skips instead of judging job_result.
+    """
+    config = tmp_path / "ragas.yaml"
+    config.write_text("embedding_model: kit-embed\n")
+    run = run_real_provider("inline::trustyai_ragas", "--llama-provider-module=llama_stack_provider_ragas",
+                            f"--llama-provider-config={config}", "--hypothesis-seed=1")
+    with_behaviour_must(run)
+    run.expect(
+        passed=10,
+        skipped=1,
+        failed={
+            "test_evaluate_rows": ["eval.evaluate-rows"],
+            "test_unknown_job": ["call.typed-error", "eval.job.not-found"],
+            "test_unknown_benchmark": ["call.typed-error", "eval.benchmark.not-found"],
+        },
+        warnings={("test_unregister_benchmark", "SHOULD", "benchmarks.unregister.forgets")},
+    )
