@@ -20,7 +20,10 @@ which goes first. The ratio is kit / CLI (below 1: faster). The cases each side 
 printed beside the times (the kit's summary line, the CLI's "N generated"), so equal work
 can be checked, not assumed.
 
-    python benchmarks/bench_http_fuzz.py [--rounds 3] [--json OUT]
+    python benchmarks/bench_http_fuzz.py [--rounds 3] [--profile fast|thorough] [--json OUT]
+
+``--profile thorough`` gives both the thorough profile's budget (150 per mode, so ``-n 300``
+for the CLI): the fixed start-up of a pytest plugin weighs less against more cases.
 """
 
 from __future__ import annotations
@@ -37,7 +40,8 @@ import tempfile
 import time
 from pathlib import Path
 
-EXAMPLES = 12  # the fast profile's max_examples
+EXAMPLES = 12  # the fast profile's max_examples (``--profile thorough``: 150)
+PROFILE_EXAMPLES = {"fast": 12, "thorough": 150}
 SEED = 1
 CHECKS = ("not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,"
           "negative_data_rejection,positive_data_acceptance,use_after_free,ensure_resource_availability")
@@ -73,16 +77,16 @@ def timed(command: list[str]) -> tuple[float, float, str]:
     return wall, cpu, done.stdout + done.stderr
 
 
-def cli_run(url: str, document: Path) -> tuple[float, float, str]:
+def cli_run(url: str, document: Path, examples: int = EXAMPLES) -> tuple[float, float, str]:
     cli = str(Path(sys.executable).with_name("schemathesis"))
-    return timed([cli, "run", str(document), "--url", url, "-n", str(2 * EXAMPLES), "--phases", "fuzzing",
+    return timed([cli, "run", str(document), "--url", url, "-n", str(2 * examples), "--phases", "fuzzing",
                   "--checks", CHECKS, "--no-shrink", "--seed", str(SEED)])
 
 
-def kit_run(url: str) -> tuple[float, float, str]:
+def kit_run(url: str, profile: str = "fast") -> tuple[float, float, str]:
     # The chains (test_linked_operations) are left out: the CLI runs only its fuzzing phase here.
     return timed([sys.executable, "-m", "pytest", f"--llama-stack-url={url}", "-m", "fuzz", "-k", "not linked", "-q",
-                  "-p", "no:cacheprovider", f"--hypothesis-seed={SEED}"])
+                  "-p", "no:cacheprovider", f"--hypothesis-seed={SEED}", f"--llama-profile={profile}"])
 
 
 def cases_of(output: str) -> str:
@@ -97,6 +101,7 @@ CLI, KIT = "schemathesis run (baseline)", "kit --llama-stack-url -m fuzz"
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--profile", choices=sorted(PROFILE_EXAMPLES), default="fast")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
 
@@ -108,7 +113,8 @@ def main() -> int:
     with serve_deployment() as url, tempfile.TemporaryDirectory() as tmp:
         document = Path(tmp) / "repaired.json"
         operations = repaired_document(url, document)
-        runners = {CLI: lambda: cli_run(url, document), KIT: lambda: kit_run(url)}
+        examples = PROFILE_EXAMPLES[args.profile]
+        runners = {CLI: lambda: cli_run(url, document, examples), KIT: lambda: kit_run(url, args.profile)}
         for warm_up in runners.values():  # fills the bytecode caches; not counted
             warm_up()
         for round_ in range(args.rounds):
@@ -118,7 +124,8 @@ def main() -> int:
                 wall[name].append(seconds)
                 cpu[name].append(cpu_seconds)
                 cases[name].append(cases_of(output))
-    print(f"reference deployment, {operations} operations, {EXAMPLES} examples per operation and mode, seed {SEED}")
+    print(f"reference deployment, {operations} operations, profile {args.profile}: {examples} examples per operation "
+          f"and mode, seed {SEED}")
     ratios = {}
     for label, table in (("wall", wall), ("cpu", cpu)):
         baseline = statistics.median(table[CLI])
@@ -130,9 +137,9 @@ def main() -> int:
     for name, counts in cases.items():
         print(f"  cases sent per run, {name}: {', '.join(counts)}")
     if args.json:
-        args.json.write_text(json.dumps({"operations": operations, "examples": EXAMPLES, "wall_seconds": wall,
-                                         "cpu_seconds": cpu, "cases": cases, "ratio_wall": ratios["wall"],
-                                         "ratio_cpu": ratios["cpu"]}, indent=2))
+        args.json.write_text(json.dumps({
+            "operations": operations, "examples": examples, "profile": args.profile, "wall_seconds": wall,
+            "cpu_seconds": cpu, "cases": cases, "ratio_wall": ratios["wall"], "ratio_cpu": ratios["cpu"]}, indent=2))
     return 0
 
 
