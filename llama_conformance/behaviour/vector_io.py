@@ -138,12 +138,12 @@ def embedding(text: str, dimension: int, *, exact: bool = False) -> list[float]:
     hash: other texts land anywhere), yet not at distance 0, where indexes that score by
     1/distance answer an infinite score; ``exact`` probes that case on purpose.
     """
-    from llama_conformance_fixtures.reference.inference import _embed
+    from llama_conformance_fixtures.reference.inference import embed_text
 
-    vector = _embed(text, dimension)
+    vector = embed_text(text, dimension)
     if exact:
         return vector
-    moved = [x + 0.05 * y for x, y in zip(vector, _embed(f"kit-offset:{text}", dimension), strict=True)]
+    moved = [x + 0.05 * y for x, y in zip(vector, embed_text(f"kit-offset:{text}", dimension), strict=True)]
     norm = sum(x * x for x in moved) ** 0.5 or 1.0
     return [x / norm for x in moved]
 
@@ -259,13 +259,13 @@ def sibling_values(config: dict[str, Any]) -> tuple[dict[str, Any], int]:
 
 def build_instance(put: Any, config: Any, suffix: str = "") -> Any:
     """Another instance of the provider under test, built as the harness built it."""
-    from llama_conformance.harness.build import _factory_arguments, _load_factory
+    from llama_conformance.harness.build import factory_arguments, load_factory
     from llama_conformance.harness.dependencies import reference_dependencies
 
-    factory = _load_factory(put.entry)
+    factory = load_factory(put.entry)
     deps = reference_dependencies(put.entry, put.contract, put.gate)
     impl = put.gate.run(f"{put.entry.factory_name} (another instance)",
-                        lambda: factory(*_factory_arguments(factory, config, deps)))
+                        lambda: factory(*factory_arguments(factory, config, deps)))
     for name, value in (("__provider_id__", provider_id(put.entry) + suffix),
                         ("__provider_spec__", put.entry.raw_spec), ("__provider_config__", config)):
         with contextlib.suppress(AttributeError, TypeError):

@@ -103,7 +103,7 @@ class ProviderUnderTest:
         return problem
 
 
-def _factory_arguments(factory: Any, config: Any, deps: dict[Any, Any]) -> list[Any]:
+def factory_arguments(factory: Any, config: Any, deps: dict[Any, Any]) -> list[Any]:
     """``(config, deps)`` plus the extras the server passes when the signature asks."""
     args: list[Any] = [config, deps]
     try:
@@ -117,7 +117,7 @@ def _factory_arguments(factory: Any, config: Any, deps: dict[Any, Any]) -> list[
     return args
 
 
-def _load_factory(entry: ProviderEntry) -> Any:
+def load_factory(entry: ProviderEntry) -> Any:
     try:
         module = importlib.import_module(entry.module)
     except Exception as exc:
@@ -166,7 +166,7 @@ def prepare_provider(entry: ProviderEntry, options: BuildOptions) -> ProviderUnd
     the config and registers storage. Nothing of the provider's own runs yet except its
     module import, so a provider failure cannot be mistaken for a usage error.
     """
-    _load_factory(entry)
+    load_factory(entry)
     package = package_for_provider(options.api_package, entry.spec_module, entry.module)
     contract = load_contract(package.name)
     contract.surface(entry.api)  # unknown API for this package -> usage error now
@@ -202,12 +202,12 @@ def prepare_provider(entry: ProviderEntry, options: BuildOptions) -> ProviderUnd
 def construct_provider(put: ProviderUnderTest) -> ProviderUnderTest:
     """Run the factory through the gate; a provider failure lands in ``build_error``."""
     entry = put.entry
-    factory = _load_factory(entry)
+    factory = load_factory(entry)
     redactor = put.redactor
     try:
         deps = reference_dependencies(entry, put.contract, put.gate)
         put.dependencies = {str(getattr(api, "value", api)): impl for api, impl in deps.items()}
-        args = _factory_arguments(factory, put.config, deps)
+        args = factory_arguments(factory, put.config, deps)
         impl = put.gate.run(entry.factory_name, lambda: factory(*args))
     except GateTimeout as exc:
         put.build_error = redactor(f"{entry.module}.{entry.factory_name}(): {exc}")
