@@ -4,53 +4,26 @@ the kit's reference providers pass.
 Each fixture (``fixtures/broken/{batches,conversations,prompts}_*.py``) differs from a kit
 reference provider by one defect; the expected verdict is exact (these tests fail, naming these
 checks; a SHOULD defect passes with its finding in the summary). A fresh pytest process costs
-~5 s of start-up, so the ~35 kit runs here share ONE fresh process: a driver calls
-``pytest.main`` once per run (a separate session each, ``-p no:cacheprovider``) and hands back
-each run's exit code and terminal output, read with the same helpers as the other matrices.
+~5 s of start-up, so the ~35 kit runs here share ONE fresh process (``tests_support.run_kit_batch``:
+``pytest.main`` once per run, a separate session each), read with the same helpers as the
+other matrices.
 """
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-import textwrap
-from pathlib import Path
-
 import pytest
 from _pytest.pytester import RunResult
-from test_behavioural_checks import _block, assert_passes, failed_tests
-from test_vector_io_suites import assert_fails_exactly
+from test_behavioural_checks import _block, assert_fails_exactly, assert_passes, failed_tests, only
+from tests_support import run_kit_batch
 
-pytestmark = pytest.mark.defects
+pytestmark = [pytest.mark.defects, pytest.mark.xdist_group("crud-batch")]
 
-BROKEN = "--llama-provider-module=llama_conformance_fixtures.broken"
 SUITES = ("-m", "behavioral or negative or stateful")
 # The machines' defects need two resources and the right interleaving: pinned seeds that find them.
 SEEDED = ("--hypothesis-seed=1",)
 
-DRIVER = textwrap.dedent('''
-    import contextlib, io, json, sys, time
-    import pytest
-
-    cases = json.load(open(sys.argv[1]))
-    results = {}
-    for name, args in cases.items():
-        out = io.StringIO()
-        start = time.monotonic()
-        with contextlib.redirect_stdout(out):
-            code = pytest.main(["-p", "no:cacheprovider", "-p", "no:asyncio", "-rA", *args])
-        results[name] = {"ret": int(code), "out": out.getvalue(), "s": time.monotonic() - start}
-    json.dump(results, open(sys.argv[2], "w"))
-''')
-
-
 def _case(provider: str, api: str, *args: str) -> list[str]:
-    return [f"--llama-provider={provider}", BROKEN, f"--llama-api={api}", *SUITES, *args]
-
-
-def _only(*tests: str) -> tuple[str, ...]:
-    return ("-k", " or ".join(tests))
+    return [f"--llama-provider={provider}", f"--llama-api={api}", *SUITES, *args]
 
 
 # defect -> (tests to run (-k), {failing test: check ids its failure must name}, extra arguments)
@@ -125,9 +98,9 @@ def _api(defect: str) -> str:
 def _cases() -> dict[str, list[str]]:
     cases = {}
     for defect, (tests, _, extra) in MUST_DEFECTS.items():
-        cases[defect] = _case(f"inline::broken-{defect}", _api(defect), *_only(tests), *extra)
+        cases[defect] = _case(f"inline::broken-{defect}", _api(defect), *only(tests), *extra)
     for defect, (tests, _) in SHOULD_DEFECTS.items():
-        cases[defect] = _case(f"inline::broken-{defect}", _api(defect), *_only(tests))
+        cases[defect] = _case(f"inline::broken-{defect}", _api(defect), *only(tests))
     for name, (api, *extra) in GOOD.items():
         provider = "inline::" + name.removesuffix("-http")
         cases[name] = [f"--llama-provider={provider}", f"--llama-api={api}", *extra]
@@ -137,14 +110,9 @@ def _cases() -> dict[str, list[str]]:
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, RunResult]:
     """Every run of this module, made once in one fresh process (see the module docstring)."""
-    folder = tmp_path_factory.mktemp("crud-runs")
-    (folder / "driver.py").write_text(DRIVER)
-    (folder / "cases.json").write_text(json.dumps(_cases()))
-    done = subprocess.run([sys.executable, "driver.py", "cases.json", "results.json"], cwd=folder,
-                          capture_output=True, text=True, timeout=600, check=False)
-    assert done.returncode == 0, done.stderr[-4000:]
-    raw = json.loads(Path(folder / "results.json").read_text())
-    return {name: RunResult(item["ret"], item["out"].splitlines(), [], item["s"]) for name, item in raw.items()}
+    cases = _cases()
+    results = run_kit_batch(tmp_path_factory.mktemp("crud-runs"), [tuple(args) for args in cases.values()])
+    return dict(zip(cases, results, strict=True))
 
 
 @pytest.mark.parametrize("defect", sorted(MUST_DEFECTS))

@@ -59,24 +59,6 @@ def unregister_benchmark(kit: Kit, identifier: str, check_id: str = "benchmarks.
     return routing_call(kit, "unregister_benchmark", identifier, check_id=check_id)
 
 
-def expect_not_found(kit: Kit, outcome: Outcome, check_id: str, what: str) -> None:
-    """An unknown id must be refused with a client error: not answered, not a 5xx.
-
-    A 5xx names both ``call.typed-error`` and ``check_id``, so the report says which
-    contract clause the crash broke.
-    """
-    kit.judge.no_hang(outcome)
-    if outcome.error is None:
-        kit.judge.fail(check_id, f"{what} succeeded ({type(outcome.value).__name__}: "
-                                 f"{str(outcome.value)[:120]}); it must raise a not-found error.")
-    answer = outcome.answer
-    if answer is not None and answer.client_error:
-        return
-    message = (f"{what} raised {outcome.describe_error()}; a client error (404) is due. Raise the API "
-               "package's not-found error (or ValueError), not a bare KeyError/AttributeError.")
-    kit.judge.take([finding("call.typed-error", message), finding(check_id, message)])
-
-
 def refused_cleanly(kit: Kit, outcome: Outcome, check_id: str) -> bool:
     """For drawn requests: True if the call was refused with a client error; a 5xx fails
     ``call.typed-error`` and ``check_id`` together. False when it answered."""

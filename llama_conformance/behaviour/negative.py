@@ -14,17 +14,24 @@ from hypothesis import strategies as st
 
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.invoke import Outcome
+from llama_conformance.checks import finding
 
 
 def expect_not_found(kit: Kit, outcome: Outcome, check_id: str, what: str) -> None:
-    """``outcome`` must be a typed client error (404 / 400): not a success, a hang or a 5xx."""
+    """``outcome`` must be a typed client error (404 / 400): not a success, a hang or a 5xx.
+
+    A 5xx names both ``call.typed-error`` and ``check_id``, so the report says which
+    contract clause the crash broke.
+    """
     kit.judge.no_hang(outcome)
     if outcome.error is None:
-        kit.judge.fail(check_id, f"{what} succeeded ({type(outcome.value).__name__}); it must raise a "
-                                 "not-found error.")
-    kit.judge.typed_rejection(outcome)
-    kit.judge.check(outcome.answer is not None and outcome.answer.client_error, check_id,
-                    f"{what} raised {outcome.describe_error()}; a client error (404) is due.")
+        kit.judge.fail(check_id, f"{what} succeeded ({type(outcome.value).__name__}: "
+                                 f"{str(outcome.value)[:120]}); it must raise a not-found error.")
+    if outcome.answer is not None and outcome.answer.client_error:
+        return
+    message = (f"{what} raised {outcome.describe_error()}; a client error (404) is due. Raise the API "
+               "package's not-found error (or ValueError), not a bare KeyError/AttributeError.")
+    kit.judge.take([finding("call.typed-error", message), finding(check_id, message)])
 
 
 def unknown_ids(prefix: str, *, known: str | None = None, max_size: int = 40) -> Any:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import pytest
 from hypothesis import strategies as st
 
-from llama_conformance.behaviour.benchmarks import expect_not_found
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.coverage import ANSWER, NEGATIVE
 from llama_conformance.behaviour.datasetio import (
@@ -21,7 +20,7 @@ from llama_conformance.behaviour.datasetio import (
     unregister_dataset,
 )
 from llama_conformance.behaviour.invoke import Outcome
-from llama_conformance.behaviour.negative import unknown_ids
+from llama_conformance.behaviour.negative import expect_not_found, unknown_ids
 
 pytestmark = [pytest.mark.behavioral, pytest.mark.api("datasetio")]
 

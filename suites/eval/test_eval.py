@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 from llama_conformance.behaviour.benchmarks import (
     KIT_SCORING_FN,
     benchmark,
-    expect_not_found,
     register_benchmark,
     unregister_benchmark,
 )
@@ -28,7 +27,7 @@ from llama_conformance.behaviour.eval import (
     run_eval,
     wait_for_job,
 )
-from llama_conformance.behaviour.negative import unknown_ids
+from llama_conformance.behaviour.negative import expect_not_found, unknown_ids
 
 pytestmark = [pytest.mark.behavioral, pytest.mark.api("eval")]
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 import pytest
 from hypothesis import strategies as st
 
-from llama_conformance.behaviour.benchmarks import expect_not_found, refused_cleanly
+from llama_conformance.behaviour.benchmarks import refused_cleanly
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.coverage import ANSWER, FUZZED, NEGATIVE
-from llama_conformance.behaviour.negative import unknown_ids
+from llama_conformance.behaviour.negative import expect_not_found, unknown_ids
 from llama_conformance.behaviour.safety import (
     register_shield,
     run_moderation,
