@@ -112,6 +112,17 @@ def load_manifest(path: Path | None, cli_capabilities: Iterable[str], api: str |
         declared = raw.get("capabilities") or []
         if not isinstance(declared, list):
             raise KitUsageError(f"{source}: `capabilities:` must be a list of names.")
+        if not isinstance(raw.get("models") or [], list):
+            raise KitUsageError(f"{source}: `models:` must be a list of model entries (each with `model_id`).")
+        if not declared and not raw.get("models"):
+            # An empty manifest is almost always the wrong file (or an unset template): running
+            # on would quietly check the provider as if it claimed nothing.
+            raise KitUsageError(
+                f"{source} declares no capabilities and no models ({'its lists are empty' if raw else 'it is empty'}), "
+                "so it would change nothing. Fix the file you pass with --llama-manifest: list `capabilities:` "
+                f"(known: {', '.join(sorted(_known(api))) or 'none for this API'}) and/or `models:` to register, "
+                "or leave the option out to check core behaviour only."
+            )
         names.update(str(name) for name in declared)
         models = [_model(entry, source) for entry in raw.get("models") or []]
     return Manifest(

@@ -18,9 +18,23 @@ class Level(StrEnum):
     MAY = "MAY"
 
 
+class Needs(StrEnum):
+    """What a run must offer before a check can be exercised at all (``report.applicability``)."""
+
+    ANY = "any"
+    HTTP = "http"  # an HTTP answer: --llama-stack-url or --llama-over-http
+    PROVIDER = "provider"  # the provider object itself: built by the kit, not a deployment behind a URL
+
+
 @dataclass(frozen=True)
 class CheckDef:
-    """A check of the published test plan. ``capability`` is None for core behaviour."""
+    """A check of the published test plan. ``capability`` is None for core behaviour.
+
+    ``applies_to`` narrows an API-neutral check (``api`` None) to the APIs whose answers can
+    exercise it (the embeddings invariants: inference); empty, any API. ``needs`` is what the
+    run must offer to exercise it. Both are stated where the check is declared, so a report
+    lists only checks that can apply to its target, and says which its mode could not exercise.
+    """
 
     id: str
     level: Level
@@ -28,6 +42,12 @@ class CheckDef:
     api: str | None = None
     capability: str | None = None
     reference: str = ""  # where the contract states it; filled from ``REFERENCES`` at registration
+    applies_to: tuple[str, ...] = ()
+    needs: Needs = Needs.ANY
+    # The check judges what the provider *decided from its dependencies' answers* (a shield that asks
+    # an LLM whether input is safe): against a kit stand-in that only echoes it cannot be judged
+    # (``llama_conformance.evidence``). Shapes, errors, counts and order are the provider's alone.
+    judges_dependency_answers: bool = False
 
     @property
     def scope(self) -> str:
@@ -52,7 +72,7 @@ class Finding:
 
 
 CHECKS: dict[str, CheckDef] = {}
-_STRUCTURAL = (
+_STRUCTURAL: tuple[CheckDef, ...] = (
     CheckDef("lifecycle.build", Level.MUST,
              "The factory builds the provider with the spec's config and dependencies"),
     CheckDef("structure.member.present", Level.MUST,
@@ -78,9 +98,19 @@ _STRUCTURAL = (
              "Store attributes accept the assignment the routing tables make at start-up"),
     CheckDef("structure.attribute.type", Level.MUST,
              "Attribute values set by the provider match the declared type"),
-    CheckDef("structure.routing.implied-member", Level.SHOULD,
+    CheckDef("structure.routing.implied-member", Level.MUST,
              "Members the server's routing tables call without a protocol declaring them exist"),
 )
+# Why MUST: when a user unregisters a benchmark (scoring function, ...), the server's routing table
+# deletes it from its registry and then calls ``provider.unregister_benchmark(identifier)``; a
+# provider without that member raises AttributeError there, so the user's DELETE gets a 500. The
+# published protocol not declaring the member is the contract's gap, not a licence to break the
+# route. Every finding about such a member takes this check's level: the structural one here, and
+# a behavioural test that meets the absent member (``structural.absence_check``), so one defect is
+# never reported at two levels.
+
+# The build and the structural suite judge the provider object: a deployment behind a URL has none.
+_STRUCTURAL = tuple(replace(check, needs=Needs.PROVIDER) for check in _STRUCTURAL)
 
 
 # Where the published contract states each check: the protocol member, the route, the

@@ -59,7 +59,12 @@ def _run(args: argparse.Namespace, rest: list[str]) -> int:
 def _list(args: argparse.Namespace, _rest: list[str]) -> int:
     from llama_conformance.report.plan import test_plan
 
-    checks = [c for c in test_plan() if not args.api or c.api in (None, args.api)]
+    plan = test_plan()
+    known = sorted({c.api for c in plan if c.api})
+    if args.api and args.api not in known:
+        raise CliError(f"unknown API {args.api!r} for --api: the kit has checks for {', '.join(known)}. "
+                       "Run `llama-conformance list --api NAME` with one of them, or without --api for every check.")
+    checks = [c for c in plan if not args.api or c.api in (None, args.api)]
     rows = [{"id": c.id, "level": str(c.level), "api": c.api, "capability": c.capability, "scope": c.scope,
              "title": c.title, "reference": c.reference} for c in checks]
     if args.json:

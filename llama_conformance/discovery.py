@@ -17,6 +17,7 @@ from __future__ import annotations
 import difflib
 import importlib
 import importlib.metadata
+import importlib.util
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,7 @@ from typing import Any
 
 import yaml
 
+from llama_conformance.contract.generation import import_failure_hint
 from llama_conformance.errors import KitUsageError, describe_exception
 
 ENTRY_POINT_GROUP = "llama_conformance.providers"
@@ -105,6 +107,7 @@ def _import(module_name: str, why: str) -> Any:
         raise KitUsageError(
             f"Cannot import {module_name} ({why}): {describe_exception(exc)}. Install the "
             "provider's package (and its dependencies) in the environment that runs pytest."
+            f"{import_failure_hint(module_name)}"
         ) from exc
 
 
@@ -199,7 +202,7 @@ def specs_from_server_registry(api_package: str | None) -> Iterator[ProviderEntr
                     continue
 
 
-def _sources(options: DiscoveryOptions) -> Iterator[Iterable[ProviderEntry]]:
+def _sources(options: DiscoveryOptions, unreadable: list[str]) -> Iterator[Iterable[ProviderEntry]]:
     if options.provider_module:
         yield specs_from_module(options.provider_module)
     if options.providers_dir:
@@ -207,7 +210,8 @@ def _sources(options: DiscoveryOptions) -> Iterator[Iterable[ProviderEntry]]:
     for package in advertised_packages():
         try:
             yield specs_from_module(package)
-        except KitUsageError:
+        except KitUsageError as exc:
+            unreadable.append(str(exc))  # told only if the type is not found: it may be in there
             continue  # a broken bystander package must not block another provider's run
     yield specs_from_server_registry(options.api_package)
 
@@ -215,13 +219,67 @@ def _sources(options: DiscoveryOptions) -> Iterator[Iterable[ProviderEntry]]:
 def discover(provider_type: str, options: DiscoveryOptions) -> ProviderEntry:
     """Find ``provider_type``; raise a usage error naming what exists otherwise."""
     seen: dict[str, list[ProviderEntry]] = {}
-    for source in _sources(options):
+    unreadable: list[str] = []
+    for source in _sources(options, unreadable):
         for entry in source:
             seen.setdefault(entry.provider_type, []).append(entry)
         matches = [e for e in seen.get(provider_type, []) if options.api in (None, e.api)]
         if matches:
-            return _single(provider_type, matches, options)
-    raise KitUsageError(_unknown_type_message(provider_type, seen, options))
+            return require_module(_single(provider_type, matches, options))
+    raise KitUsageError(_unknown_type_message(provider_type, seen, options)
+                        + "".join(f" An advertised provider package could not be read: {m}" for m in unreadable))
+
+
+def module_absent(module_name: str) -> bool:
+    """True if ``module_name`` does not exist at all (it, or a package above it, is not installed).
+
+    A module that exists but whose own imports fail (a missing dependency) is not absent:
+    importing it says which dependency, and that is a different fix.
+    """
+    try:
+        return importlib.util.find_spec(module_name) is None
+    except ModuleNotFoundError as exc:  # a parent package is missing, or a parent's import failed
+        missing = exc.name or ""
+        return bool(missing) and (module_name == missing or module_name.startswith(missing + "."))
+    except Exception:
+        return False  # the parent package exists but fails to import: the factory import reports it
+
+
+def require_module(entry: ProviderEntry) -> ProviderEntry:
+    """The entry, if the module it names exists; a packaging defect of the provider otherwise."""
+    if not module_absent(entry.module):
+        return entry
+    yaml_file = entry.source.endswith((".yaml", ".yml"))
+    where = f"the YAML file {entry.source}" if yaml_file else entry.source or "its provider spec"
+    raise KitUsageError(
+        f"{entry.provider_type}: {where} names the module {entry.module}, which does not exist in this "
+        "environment (no installed package contains it). This is a packaging defect of the provider, not a "
+        "missing dependency, so installing dependencies will not help: the provider's maintainer must ship "
+        f"that module or correct {'`module:` in that file' if yaml_file else 'the spec'}."
+    )
+
+
+def single_provider(options: DiscoveryOptions) -> ProviderEntry:
+    """The one provider ``--llama-provider-module`` (or ``--llama-providers-dir``) offers, without
+    ``--llama-provider``; a usage error listing the types when there are several or none."""
+    if options.provider_module:
+        flag, entries = f"--llama-provider-module={options.provider_module}", specs_from_module(options.provider_module)
+    else:
+        assert options.providers_dir is not None
+        flag, entries = f"--llama-providers-dir={options.providers_dir}", specs_from_dir(options.providers_dir)
+    entries = [e for e in entries if options.api in (None, e.api)]
+    scope = f" for API {options.api}" if options.api else ""
+    if len(entries) == 1:
+        return require_module(entries[0])
+    if not entries:
+        raise KitUsageError(f"{flag} offers no provider{scope}, so there is nothing to check. Name the package "
+                            "(or directory) that declares the provider, and the provider with --llama-provider=TYPE.")
+    types = sorted({f"{e.provider_type} ({e.api})" for e in entries})
+    listed = ", ".join(types[:40]) + (f" and {len(types) - 40} more" if len(types) > 40 else "")
+    raise KitUsageError(
+        f"{flag} offers {len(entries)} providers{scope} and no --llama-provider was given, so the kit cannot "
+        f"tell which one to check. Add --llama-provider=TYPE with one of: {listed}."
+    )
 
 
 def _single(provider_type: str, matches: list[ProviderEntry], options: DiscoveryOptions) -> ProviderEntry:

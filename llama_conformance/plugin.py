@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from llama_conformance.pytest_plugin import collection, heap, reporting, terminal
+from llama_conformance.pytest_plugin import collection, heap, inconclusive, reporting, terminal
 from llama_conformance.pytest_plugin.options import add_options
 from llama_conformance.pytest_plugin.session import WORKER_SEED, KitSession, kit_session, open_session
 from llama_conformance.pytest_plugin.verdict import require_built
@@ -29,7 +29,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     collection.register_markers(config)
-    if config.getoption("--llama-provider") or config.getoption("--llama-stack-url"):
+    if any(config.getoption(name) for name in ("--llama-provider", "--llama-stack-url", "--llama-provider-module",
+                                                "--llama-providers-dir")):
         quiet_async_runner(config)
     with warnings.catch_warnings():
         # The API packages emit DeprecationWarnings at import; they are not the author's.
@@ -90,6 +91,7 @@ def pytest_runtest_makereport(
     session = kit_session(item.config)
     if session is None:
         return report
+    inconclusive.decide(item, call, report)
     if report.failed and session.put.redactor and report.longrepr is not None:
         # Only failures carry provider text; skip reports keep pytest's (path, line, reason).
         report.longrepr = session.put.redactor(str(report.longrepr))
@@ -99,6 +101,13 @@ def pytest_runtest_makereport(
         report.sections.append(("llama-conformance rerun", rerun))
     reporting.annotate(item, report, session, rerun)
     return report
+
+
+def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> tuple[str, str, Any] | None:
+    """Inconclusive checks are a status of their own in the progress line and the final counts."""
+    if report.when == "call" and inconclusive.is_inconclusive(report):
+        return "inconclusive", "I", ("INCONCLUSIVE", {"yellow": True})
+    return None
 
 
 def rerun_command(item: pytest.Item, session: KitSession) -> str:
@@ -152,8 +161,12 @@ def llama_kit(llama_session: KitSession, request: pytest.FixtureRequest) -> Gene
 
     require_built(llama_session)
     marker = request.node.get_closest_marker("api")
-    kit = Kit(session=llama_session, judge=Judge(manifest=llama_session.manifest, strict=llama_session.options.strict),
-              api_name=marker.args[0] if marker and marker.args else None)
+    api_name = marker.args[0] if marker and marker.args else None
+    evidence = llama_session.put_for(api_name).evidence
+    inconclusive.start(request.node, evidence)
+    kit = Kit(session=llama_session, api_name=api_name,
+              judge=Judge(manifest=llama_session.manifest, strict=llama_session.options.strict,
+                          evidence=evidence, mark=evidence.mark()))
     yield kit
     noted = kit.judge.noted()
     if noted:

@@ -23,7 +23,8 @@ def test_unknown_provider_type_lists_types_and_nearest_match(run_kit) -> None:
     text = _usage_error(run_kit("inline::kit-file"))
     assert "Unknown provider type inline::kit-file." in text
     assert "Did you mean inline::kit-files?" in text
-    assert "inline::broken-files-missing-member" in text  # the types it did find
+    # the types it did find (the first 40 of them, sorted: one early in the order, so new fixtures do not push it out)
+    assert "inline::broken-bad-config-class" in text
 
 
 def test_module_that_fails_to_import_shows_the_cause(run_kit) -> None:
@@ -142,3 +143,117 @@ def test_config_secrets_never_reach_the_output(run_kit, monkeypatch: pytest.Monk
         '*config: {"api_key": "**********", "endpoint": "https://***/v1"}*',
         "*authentication failed for key *** at https://***/v1*",
     ])
+
+
+# -- issue 12: what a new user ran into ------------------------------------------------------
+
+def _kit(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    return pytester.runpytest_subprocess(*args, "-p", "no:asyncio", "-rA")
+
+
+def test_provider_module_alone_checks_its_single_provider(pytester: pytest.Pytester) -> None:
+    """A package declaring one provider leaves no doubt: it is checked without --llama-provider."""
+    result = _kit(pytester, "--llama-provider-module=llama_conformance_fixtures.single_provider", "-m", "structural")
+    result.assert_outcomes(passed=6)
+    result.stdout.fnmatch_lines(["provider: inline::kit-files-single (api files) from *single_provider*"])
+
+
+def test_providers_dir_alone_checks_its_single_provider(pytester: pytest.Pytester) -> None:
+    providers_dir = Path(__file__).resolve().parent.parent / "fixtures" / "providers.d"
+    result = _kit(pytester, f"--llama-providers-dir={providers_dir}", "-m", "structural")
+    result.assert_outcomes(passed=6)
+    result.stdout.fnmatch_lines(["provider: inline::kit-files-from-dir (api files) from *kit-files-from-dir.yaml"])
+
+
+def test_provider_module_alone_with_several_providers_lists_their_types(pytester: pytest.Pytester) -> None:
+    text = _usage_error(_kit(pytester, "--llama-provider-module=llama_conformance_fixtures.broken"))
+    assert "no --llama-provider was given, so the kit cannot tell which one to check" in text
+    assert "Add --llama-provider=TYPE with one of: inline::broken-" in text and "(files)" in text
+
+
+@pytest.mark.parametrize("content", ["", "# nothing yet\n", "capabilities: []\nmodels: []\n"])
+def test_empty_manifest_is_refused(run_kit, tmp_path: Path, content: str) -> None:
+    manifest = tmp_path / "manifest.yaml"
+    manifest.write_text(content)
+    text = _usage_error(run_kit("inline::kit-files", f"--llama-manifest={manifest}"))
+    assert f"Manifest {manifest} declares no capabilities and no models" in text
+    assert "Fix the file you pass with --llama-manifest" in text
+
+
+@pytest.mark.parametrize(("option", "says"), [
+    ("--llama-timeout=-1", "--llama-timeout must be a number of seconds above 0"),
+    ("--llama-timeout=0", "--llama-timeout must be a number of seconds above 0"),
+    ("--llama-timeout=nan", "got nan"),
+    ("--llama-timeout=inf", "got inf"),
+    ("--llama-max-requests=0", "--llama-max-requests must be a whole number of requests of at least 1"),
+])
+def test_impossible_numbers_are_usage_errors_not_provider_failures(run_kit, option: str, says: str) -> None:
+    text = _usage_error(run_kit("inline::kit-files", option))
+    assert says in text and "run again" in text
+
+
+def test_unknown_api_in_list_is_an_error_naming_the_known_apis() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "llama_conformance.cli", "list", "--api", "nope"],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "unknown API 'nope' for --api: the kit has checks for " in done.stderr
+    assert "files, inference" in done.stderr and "Traceback" not in done.stderr
+    assert done.stdout == ""
+
+
+def test_a_run_writes_no_hypothesis_folder_into_the_working_directory(run_suites, pytester: pytest.Pytester) -> None:
+    """Behavioural and stateful suites draw with Hypothesis, which caches into ./.hypothesis by
+    default even with the example database off; the provider's repository must stay clean."""
+    result = run_suites("inline::kit-files")
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    assert result.parseoutcomes().get("passed", 0) >= 10
+    assert not (pytester.path / ".hypothesis").exists()
+
+
+def test_conformance_env_needs_python_312() -> None:
+    """The README's second command: started on Python 3.11 it builds its env on 3.12, or tox says it
+    found no 3.12 (a missing interpreter fails, never a silent skip); not pip's "No matching distribution"."""
+    import configparser
+
+    root = Path(__file__).resolve().parent.parent
+    tox = configparser.ConfigParser(interpolation=None)
+    tox.read(root / "tox.ini")
+    bases = [b.strip() for b in tox["testenv:conformance"]["base_python"].replace("\n", ",").split(",") if b.strip()]
+    assert bases and all(b.startswith("python3.") and int(b.split(".")[1]) >= 12 for b in bases), bases
+    assert tox["tox"]["skip_missing_interpreters"].strip() == "false"  # a missing 3.12 fails, never a silent skip
+    assert "Both commands need Python 3.12 or newer" in (root / "README.md").read_text()
+
+
+PROVIDERS_D_BROKEN = Path(__file__).resolve().parent.parent / "fixtures" / "providers.d-broken"
+
+
+@pytest.mark.parametrize(("provider", "module"), [
+    ("inline::broken-module-absent", "llama_conformance_fixtures.reference.no_such_files_module"),
+    ("inline::broken-package-absent", "llama_conformance_no_such_provider_package.provider"),
+])
+def test_yaml_naming_a_module_that_does_not_exist_is_a_packaging_defect(run_kit, provider: str, module: str) -> None:
+    text = _usage_error(run_kit(provider, f"--llama-providers-dir={PROVIDERS_D_BROKEN}"))
+    yaml_file = PROVIDERS_D_BROKEN / "inline" / "files" / f"{provider.split('::')[1]}.yaml"
+    assert f"the YAML file {yaml_file} names the module {module}, which does not exist" in text
+    assert "packaging defect of the provider" in text and "the provider's maintainer must" in text
+    assert "Install the provider's dependencies" not in text
+
+
+def test_yaml_naming_a_module_whose_import_fails_is_a_missing_dependency(run_kit) -> None:
+    text = _usage_error(run_kit("inline::broken-dependency-absent", f"--llama-providers-dir={PROVIDERS_D_BROKEN}"))
+    assert "No module named 'llama_conformance_missing_dependency'" in text
+    assert "Install the provider's dependencies" in text and "packaging defect" not in text
+
+
+def test_provider_without_list_models_is_a_clear_skip_not_a_traceback(run_suites) -> None:
+    """The structural suite reports the missing member; behaviour that needs it is skipped, naming it."""
+    result = run_suites("inline::broken-inference-list-models-missing")
+    text = result.stdout.str()
+    assert "AttributeError" not in text, text
+    assert result.parseoutcomes().get("failed") == 1, text
+    result.stdout.fnmatch_lines(["FAILED *test_structure[[]inference.list_models[]]*"])
+    result.stdout.fnmatch_lines(["SKIPPED*ListModelsMissing has no `list_models` (ModelsProtocolPrivate.list_models)*"
+                                 "structure.member.present fails in test_structure[[]inference.list_models[]]*"])

@@ -201,12 +201,13 @@ def test_markdown_lists_verdict_reasons() -> None:
 
 def test_markdown_totals_have_a_row_per_api_and_level_and_keep_skips_apart() -> None:
     md = render_markdown(make_report())
-    assert "| API | Level | Passed | Failed | Warned | Expected failure | Skipped | Not run |" in md
-    # inference MUST: shape passed, stop baselined, two failed
-    assert "| inference | MUST | 1 | 2 | 0 | 1 | 0 | 0 |" in md
-    assert "| inference | MAY | 0 | 0 | 0 | 0 | 1 | 0 |" in md
-    assert "| files | MUST | 0 | 0 | 0 | 0 | 0 | 1 |" in md
-    assert "| **All APIs** | **All levels** | 3 | 2 | 1 | 1 | 1 | 1 |" in md
+    assert ("| API | Level | Passed | Failed | Inconclusive | Warned | Expected failure | Skipped | Not run "
+            "| Not applicable |") in md
+    # inference MUST: shape passed, two failed, stop baselined
+    assert "| inference | MUST | 1 | 2 | 0 | 0 | 1 | 0 | 0 | 0 |" in md
+    assert "| inference | MAY | 0 | 0 | 0 | 0 | 0 | 1 | 0 | 0 |" in md
+    assert "| files | MUST | 0 | 0 | 0 | 0 | 0 | 0 | 1 | 0 |" in md
+    assert "| **All APIs** | **All levels** | 3 | 2 | 0 | 1 | 1 | 1 | 1 | 0 |" in md
     assert "%" not in md.split("## Totals")[1].split("##")[0]  # no pass rate
 
 
@@ -268,6 +269,56 @@ def test_markdown_table_cells_escape_pipes_and_stay_on_one_line() -> None:
     md = render_markdown(make_report(skips=[{"test": "t[a|b]", "reason": reason, "checks": []}]))
     row = next(line for line in md.splitlines() if "first" in line)
     assert row == "| `t[a\\|b]` | first\\|second third \\<b\\>bold\\</b\\> | — |"
+
+
+def _with_not_applicable_and_not_judged() -> dict[str, Any]:
+    """The Not conformant report plus a check its mode could not exercise, and a failure that stopped
+    its test before two checks (1.1 fields: a check's ``reason``, a failure's ``not_judged``)."""
+    report = make_report()
+    checks = [*report["checks"], {**_check("http.error.body", "MUST", "not-applicable", api=None, results=0),
+                                  "reason": "it judges HTTP answers, and this run called the provider in-process"}]
+    results = [dict(r, not_judged=["inference.chat.defaults", "call.no-hang"])
+               if r["check"] == "inference.chat.errors" else r for r in report["results"]]
+    totals = _totals(checks)
+    for counts in [totals["overall"], *totals["by_level"].values()]:
+        counts.setdefault("not-applicable", 0)
+    totals["overall"]["not-applicable"] = totals["by_level"]["MUST"]["not-applicable"] = 1
+    report.update(checks=checks, results=results, totals=totals)
+    validate(report)
+    return report
+
+
+def test_markdown_lists_not_applicable_checks_apart_with_why() -> None:
+    md = render_markdown(_with_not_applicable_and_not_judged())
+    assert "| Skipped | Not run | Not applicable |" in md  # a column of its own in the totals
+    section = md.split("## Not applicable in this mode (1)")[1].split("\n## ")[0]
+    assert "| it judges HTTP answers, and this run called the provider in-process | `http.error.body` |" in section
+    assert "## Not applicable in this mode" not in render_markdown(make_report())  # nothing to list, no section
+
+
+def test_a_failure_names_the_checks_its_test_did_not_judge() -> None:
+    report = _with_not_applicable_and_not_judged()
+    md = render_markdown(report)
+    assert "- Not judged (the test stopped at this failure): `inference.chat.defaults`, `call.no-hang`" in md
+    text = "".join(parse(render_html(report)).text)
+    assert "not judged (the test stopped at this failure): inference.chat.defaults call.no-hang" in text
+    assert "Not judged" not in render_markdown(make_report())
+
+
+def test_skip_counts_say_what_they_count_and_agree() -> None:
+    """The cards and the totals count checks; the skips section lists tests and says how many of their
+    checks no other test judged: the same number as the Skipped card."""
+    report = make_report("Conformant")
+    checks_only_skipped = report["totals"]["overall"]["skipped"]
+    md = render_markdown(report)
+    assert f"## Skipped tests ({len(report['skips'])})" in md
+    assert (f"{len(report['skips'])} test(s) skipped, with their reasons. {checks_only_skipped} check(s) were "
+            "judged by no other test, so the totals count them as skipped") in md
+    page = render_html(report)
+    text = "".join(parse(page).text)
+    assert "Checks by status, over all APIs and levels (each check counted once)" in text
+    assert f'<div class="stat skipped some"><span class="n">{checks_only_skipped}</span>' in page
+    assert f"{checks_only_skipped} check(s) were judged by no other test" in text
 
 
 # --------------------------------------------------------------------------- HTML

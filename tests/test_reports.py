@@ -15,9 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests_support import requires
 
+from llama_conformance.checks import CHECKS
+from llama_conformance.report.applicability import HTTP, HTTP_IN_PROCESS, IN_PROCESS, mode_gap
+from llama_conformance.report.collect import suite_nodeid, suites_dir
 from llama_conformance.report.diff import diff_reports
 from llama_conformance.report.plan import test_plan
+from llama_conformance.report.results import plan_for
 from llama_conformance.report.schema import schema_problems
 from llama_conformance.report.verdict import CONFORMANT, NOT_CONFORMANT, PARTIAL, decide
 
@@ -51,7 +56,10 @@ def test_reference_provider_is_conformant_and_every_file_is_written(run_suites, 
     assert report["verdict"] == CONFORMANT and report["target"]["provider_type"] == "inline::kit-files"
     assert report["contract"]["package"] in ("ogx_api", "llama_stack_api") and report["run"]["seed"] > 0
     assert statuses(report)["files.list.pagination"] == "passed"
-    assert statuses(report)["fuzz.not-a-server-error"] == "not-run"  # no HTTP in-process, and it says so
+    # no HTTP in-process, and it says so: not applicable in this mode (neither "not run" nor in the verdict)
+    assert statuses(report)["fuzz.not-a-server-error"] == "not-applicable"
+    assert "in-process" in next(c["reason"] for c in report["checks"] if c["id"] == "fuzz.not-a-server-error")
+    assert "repairs" not in report  # nothing of a deployment's OpenAPI document was read, so nothing repaired
     assert report["totals"]["by_api"]["files"]["MUST"]["failed"] == 0
     for name in ("report.md", "report.html", "badge.svg"):
         assert CONFORMANT in (tmp_path / "report" / name).read_text()
@@ -102,10 +110,136 @@ def test_verdict_rules() -> None:
     stream = "stream.completion.same-id"
     verdict, reasons = decide({stream: "failed", must: "passed"}, {"streaming"}, strict=False,
                               failed_levels={stream: {"MUST"}}, failed_in={stream: {"streaming"}}, selection=None)
-    assert verdict == PARTIAL and "optional capabilities" in reasons[0]
+    assert verdict == PARTIAL and reasons[0] == "declared capability `streaming` failed: stream.completion.same-id"
+    # a check this mode cannot exercise neither lowers the verdict nor counts as having run
+    assert decide({must: "passed", "http.error.body": "not-applicable"}, set(), strict=False, failed_levels={},
+                  selection=None)[0] == CONFORMANT
+    assert decide({"http.error.body": "not-applicable"}, set(), strict=False, failed_levels={},
+                  selection=None)[0] == NOT_CONFORMANT
     # a baselined Core failure still is one: a baseline gates CI, it does not certify
     assert decide({must: "expected-failure"}, set(), strict=False, failed_levels={must: {"MUST"}},
                   selection=None)[0] == NOT_CONFORMANT
+
+
+def test_verdict_names_the_declared_capability_that_failed() -> None:
+    test_plan()
+    statuses_ = {"files.list": "passed", "inference.chat.stream": "failed", "stream.completion.same-id": "failed"}
+    verdict, reasons = decide(statuses_, {"streaming"}, strict=False,
+                              failed_levels={"inference.chat.stream": {"MUST"}, "stream.completion.same-id": {"MUST"}},
+                              failed_in={"inference.chat.stream": {"streaming"},
+                                         "stream.completion.same-id": {"streaming"}}, selection=None)
+    assert verdict == PARTIAL
+    assert reasons[0] == "declared capability `streaming` failed: inference.chat.stream, stream.completion.same-id"
+    _, undeclared = decide({"inference.rerank.answer": "failed"}, set(), strict=False,
+                           failed_levels={"inference.rerank.answer": {"MUST"}}, selection=None)
+    assert undeclared == ["optional capability `rerank` (not declared) failed: inference.rerank.answer"]
+
+
+# -- what a report lists: checks that can apply, not-applicable apart, setup failures, paths -----
+
+def test_the_plan_holds_only_checks_that_can_apply_to_the_apis() -> None:
+    """Applicability is read from the declarations: a check's API, the API whose types a validation
+    family judges, the APIs with capabilities; never a list of ids kept beside them."""
+    eval_plan = {check.id for check in plan_for(["eval"])}
+    assert not {i for i in eval_plan if i.startswith(("embeddings.", "stream.", "inference.", "files."))}
+    assert {"benchmarks.unregister", "call.no-hang", "response.schema", "structure.member.present",
+            "fuzz.not-a-server-error", "http.error.body"} <= eval_plan
+    assert not {"capability.declared-implemented", "http.sse.framing", "fuzz.sse-event"} & eval_plan  # no stream
+    inference = {check.id for check in plan_for(["inference"])}
+    assert {"embeddings.count", "stream.completion.same-id", "stream.nonempty", "http.sse.framing",
+            "capability.declared-implemented"} <= inference
+    assert not {i for i in inference if i.startswith(("stream.responses.", "stream.messages."))}
+    responses = {check.id for check in plan_for(["responses"])}
+    assert "stream.responses.created-first" in responses and "stream.completion.same-id" not in responses
+    assert "embeddings.count" not in responses
+
+
+def test_what_a_mode_cannot_exercise_is_said_from_the_declarations() -> None:
+    test_plan()
+    assert mode_gap(CHECKS["http.error.body"], IN_PROCESS) and mode_gap(CHECKS["fuzz.answer"], IN_PROCESS)
+    assert mode_gap(CHECKS["http.error.body"], HTTP_IN_PROCESS) is None
+    assert mode_gap(CHECKS["structure.member.present"], HTTP) and mode_gap(CHECKS["lifecycle.build"], HTTP)
+    assert mode_gap(CHECKS["structure.member.present"], HTTP_IN_PROCESS) is None
+    assert all(mode_gap(CHECKS[i], mode) is None for i in ("files.list", "response.type") for mode in
+               (IN_PROCESS, HTTP_IN_PROCESS, HTTP))
+
+
+def test_an_eval_run_reports_no_checks_of_other_apis_and_no_repairs(run_suites, tmp_path: Path) -> None:
+    """A safety provider (llama-stack-api): no embeddings, stream or inference checks counted as not run;
+    the HTTP-only checks not applicable in-process, apart; no OpenAPI repairs section; counts agree."""
+    requires("llama_stack_api")
+    result, report = run_with_report(run_suites, "inline::kit-safety", tmp_path,
+                                     "--llama-api-package=llama_stack_api")
+    assert result.ret == 0 and report["verdict"] == CONFORMANT, report["verdict_reasons"]
+    ids = statuses(report)
+    assert not [i for i in ids if i.startswith(("embeddings.", "stream.", "inference.", "files."))], sorted(ids)
+    assert "not-run" not in ids.values()
+    http_only = {i for i in ids if i.startswith(("http.", "fuzz."))}
+    assert http_only and {ids[i] for i in http_only} == {"not-applicable"}
+    overall = report["totals"]["overall"]
+    assert sum(overall.values()) == len(report["checks"]) and overall["not-applicable"] == len(http_only)
+    assert "repairs" not in report
+    md = (tmp_path / "report" / "report.md").read_text()
+    assert "OpenAPI repairs" not in md and f"## Not applicable in this mode ({len(http_only)})" in md
+    assert "OpenAPI repairs" not in (tmp_path / "report" / "report.html").read_text()
+
+
+def test_a_member_with_no_http_route_is_not_applicable_over_http(run_suites, tmp_path: Path) -> None:
+    """register_model has no route: over HTTP its check is not applicable (apart, not a skip that would
+    leave a Core MUST check "only skipped"); an HTTP run keeps its repairs list."""
+    result, report = run_with_report(run_suites, "inline::kit-inference", tmp_path, "--llama-over-http",
+                                     "-m", "behavioral", "-k", "test_register_served_model or test_models_listed")
+    assert result.ret == 0
+    check = next(c for c in report["checks"] if c["id"] == "inference.models.register")
+    assert check["status"] == "not-applicable" and "has no HTTP route" in check["reason"]
+    assert statuses(report)["inference.models.listed"] == "passed"
+    assert not report["skips"] and not any("only skipped" in reason for reason in report["verdict_reasons"])
+    assert "repairs" in report and report["target"]["transport"] == "http-in-process"
+    assert statuses(report)["structure.member.present"] != "not-applicable"  # the provider object is here
+
+
+def test_a_failed_setup_step_charges_only_its_own_check(run_suites, tmp_path: Path) -> None:
+    """A store that cannot be created fails vector_io.store.create; the isolation and files checks of the
+    tests that needed the store are not judged (and say so), not failed."""
+    tests = ("test_stores_are_isolated", "test_attach_file")
+    result, report = run_with_report(run_suites, "inline::broken-vector-io-create-raises", tmp_path,
+                                     "--llama-api=vector_io", "-m", "behavioral", "-k", " or ".join(tests))
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    failed = [r for r in report["results"] if r["outcome"] == "failed"]
+    assert {r["check"] for r in failed} == {"vector_io.store.create"} and len(failed) == 2
+    assert statuses(report)["vector_io.store.create"] == "failed"
+    for check_id in ("vector_io.isolation", "vector_io.files.attach"):
+        assert statuses(report)[check_id] == "not-run", check_id  # no result: not judged, not failed
+    not_judged = {r["test"].split("::")[-1]: r["not_judged"] for r in failed}
+    assert "vector_io.isolation" in not_judged["test_stores_are_isolated"]
+    assert {"vector_io.files.attach", "vector_io.isolation"} <= set(not_judged["test_attach_file"])
+    assert "vector_io.store.create" in report["verdict_reasons"][0]
+    assert "vector_io.isolation" not in report["verdict_reasons"][0]
+    result.stdout.fnmatch_lines(["*checks not judged in 2 failed tests*",
+                                 "test_stores_are_isolated: failed at vector_io.store.create; not judged: "
+                                 "vector_io.isolation*"])
+    assert "Not judged (the test stopped at this failure)" in (tmp_path / "report" / "report.md").read_text()
+
+
+def test_test_paths_are_relative_to_the_suites(run_suites, tmp_path: Path) -> None:
+    """With a rootdir above the installed suites (a provider repo's .tox/.../site-packages), pytest's
+    node ids run through it; the report names tests from the suites package on."""
+    suites = suites_dir()
+    assert suites is not None
+    result, report = run_with_report(run_suites, "inline::kit-files", tmp_path, f"--rootdir={suites.parent}",
+                                     "-m", "behavioral", "-k", "test_delete or test_unknown_file_id")
+    assert result.ret == 0
+    tests = {r["test"] for r in report["results"]}
+    assert tests == {"files/test_files.py::test_delete", "files/test_files.py::test_unknown_file_id"}, tests
+
+
+def test_suite_nodeid_is_the_path_inside_the_suites_package(tmp_path: Path) -> None:
+    suites = suites_dir()
+    assert suites is not None
+    root = suites.parent.parent
+    inside = f"{suites.relative_to(root).as_posix()}/files/test_files.py::test_delete[x]"
+    assert suite_nodeid(inside, root) == "files/test_files.py::test_delete[x]"
+    assert suite_nodeid("tests/test_mine.py::test_it", tmp_path) == "tests/test_mine.py::test_it"  # not the kit's
 
 
 # -- baselines ---------------------------------------------------------------------------------

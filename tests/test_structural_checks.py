@@ -66,6 +66,21 @@ def test_missing_attributes_are_should_warnings(run_kit) -> None:
     result.stdout.fnmatch_lines(["*[[]SHOULD structure.attribute.present[]]*API_NAMESPACE*"])
 
 
+@pytest.mark.parametrize(("defect", "member", "says"), [
+    ("prompts-delete-stub", "prompts.delete_prompt",
+     "calling it does nothing (the contract declares no return value, but the work the router asks for is never "
+     "done)"),
+    ("files-protocol-stub", "files.openai_retrieve_file",
+     "calling it returns None where the contract declares `OpenAIFileObject`"),
+])
+def test_protocol_stub_names_what_the_contract_declares(run_kit, defect: str, member: str, says: str) -> None:
+    """A stub of a member declared to return None does nothing; it does not return "None instead of a None"."""
+    result = run_kit(f"inline::broken-{defect}")
+    assert result.parseoutcomes().get("failed") == 1, result.stdout.str()
+    result.stdout.fnmatch_lines([f"*[[]MUST structure.member.not-protocol-stub[]]*{says}. Implement it.*"])
+    assert "None instead of a" not in result.stdout.str()
+
+
 def test_changed_default_is_a_should_warning_not_a_failure(run_kit) -> None:
     result = run_kit("inline::broken-tools-changed-default")
     result.assert_outcomes(passed=6)
@@ -86,15 +101,18 @@ def test_return_mismatch_on_a_method_that_only_raises_is_a_should_warning(run_ki
     ])
 
 
-def test_missing_implied_unregister_is_a_should_warning(run_kit) -> None:
+def test_missing_implied_unregister_is_a_must_failure(run_kit) -> None:
+    """The routing table calls unregister_scoring_function when a user unregisters a function; without
+    it the user's DELETE gets a 500, whatever the protocol declares: MUST (``checks.py``)."""
     requires("llama_stack_api")
     result = run_kit("inline::broken-scoring-implied-member-missing",
                      "--llama-api-package=llama_stack_api")
-    result.assert_outcomes(passed=7)
+    result.assert_outcomes(passed=6, failed=1)
     result.stdout.fnmatch_lines([
-        "*[[]SHOULD structure.routing.implied-member[]] ScoringFunctionsProtocolPrivate."
+        "*[[]MUST structure.routing.implied-member[]] ScoringFunctionsProtocolPrivate."
         "unregister_scoring_function is missing*",
     ])
+    assert "SHOULD structure.routing.implied-member" not in result.stdout.str()
 
 
 @pytest.mark.parametrize(

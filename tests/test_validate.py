@@ -490,6 +490,12 @@ def test_a_dict_nested_inside_a_model_is_a_type_finding(types: Types) -> None:
     assert "field 'choices' holds a dict" in findings[0].message
 
 
+def test_none_where_a_model_is_due_is_named_none_not_nonetype(types: Types) -> None:
+    findings = validate_value(None, types.chat_chunk, method=CHAT, in_process=True)
+    message = next(f.message for f in findings if f.check.id == "response.type")
+    assert "None where the contract declares " in message and "NoneType" not in message, message
+
+
 def test_an_unserializable_object_is_a_roundtrip_finding(types: Types) -> None:
     bad = types.chat_chunk.model_construct(id=object(), object="chat.completion.chunk", created=1, model="m",
                                            choices=[])

@@ -129,13 +129,15 @@ def status_moves(before: str, after: str) -> bool:
 def poll(kit: Kit, batch_id: str, check_id: str, until: frozenset[str] = TERMINAL) -> tuple[Any, list[str]]:
     """Retrieve until the status is in ``until``; every observed move must be legal (``batches.status``).
 
-    Returns the last batch and the statuses seen. Bounded by the kit's call timeout.
+    Returns the last batch and the statuses seen. Bounded by the kit's call timeout: a batch that
+    never gets there fails ``check_id``; a retrieve that fails is that step's defect
+    (``batches.retrieve``), not the polling test's.
     """
     deadline = time.monotonic() + kit.put.gate.timeout_s
     seen: list[str] = []
     while True:
         outcome = retrieve(kit, batch_id)
-        kit.judge.answered(outcome, check_id)
+        kit.judge.answered(outcome, "batches.retrieve")
         batch = outcome.value
         if seen:
             kit.judge.check(status_moves(seen[-1], batch.status), "batches.status",

@@ -4,7 +4,8 @@ On a server, resources (datasets, shields, benchmarks, scoring functions) reach 
 through its private protocol: the routing table calls ``register_x(resource)`` when one is
 registered and ``unregister_x(identifier)`` when it is removed. The suites make the same
 calls through ``routing_call``. A provider without the member fails the check that needs
-it with what the server would do instead (an AttributeError behind a 500).
+it with what the server would do instead (an AttributeError behind a 500), at the level the
+structural suite judges that absence.
 """
 
 from __future__ import annotations
@@ -12,10 +13,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import pytest
+
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.invoke import Outcome
-from llama_conformance.checks import finding
+from llama_conformance.checks import CHECKS, finding
 from llama_conformance.harness.build import provider_id
+from llama_conformance.structural import absence_check
 
 # The kit's sample dataset (``fixtures/reference/datasets.py``): what the reference
 # datasetio dependency serves, so a benchmark can name rows without a server.
@@ -24,12 +28,22 @@ KIT_SCORING_FN = "kit::equality"
 
 
 def routing_call(kit: Kit, name: str, *args: Any, check_id: str) -> Outcome:
-    """Call private member ``name`` positionally, as the server's routing table does."""
+    """Call private member ``name`` positionally, as the server's routing table does.
+
+    A member the provider lacks (or that is not callable) fails ``check_id`` at the level of the
+    structural check that judges the same defect (``absence_check``, ``structure.member.callable``),
+    so the structural and behavioural suites never report one defect at two levels.
+    """
     member = kit.member(name)  # skips over HTTP: private members have no route
-    if not callable(getattr(kit.put.impl, name, None)):
-        kit.judge.fail(check_id, f"the provider has no `{name}`; the server's routing table calls "
-                                 f"{name}({', '.join(type(a).__name__ for a in args)}) anyway "
-                                 f"({member.protocol}), which then fails with an AttributeError (a 500).")
+    attribute = getattr(kit.put.impl, name, None)
+    if not callable(attribute):
+        structural = absence_check(member) if attribute is None else "structure.member.callable"
+        has = "has no" if attribute is None else "has a non-callable"
+        message = (f"the provider {has} `{name}`; the server's routing table calls "
+                   f"{name}({', '.join(type(a).__name__ for a in args)}) anyway ({member.protocol}), which then "
+                   "fails (a 500).")
+        kit.judge.take([finding(check_id, message, CHECKS[structural].level)])
+        pytest.skip(f"not checked further: {message}")  # reached only when that level does not fail
     return kit.call(member, *args)
 
 

@@ -20,8 +20,11 @@ from llama_conformance.behaviour.invoke import Outcome, call_member, request_arg
 from llama_conformance.behaviour.judge import Judge
 from llama_conformance.behaviour.served import ServedModels
 from llama_conformance.contract.members import MemberSpec
+from llama_conformance.evidence import Inconclusive
 from llama_conformance.harness.build import ProviderUnderTest
 from llama_conformance.pytest_plugin.session import KitSession
+from llama_conformance.report.applicability import NotApplicable
+from llama_conformance.structural import absence_check
 
 
 def _dump(request: Any) -> Any:
@@ -63,19 +66,37 @@ class Kit:
         for member in self.put.surface.members:
             if member.name == name:
                 if self.put.over_http and not hasattr(self.put.impl, name):
-                    pytest.skip(f"`{member.member_id}` has no HTTP route in {self.put.contract.package}, so it "
-                                "cannot be checked over HTTP")
+                    # Not the provider's doing: this mode cannot reach the member (report: not applicable).
+                    raise NotApplicable(f"`{member.member_id}` has no HTTP route in {self.put.contract.package}, "
+                                        "so it cannot be checked over HTTP (only in-process)")
+                if not self.put.over_http and not hasattr(self.put.impl, name):
+                    # The provider's defect, reported once by the structural check; behaviour that
+                    # needs the member cannot be called (calling it would be an AttributeError of the kit's).
+                    pytest.skip(f"{type(self.put.impl).__name__} has no `{name}` ({member.protocol}.{name}), so the "
+                                f"behaviour that needs it is not checked: the provider's maintainer must add it "
+                                f"({absence_check(member)} fails in test_structure[{member.member_id}])")
                 return member
         pytest.skip(f"{self.put.contract.package} declares no `{name}` for {self.put.entry.api}")
 
     def served(self) -> ServedModels:
-        return self.session.served_models(self.api_name)
+        served = self.session.served_models(self.api_name)
+        if served.unreachable is not None:  # what follows rests on models the backend could not name
+            self.judge.known_cause = served.unreachable
+        return served
 
     def model(self, kind: str, capability: str) -> str:
         """A served model of ``kind``; skip (undeclared) or fail (declared) when there is none."""
         served = self.served().of(kind)
         if served:
             return served[0]
+        if self.judge.known_cause is not None:
+            if self.session.manifest.declares(capability):
+                raise Inconclusive(["capability.declared-implemented"], self.judge.known_cause)
+            pytest.skip(f"`{capability}` not checked: no {kind} model could be listed ({self.judge.known_cause})")
+        if not self.put.over_http and not hasattr(self.put.impl, "list_models"):
+            pytest.skip(f"no {kind} model served: {type(self.put.impl).__name__} has no `list_models` and the "
+                        f"manifest registers no {kind} model, so `{capability}` is not checked (the provider's "
+                        "maintainer must add list_models: structure.member.present fails)")
         if self.session.manifest.declares(capability):
             self.judge.fail("capability.declared-implemented",
                             f"the provider declares `{capability}` but serves no {kind} model: list_models() "

@@ -53,7 +53,15 @@ def item_text(item: Any) -> str | None:
     return None
 
 
-def create(kit: Kit, check_id: str, **payload: Any) -> Any:
+CREATE = "conversations.create"
+
+
+def create(kit: Kit, check_id: str = CREATE, **payload: Any) -> Any:
+    """A new conversation, or the test fails under ``check_id``: ``conversations.create``, the check
+    of this step, whichever test needs the conversation. A test whose setup failed is charged with
+    that step alone; its own checks were not judged (``report.results``). Only a state machine,
+    which judges every step as one sequence, passes its own check.
+    """
     outcome = call(kit, "create_conversation", **payload)
     kit.judge.answered(outcome, check_id)
     kit.validate(outcome, kit.member("create_conversation"), expect_stream=False, check_id=check_id)

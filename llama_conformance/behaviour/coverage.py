@@ -7,10 +7,12 @@ in-process drops them from the record (no HTTP answer was judged).
 
 from __future__ import annotations
 
+from llama_conformance.checks import Needs
+from llama_conformance.transport.checks import HTTP_CHECKS
 from llama_conformance.validate import ids
 
 HTTP_ANSWER = ("http.content-type", "http.error.body", "http.redirect")
-HTTP_ONLY = frozenset((*HTTP_ANSWER, "http.sse.framing"))
+HTTP_ONLY = frozenset(check.id for check in HTTP_CHECKS if check.needs is Needs.HTTP)
 
 # Any call that gets an answer: no hang, the declared type, its schema, a clean round trip.
 ANSWER = ("call.no-hang", ids.RESPONSE_TYPE, ids.RESPONSE_SCHEMA, ids.RESPONSE_ROUNDTRIP, *HTTP_ANSWER)

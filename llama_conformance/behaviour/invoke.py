@@ -86,11 +86,16 @@ def call_member(
     """Call ``member`` on the provider with a deadline, consuming a returned stream."""
     outcome = Outcome(member=member.member_id)
     method = getattr(put.impl, member.name)
+    put.evidence.current, put.evidence.calling = member.member_id, True
+    put.evidence.listen()
     try:
         put.gate.run(member.member_id,
                      lambda: _consume(outcome, method, args, kwargs, stream_sink, put.contract.package))
     except GateTimeout as exc:
         outcome.timed_out = str(exc)
+    finally:
+        put.evidence.calling = False
+    put.evidence.record_error(member.member_id, outcome.error)
     return outcome
 
 

@@ -17,6 +17,7 @@ import pytest
 from llama_conformance.behaviour.invoke import Outcome
 from llama_conformance.capabilities import Manifest
 from llama_conformance.checks import Finding, Level, finding
+from llama_conformance.evidence import EvidenceLog, Inconclusive
 
 
 class CheckFailed(AssertionError):
@@ -36,9 +37,25 @@ class Judge:
     warnings: dict[str, Finding] = field(default_factory=dict)
     errata: dict[str, Finding] = field(default_factory=dict)
     repeats: dict[str, int] = field(default_factory=dict)
+    # What the provider's calls saw since this test started (``evidence.mark()``): a failure
+    # resting on an unreachable backend or a stand-in's answer is inconclusive, not failed.
+    evidence: EvidenceLog | None = None
+    mark: int = 0
+    # An environment problem found outside this test's calls that its checks rest on (the
+    # served models could not be listed: the backend was unreachable).
+    known_cause: str | None = None
 
     def fail(self, check_id: str, message: str) -> NoReturn:
-        raise CheckFailed([finding(check_id, message)])
+        self._raise([finding(check_id, message)])
+
+    def _raise(self, failures: list[Finding]) -> NoReturn:
+        if self.known_cause is not None:
+            raise Inconclusive([f.check.id for f in failures], self.known_cause)
+        if self.evidence is not None:
+            cause = self.evidence.inconclusive_cause(self.mark, [f.check.id for f in failures])
+            if cause is not None:
+                raise Inconclusive([f.check.id for f in failures], cause)
+        raise CheckFailed(failures)
 
     def check(self, condition: bool, check_id: str, message: str) -> None:
         """Record ``message`` under ``check_id`` unless ``condition`` holds (MUST raises)."""
@@ -57,7 +74,7 @@ class Judge:
                 self.warnings.setdefault(item.check.id, item)
                 self.repeats[item.check.id] = self.repeats.get(item.check.id, 0) + 1
         if failures:
-            raise CheckFailed(failures)
+            self._raise(failures)
 
     def noted(self) -> list[Finding]:
         """Warnings (with how often each recurred) and errata, for the terminal summary."""

@@ -7,9 +7,12 @@ behavioural suites make about what a call *does*.
 
 from __future__ import annotations
 
+from llama_conformance.capabilities import KNOWN_CAPABILITIES
 from llama_conformance.checks import CheckDef, Level, register
 
 MUST, SHOULD = Level.MUST, Level.SHOULD
+# Only an API with optional capabilities can break the promise of declaring one.
+_WITH_CAPABILITIES = tuple(api for api, capabilities in KNOWN_CAPABILITIES.items() if capabilities)
 
 BEHAVIOUR_CHECKS = (
     # Any API: how a call ends.
@@ -20,7 +23,7 @@ BEHAVIOUR_CHECKS = (
     CheckDef("call.valid-request-accepted", SHOULD,
              "Most valid requests drawn from the contract are answered, not rejected"),
     CheckDef("capability.declared-implemented", MUST,
-             "A declared capability does not raise NotImplementedError"),
+             "A declared capability does not raise NotImplementedError", applies_to=_WITH_CAPABILITIES),
     CheckDef("negative.unknown-id", MUST,
              "An unknown model / resource id is a client error (4xx), not a success or a 5xx"),
     # inference
@@ -51,9 +54,10 @@ BEHAVIOUR_CHECKS = (
     CheckDef("inference.rerank.answer", MUST, "Rerank returns one score per document, indices in range",
              "inference", "rerank"),
     # files
-    CheckDef("files.upload", MUST, "Upload returns a valid file object: bytes, filename and purpose as sent", "files"),
+    CheckDef("files.upload", MUST, "Upload returns a valid file object: bytes and purpose as sent", "files"),
     CheckDef("files.upload.filename-kept", SHOULD,
-             "A filename outside [A-Za-z0-9._-] comes back as uploaded (providers may sanitize it)", "files"),
+             "The filename comes back as uploaded (providers may sanitize it: `..`, a leading dot, characters "
+             "outside [A-Za-z0-9._-])", "files"),
     CheckDef("files.retrieve", MUST, "Retrieve returns the uploaded file object", "files"),
     CheckDef("files.content", MUST, "Content returns exactly the uploaded bytes", "files"),
     CheckDef("files.list", MUST, "List returns valid pages that include every uploaded file", "files"),

@@ -13,7 +13,8 @@ CHECKS: tuple[CheckDef, ...] = (
     CheckDef("safety.run-shield.clean", MUST,
              "run_shield on a registered shield with clean input returns a valid RunShieldResponse with no "
              "error-level violation", "safety", None,
-             reference="Safety.run_shield; POST /v1/safety/run-shield; RunShieldRequest; RunShieldResponse"),
+             reference="Safety.run_shield; POST /v1/safety/run-shield; RunShieldRequest; RunShieldResponse",
+             judges_dependency_answers=True),
     CheckDef("safety.run-shield.fuzz", MUST,
              "Drawn messages get a valid RunShieldResponse or a typed error", "safety", None,
              reference="Safety.run_shield; RunShieldRequest.messages; RunShieldResponse; SafetyViolation"),
@@ -25,7 +26,7 @@ CHECKS: tuple[CheckDef, ...] = (
              "safety", None,
              reference="Safety.run_moderation; POST /v1/moderations; RunModerationRequest; ModerationObject"),
     CheckDef("safety.moderation.clean", SHOULD, "Clean input is not flagged by run_moderation", "safety", None,
-             reference="Safety.run_moderation; ModerationObjectResults.flagged"),
+             reference="Safety.run_moderation; ModerationObjectResults.flagged", judges_dependency_answers=True),
     CheckDef("safety.shield.unregister", MUST,
              "unregister_shield (which the shields routing table calls) answers for a registered shield",
              "safety", None,

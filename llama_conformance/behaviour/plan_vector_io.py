@@ -30,7 +30,7 @@ CHECKS: tuple[CheckDef, ...] = (
              reference="VectorIO.insert_chunks, VectorIO.query_chunks; POST /v1/vector-io/insert, "
                        "POST /v1/vector-io/query; QueryChunksResponse"),
     CheckDef("vector_io.search", MUST,
-             "Search returns the store's own content ranked high to low, scores non-negative numbers, at most "
+             "Search returns the store's own content ranked high to low, scores numbers, at most "
              "max_num_results", API, None,
              reference="VectorIO.openai_search_vector_store; POST /v1/vector_stores/{vector_store_id}/search; "
                        "VectorStoreSearchResponsePage"),

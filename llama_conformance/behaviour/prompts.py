@@ -36,7 +36,13 @@ def list_prompts(kit: Kit) -> Any:
     return outcome
 
 
-def create_prompt(kit: Kit, check_id: str, text: str, variables: list[str]) -> Any:
+CREATE = "prompts.create"
+
+
+def create_prompt(kit: Kit, text: str, variables: list[str], check_id: str = CREATE) -> Any:
+    """A new prompt, or the test fails under ``check_id``: ``prompts.create``, the check of this step,
+    whichever test needs the prompt (its own checks are then not judged); a state machine, which
+    judges every step as one sequence, passes its own."""
     outcome = call(kit, "create_prompt", prompt=text, variables=variables)
     kit.judge.answered(outcome, check_id)
     kit.validate(outcome, kit.member("create_prompt"), expect_stream=False, check_id=check_id)

@@ -31,8 +31,9 @@ def chat_model(kit: Kit) -> str:
     if declared:
         return declared[0]
     if kit.session.options.stack_url:  # a deployment's inference is its own: the kit cannot guess a model
-        pytest.skip("no chat model known for this deployment's responses API: declare one in a manifest "
-                    "(models: [{model_id: ..., model_type: llm}])")
+        pytest.skip("no chat model known for this deployment's responses API: its /v1/models lists no llm model "
+                    "and no manifest names one. Whoever runs the kit: register a chat model in the deployment, or "
+                    "name a served one in a --llama-manifest (models: [{model_id: ..., model_type: llm}]).")
     return REFERENCE_CHAT_MODEL
 
 

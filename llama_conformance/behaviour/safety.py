@@ -4,21 +4,43 @@ The routing table stores the shield (the provider reads it back through ``shield
 and calls the provider's ``register_shield``. Which shield ids a provider serves is its
 own business (code-scanner takes only ``code-scanner`` / ``code-shield``), so the kit
 offers a short list of provider resource ids and keeps the first one the provider accepts.
+
+Drawn inputs carry what shields exist for (``llama_conformance.strategies.domain``): about
+half of the drawn texts hold a PII shape, an injection phrase, an unsafe request or insecure
+code, so a shield's detection path runs on the fast profile's dozen examples, not only its
+"nothing found" path. ``run_shield`` / ``run_moderation`` name the field path a provider
+changed in the caller's request (a redaction shield rewriting ``messages[0].content``).
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from typing import Any
 
 import pytest
+from hypothesis import strategies as st
 
 from llama_conformance.behaviour.benchmarks import owner, routing_call
 from llama_conformance.behaviour.context import Kit
+from llama_conformance.behaviour.invoke import Outcome
+from llama_conformance.behaviour.judge import CheckFailed
+from llama_conformance.behaviour.request_diff import describe_changes
+from llama_conformance.checks import Finding
+from llama_conformance.contract.members import MemberSpec
+from llama_conformance.strategies.domain import salted
 
 SHIELD_ENV = "LLAMA_CONFORMANCE_SHIELD_ID"
 # Tried in order: the environment's choice, the kit's own name, the in-tree code scanner's.
 CANDIDATES = ("kit-shield", "code-scanner")
+
+ROLES = ("user", "system", "assistant")
+DRAWN_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=1, max_size=200)
+# Half drawn text, half drawn text holding a domain value: PII for half of those. Measured in
+# tests/test_domain_values.py: every one of 100 seeds reaches a PII shape within the fast
+# profile's 12 examples, where plain drawn text reaches none.
+TEXT = salted(DRAWN_TEXT, percent=50)
+MESSAGES = st.lists(st.fixed_dictionaries({"role": st.sampled_from(ROLES), "content": TEXT}), min_size=1, max_size=4)
 
 
 def candidates() -> tuple[str, ...]:
@@ -58,11 +80,43 @@ def unregister_shield(kit: Kit, shield: Any, check_id: str = "safety.shield.unre
     return outcome
 
 
+def moderation_inputs(clean: tuple[str, ...]) -> st.SearchStrategy[str | list[str]]:
+    """One input or a list: ``clean`` texts (judged by safety.moderation.clean) and drawn ones."""
+    text = st.one_of(st.sampled_from(clean), TEXT)
+    return st.one_of(text, st.lists(text, min_size=1, max_size=4))
+
+
+def _call_naming_changes(kit: Kit, member: MemberSpec, request: Any) -> Outcome:
+    """``kit.call_request``, with a call.request-unchanged finding that names the changed paths.
+
+    The kit's comparison names the top-level field only (``messages``); a shield author needs
+    ``messages[1].content`` and what the text became (redacted of the run's secrets).
+    """
+    before = request.model_dump()
+    try:
+        return kit.call_request(member, request)
+    except CheckFailed as failed:
+        detail = describe_changes(before, request.model_dump(), kit.put.redactor)
+        if not detail:
+            raise
+        findings = [_detailed(item, member, detail) for item in failed.findings]
+        raise CheckFailed(findings) from None
+
+
+def _detailed(item: Finding, member: MemberSpec, detail: str) -> Finding:
+    if item.check.id != "call.request-unchanged":
+        return item
+    return replace(item, message=f"{member.member_id} changed the caller's request in place: {detail}. The "
+                                 "server hands the same objects on (to inference, the next shield, logs): "
+                                 "judge a copy, never rewrite the input.")
+
+
 def run_shield(kit: Kit, shield_id: str, messages: list[dict[str, Any]]) -> Any:
     member = kit.member("run_shield")
-    return kit.call_request(member, kit.request(member, {"shield_id": shield_id, "messages": messages}))
+    return _call_naming_changes(kit, member, kit.request(member, {"shield_id": shield_id, "messages": messages}))
 
 
 def run_moderation(kit: Kit, text: str | list[str], model: str | None) -> Any:
     member = kit.member("run_moderation")
-    return kit.call_request(member, kit.request(member, {"input": text, **({"model": model} if model else {})}))
+    return _call_naming_changes(kit, member,
+                                kit.request(member, {"input": text, **({"model": model} if model else {})}))

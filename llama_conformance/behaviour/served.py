@@ -15,6 +15,7 @@ from typing import Any
 
 from llama_conformance.capabilities import Manifest, ModelDecl
 from llama_conformance.errors import GateTimeout, describe_exception
+from llama_conformance.evidence import environment_cause
 from llama_conformance.harness.build import ProviderUnderTest, provider_id
 
 MODEL_KINDS = ("llm", "embedding", "rerank")
@@ -26,6 +27,9 @@ class ServedModels:
     models: list[Any] = field(default_factory=list)
     listed: Any = None
     problems: dict[str, str] = field(default_factory=dict)  # check id -> message
+    # Why listing or registering failed, when the cause was the provider's unreachable backend:
+    # every check that needs a served model is then inconclusive, not failed or skipped.
+    unreachable: str | None = None
 
     def of(self, kind: str) -> list[str]:
         return self.by_kind.get(kind, [])
@@ -64,10 +68,17 @@ def _register_manifest_models(put: ProviderUnderTest, manifest: Manifest, served
         except (Exception, GateTimeout) as exc:
             served.problems["inference.models.register"] = put.redactor(
                 f"register_model({decl.model_id!r}) from the manifest raised {describe_exception(exc)}")
+            _note_unreachable(put, served, "inference.register_model", exc)
             continue
         registered = returned if returned is not None and hasattr(returned, "identifier") else model
         _store_add(put, registered)
         served.add(registered)
+
+
+def _note_unreachable(put: ProviderUnderTest, served: ServedModels, member: str, exc: BaseException) -> None:
+    cause = environment_cause(exc)
+    if cause is not None and served.unreachable is None:
+        served.unreachable = put.redactor(f"{member}: {cause}")
 
 
 def discover_served_models(put: ProviderUnderTest, manifest: Manifest) -> ServedModels:
@@ -89,6 +100,7 @@ def discover_served_models(put: ProviderUnderTest, manifest: Manifest) -> Served
         served.listed = put.gate.call("inference.list_models", list_models)
     except (Exception, GateTimeout) as exc:
         served.problems["inference.models.listed"] = put.redactor(f"list_models() raised {describe_exception(exc)}")
+        _note_unreachable(put, served, "inference.list_models", exc)
     # A manifest that names models names the ones to test: listed models may need
     # downloads or hardware this run lacks. Without one, the listed models are it.
     wanted = {decl.model_id for decl in manifest.models}

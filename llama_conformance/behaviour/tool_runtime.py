@@ -2,7 +2,10 @@
 ``input_schema``, and how an invocation ended (answered, refused in the result, or raised).
 
 Tool schemas are small JSON Schemas (an object of scalar properties, in practice); the
-strategy covers that shape and falls back to strings for anything richer.
+strategy covers that shape and falls back to strings for anything richer. A third of the drawn
+strings hold a domain value (``llama_conformance.strategies.domain``: an injection phrase, PII,
+insecure code): tool arguments come from a model that read untrusted text, and that is what
+a tool's quoting, logging and query building must survive.
 """
 
 from __future__ import annotations
@@ -13,9 +16,11 @@ from hypothesis import strategies as st
 
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.invoke import Outcome
+from llama_conformance.strategies.domain import salted
 
 _SCALARS: dict[str, Any] = {
-    "string": st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=20),
+    "string": salted(st.text(st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]), min_size=1, max_size=20),
+                     percent=35),
     "number": st.floats(min_value=-1e6, max_value=1e6, allow_nan=False),
     "integer": st.integers(min_value=-10**6, max_value=10**6),
     "boolean": st.booleans(),

@@ -42,20 +42,36 @@ class Store:
 
 
 def embedding_model(kit: Kit) -> str:
-    """The embedding model stores are created with.
+    """The embedding model stores are created with: one the target serves, never a guess.
 
-    In-process it is the reference inference's ``kit-embed``. A deployment names its models
-    itself (``<provider_id>/kit-embed``); the suite takes the served embedding model backed by
-    the kit's reference (its vectors are what the ranking checks expect), else the first
-    served embedding model.
+    In-process it is the reference inference's ``kit-embed`` (the harness builds it as the
+    provider's inference dependency). A deployment names its models itself
+    (``<provider_id>/kit-embed``) in ``/v1/models``, whichever APIs ``--llama-api`` selects;
+    the suite takes the listed model backed by the kit's reference (its vectors are what the
+    ranking checks expect), else a listed model the manifest declares ``model_type:
+    embedding``, else the first listed embedding model. A manifest that names only other
+    models does not hide the deployment's embedding models from this suite. None listed:
+    the test is skipped with that reason, since every store needs one.
     """
-    if not kit.session.options.stack_url or "inference" not in kit.session.apis:
+    if not kit.session.options.stack_url:
         return EMBEDDING_MODEL
     served = kit.session.served_models("inference")
+    listed = [m for m in served.listed or [] if getattr(m, "identifier", None)]
     # Any kind: llama-stack 0.7's openai adapter lists every model as an llm, kit-embed included.
-    names = [name for kind in MODEL_KINDS for name in served.of(kind)]
+    names = [name for kind in MODEL_KINDS for name in served.of(kind)] + [m.identifier for m in listed]
     ours = [name for name in names if name.rsplit("/", 1)[-1] == EMBEDDING_MODEL]
-    return (ours or served.of("embedding") or [EMBEDDING_MODEL])[0]
+    declared = [d.model_id for d in kit.session.manifest.models if d.model_type == "embedding" and d.model_id in names]
+    embedding = served.of("embedding") + [m.identifier for m in listed
+                                          if str(getattr(m.model_type, "value", m.model_type)) == "embedding"]
+    found = ours or declared or embedding
+    if found:
+        return found[0]
+    why = f" (listing it failed: {served.problems['inference.models.listed']})" \
+        if "inference.models.listed" in served.problems else ""
+    pytest.skip(f"the deployment serves no embedding model: its /v1/models lists none{why}, and every vector store "
+                "needs one (an embedding model of its inference API is a required dependency of vector_io), so "
+                "this is not checked. Whoever runs the kit: register an embedding model in the deployment's run "
+                "config, or name a served one in a --llama-manifest with `model_type: embedding`.")
 
 
 def call(kit: Kit, name: str, **kwargs: Any) -> Outcome:
@@ -118,8 +134,14 @@ def create_store(kit: Kit, check_id: str, *, name: str | None = None,
     return outcome, Store(id=outcome.value.id, created=outcome.value, embedding_model=embedding_model(kit))
 
 
-def created_store(kit: Kit, check_id: str, **kwargs: Any) -> Store:
-    """A new store, or the test fails under ``check_id``."""
+STORE_CREATE = "vector_io.store.create"
+
+
+def created_store(kit: Kit, check_id: str = STORE_CREATE, **kwargs: Any) -> Store:
+    """A new store, or the test fails under ``check_id``: ``vector_io.store.create``, the check of this
+    step, whichever test needs the store. A test whose setup failed is charged with that step alone;
+    its own checks (isolation, files, ...) were not judged (``report.results``). Only a state machine,
+    which judges every step as one sequence, passes its own check."""
     outcome, store = create_store(kit, check_id, **kwargs)
     kit.judge.answered(outcome, check_id)
     kit.validate(outcome, kit.member("openai_create_vector_store"), expect_stream=False, check_id=check_id)

@@ -114,13 +114,23 @@ def packages_referenced_by(module_prefix: str) -> set[str]:
     return found
 
 
+def declared_api_package(provider_module: str) -> set[str]:
+    """The installed API package the provider's source or requirements name, when its loaded
+    modules name none (a spec from a YAML file, the API imported inside the factory)."""
+    from llama_conformance.contract.generation import built_on, provider_modules  # it imports this module
+
+    package = built_on(provider_modules(provider_module)).package
+    return {p.name for p in installed_api_packages() if p.distribution == package}
+
+
 def package_for_provider(
     requested: str | None, spec_module: str | None, provider_module: str
 ) -> ApiPackage:
     """The API package a provider is judged against.
 
     ``--llama-api-package`` wins. Otherwise the evidence is the package of the spec's class
-    and the packages the provider's modules use; exactly one must remain. When both are
+    and the packages the provider's modules use, else the package its source or requirements
+    name (``contract.generation``); exactly one must remain. When both are
     installed and the evidence names both (or a provider names neither and both could
     apply), the kit refuses to guess.
     """
@@ -133,6 +143,8 @@ def package_for_provider(
     spec_package = package_of_module(spec_module)
     if spec_package is not None:
         evidence.add(spec_package.name)
+    if not evidence:
+        evidence = declared_api_package(provider_module)
     if len(evidence) <= 1:
         return resolve_api_package(evidence.pop() if evidence else None)
     raise KitUsageError(

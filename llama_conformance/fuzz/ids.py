@@ -7,11 +7,14 @@ not import schemathesis: ``llama-conformance list`` prints the plan without load
 
 from __future__ import annotations
 
-from llama_conformance.checks import CHECKS, CheckDef, Level, register
+from dataclasses import replace
+
+from llama_conformance.checks import CHECKS, CheckDef, Level, Needs, register
+from llama_conformance.validate.ids import STREAMING_APIS
 
 _DOC = "the deployment's OpenAPI document (repaired from the API package)"
 
-FUZZ_CHECKS = (
+FUZZ_CHECKS: tuple[CheckDef, ...] = (
     CheckDef("fuzz.not-a-server-error", Level.MUST, "No request, valid or not, gets a 5xx answer",
              reference=_DOC + ": every operation"),
     CheckDef("fuzz.status-code", Level.MUST, "Every answer's status code is one the operation documents",
@@ -24,7 +27,8 @@ FUZZ_CHECKS = (
              reference=_DOC + ": responses.*.content.application/json.schema"),
     CheckDef("fuzz.sse-event", Level.MUST,
              "Every server-sent event's data matches the chunk schema of the operation",
-             reference=_DOC + ": text/event-stream responses (chunk schema from the API package)"),
+             reference=_DOC + ": text/event-stream responses (chunk schema from the API package)",
+             applies_to=STREAMING_APIS),
     CheckDef("fuzz.negative-data-rejection", Level.MUST, "A request the schema forbids is rejected with a 4xx",
              reference=_DOC + ": requestBody and parameters schemas"),
     CheckDef("fuzz.positive-data-acceptance", Level.SHOULD,
@@ -40,6 +44,8 @@ FUZZ_CHECKS = (
     CheckDef("fuzz.answer", Level.MUST, "Every request gets an HTTP answer in time (no reset, no hang)",
              reference=_DOC + ": every operation; --llama-timeout"),
 )
+# The fuzzer sends HTTP requests: in-process (without --llama-over-http) its checks are not applicable.
+FUZZ_CHECKS = tuple(replace(check, needs=Needs.HTTP) for check in FUZZ_CHECKS)
 register(*FUZZ_CHECKS)
 
 # schemathesis 4.x failure codes (schemathesis.core.failures, specs.openapi.checks) and the kit's own

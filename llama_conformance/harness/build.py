@@ -29,10 +29,16 @@ from llama_conformance.contract import (
     load_contract,
     package_for_provider,
 )
+from llama_conformance.contract.generation import import_failure_hint, mismatch_hint
 from llama_conformance.discovery import ProviderEntry
 from llama_conformance.errors import GateTimeout, KitUsageError, describe_exception
+from llama_conformance.evidence import EvidenceLog, environment_cause, watch_stand_in
 from llama_conformance.gate import DEFAULT_TIMEOUT_S, CallGate
 from llama_conformance.harness.config import (
+    CONFIG_FROM_FILE,
+    CONFIG_FROM_SAMPLE,
+    CONFIG_FROM_STACK,
+    config_as_data,
     config_secrets,
     expand_env,
     import_config_class,
@@ -41,9 +47,20 @@ from llama_conformance.harness.config import (
     validate_config,
 )
 from llama_conformance.harness.dependencies import (
+    OGX,
+    generation,
     missing_dependencies,
     reference_dependencies,
+    routed_apis,
     stores_for,
+    wanted_dependencies,
+)
+from llama_conformance.harness.stack_config import (
+    StackPlan,
+    build_stack_dependencies,
+    configured_values,
+    own_entry,
+    plan_stack,
 )
 from llama_conformance.harness.storage import register_backends
 from llama_conformance.redact import Redactor
@@ -56,6 +73,11 @@ class BuildOptions:
     config_file: Path | None = None
     api_package: str | None = None
     timeout_s: float = DEFAULT_TIMEOUT_S
+    # --llama-stack-config: dependencies (and the provider's own config, when the file lists
+    # its type) from a server run config instead of the kit's stand-ins.
+    stack_config: Path | None = None
+    # --llama-without-optional-deps: False builds the provider with its required APIs only.
+    optional_dependencies: bool = True
 
 
 @dataclass
@@ -76,6 +98,21 @@ class ProviderUnderTest:
     # The reference providers built as its dependencies, by API name: a suite that needs
     # data in a dependency (a file to attach to a vector store) puts it there.
     dependencies: dict[str, Any] = field(default_factory=dict)
+    # Which of ``dependencies`` are real providers built from --llama-stack-config (API names);
+    # the others are the kit's stand-ins, on which a semantic verdict cannot rest.
+    real_dependencies: set[str] = field(default_factory=set)
+    # Whether optional dependencies are handed over (--llama-without-optional-deps clears it).
+    optional_dependencies: bool = True
+    # --llama-stack-config: what to build from the run config (``harness.stack_config``).
+    stack: StackPlan | None = None
+    # Real dependency impls, shut down after the provider (the kit's stand-ins hold nothing).
+    real_impls: list[Any] = field(default_factory=list)
+    # What calls into the provider saw that a verdict cannot rest on (its backend unreachable,
+    # a stand-in asked to generate): see ``llama_conformance.evidence``.
+    evidence: EvidenceLog = field(default_factory=EvidenceLog)
+    # Set when the factory failed because the provider's backend could not be reached: the
+    # build is then inconclusive, not a lifecycle.build failure.
+    build_inconclusive: str | None = None
     # Set when ``impl`` is a deployment reached over HTTP: the JSON behind each parsed
     # value and the HTTP-level findings of each call (``transport.WireLog``).
     wire: Any = None
@@ -91,12 +128,18 @@ class ProviderUnderTest:
     def close(self) -> str | None:
         """Call ``shutdown()`` through the gate; return a problem description, if any."""
         problem = None
+        self.evidence.close()
         shutdown = getattr(self.impl, "shutdown", None)
         if callable(shutdown):
             try:
                 self.gate.call("shutdown", shutdown)
             except (Exception, GateTimeout) as exc:
                 problem = self.redactor(f"shutdown() failed: {describe_exception(exc)}")
+        for dependency in reversed(self.real_impls):  # not the provider's problem: never reported
+            stop = getattr(dependency, "shutdown", None)
+            if callable(stop):
+                with contextlib.suppress(Exception, GateTimeout):
+                    self.gate.call("dependency shutdown", stop)
         self.gate.close()
         if self.workdir is not None:
             shutil.rmtree(self.workdir, ignore_errors=True)
@@ -124,6 +167,7 @@ def load_factory(entry: ProviderEntry) -> Any:
         raise KitUsageError(
             f"Cannot import provider module {entry.module} for {entry.provider_type}: "
             f"{describe_exception(exc)}. Install the provider's dependencies in this environment."
+            f"{import_failure_hint(entry.module)}"
         ) from exc
     factory = getattr(module, entry.factory_name, None)
     if not callable(factory):
@@ -152,11 +196,8 @@ def declared_package(entry: ProviderEntry, module_name: str | None) -> str | Non
 
 
 def _show_config(config: Any, redactor: Redactor) -> dict[str, Any]:
-    """The validated config as JSON data for the run header, secrets replaced."""
-    try:
-        return redactor.data(config.model_dump(mode="json"))
-    except Exception:
-        return {}
+    """The validated config as JSON data for the run header, secrets replaced (pydantic, dataclass or plain)."""
+    return dict(redactor.data(config_as_data(config)))
 
 
 def prepare_provider(entry: ProviderEntry, options: BuildOptions) -> ProviderUnderTest:
@@ -169,24 +210,43 @@ def prepare_provider(entry: ProviderEntry, options: BuildOptions) -> ProviderUnd
     load_factory(entry)
     package = package_for_provider(options.api_package, entry.spec_module, entry.module)
     contract = load_contract(package.name)
-    contract.surface(entry.api)  # unknown API for this package -> usage error now
+    try:
+        contract.surface(entry.api)  # unknown API for this package -> usage error now
+    except KitUsageError as exc:  # often an API of another generation (llama-stack 0.x safety on ogx-api)
+        raise KitUsageError(f"{exc}{mismatch_hint(entry, package)}") from None
     config_class = import_config_class(entry.config_class, entry.provider_type)
-    missing_dependencies(entry)
+    stack = None
+    if options.stack_config is not None:
+        # Required dependencies must be in the run config instead (checked by the plan).
+        stack = plan_stack(entry, options.stack_config, package.name, optional=options.optional_dependencies)
+    else:
+        missing_dependencies(entry)
 
     workdir = Path(tempfile.mkdtemp(prefix="llama-conformance-"))
-    secrets: set[str] = set()
+    secrets: set[str] = set(stack.secrets) if stack else set()
     try:
-        if options.config_file is not None:
-            raw = read_config_file(options.config_file)
+        listed = own_entry(stack.data, entry) if stack is not None and options.config_file is None else None
+        if listed is not None:  # --llama-stack-config lists the provider itself: its config, as the server's
+            assert stack is not None
+            values = configured_values(stack, listed, entry, config_class)
+            secrets |= stack.secrets  # the env values its entry used
+            origin = CONFIG_FROM_STACK
         else:
-            raw = sample_config(config_class, workdir / "distro")
-        values = expand_env(raw, secrets)
-        config = validate_config(config_class, values, entry.provider_type)
+            if options.config_file is not None:
+                raw, origin = read_config_file(options.config_file), CONFIG_FROM_FILE
+            else:
+                raw, origin = sample_config(config_class, workdir / "distro", entry.provider_type), CONFIG_FROM_SAMPLE
+            values = expand_env(raw, secrets)
+        config = validate_config(config_class, values, entry.provider_type, origin)
     except KitUsageError:
         shutil.rmtree(workdir, ignore_errors=True)
         raise
-    register_backends(package, values, workdir / "storage")
+    # One registration for the provider and every config dependency (each call replaces the last).
+    register_backends(package, {"provider": values, **(stack.storage_values() if stack else {})},
+                      workdir / "storage")
     secrets |= config_secrets(config)
+    for planned in stack.providers if stack else []:
+        secrets |= config_secrets(planned.config)
     redactor = Redactor(secrets)
     return ProviderUnderTest(
         entry=entry,
@@ -196,7 +256,28 @@ def prepare_provider(entry: ProviderEntry, options: BuildOptions) -> ProviderUnd
         config=config,
         config_shown=_show_config(config, redactor),
         workdir=workdir,
+        optional_dependencies=options.optional_dependencies,
+        stack=stack,
     )
+
+
+def dependencies_for(put: ProviderUnderTest) -> dict[Any, Any]:
+    """``{Api: impl}`` handed to the factory: from the run config when given, else the kit's stand-ins.
+
+    Sets ``put.dependencies`` (by API name), ``put.real_dependencies`` and ``put.real_impls``.
+    """
+    entry = put.entry
+    if put.stack is None:
+        deps = reference_dependencies(entry, put.contract, put.gate, optional=put.optional_dependencies)
+    else:
+        built, put.real_impls = build_stack_dependencies(put.stack, put.contract, put.gate)
+        api_enum = put.contract.api_enum()
+        wanted = [api_enum(api) for api in wanted_dependencies(entry, put.optional_dependencies)]
+        deps = {api: built[api] for api in wanted if api in built}
+        put.real_dependencies = {api for api in put.stack.real
+                                 if api in wanted_dependencies(entry, put.optional_dependencies)}
+    put.dependencies = {str(getattr(api, "value", api)): impl for api, impl in deps.items()}
+    return deps
 
 
 def construct_provider(put: ProviderUnderTest) -> ProviderUnderTest:
@@ -205,8 +286,8 @@ def construct_provider(put: ProviderUnderTest) -> ProviderUnderTest:
     factory = load_factory(entry)
     redactor = put.redactor
     try:
-        deps = reference_dependencies(entry, put.contract, put.gate)
-        put.dependencies = {str(getattr(api, "value", api)): impl for api, impl in deps.items()}
+        deps = dependencies_for(put)
+        _watch_stand_ins(put)
         args = factory_arguments(factory, put.config, deps)
         impl = put.gate.run(entry.factory_name, lambda: factory(*args))
     except GateTimeout as exc:
@@ -225,16 +306,24 @@ def construct_provider(put: ProviderUnderTest) -> ProviderUnderTest:
             f"declares ({declared!r}) but this environment lacks. Install it "
             f"(`pip install '{declared}'`) and run again."
         ) from exc
+    except KitUsageError:
+        raise  # a dependency the kit could not build (a stand-in, a --llama-stack-config entry): not the provider's
     except Exception as exc:
         put.build_error = redactor(
             f"{entry.module}.{entry.factory_name}() raised {describe_exception(exc)}"
         )
+        cause = environment_cause(exc)
+        put.build_inconclusive = redactor(cause) if cause else None
         return put
     if impl is None:
         put.build_error = f"{entry.module}.{entry.factory_name}() returned None, not a provider."
         return put
     put.impl = impl
-    _mark_as_resolved(put)
+    mark_as_resolved(impl, put.contract, provider_id(entry), entry.raw_spec, put.config, deps)
+    problem = _introduce_siblings(put)
+    if problem:
+        put.build_error = redactor(problem)
+        return put
     surface = put.surface
     put.own_attributes = {attr.name: getattr(impl, attr.name, _MISSING) for attr in surface.attributes}
     for name, store in stores_for(surface, put.contract).items():
@@ -246,23 +335,53 @@ def construct_provider(put: ProviderUnderTest) -> ProviderUnderTest:
     return put
 
 
+def _watch_stand_ins(put: ProviderUnderTest) -> None:
+    """Record the provider's generative calls into the kit's stand-in dependencies (not into
+    real ones a server config built): a semantic check resting on them is inconclusive."""
+    real = getattr(put, "real_dependencies", None) or set()
+    for api, impl in put.dependencies.items():
+        if api not in real:
+            watch_stand_in(impl, api, put.evidence)
+
+
 def provider_id(entry: ProviderEntry) -> str:
     """The id a run config would give the provider: its type without the ``inline::`` / ``remote::``."""
     return entry.provider_type.split("::", 1)[-1]
 
 
-def _mark_as_resolved(put: ProviderUnderTest) -> None:
-    """Set what the server's resolver sets on every impl (``__provider_id__``, spec, config).
+def mark_as_resolved(impl: Any, contract: Contract, pid: str, spec: Any, config: Any, deps: dict[Any, Any]) -> None:
+    """Set what the generation's resolver sets on every impl it builds (``instantiate_provider``).
 
-    Providers read them: ``list_models()`` of the model-registry mixin names models by
-    ``__provider_id__`` and fails without it.
+    Both set ``__provider_id__``, ``__provider_spec__`` and ``__provider_config__``; ogx 1.5
+    also ``__provider_deps__`` (the deps it was built with). Providers read them:
+    ``list_models()`` of the model-registry mixin names models by ``__provider_id__`` and
+    fails without it.
     """
-    for name, value in (("__provider_id__", provider_id(put.entry)),
-                        ("__provider_spec__", put.entry.raw_spec),
-                        ("__provider_config__", put.config)):
+    values: list[tuple[str, Any]] = [("__provider_id__", pid), ("__provider_spec__", spec),
+                                     ("__provider_config__", config)]
+    if generation(contract) == OGX:
+        values.append(("__provider_deps__", deps))
+    for name, value in values:
         # A slotted or frozen impl refuses: the server would fail there too; structure reports it.
         with contextlib.suppress(AttributeError, TypeError):
-            setattr(put.impl, name, value)
+            setattr(impl, name, value)
+
+
+def _introduce_siblings(put: ProviderUnderTest) -> str | None:
+    """ogx 1.5 hands every non-routed provider its siblings of the same API after building all of them.
+
+    ``set_sibling_providers(others)`` is called on each impl that has it (``instantiate_providers``);
+    the provider under test has no siblings in the kit, so it gets ``{}``, as alone in a config.
+    """
+    setter = getattr(put.impl, "set_sibling_providers", None)
+    if generation(put.contract) != OGX or not callable(setter) or put.entry.api in routed_apis(put.contract):
+        return None
+    try:
+        put.gate.call("set_sibling_providers", setter, {})
+    except (Exception, GateTimeout) as exc:
+        return (f"set_sibling_providers({{}}), which ogx calls after building every provider, raised "
+                f"{describe_exception(exc)}")
+    return None
 
 
 def build_provider(entry: ProviderEntry, options: BuildOptions) -> ProviderUnderTest:

@@ -1,9 +1,21 @@
 """Satisfy a provider's ``api_dependencies`` and stores with the kit's reference providers.
 
-The kit never borrows a real provider as a dependency: the provider under test must be
-judged alone, against dependencies that are known to pass the kit themselves. A required
-dependency the kit has no reference provider for is a usage error naming it; an optional
-one is simply left out, as the server does when it is not configured.
+By default the kit never borrows a real provider as a dependency: the provider under test
+must be judged alone, against dependencies that are known to pass the kit themselves (with
+``--llama-stack-config`` they come from a server config instead, ``harness.stack_config``).
+A required dependency the kit has no reference provider for is a usage error naming it; an
+optional one is simply left out, as the server does when it is not configured.
+
+What a provider is handed mirrors the servers' resolvers (ogx 1.5 and llama-stack 0.7.3
+``core/resolver.py``, ``instantiate_providers``): ``deps`` holds exactly the APIs the spec
+declares, required ones always and optional ones when the server has them. A routing table
+(``models``, ``shields`` ...) exists in a server exactly when its router API is served
+(``specs_for_autorouted_apis``), so a provider that declares one gets the kit's stand-in for
+it whenever the kit serves the router API: an eval provider declaring ``safety`` and
+``shields`` gets both, never one without the other. After construction the routing tables
+assign their stores (``routing_tables/common.py``, ``initialize``): which attribute, for
+which API, differs per generation (``ROUTING_STORES``); ``vector_store_table``, declared by
+the VectorIO protocol, is assigned by neither server and stays as the provider left it.
 """
 
 from __future__ import annotations
@@ -19,6 +31,49 @@ from llama_conformance.errors import KitUsageError, describe_exception
 from llama_conformance.gate import CallGate
 
 API_PACKAGE_ENV = "LLAMA_CONFORMANCE_API_PACKAGE"
+
+OGX = "ogx_api"
+LLAMA_STACK = "llama_stack_api"
+
+# Routing-table API -> the router API it serves (``builtin_automatically_routed_apis``).
+ROUTING_TABLES: dict[str, dict[str, str]] = {
+    OGX: {"models": "inference", "tool_groups": "tool_runtime", "vector_stores": "vector_io"},
+    LLAMA_STACK: {
+        "models": "inference", "shields": "safety", "datasets": "datasetio",
+        "scoring_functions": "scoring", "benchmarks": "eval", "tool_groups": "tool_runtime",
+        "vector_stores": "vector_io",
+    },
+}
+
+# Provider API -> the attribute its routing table assigns at start-up
+# (``CommonRoutingTableImpl.initialize``). Not ``vector_store_table``: no server sets it.
+ROUTING_STORES: dict[str, dict[str, str]] = {
+    OGX: {"inference": "model_store", "vector_io": "vector_store_store", "tool_runtime": "tool_store"},
+    LLAMA_STACK: {
+        "inference": "model_store", "safety": "shield_store", "vector_io": "vector_store_store",
+        "datasetio": "dataset_store", "scoring": "scoring_function_store", "eval": "benchmark_store",
+        "tool_runtime": "tool_store",
+    },
+}
+
+
+def generation(contract: Contract) -> str:
+    """``ogx_api`` or ``llama_stack_api``: whose server's resolver the kit mirrors.
+
+    Older llama-stack lines (``llama_stack.apis``, llama-stack-api 0.4-0.6) share the
+    llama-stack resolver's routing tables, so anything that is not ogx-api is judged as one.
+    """
+    return OGX if contract.package.name == OGX else LLAMA_STACK
+
+
+def routing_tables(contract: Contract) -> dict[str, str]:
+    """The generation's routing-table APIs, each with the router API that brings it."""
+    return ROUTING_TABLES[generation(contract)]
+
+
+def routed_apis(contract: Contract) -> set[str]:
+    """The generation's routed APIs: their providers sit behind a router and a routing table."""
+    return set(routing_tables(contract).values())
 
 
 def select_fixture_package(contract: Contract) -> None:
@@ -40,7 +95,13 @@ def _reference_tables() -> tuple[dict[str, tuple[str, str]], dict[str, tuple[str
     return REFERENCE_PROVIDERS, REFERENCE_STORES
 
 
-def _build_reference(api: str, gate: CallGate, built: dict[Any, Any] | None = None) -> Any:
+def has_reference(api: str) -> bool:
+    """Whether the kit has a reference provider (or routing-table stand-in) for ``api``."""
+    providers, _ = _reference_tables()
+    return api in providers
+
+
+def build_reference(api: str, gate: CallGate, built: dict[Any, Any] | None = None) -> Any:
     """One reference provider; ``built`` are the references built before it, passed as its deps.
 
     A reference that needs another (vector_io reads files and embeds through inference) gets
@@ -62,6 +123,17 @@ def _build_order(apis: list[str]) -> list[str]:
     return sorted(apis, key=lambda api: (_BUILD_FIRST.index(api) if api in _BUILD_FIRST else len(_BUILD_FIRST)))
 
 
+def reference_apis(contract: Contract) -> set[str]:
+    """The APIs the kit serves from its references, as a server config would list them.
+
+    A routing table counts only when the kit also serves its router API: a server creates the
+    one for the other, so the kit never hands out ``shields`` without ``safety`` or back.
+    """
+    providers, _ = _reference_tables()
+    tables = routing_tables(contract)
+    return {api for api in providers if api not in tables or tables[api] in providers}
+
+
 def missing_dependencies(entry: ProviderEntry) -> None:
     """Raise a usage error if a required dependency has no reference provider."""
     providers, _ = _reference_tables()
@@ -74,17 +146,28 @@ def missing_dependencies(entry: ProviderEntry) -> None:
         )
 
 
-def reference_dependencies(entry: ProviderEntry, contract: Contract, gate: CallGate) -> dict[Any, Any]:
-    """``{Api: impl}`` for the provider's dependencies, built through the gate."""
+def wanted_dependencies(entry: ProviderEntry, optional: bool = True) -> list[str]:
+    """The APIs a server would try to hand the provider: required ones, and optional ones unless left out."""
+    return list(dict.fromkeys([*entry.api_dependencies, *(entry.optional_api_dependencies if optional else [])]))
+
+
+def reference_dependencies(
+    entry: ProviderEntry, contract: Contract, gate: CallGate, *, optional: bool = True
+) -> dict[Any, Any]:
+    """``{Api: impl}`` for the provider's dependencies, built through the gate.
+
+    Exactly the declared APIs the kit serves (``reference_apis``); with ``optional=False``
+    only the required ones, as a server whose config lists none of the optional APIs.
+    """
     select_fixture_package(contract)
-    providers, _ = _reference_tables()
+    served = reference_apis(contract)
     api_enum = contract.api_enum()
     deps: dict[Any, Any] = {}
-    for api in _build_order([*entry.api_dependencies, *entry.optional_api_dependencies]):
-        if api not in providers:
+    for api in _build_order(wanted_dependencies(entry, optional)):
+        if api not in served:
             continue
         try:
-            deps[api_enum(api)] = _build_reference(api, gate, deps)
+            deps[api_enum(api)] = build_reference(api, gate, deps)
         except Exception as exc:  # a kit defect, but say which dependency
             raise KitUsageError(
                 f"The kit's reference {api} provider failed to build: {describe_exception(exc)}."
@@ -92,13 +175,25 @@ def reference_dependencies(entry: ProviderEntry, contract: Contract, gate: CallG
     return deps
 
 
-def stores_for(surface: ApiSurface, contract: Contract) -> dict[str, Any]:
-    """Store objects to assign after construction, for the attributes the protocol declares."""
+def store_attributes(api: str, contract: Contract) -> list[str]:
+    """The attributes the generation's routing table assigns to a provider of ``api`` (none or one)."""
+    name = ROUTING_STORES[generation(contract)].get(api)
+    return [name] if name else []
+
+
+def stores_for(surface: ApiSurface | str, contract: Contract) -> dict[str, Any]:
+    """Stand-in stores to assign after construction: what the generation's routing table assigns.
+
+    Keyed by the provider's API, not by the protocol's attributes: the servers assign
+    ``vector_store_store`` (declared nowhere) and never ``vector_store_table`` (declared by
+    VectorIO), ``benchmark_store`` to eval providers although ``Eval`` declares none.
+    """
     select_fixture_package(contract)
     _, stores = _reference_tables()
+    api = surface if isinstance(surface, str) else surface.api
     out = {}
-    for attr in surface.attributes:
-        if attr.name in stores:
-            module_name, class_name = stores[attr.name]
-            out[attr.name] = getattr(importlib.import_module(module_name), class_name)()
+    for name in store_attributes(api, contract):
+        if name in stores:
+            module_name, class_name = stores[name]
+            out[name] = getattr(importlib.import_module(module_name), class_name)()
     return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,14 @@ def add_options(parser: pytest.Parser) -> None:
     group.addoption("--llama-provider-config", metavar="FILE", type=Path,
                     help="Provider config YAML (${env.VAR:=default} is expanded like the server does). "
                          "Default: the config class's sample_run_config().")
+    group.addoption("--llama-stack-config", metavar="RUN.yaml", type=Path,
+                    help="A server run config (ogx / llama-stack): the provider's dependencies are the providers it "
+                         "lists for those APIs, built from the installed server's registry with their configs, "
+                         "instead of the kit's stand-ins; a provider type it lists takes its config from there "
+                         "unless --llama-provider-config is given.")
+    group.addoption("--llama-without-optional-deps", action="store_true", default=False,
+                    help="Build the provider with its required dependencies only, as a server whose config "
+                         "does not serve the optional APIs (checks the provider copes without them).")
     group.addoption("--llama-api", metavar="API",
                     help="The API to check the provider for, when its type exists for several APIs; "
                          "with --llama-stack-url, the APIs of the deployment to check (comma-separated).")
@@ -87,6 +96,21 @@ class KitOptions:
     strict: bool = False
     baseline: Path | None = None
     update_baseline: bool = False
+    stack_config: Path | None = None
+    without_optional_deps: bool = False
+
+    def __post_init__(self) -> None:
+        check_numbers(self.timeout_s, self.max_requests)
+        self.check_build_options()
+
+    def check_build_options(self) -> None:
+        """Options that shape how a provider is built mean nothing for a deployment URL: say so, not ignore them."""
+        if self.stack_url and (self.stack_config or self.without_optional_deps):
+            given = "--llama-stack-config" if self.stack_config else "--llama-without-optional-deps"
+            raise pytest.UsageError(
+                f"{given} shapes how the kit builds a provider in-process (--llama-provider); with "
+                "--llama-stack-url nothing is built, the deployment brings its own dependencies. Leave it out."
+            )
 
     @property
     def target(self) -> str | None:
@@ -116,6 +140,8 @@ class KitOptions:
             strict=get("--llama-strict"),
             baseline=get("--llama-baseline"),
             update_baseline=get("--llama-update-baseline"),
+            stack_config=get("--llama-stack-config"),
+            without_optional_deps=get("--llama-without-optional-deps"),
         )
 
     def rerun_arguments(self) -> list[str]:
@@ -123,6 +149,7 @@ class KitOptions:
         pairs = [
             ("--llama-provider", self.provider), ("--llama-provider-module", self.provider_module),
             ("--llama-providers-dir", self.providers_dir), ("--llama-provider-config", self.provider_config),
+            ("--llama-stack-config", self.stack_config),
             ("--llama-api", self.api), ("--llama-api-package", self.api_package),
             ("--llama-manifest", self.manifest), ("--llama-stack-url", self.stack_url),
             ("--llama-openapi", self.openapi_file),
@@ -131,7 +158,28 @@ class KitOptions:
         args = [f"{flag}={value}" for flag, value in pairs if value]
         args += [f"--llama-capability={name}" for name in self.capabilities]
         args += ["--llama-over-http"] if self.over_http else []
+        args += ["--llama-without-optional-deps"] if self.without_optional_deps else []
         args += ["--llama-strict"] if self.strict else []
         # Header values are secrets: the rerun line names the header and leaves the value out.
         args += [f"--llama-stack-header={header.split(':', 1)[0]}: <redacted>" for header in self.stack_headers]
         return args
+
+
+MAX_TIMEOUT_S = 86_400.0  # a call allowed to run longer than a day is a hang in practice
+
+
+def check_numbers(timeout_s: float, max_requests: int) -> None:
+    """Refuse numbers no run can use: the mistake is the user's, not the provider's."""
+    if not (math.isfinite(timeout_s) and 0 < timeout_s <= MAX_TIMEOUT_S):
+        raise pytest.UsageError(
+            f"--llama-timeout must be a number of seconds above 0 and at most {MAX_TIMEOUT_S:g} (one day), "
+            f"got {timeout_s:g}. It is the deadline of every call into provider code, so such a value would make "
+            f"the kit blame the provider for hanging (call.no-hang) or never stop a hung call. Give e.g. "
+            f"--llama-timeout={DEFAULT_TIMEOUT_S:g} (the default) and run again."
+        )
+    if max_requests < 1:
+        raise pytest.UsageError(
+            f"--llama-max-requests must be a whole number of requests of at least 1, got {max_requests}: with no "
+            f"budget the HTTP suites could send nothing and would check nothing. Give e.g. "
+            f"--llama-max-requests={DEFAULT_MAX_REQUESTS} (the default) and run again."
+        )

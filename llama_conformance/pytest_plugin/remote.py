@@ -61,6 +61,26 @@ def served_apis(contract: Contract, spec: dict[str, Any]) -> list[str]:
     return sorted({route.api for route in _matched(contract, _published(spec))})
 
 
+def operations_of(contract: Contract, spec: dict[str, Any], apis: list[str]) -> dict[str, Any]:
+    """``spec`` keeping only the operations of ``apis`` (routes the contract maps to their members).
+
+    ``--llama-api`` narrows everything a run checks: the behavioural suites by their API
+    marker, the fuzz suite by the operations it finds in the document.
+    """
+    from llama_conformance.openapi.sse import HTTP_METHODS
+
+    routes = contract.routes()
+    keep = {(route.method, published_form(route.path)) for api in apis for route in routes.of_api(api)}
+    paths: dict[str, Any] = {}
+    for path, item in (spec.get("paths") or {}).items():
+        if not isinstance(item, dict):
+            continue
+        kept = {key: value for key, value in item.items() if key not in HTTP_METHODS or (key.upper(), path) in keep}
+        if any(key in HTTP_METHODS for key in kept):
+            paths[path] = kept
+    return {**spec, "paths": paths}
+
+
 def contract_for_spec(spec: dict[str, Any], requested: str | None) -> Contract:
     """The API package the deployment serves: ``--llama-api-package``, else the installed package
     whose routers account for the most of the spec's operations (the newest on a tie).
@@ -190,6 +210,7 @@ def open_url_target(options: KitOptions) -> RemoteTarget:
     if options.api:  # a deployment serves many APIs: a comma-separated list picks some
         wanted = {name.strip() for name in options.api.split(",")}
         apis = [api for api in apis if api in wanted]
+        spec = operations_of(contract, spec, apis)  # the fuzz suite too checks only those APIs
     if not apis:
         raise KitUsageError(
             f"{url} publishes no route of any {contract.package} API"

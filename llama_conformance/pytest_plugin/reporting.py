@@ -20,9 +20,11 @@ from typing import Any
 
 import pytest
 
+from llama_conformance.contract.generation import facts_for
 from llama_conformance.pytest_plugin.session import KitSession
 from llama_conformance.report.collect import Collected, failure_text
 from llama_conformance.report.record import failed_checks, make_record
+from llama_conformance.report.verdict import INCONCLUSIVE
 
 COLLECTOR = "llama-conformance-report"
 
@@ -60,12 +62,13 @@ class ReportCollector:
     def __init__(self, session: KitSession, config: pytest.Config) -> None:
         self.session = session
         self.config = config
-        self.collected = Collected()
+        self.collected = Collected(root=config.rootpath)  # tests named by their path in the suites
         self.started = time.monotonic()
         self.report: dict[str, Any] | None = None
         self.written: list[Path] = []
         self.stale: list[str] = []
         self.problem: str | None = None
+        self.unjudged_exit = False
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self.collected.add(report)
@@ -88,6 +91,12 @@ class ReportCollector:
             if self.stale and session.exitstatus == pytest.ExitCode.OK:
                 session.exitstatus = pytest.ExitCode.TESTS_FAILED
                 report["run"]["exit_status"] = int(pytest.ExitCode.TESTS_FAILED)
+        if report["verdict"] == INCONCLUSIVE and session.exitstatus == pytest.ExitCode.OK:
+            # "0 only if every MUST check passes": an unjudged Core check did not pass. A CI job whose
+            # backend died must not go green; the verdict line says it is the environment, not a failure.
+            self.unjudged_exit = True
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+            report["run"]["exit_status"] = int(pytest.ExitCode.TESTS_FAILED)
         directory = self.session.options.report_dir
         if directory is not None:
             from llama_conformance.report.write import InvalidReport, write_report
@@ -121,12 +130,15 @@ class ReportCollector:
         if session.options.stack_url and session.remote is not None:
             return {"kind": "deployment", "provider_type": None, "apis": list(session.apis), "module": None,
                     "distribution": None, "version": None, "source": None, "url": session.remote.url,
-                    "transport": "http"}
+                    "transport": "http", "built_on": None, "generation_mismatch": None, "generation_note": None}
         entry = session.put.entry
         distribution, version = distribution_of(entry.module)
+        generation = facts_for(entry, session.put.contract.package)
         return {"kind": "provider", "provider_type": entry.provider_type, "apis": [entry.api],
                 "module": entry.module, "distribution": distribution, "version": version, "source": entry.source,
-                "url": None, "transport": "http-in-process" if session.options.over_http else "in-process"}
+                "url": None, "transport": "http-in-process" if session.options.over_http else "in-process",
+                "built_on": generation.built_on.as_json(), "generation_mismatch": generation.mismatch,
+                "generation_note": generation.note}
 
     @pytest.hookimpl(trylast=True)
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
@@ -136,6 +148,14 @@ class ReportCollector:
         terminalreporter.write_sep("=", f"llama-conformance verdict: {self.report['verdict']}")
         for reason in self.report["verdict_reasons"]:
             write(f"  {reason}")
+        from llama_conformance.report.render_md import not_applicable_groups
+
+        for why, ids in not_applicable_groups(self.report):  # apart from the verdict, and said so
+            shown = ", ".join(ids[:4]) + (f" and {len(ids) - 4} more" if len(ids) > 4 else "")
+            write(f"  not applicable in this mode, not counted: {len(ids)} check(s) ({shown}): {why}")
+        if self.unjudged_exit:
+            write("exit status 1: no check failed, but Core checks could not be judged (inconclusive); fix the "
+                  "cause named above and run again")
         if self.stale:
             write(f"stale baseline: {', '.join(self.stale)} now pass(es); remove them from "
                   f"{self.session.options.baseline} or rerun with --llama-update-baseline (the run fails until then)")

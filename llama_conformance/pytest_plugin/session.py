@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import os
 import random
-from dataclasses import dataclass, field
+import tempfile
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import pytest
 
 from llama_conformance.behaviour.profiles import PROFILES, Profile
 from llama_conformance.behaviour.served import ServedModels, discover_served_models
 from llama_conformance.capabilities import Manifest, load_manifest
-from llama_conformance.discovery import DiscoveryOptions, discover
+from llama_conformance.discovery import DiscoveryOptions, discover, single_provider
 from llama_conformance.errors import KitUsageError
 from llama_conformance.harness import (
     BuildOptions,
@@ -61,8 +63,12 @@ class KitSession:
         return [self.put.entry.api]
 
     def served_models(self, api: str | None = None) -> ServedModels:
-        """The models served, registering the manifest's first (once per run and API)."""
-        put = self.put_for(api)
+        """The models served, registering the manifest's first (once per run and API).
+
+        A deployment's models are the deployment's, whichever of its APIs a test checks:
+        its Models API (``GET /v1/models``) names them, as it does for any client.
+        """
+        put = self.put_for("inference" if self.options.stack_url else api)
         key = put.entry.api
         if key not in self.served:
             self.served[key] = discover_served_models(put, self.manifest)
@@ -115,7 +121,10 @@ def open_session(config: pytest.Config) -> KitSession | None:
     """Discover and prepare the provider named on the command line, if any."""
     options = KitOptions.from_config(config)
     if not options.provider and not options.stack_url:
-        return None
+        if not options.provider_module and not options.providers_dir:
+            return None
+        options = with_single_provider(options)
+    keep_hypothesis_out_of_cwd()
     if options.provider and options.stack_url:
         raise pytest.UsageError("Give either --llama-provider (a provider in-process; add --llama-over-http to "
                                 "call it through its HTTP routes) or --llama-stack-url (a running deployment), "
@@ -140,6 +149,8 @@ def open_session(config: pytest.Config) -> KitSession | None:
                 config_file=options.provider_config,
                 api_package=options.api_package,
                 timeout_s=options.timeout_s,
+                stack_config=options.stack_config,
+                optional_dependencies=not options.without_optional_deps,
             ),
         )
     except KitUsageError as exc:
@@ -152,6 +163,42 @@ def open_session(config: pytest.Config) -> KitSession | None:
                          baseline=baseline_of(options))
     config.stash[KIT_SESSION] = session
     return session
+
+
+def keep_hypothesis_out_of_cwd() -> None:
+    """Hypothesis's caches (constants of local modules, Unicode tables) go to the kit's cache.
+
+    ``database=None`` keeps examples out, but Hypothesis still writes ``.hypothesis/`` into
+    the working directory, which is the provider author's repository. A location the user
+    chose with ``HYPOTHESIS_STORAGE_DIRECTORY`` is kept.
+    """
+    if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+        return
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    try:
+        cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    except RuntimeError:  # no home directory to find
+        cache = Path(tempfile.gettempdir())
+    set_hypothesis_home_dir(cache / "llama-conformance" / "hypothesis")
+
+
+def with_single_provider(options: KitOptions) -> KitOptions:
+    """``--llama-provider-module`` (or ``--llama-providers-dir``) without ``--llama-provider``.
+
+    A package that declares one provider leaves no doubt which to check, so the kit checks
+    it (the header names it); one that declares several gets a usage error listing their
+    types. Silently collecting nothing (pytest's exit 5) would tell the author nothing.
+    """
+    if options.api_package:
+        os.environ[API_PACKAGE_ENV] = options.api_package.replace("-", "_")
+    try:
+        entry = single_provider(DiscoveryOptions(provider_module=options.provider_module,
+                                                 providers_dir=options.providers_dir, api=options.api,
+                                                 api_package=options.api_package))
+    except KitUsageError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    return replace(options, provider=entry.provider_type)
 
 
 def open_deployment_session(config: pytest.Config, options: KitOptions) -> KitSession:

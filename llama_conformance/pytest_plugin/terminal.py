@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from llama_conformance.checks import Finding
+from llama_conformance.contract.generation import facts_for
 from llama_conformance.pytest_plugin.session import KitSession
 from llama_conformance.report.collect import Collected
 from llama_conformance.report.record import REPAIRS, NotedFinding, note
@@ -68,18 +69,22 @@ def provider_header(session: KitSession) -> list[str]:
     entry = put.entry
     surface = put.surface
     privates = ", ".join(p.__name__ for p in surface.private_protocols)
-    return [
+    generation = facts_for(entry, put.contract.package)
+    lines = [
         f"llama-conformance {__version__} (Python {platform.python_version()})",
         f"provider: {entry.provider_type} (api {entry.api}) from {entry.source}",
         f"contract: {put.contract.package}, "
         f"protocol {surface.protocol.__name__ if surface.protocol else '-'}"
         f" ({len(surface.members)} members, {len(surface.attributes)} attributes"
         f"{', private: ' + privates if privates else ''})",
+        generation.header_line,
         f"config: {json.dumps(put.config_shown, sort_keys=True)} (secrets redacted)",
         f"capabilities declared: {', '.join(sorted(session.manifest.capabilities)) or 'none'}; "
         f"profile {session.options.profile}; seed {session.seed} "
         f"(rerun with --hypothesis-seed={session.seed})",
     ]
+    # A generation mismatch goes first: it explains most of the failures that follow.
+    return [generation.note, *lines] if generation.note else lines
 
 
 def record_should(item: pytest.Item, findings: list[Finding]) -> None:
@@ -112,7 +117,18 @@ def write_fuzz_tally(reporter: pytest.TerminalReporter) -> None:
                             f"({', '.join(f'{m} {n}' for m, n in sorted(modes.items()))}) in {seconds:.1f} s")
 
 
+def write_generation_mismatch(reporter: pytest.TerminalReporter, session: KitSession) -> None:
+    """The header's mismatch warning once more, where a reader of the failures looks last."""
+    if session.options.stack_url:
+        return  # a deployment: no provider code to date
+    note = facts_for(session.put.entry, session.put.contract.package).note
+    if note:
+        reporter.write_sep("=", "llama-conformance: API generation mismatch")
+        reporter.write_line(note)
+
+
 def write_summary(reporter: pytest.TerminalReporter, session: KitSession, collected: Collected) -> None:
+    write_generation_mismatch(reporter, session)
     redact = session.put.redactor
     noted = [(test.nodeid, n) for test in collected.kit_tests if test.record for n in test.record.noted]
     errata = [(nodeid, n) for nodeid, n in noted if n.erratum]
@@ -135,16 +151,77 @@ def write_summary(reporter: pytest.TerminalReporter, session: KitSession, collec
                                 f"tests: {', '.join(tests[:3])}{' ...' if len(tests) > 3 else ''})")
     write_repairs(reporter, collected)
     write_fuzz_tally(reporter)
+    write_not_judged(reporter, collected)
+    write_inconclusive(reporter)
     write_skips(reporter)
+    write_not_applicable(reporter)
+
+
+def write_inconclusive(reporter: pytest.TerminalReporter) -> None:
+    """Every test the kit could not judge, with the cause: neither a pass nor a failure."""
+    from llama_conformance.evidence import parse_reason
+
+    reports = [r for r in reporter.stats.get("inconclusive", []) if getattr(r, "when", "") == "call"]
+    if not reports:
+        return
+    reporter.write_sep("=", f"llama-conformance: {len(reports)} tests inconclusive (not judged: fix the cause, "
+                            "then run again)")
+    for report in reports:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        parsed = parse_reason(reason)
+        checks, cause = parsed if parsed else ([], reason)
+        reporter.write_line(f"{report.nodeid.split('::')[-1]}: [{', '.join(checks)}] {cause}")
+
+
+def write_not_judged(reporter: pytest.TerminalReporter, collected: Collected) -> None:
+    """The checks each failed test did not get to: only the step that failed is charged (a store that
+    could not be created fails ``vector_io.store.create``), the test's own checks stay unjudged."""
+    from llama_conformance.report.results import results_of
+
+    lines = []
+    for test in collected.kit_tests:
+        results = [r for r in results_of(test) if r.outcome in ("failed", "expected-failure")]
+        unjudged = results[0].not_judged if results else ()
+        if unjudged:
+            charged = ", ".join(dict.fromkeys(r.check for r in results))
+            lines.append(f"{test.nodeid.split('::')[-1]}: failed at {charged}; not judged: {', '.join(unjudged)}")
+    if lines:
+        reporter.write_sep("=", f"llama-conformance: checks not judged in {len(lines)} failed tests "
+                                "(each stopped at the failure named)")
+        for line in lines:
+            reporter.write_line(line)
+
+
+def _skip_text(report: pytest.TestReport) -> str:
+    reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    return str(reason).removeprefix("Skipped: ")
+
+
+def _skipped_reports(reporter: pytest.TerminalReporter) -> list[pytest.TestReport]:
+    return [r for r in reporter.stats.get("skipped", []) if getattr(r, "when", "") in ("setup", "call")]
 
 
 def write_skips(reporter: pytest.TerminalReporter) -> None:
-    """Every skipped check with its reason: a skip is never folded into a pass."""
-    skipped = [r for r in reporter.stats.get("skipped", []) if getattr(r, "when", "") in ("setup", "call")]
+    """Every skipped test with its reason: a skip is never folded into a pass. (Tests, not checks: the
+    report's totals count the checks no other test judged.)"""
+    from llama_conformance.report.applicability import not_applicable_reason
+
+    skipped = [r for r in _skipped_reports(reporter) if not not_applicable_reason(_skip_text(r))]
     if not skipped:
         return
-    reporter.write_sep("=", f"llama-conformance: {len(skipped)} checks skipped (not passed)")
+    reporter.write_sep("=", f"llama-conformance: {len(skipped)} tests skipped (not passed)")
     for report in skipped:
-        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-        reason = reason.removeprefix("Skipped: ")
-        reporter.write_line(f"{report.nodeid.split('::')[-1]}: {reason}")
+        reporter.write_line(f"{report.nodeid.split('::')[-1]}: {_skip_text(report)}")
+
+
+def write_not_applicable(reporter: pytest.TerminalReporter) -> None:
+    """Tests this mode cannot exercise (a member with no HTTP route): apart from skips, never against
+    the verdict."""
+    from llama_conformance.report.applicability import not_applicable_reason
+
+    found = [(r, why) for r in _skipped_reports(reporter) if (why := not_applicable_reason(_skip_text(r)))]
+    if not found:
+        return
+    reporter.write_sep("=", f"llama-conformance: {len(found)} tests not applicable in this mode")
+    for report, why in found:
+        reporter.write_line(f"{report.nodeid.split('::')[-1]}: {why}")

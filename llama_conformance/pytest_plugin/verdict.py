@@ -12,6 +12,9 @@ from llama_conformance.structural import StructuralResult
 
 def require_built(session: KitSession) -> ProviderUnderTest:
     put = session.provider()
+    if put.build_inconclusive:
+        pytest.skip("not judged: the provider could not be built because its backend was unreachable "
+                    "(see test_build)")
     if put.build_error:
         pytest.skip("the provider did not build, so it cannot be checked (see test_build)")
     return put

@@ -20,6 +20,7 @@ UNKNOWN_COLOUR = "#9f9f9f"
 VERDICT_COLOURS: dict[str, str] = {
     "Conformant": "#4c1",
     "Partially conformant": "#dfb317",
+    "Inconclusive": "#9f9f9f",
     "Not conformant": "#e05d44",
 }
 

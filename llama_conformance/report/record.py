@@ -22,9 +22,13 @@ PROPERTY = "llama_conformance"
 CHECKS_MARKER = "checks"
 NOTED = pytest.StashKey[list[Finding]]()  # SHOULD findings and errata a test recorded on its item
 REPAIRS = pytest.StashKey[list[str]]()  # HTTP mode: the changes made to the deployment's OpenAPI document
+# A test the kit could not judge (``llama_conformance.evidence``): {"checks", "cause", "others"}; ``others``
+# says what the test's remaining checks got: "passed" (a pass on tainted evidence) or "not-judged".
+INCONCLUSIVE = pytest.StashKey[dict[str, Any]]()
 
 # A rendered finding: ``[MUST files.list] message`` (``Finding.render``); errata are never failures.
-FINDING_TAG = re.compile(r"\[(MUST|SHOULD|MAY) ([a-z][a-z0-9.-]*[a-z0-9])\]")
+# Ids hold underscores where an API's name does (``vector_io.store.create``, ``tool_runtime.invoke``).
+FINDING_TAG = re.compile(r"\[(MUST|SHOULD|MAY) ([a-z][a-z0-9._-]*[a-z0-9])\]")
 
 
 @dataclass
@@ -45,6 +49,8 @@ class TestRecord:
     reproducer: str | None
     noted: list[NotedFinding] = field(default_factory=list)
     repairs: list[str] = field(default_factory=list)
+    inconclusive: dict[str, Any] | None = None
+    not_applicable: list[str] = field(default_factory=list)  # checks the test found nothing to apply to
 
     def to_property(self) -> tuple[str, str]:
         return PROPERTY, json.dumps(asdict(self), sort_keys=True)
@@ -74,7 +80,7 @@ def covered_checks(item: pytest.Item) -> list[str]:
 
 def not_applicable(item: pytest.Item, *check_ids: str) -> None:
     """The target offers nothing these checks could judge (no linked operations to chain): they are
-    ``not-run`` in the report, like checks no test can reach, instead of "only skipped"."""
+    ``not-applicable`` in the report (with the test's skip reason), instead of "only skipped"."""
     item.stash.setdefault(NOT_APPLICABLE, set()).update(check_ids)
 
 
@@ -87,8 +93,13 @@ def make_record(item: pytest.Item, subject: str | None, api: str | None, reprodu
                 redact: Any) -> TestRecord:
     noted = [NotedFinding(check=f.check.id, level=str(f.level), message=redact(f.message), erratum=f.erratum)
              for f in item.stash.get(NOTED, [])]
+    inconclusive = item.stash.get(INCONCLUSIVE, None)
+    if inconclusive is not None:
+        inconclusive = {**inconclusive, "cause": redact(inconclusive["cause"])}
+    found_nothing: set[str] = item.stash.get(NOT_APPLICABLE, set())
     return TestRecord(checks=covered_checks(item), api=api, subject=subject, reproducer=reproducer, noted=noted,
-                      repairs=[redact(repair) for repair in item.stash.get(REPAIRS, [])])
+                      repairs=[redact(repair) for repair in item.stash.get(REPAIRS, [])], inconclusive=inconclusive,
+                      not_applicable=sorted(found_nothing))
 
 
 def failed_checks(text: str) -> list[tuple[str, str, str]]:

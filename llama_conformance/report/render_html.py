@@ -19,16 +19,23 @@ from typing import Any
 
 from llama_conformance.report.badge import LABEL, badge_svg, verdict_colour
 from llama_conformance.report.render_md import (
+    INCONCLUSIVE_INTRO,
+    NOT_APPLICABLE_INTRO,
+    NOT_JUDGED_LABEL,
     STATUS_LABELS,
     STATUSES,
+    TOTALS_INTRO,
     Report,
     check_api,
     check_capability,
     check_titles,
     config_json,
     is_code_fact,
+    mismatch_note,
+    not_applicable_groups,
     report_facts,
     results_with,
+    skips_intro,
     status_label,
     target_name,
     text,
@@ -38,6 +45,7 @@ from llama_conformance.report.render_md import (
 VERDICT_CLASSES: dict[str, str] = {
     "Conformant": "conformant",
     "Partially conformant": "partial",
+    "Inconclusive": "inconclusive",
     "Not conformant": "not-conformant",
 }
 _BREAKS = re.compile(r"([./\[]|::)(?=.)")
@@ -60,6 +68,7 @@ body {
 .banner.conformant { background: linear-gradient(135deg, #1a7f37, #2da44e); }
 .banner.partial { background: linear-gradient(135deg, #9a6700, #d4a72c); }
 .banner.not-conformant { background: linear-gradient(135deg, #a40e26, #cf222e); }
+.banner.inconclusive { background: linear-gradient(135deg, #424a53, #6e7781); }
 .banner-inner, main, footer { max-width: 1120px; margin: 0 auto; padding: 0 32px; }
 .banner-inner { padding-top: 28px; padding-bottom: 28px; display: flex; gap: 24px; align-items: center; }
 .banner-text { flex: 1; min-width: 0; }
@@ -67,6 +76,8 @@ body {
 .banner h1 { margin: 4px 0 6px; font-size: 34px; line-height: 1.15; font-weight: 700; }
 .banner .target { margin: 0; font-size: 18px; font-family: var(--mono); overflow-wrap: anywhere; }
 .banner .meta { margin: 6px 0 0; font-size: 13px; opacity: .9; }
+.banner .mismatch { margin: 12px 0 0; padding: 8px 12px; border-radius: 6px; font-size: 14px;
+  color: var(--fg); background: var(--amber-bg); border-left: 4px solid var(--amber); }
 .banner .badge { flex: none; background: rgba(255, 255, 255, .92); padding: 10px 12px; border-radius: 8px; }
 .banner .badge svg { display: block; height: 26px; width: auto; }
 main { padding-top: 24px; padding-bottom: 16px; }
@@ -85,7 +96,8 @@ p.intro, p.empty { margin: 0 0 12px; color: var(--muted); }
 p.empty { margin: 0; }
 ul.reasons { margin: 0; padding-left: 20px; }
 ul.reasons li { margin: 2px 0; }
-.stats { display: grid; grid-template-columns: repeat(6, 1fr); gap: 12px; margin-bottom: 20px; }
+.stats-caption { margin: 0 0 8px; font-size: 13px; color: var(--muted); }
+.stats { display: grid; grid-template-columns: repeat(4, 1fr); gap: 12px; margin-bottom: 20px; }
 .stat {
   background: var(--page); border: 1px solid var(--line); border-radius: 8px; padding: 12px 16px;
   border-top: 4px solid var(--grey);
@@ -97,8 +109,9 @@ ul.reasons li { margin: 2px 0; }
 .stat.failed.some .n { color: var(--red); }
 .stat.warned.some .n { color: var(--amber); }
 .stat.warned { border-top-color: #d4a72c; }
+.stat.inconclusive { border-top-color: var(--grey); }
 .stat.expected-failure { border-top-color: #8250df; }
-.stat.skipped, .stat.not-run { border-top-color: #afb8c1; }
+.stat.skipped, .stat.not-run, .stat.not-applicable { border-top-color: #afb8c1; }
 dl.facts {
   display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); column-gap: 32px; margin: 0;
 }
@@ -136,6 +149,7 @@ article.finding {
 article.finding:last-child { margin-bottom: 0; }
 article.failed { border-left-color: var(--red); }
 article.warned { border-left-color: #d4a72c; }
+article.inconclusive { border-left-color: var(--grey); }
 article.expected-failure { border-left-color: #8250df; }
 article.finding header { display: flex; flex-wrap: wrap; align-items: center; gap: 8px; margin-bottom: 6px; }
 article.finding header code { font-size: 14px; font-weight: 600; background: none; padding: 0; }
@@ -153,6 +167,7 @@ article.finding .label { margin: 10px 0 4px; font-size: 12px; color: var(--muted
 .pill.passed { background: var(--green-bg); color: var(--green); }
 .pill.failed { background: var(--red-bg); color: var(--red); }
 .pill.warned { background: var(--amber-bg); color: var(--amber); }
+.pill.inconclusive { background: var(--grey-bg); color: var(--grey); }
 .pill.expected-failure { background: #fbefff; color: #8250df; }
 details > summary { cursor: pointer; color: var(--muted); font-size: 13px; margin-top: 12px; }
 details.section > summary { margin: 0; list-style: none; color: inherit; }
@@ -165,7 +180,7 @@ details pre { margin-top: 8px; }
 ul.repairs { margin: 0; padding-left: 20px; font-size: 13.5px; }
 footer { padding-bottom: 32px; color: var(--muted); font-size: 12.5px; }
 @media (max-width: 800px) {
-  .stats { grid-template-columns: repeat(3, 1fr); }
+  .stats { grid-template-columns: repeat(2, 1fr); }
   dl.facts { grid-template-columns: 1fr; }
   .banner-inner { flex-direction: column; align-items: flex-start; }
 }
@@ -229,15 +244,24 @@ def _banner(report: Report) -> str:
         '<p class="eyebrow">llama-conformance certification report</p>'
         f'<h1 class="verdict">{escape(verdict)}</h1>'
         f'<p class="target">{escape(target_name(report))}</p>'
-        f'<p class="meta">{meta}</p>'
+        f'<p class="meta">{meta}</p>{_mismatch(report)}'
         f'</div><div class="badge">{badge}</div></div></header>'
     )
+
+
+def _mismatch(report: Report) -> str:
+    """The generation-mismatch warning, in the banner: it explains the failures below it."""
+    note = mismatch_note(report)
+    return f'<p class="mismatch" role="note"><strong>Generation mismatch.</strong> {_e(note)}</p>' if note else ""
 
 
 def _stats(report: Report) -> str:
     overall = report.get("totals", {}).get("overall", {})
     tiles = "".join(_stat(status, int(overall.get(status, 0))) for status in STATUSES)
-    return f'<div class="stats" aria-label="Totals over all APIs and levels">{tiles}</div>'
+    # The cards count checks (as the totals do), not tests: the caption says so, so a card reading
+    # "0 skipped" beside a list of skipped tests is not a contradiction.
+    return ('<p class="stats-caption">Checks by status, over all APIs and levels (each check counted once)</p>'
+            f'<div class="stats" aria-label="Checks by status over all APIs and levels">{tiles}</div>')
 
 
 def _stat(status: str, n: int) -> str:
@@ -277,8 +301,7 @@ def _totals(report: Report) -> str:
         cells = "".join(_count_cell(s, int(counts.get(s, 0))) for s in STATUSES)
         rows.append(f'<tr class="{css}"><td>{_e(api)}</td><td>{_e(level)}</td>{cells}</tr>')
     header = ["API", "Level", *(STATUS_LABELS[s] for s in STATUSES)]
-    intro = ('<p class="intro">Skipped and not-run checks are counted in their own columns: '
-             "they are neither passes nor failures.</p>")
+    intro = f'<p class="intro">{escape(TOTALS_INTRO)}</p>'
     table = _table(header, rows, numeric=range(2, 2 + len(STATUSES)))
     return _section("totals", "Totals", intro + table)
 
@@ -291,6 +314,8 @@ def _finding(result: Mapping[str, Any], title: str) -> str:
         where += f" · subject {_code(result.get('subject'))}"
     heading = f"<header><code>{_e(result.get('check'))}</code>{_pill(level, f'level-{level}')}</header>"
     named = f'<p class="title">{escape(title)}</p>' if title else ""
+    if result.get("not_judged"):
+        where += f" · {escape(NOT_JUDGED_LABEL.lower())}: {' '.join(_code(c) for c in result['not_judged'])}"
     message = f'<pre class="message">{escape(str(result.get("message", "")))}</pre>'
     repro = (f'<p class="label">Reproduce</p><pre class="repro"><code>{escape(str(result["reproducer"]))}</code></pre>'
              if result.get("reproducer") else "")
@@ -315,6 +340,11 @@ def _failures(report: Report) -> str:
                      "that reruns it with the same seed.", "No check failed.", "bad")
 
 
+def _inconclusive(report: Report) -> str:
+    return _findings(report, "inconclusive", "inconclusive", "Inconclusive", INCONCLUSIVE_INTRO,
+                     "Every check that ran was judged.", "warn")
+
+
 def _expected_failures(report: Report) -> str:
     baseline = report.get("run", {}).get("baseline")
     where = f"the baseline {_code(baseline)}" if baseline else "the baseline"
@@ -335,8 +365,19 @@ def _skips(report: Report) -> str:
         return _section("skips", "Skips", '<p class="empty">Nothing was skipped.</p>', _count(0), collapsible=True)
     rows = [f"<tr><td>{_code(s.get('test'))}</td><td>{_e(s.get('reason'))}</td>"
             f"<td>{' '.join(_code(c) for c in s.get('checks', [])) or '—'}</td></tr>" for s in skips]
-    return _section("skips", "Skips", _table(["Test", "Reason", "Checks"], rows), _count(len(skips)),
-                    collapsible=True)
+    intro = f'<p class="intro">{_e(skips_intro(report))}</p>'
+    return _section("skips", "Skipped tests", intro + _table(["Test", "Reason", "Checks"], rows),
+                    _count(len(skips)), collapsible=True)
+
+
+def _not_applicable(report: Report) -> str:
+    groups = not_applicable_groups(report)
+    if not groups:
+        return ""
+    rows = [f"<tr><td>{_e(reason)}</td><td>{' '.join(_code(c) for c in ids)}</td></tr>" for reason, ids in groups]
+    body = f'<p class="intro">{escape(NOT_APPLICABLE_INTRO)}</p>' + _table(["Why", "Checks"], rows)
+    return _section("not-applicable", "Not applicable in this mode", body,
+                    _count(sum(len(ids) for _reason, ids in groups)), collapsible=True)
 
 
 def _errata(report: Report) -> str:
@@ -394,7 +435,8 @@ def render_html(report: dict[str, Any]) -> str:
     """The whole report as one self-contained HTML document."""
     title = f"Conformance report: {target_name(report)} — {text(report.get('verdict'))}"
     body = "".join(part(report) for part in (
-        _reasons, _facts, _totals, _failures, _expected_failures, _warnings, _skips, _errata, _repairs, _plan))
+        _reasons, _facts, _totals, _failures, _inconclusive, _expected_failures, _warnings, _skips,
+        _not_applicable, _errata, _repairs, _plan))
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'

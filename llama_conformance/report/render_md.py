@@ -25,15 +25,25 @@ from typing import Any
 Report = Mapping[str, Any]
 
 LEVELS: tuple[str, ...] = ("MUST", "SHOULD", "MAY")
-STATUSES: tuple[str, ...] = ("passed", "failed", "warned", "expected-failure", "skipped", "not-run")
+STATUSES: tuple[str, ...] = ("passed", "failed", "inconclusive", "warned", "expected-failure", "skipped", "not-run",
+                             "not-applicable")
 STATUS_LABELS: dict[str, str] = {
     "passed": "Passed",
     "failed": "Failed",
+    "inconclusive": "Inconclusive",
     "warned": "Warned",
     "expected-failure": "Expected failure",
     "skipped": "Skipped",
     "not-run": "Not run",
+    "not-applicable": "Not applicable",
 }
+# What the totals count (the table, the HTML cards): checks, each once, by the status its results give it.
+TOTALS_INTRO = ("Checks by status, each check counted once. Skipped, not-run and not-applicable checks are counted "
+                "in their own columns: they are neither passes nor failures, and not-applicable ones (this mode "
+                "cannot exercise them) never count against the verdict.")
+NOT_APPLICABLE_INTRO = ("Checks that apply to these APIs but that this run's mode cannot exercise; another mode "
+                        "can. Listed apart: they are neither passes nor failures, and do not count against the "
+                        "verdict.")
 DASH = "—"
 # Facts that are identifiers, paths or commands: shown as code, verbatim.
 CODE_FACTS: frozenset[str] = frozenset({"Provider type", "URL", "Module", "Spec source", "Baseline", "Command"})
@@ -86,6 +96,7 @@ def report_facts(report: Report) -> list[tuple[str, str]]:
     facts += [
         ("API package", f"{text(contract.get('package'))} ({_joined(contract.get('distribution'),
                                                                    contract.get('version'))})"),
+        *([("Built on", built_on_text(target))] if "built_on" in target and target.get("kind") == "provider" else []),
         ("Kit", _joined(kit.get("name"), kit.get("version"))),
         ("Report schema", text(report.get("schema_version"))),
         ("Generated at", text(report.get("generated_at"))),
@@ -101,6 +112,27 @@ def report_facts(report: Report) -> list[tuple[str, str]]:
         ("Exit status", text(run.get("exit_status"))),
     ]
     return facts
+
+
+def built_on_text(target: Mapping[str, Any]) -> str:
+    """The API generation the provider is built on, and whether it is the contract's (report 1.1)."""
+    built = target.get("built_on") or {}
+    if not built.get("package"):
+        return "unknown (no import, spec class or requirement names an API package)"
+    mismatch = target.get("generation_mismatch")
+    agreement = ("another generation than the contract (see the note at the top)" if mismatch is True
+                 else "the contract's generation" if mismatch is False else "")
+    return f"{text(built.get('summary') or built.get('package'))}{' — ' + agreement if agreement else ''}"
+
+
+def mismatch_note(report: Report) -> str | None:
+    """The run's generation-mismatch warning without its ``MISMATCH:`` tag, if the generations differ."""
+    target = report.get("target", {})
+    note = target.get("generation_note")
+    if not target.get("generation_mismatch") or not note:
+        return None
+    sentence = str(note).removeprefix("MISMATCH:").strip()
+    return sentence[:1].upper() + sentence[1:]
 
 
 def is_code_fact(label: str, value: str) -> bool:
@@ -206,6 +238,7 @@ def _title(report: Report) -> list[str]:
         f"**Verdict: {inline(verdict)}**  ",
         f"Generated {inline(report.get('generated_at'))} by {inline(_joined(kit.get('name'), kit.get('version')))}"
         f" (report schema {inline(report.get('schema_version'))}).",
+        *(["", f"> **Generation mismatch.** {inline(note)}"] if (note := mismatch_note(report)) else []),
     ]
 
 
@@ -236,7 +269,7 @@ def _totals(report: Report) -> list[str]:
     ]
     return [
         "## Totals", "",
-        "Skipped and not-run checks are counted in their own columns: they are neither passes nor failures.", "",
+        TOTALS_INTRO, "",
         table(header, rows, right=range(2, 2 + len(STATUSES))),
     ]
 
@@ -248,6 +281,8 @@ def _result(index: int, result: Mapping[str, Any], title: str) -> list[str]:
     lines.append(f"- Test: {code(result.get('test'), in_table=False)}")
     if result.get("subject"):
         lines.append(f"- Subject: {code(result.get('subject'), in_table=False)}")
+    if result.get("not_judged"):
+        lines.append(f"- {NOT_JUDGED_LABEL}: {', '.join(code(c, in_table=False) for c in result['not_judged'])}")
     lines += ["", fenced(str(result.get("message", "")), "text"), ""]
     if result.get("reproducer"):
         lines += ["Reproduce:", "", fenced(str(result["reproducer"]), "sh")]
@@ -273,6 +308,15 @@ def _failures(report: Report) -> list[str]:
                     "test saw, and a command that reruns it with the same seed.", "No check failed.")
 
 
+INCONCLUSIVE_INTRO = ("Checks the kit could not judge: their only evidence was an environment problem (the provider's "
+                      "backend unreachable, missing credentials) or an answer of the kit's stand-in dependencies. "
+                      "Not failures: fix the cause named and run again.")
+
+
+def _inconclusive(report: Report) -> list[str]:
+    return _results(report, "inconclusive", "Inconclusive", INCONCLUSIVE_INTRO, "Every check that ran was judged.")
+
+
 def _expected_failures(report: Report) -> list[str]:
     baseline = report.get("run", {}).get("baseline")
     where = f"the baseline {code(baseline, in_table=False)}" if baseline else "the baseline"
@@ -287,14 +331,44 @@ def _warnings(report: Report) -> list[str]:
                     "No warning.")
 
 
+NOT_JUDGED_LABEL = "Not judged (the test stopped at this failure)"
+
+
+def skips_intro(report: Report) -> str:
+    """How the skipped tests relate to the skipped count of the totals, which counts checks."""
+    skips = report.get("skips", [])
+    only = int(report.get("totals", {}).get("overall", {}).get("skipped", 0))
+    return (f"{len(skips)} test(s) skipped, with their reasons. {only} check(s) were judged by no other test, "
+            "so the totals count them as skipped; the other checks these tests cover were judged elsewhere.")
+
+
+def not_applicable_groups(report: Report) -> list[tuple[str, list[str]]]:
+    """(reason, check ids) of the not-applicable checks, one entry per reason, in plan order."""
+    groups: dict[str, list[str]] = {}
+    for check in report.get("checks", []):
+        if check.get("status") == "not-applicable":
+            groups.setdefault(str(check.get("reason") or "this mode cannot exercise it"), []).append(str(check["id"]))
+    return list(groups.items())
+
+
 def _skips(report: Report) -> list[str]:
     skips = report.get("skips", [])
-    lines = [f"## Skips ({len(skips)})", ""]
+    lines = [f"## Skipped tests ({len(skips)})", ""]
     if not skips:
         return [*lines, "Nothing was skipped."]
     rows = [[code(s.get("test")), inline(s.get("reason")), ", ".join(code(c) for c in s.get("checks", [])) or DASH]
             for s in skips]
-    return [*lines, table(["Test", "Reason", "Checks"], rows)]
+    return [*lines, inline(skips_intro(report)), "", table(["Test", "Reason", "Checks"], rows)]
+
+
+def _not_applicable(report: Report) -> list[str]:
+    groups = not_applicable_groups(report)
+    if not groups:
+        return []
+    count = sum(len(ids) for _reason, ids in groups)
+    rows = [[inline(reason), ", ".join(code(c) for c in ids)] for reason, ids in groups]
+    return [f"## Not applicable in this mode ({count})", "", NOT_APPLICABLE_INTRO, "",
+            table(["Why", "Checks"], rows)]
 
 
 def _errata(report: Report) -> list[str]:
@@ -338,7 +412,7 @@ def _plan(report: Report) -> list[str]:
 
 def render_markdown(report: dict[str, Any]) -> str:
     """The whole report as GitHub-flavoured Markdown, ending with a newline."""
-    sections = [_title, _facts, _reasons, _totals, _failures, _expected_failures, _warnings, _skips, _errata,
-                _repairs, _plan]
+    sections = [_title, _facts, _reasons, _totals, _failures, _inconclusive, _expected_failures, _warnings, _skips,
+                _not_applicable, _errata, _repairs, _plan]
     blocks = ["\n".join(lines) for section in sections if (lines := section(report))]
     return "\n\n".join(blocks) + "\n"

@@ -11,7 +11,7 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Any
 
-from llama_conformance.checks import Finding, Level, finding
+from llama_conformance.checks import CHECKS, Finding, Level, finding
 from llama_conformance.contract import AttributeSpec, MemberSpec
 from llama_conformance.contract.typecompat import describe, is_subtype, normalize
 from llama_conformance.structural.signature import compare_signature
@@ -53,12 +53,27 @@ def _is_coroutine_callable(method: Any) -> bool:
     )
 
 
+def absence_check(member: MemberSpec) -> str:
+    """The check that judges ``member`` being absent from a provider, whichever suite meets it.
+
+    A behavioural test that needs an absent member names this check (and takes its level), so
+    the structural and behavioural suites report one missing member at one level.
+    """
+    return "structure.routing.implied-member" if member.implied else "structure.member.present"
+
+
+def absence_level(member: MemberSpec) -> Level:
+    """How binding ``member``'s absence is: SHOULD for an optional member (the protocol's own
+    default raises NotImplementedError, the server answers 501), else its absence check's level."""
+    return Level.SHOULD if member.optional else CHECKS[absence_check(member)].level
+
+
 def check_member(impl: Any, member: MemberSpec) -> StructuralResult:
     """All structural checks of one protocol member on a built provider."""
     result = StructuralResult(member.member_id)
     where = f"{member.protocol}.{member.name}"
-    present_level = Level.SHOULD if (member.optional or member.implied) else None
-    present_check = "structure.routing.implied-member" if member.implied else "structure.member.present"
+    present_level = absence_level(member)
+    present_check = absence_check(member)
 
     owner = _defining_class(impl, member.name)
     in_instance = member.name in getattr(impl, "__dict__", {})
@@ -87,11 +102,14 @@ def check_member(impl: Any, member: MemberSpec) -> StructuralResult:
                 "server answers 501)."
             )
         else:
+            declared = describe(member.returns)
+            # A member declared to return None is no less a stub: it does nothing at all.
+            does = ("does nothing (the contract declares no return value, but the work the router asks for is "
+                    "never done)" if declared == "None" else f"returns None where the contract declares `{declared}`")
             result.findings.append(finding(
                 "structure.member.not-protocol-stub",
                 f"{type(impl).__name__}.{member.name} is the empty stub inherited from "
-                f"{owner.__name__ if owner else member.protocol}: calling it returns None instead of a "
-                f"{describe(member.returns)}. Implement it.",
+                f"{owner.__name__ if owner else member.protocol}: calling it {does}. Implement it.",
             ))
         return result
 
@@ -128,10 +146,9 @@ def check_member(impl: Any, member: MemberSpec) -> StructuralResult:
             ))
 
     result.findings.extend(compare_signature(member, method))
-    if member.implied:
+    if member.implied:  # a call the routing table makes: judged under its check, at that check's level
         result.findings = [
-            finding("structure.routing.implied-member", f.message, Level.SHOULD)
-            if f.level == Level.MUST else f
+            finding("structure.routing.implied-member", f.message) if f.level == Level.MUST else f
             for f in result.findings
         ]
     return result

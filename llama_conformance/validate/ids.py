@@ -9,6 +9,8 @@ defect of the published contract; a finding that carries one is reported, never 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from llama_conformance.checks import CheckDef, Level, register
 
 # -- one returned value --------------------------------------------------------------------
@@ -121,6 +123,29 @@ CHECK_DEFS: tuple[CheckDef, ...] = (
              "Embeddings usage counts are not negative and total_tokens covers prompt_tokens"),
 )
 
+# The APIs whose types each family judges, so a report lists a family only for them:
+# OpenAIEmbeddingsResponse and the chat / text completion chunks are inference's, the
+# Responses events the responses API's, the Messages events the messages API's. The checks of
+# any stream (``stream.chunk.*``, ``stream.nonempty``) apply to every API that streams one of
+# them. ``response.*`` judge any returned value: every API.
+FAMILY_APIS: dict[str, tuple[str, ...]] = {
+    "embeddings.": ("inference",),
+    "stream.completion.": ("inference",),
+    "stream.responses.": ("responses",),
+    "stream.messages.": ("messages",),
+}
+STREAMING_APIS: tuple[str, ...] = tuple(sorted({api for prefix, apis in FAMILY_APIS.items()
+                                                if prefix.startswith("stream.") for api in apis}))
+FAMILY_APIS["stream."] = STREAMING_APIS
+
+
+def family_apis(check_id: str) -> tuple[str, ...]:
+    """The APIs a validation check can apply to (the longest family prefix decides); empty: any."""
+    prefixes = [prefix for prefix in FAMILY_APIS if check_id.startswith(prefix)]
+    return FAMILY_APIS[max(prefixes, key=len)] if prefixes else ()
+
+
+CHECK_DEFS = tuple(replace(check, applies_to=family_apis(check.id)) for check in CHECK_DEFS)
 register(*CHECK_DEFS)
 
 CHECK_IDS: tuple[str, ...] = tuple(d.id for d in CHECK_DEFS)

@@ -174,6 +174,7 @@ class Judge:
         if classes is not None and not isinstance(value, classes) and (self.in_process or not json_like):
             cls = type(value)
             self._type_problem(
+                f"None where the contract declares {self.compiled.name}" if value is None else
                 f"a {cls.__qualname__} where {self.compiled.name} is due in-process "
                 "(callers use attributes, not keys)",
                 value, where, findings, key=f"class:{cls.__qualname__}",
@@ -306,4 +307,5 @@ def _nested_detail(text: str) -> str:
         return f"holds a value of the wrong class inside: {short_repr(text)}"
     expected, field_name, got = found[0]
     more = f" (and {len(found) - 1} more such fields)" if len(found) > 1 else ""
-    return f"field {field_name!r} holds a {got} where {expected} is due{more}"
+    held = "None" if got == "NoneType" else f"a {got}"
+    return f"field {field_name!r} holds {held} where {expected} is due{more}"

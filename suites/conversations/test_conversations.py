@@ -103,7 +103,7 @@ def test_items_add_retrieve_order(llama_kit: Kit) -> None:
     kit = llama_kit
 
     def body(batches: list) -> None:
-        conversation = create(kit, "conversations.items.add")
+        conversation = create(kit)
         try:
             expected: list[tuple[str, str]] = []  # (id, text) in insertion order
             for batch in batches:
@@ -173,8 +173,7 @@ def _walk(kit: Kit, conversation_id: str, limit: int, order: str) -> list[str]:
 def test_items_pagination_and_delete(llama_kit: Kit) -> None:
     """Walking pages with limit/after yields each item once; a deleted item is gone, the rest stay."""
     kit = llama_kit
-    conversation = create(kit, "conversations.items.pagination",
-                          items=[message("user", f"item {i}") for i in range(5)])
+    conversation = create(kit, items=[message("user", f"item {i}") for i in range(5)])
     try:
         ids = [i.id for i in all_items(kit, conversation.id, "conversations.items.pagination")]
         for order in ("asc", "desc"):
@@ -200,7 +199,7 @@ def test_items_pagination_and_delete(llama_kit: Kit) -> None:
 def test_delete(llama_kit: Kit) -> None:
     """deleted=true with the id; then get, list_items, add_items and delete are not-found."""
     kit = llama_kit
-    conversation = create(kit, "conversations.delete", items=[message("user", "to be deleted")])
+    conversation = create(kit, items=[message("user", "to be deleted")])
     outcome = delete(kit, conversation.id)
     kit.judge.answered(outcome, "conversations.delete")
     kit.validate(outcome, kit.member("openai_delete_conversation"), expect_stream=False,
@@ -239,7 +238,7 @@ def test_unknown_ids(llama_kit: Kit) -> None:
             expect_not_found(kit, outcome, "conversations.not-found", f"{what}({conversation_id!r})")
 
     kit.examples(UNKNOWN_IDS, body, label="conversation_id")
-    conversation = create(kit, "conversations.not-found", items=[message("user", "present")])
+    conversation = create(kit, items=[message("user", "present")])
     try:
         unknown = "msg_" + "0" * 48
         for member in ("retrieve", "openai_delete_conversation_item"):
@@ -261,7 +260,7 @@ def test_duplicate_item_ids(llama_kit: Kit) -> None:
     kit.judge.typed_rejection(outcome)
     if outcome.error is None:
         delete(kit, outcome.value.id)
-    conversation = create(kit, "conversations.create")
+    conversation = create(kit)
     try:
         added = call_with_id(kit, "add_items", conversation.id, {"items": [item, item]})
         kit.judge.typed_rejection(added)

@@ -6,7 +6,6 @@ tests upload are deleted again, so a persistent provider is left as it was found
 
 from __future__ import annotations
 
-import re
 import time
 
 import pytest
@@ -21,11 +20,11 @@ from llama_conformance.strategies import valid_requests
 pytestmark = [pytest.mark.behavioral, pytest.mark.api("files")]
 
 FILENAMES = st.one_of(
-    st.sampled_from(["data.jsonl", "notes.txt", "report.pdf", "résumé.md", "データ.csv"]),
+    # with names a careful server rewrites though every character is safe: "..", a leading dot
+    st.sampled_from(["data.jsonl", "notes.txt", "report.pdf", "résumé.md", "データ.csv", "0..", ".env"]),
     st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc"), exclude_characters='/\\"'),
             min_size=1, max_size=24),
 )
-SAFE_FILENAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
 CONTENTS = st.binary(min_size=1, max_size=4096)
 
 
@@ -57,9 +56,9 @@ def test_upload_retrieve_content(llama_kit: Kit) -> None:
         try:
             kit.judge.check(created.bytes == len(content), "files.upload",
                             f"bytes is {created.bytes}, but {len(content)} bytes were uploaded.")
-            kept = created.filename == filename
-            safe = SAFE_FILENAME.fullmatch(filename) is not None
-            kit.judge.check(kept, "files.upload" if safe else "files.upload.filename-kept",
+            # Any changed filename is the SHOULD check's: servers sanitize deliberately, and not only
+            # characters outside [A-Za-z0-9._-] (ogx collapses "..", so "0.." comes back "0_").
+            kit.judge.check(created.filename == filename, "files.upload.filename-kept",
                             f"filename is {created.filename!r}, but {filename!r} was uploaded.")
             kit.judge.check(str(getattr(created.purpose, "value", created.purpose)) == request.purpose.value,
                             "files.upload", f"purpose is {created.purpose!r}, not {request.purpose.value!r}.")

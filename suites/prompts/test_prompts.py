@@ -52,7 +52,7 @@ def test_create_get_list(llama_kit: Kit) -> None:
 
     def body(template: tuple[str, list[str]]) -> None:
         text, variables = template
-        created = create_prompt(kit, "prompts.create", text, variables)
+        created = create_prompt(kit, text, variables)
         try:
             kit.judge.check(created.prompt_id not in seen, "prompts.create",
                             f"create answered prompt_id {created.prompt_id!r} a second time.")
@@ -88,7 +88,7 @@ def test_versions_and_default(llama_kit: Kit) -> None:
 
     def body(example: tuple) -> None:
         first, updates = example
-        created = create_prompt(kit, "prompts.versions", *first)
+        created = create_prompt(kit, *first)
         prompt_id = created.prompt_id
         texts = [first[0]]
         default = 1
@@ -157,7 +157,7 @@ def test_versions_and_default(llama_kit: Kit) -> None:
 def test_delete(llama_kit: Kit) -> None:
     """Delete removes every version: get, get(version), versions and list no longer show it."""
     kit = llama_kit
-    created = create_prompt(kit, "prompts.delete", "to be deleted", [])
+    created = create_prompt(kit, "to be deleted", [])
     update = call(kit, "update_prompt", prompt_id=created.prompt_id, prompt="v2", version=1)
     kit.judge.answered(update, "prompts.delete")
     outcome = delete_prompt(kit, created.prompt_id)
@@ -196,7 +196,7 @@ def test_unknown_ids(llama_kit: Kit) -> None:
             expect_not_found(kit, outcome, "prompts.not-found", f"{what}({prompt_id!r})")
 
     kit.examples(UNKNOWN_IDS, body, label="prompt_id")
-    created = create_prompt(kit, "prompts.not-found", "present", [])
+    created = create_prompt(kit, "present", [])
     try:
         for member in ("get_prompt", "set_default_version"):
             outcome = call(kit, member, prompt_id=created.prompt_id, version=7)

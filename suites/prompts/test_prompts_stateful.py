@@ -30,7 +30,7 @@ class PromptsMachine(RuleBasedStateMachine):
 
     @rule(target=prompts, template=templates())
     def create(self, template: tuple[str, list[str]]) -> str:
-        created = create_prompt(self.kit, CHECK, *template)
+        created = create_prompt(self.kit, *template, check_id=CHECK)
         self.kit.judge.check(created.prompt_id not in self.texts and created.prompt_id not in self.gone, CHECK,
                              f"create returned prompt_id {created.prompt_id!r}, which was already used.")
         self.texts[created.prompt_id] = [template[0]]

@@ -5,18 +5,23 @@ gives ``register_shield`` no route); see ``llama_conformance.behaviour.safety``.
 registers a shield once and keeps it, so the tests re-register (idempotent) and only the
 last one unregisters: a provider that cannot register a shield again after unregistering
 it does not fail every test.
+
+Drawn text is salted with what shields exist for (PII shapes, injection phrases, unsafe
+requests, insecure code: ``llama_conformance.strategies.domain``), so a shield's detection
+path, and any rewriting it does to the caller's messages, is reached within the fast budget.
 """
 
 from __future__ import annotations
 
 import pytest
-from hypothesis import strategies as st
 
 from llama_conformance.behaviour.benchmarks import refused_cleanly
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.coverage import ANSWER, FUZZED, NEGATIVE
 from llama_conformance.behaviour.negative import expect_not_found, unknown_ids
 from llama_conformance.behaviour.safety import (
+    MESSAGES,
+    moderation_inputs,
     register_shield,
     run_moderation,
     run_shield,
@@ -26,12 +31,6 @@ from llama_conformance.behaviour.safety import (
 pytestmark = [pytest.mark.behavioral, pytest.mark.api("safety")]
 
 CLEAN = ("Hello! How are you today?", "What is the capital of France?", "Please summarize this paragraph.")
-TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=200)
-MESSAGE = st.one_of(
-    st.fixed_dictionaries({"role": st.just("user"), "content": TEXT}),
-    st.fixed_dictionaries({"role": st.just("system"), "content": TEXT}),
-    st.fixed_dictionaries({"role": st.just("assistant"), "content": TEXT}),
-)
 
 
 def _clean_messages(text: str) -> list[dict]:
@@ -57,7 +56,8 @@ def test_run_shield_clean_input(llama_kit: Kit) -> None:
 
 @pytest.mark.checks("safety.shield.register", "safety.run-shield.fuzz", *ANSWER, *FUZZED)
 def test_run_shield_fuzz(llama_kit: Kit) -> None:
-    """safety.run-shield.fuzz: drawn conversations are answered validly or refused with a typed error."""
+    """safety.run-shield.fuzz: drawn conversations (with PII, injections, unsafe requests, insecure
+    code) are answered validly or refused with a typed error; call.request-unchanged: never rewritten."""
     kit = llama_kit
     shield = register_shield(kit)
     member = kit.member("run_shield")
@@ -68,7 +68,7 @@ def test_run_shield_fuzz(llama_kit: Kit) -> None:
             return
         kit.validate(outcome, member, expect_stream=False, check_id="safety.run-shield.fuzz")
 
-    kit.examples(st.lists(MESSAGE, min_size=1, max_size=4), body, label="messages")
+    kit.examples(MESSAGES, body, label="messages")
 
 
 @pytest.mark.checks("safety.shield.not-found", *NEGATIVE)
@@ -85,9 +85,11 @@ def test_unknown_shield(llama_kit: Kit) -> None:
     kit.examples(ids, body, label="shield_id")
 
 
-@pytest.mark.checks("safety.shield.register", "safety.moderation", "safety.moderation.clean", *ANSWER)
+@pytest.mark.checks("safety.shield.register", "safety.moderation", "safety.moderation.clean",
+                    "call.request-unchanged", *ANSWER)
 def test_run_moderation_shape(llama_kit: Kit) -> None:
-    """safety.moderation: one result per input (a string or a list); safety.moderation.clean (SHOULD)."""
+    """safety.moderation: one result per input (a string or a list of clean and drawn, domain-salted
+    texts); safety.moderation.clean (SHOULD): the clean ones are not flagged."""
     kit = llama_kit
     shield = register_shield(kit)
     member = kit.member("run_moderation")
@@ -106,8 +108,7 @@ def test_run_moderation_shape(llama_kit: Kit) -> None:
         kit.judge.check(not flagged, "safety.moderation.clean",
                         f"run_moderation flags clean input among {inputs!r}.")
 
-    inputs = st.one_of(st.sampled_from(CLEAN), st.lists(st.sampled_from(CLEAN), min_size=1, max_size=4))
-    kit.examples(inputs, body, label="input")
+    kit.examples(moderation_inputs(CLEAN), body, label="input")
 
 
 @pytest.mark.checks("safety.shield.register", "safety.shield.unregister", *ANSWER)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from llama_conformance.contract import AttributeSpec, MemberSpec
+from llama_conformance.evidence import Inconclusive
 from llama_conformance.harness.build import is_missing
 from llama_conformance.pytest_plugin.session import KitSession
 from llama_conformance.pytest_plugin.verdict import judge, require_built
@@ -28,6 +29,8 @@ ATTRIBUTE_CHECKS = ("structure.attribute.present", "structure.attribute.assignab
 def test_build(llama_session: KitSession) -> None:
     """lifecycle.build: the factory returns a provider within the timeout."""
     put = llama_session.provider()
+    if put.build_inconclusive:
+        raise Inconclusive(["lifecycle.build"], f"{put.build_inconclusive} ({put.build_error})")
     if put.build_error:
         pytest.fail(f"[MUST lifecycle.build] {put.build_error}", pytrace=False)
 

@@ -20,6 +20,8 @@ from llama_conformance.behaviour import vector_io as vio
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.coverage import ANSWER, FUZZED, NEGATIVE
 from llama_conformance.behaviour.negative import expect_not_found, unknown_ids
+from llama_conformance.report.applicability import NotApplicable
+from llama_conformance.strategies.domain import salted
 
 pytestmark = [pytest.mark.behavioral, pytest.mark.api("vector_io")]
 
@@ -29,12 +31,18 @@ METADATA = st.dictionaries(st.text(st.characters(min_codepoint=97, max_codepoint
                            max_size=3)
 WORDS = st.text(st.characters(min_codepoint=97, max_codepoint=122), min_size=3, max_size=10)
 # At least three chunks, so a provider that ignores max_chunks=2 / max_num_results=2 shows it.
-TEXTS = st.lists(st.lists(WORDS, min_size=2, max_size=8).map(" ".join), min_size=3, max_size=5, unique=True)
+# A third of the sentences hold a domain value (PII, an injection phrase, an unsafe request, code
+# with quotes and newlines): what RAG stores hold, and what reaches their SQL quoting, full-text
+# tokenizers and JSON. Ranking stays exact: the reference embedding hashes the whole text.
+TEXTS = st.lists(salted(st.lists(WORDS, min_size=2, max_size=8).map(" ".join), percent=35),
+                 min_size=3, max_size=5, unique=True)
 
 
 def _scores_ranked(kit: Kit, scores: list[float], check_id: str, what: str) -> None:
-    bad = [s for s in scores if not isinstance(s, int | float) or math.isnan(s) or s < 0]
-    kit.judge.check(not bad, check_id, f"{what} scores {bad} are not non-negative numbers.")
+    # Any sign: a cosine similarity (milvus) is negative for opposed vectors; the contract types
+    # scores as floats and says nothing of their range.
+    bad = [s for s in scores if not isinstance(s, int | float) or math.isnan(s)]
+    kit.judge.check(not bad, check_id, f"{what} scores {bad} are not numbers.")
     kit.judge.check(scores == sorted(scores, reverse=True), check_id,
                     f"{what} scores {scores} are not ranked high to low.")
 
@@ -396,7 +404,7 @@ def test_backend_shared_with_another_instance(llama_kit: Kit) -> None:
     kit = llama_kit
     check = "vector_io.isolation.backend"
     if kit.session.over_http or kit.session.options.stack_url:
-        pytest.skip("builds provider instances beside the one under test: in-process only")
+        raise NotApplicable("builds provider instances beside the one under test: in-process only")
     put = kit.session.put
     values, moved = vio.sibling_values(put.config.model_dump(mode="json"))
     if not moved:

@@ -16,7 +16,7 @@ import pytest
 
 CONFIGS = Path(__file__).resolve().parents[2] / "fixtures" / "configs"
 
-_RESULT_LINE = re.compile(r"::(test_\w+(?:\[[^\]]*\])?) (PASSED|FAILED|SKIPPED|ERROR)\b")
+_RESULT_LINE = re.compile(r"::(test_\w+(?:\[[^\]]*\])?) (PASSED|FAILED|SKIPPED|ERROR|INCONCLUSIVE)\b")
 _FAILURE_HEADER = re.compile(r"^_{3,} (test_\S+) _{3,}$")
 _MUST_LINE = re.compile(r"^\[MUST ([\w.\-]+)\]")
 _WARNING_LINE = re.compile(r"^(test_\w+(?:\[[^\]]*\])?): \[(SHOULD|MAY) ([\w.\-]+)\]")
@@ -75,10 +75,12 @@ class KitRun:
         failed: dict[str, list[str]] | None = None,
         skipped: int = 0,
         warnings: set[tuple[str, str, str]] | None = None,
+        inconclusive: int = 0,
     ) -> None:
         """The whole verdict: counts, each failing test with its MUST check ids, warnings."""
         failed = failed or {}
         self.result.assert_outcomes(passed=passed, failed=len(failed), skipped=skipped)
+        assert self.result.parseoutcomes().get("inconclusive", 0) == inconclusive, self.result.stdout.str()
         assert self.ids("FAILED") == set(failed), self.result.stdout.str()
         for test, checks in failed.items():
             assert sorted(self.must.get(test, [])) == sorted(checks), (test, self.must.get(test))

@@ -42,6 +42,20 @@ def test_safety_trustyai_fms(run_real_provider, detector_url: str, tmp_path: Pat
     A clean input passes (as an INFO-level "violation" reporting the pass, which in-tree
     consumers tolerate: they block on ERROR only).
     """
+    run = run_real_provider("remote::trustyai_fms", "--llama-provider-module=llama_stack_provider_trustyai_fms",
+                            _fms_config(tmp_path, detector_url), "--hypothesis-seed=1")
+    with_behaviour_must(run)
+    run.expect(passed=9, failed=FMS_DEFECTS)
+
+
+# Found whether the detector is up or down: neither needs it.
+FMS_DEFECTS = {
+    "test_structure[safety.register_shield]": ["structure.annotations.compatible"],
+    "test_unknown_shield": ["safety.shield.not-found"],
+}
+
+
+def _fms_config(tmp_path: Path, detector_url: str) -> str:
     config = tmp_path / "trustyai-fms.yaml"
     config.write_text(
         "shields:\n"
@@ -52,16 +66,24 @@ def test_safety_trustyai_fms(run_real_provider, detector_url: str, tmp_path: Pat
         "    message_types: [user, system, completion]\n"
         "verify_ssl: false\n"
     )
+    return f"--llama-provider-config={config}"
+
+
+@pytest.mark.skipif(not has_module("llama_stack_provider_trustyai_fms"),
+                    reason="needs llama-stack-provider-trustyai-fms")
+def test_safety_trustyai_fms_detector_down(run_real_provider, closed_port: int, tmp_path: Path) -> None:
+    """The detector unreachable: the shield catches its client's connection error, logs it
+    (base.py:1564-1578) and answers "pass" anyway, so the shield's answers rest on a detector it
+    never reached: the checks of run_shield and run_moderation are inconclusive (the kit reads the
+    call's log records), never passed or failed. The two defects that need no detector stay."""
     run = run_real_provider("remote::trustyai_fms", "--llama-provider-module=llama_stack_provider_trustyai_fms",
-                            f"--llama-provider-config={config}", "--hypothesis-seed=1")
+                            _fms_config(tmp_path, f"http://127.0.0.1:{closed_port}"), "--hypothesis-seed=1")
     with_behaviour_must(run)
-    run.expect(
-        passed=9,
-        failed={
-            "test_structure[safety.register_shield]": ["structure.annotations.compatible"],
-            "test_unknown_shield": ["safety.shield.not-found"],
-        },
-    )
+    assert run.ids("FAILED") == set(FMS_DEFECTS), run.result.stdout.str()
+    inconclusive = run.result.parseoutcomes().get("inconclusive", 0)
+    assert inconclusive >= 2, run.result.stdout.str()
+    run.result.stdout.fnmatch_lines(["*could not be reached*logged by*and not raised*",
+                                     "*llama-conformance verdict: Not conformant*"])
 
 
 @pytest.mark.skipif(not has_module("llama_stack_provider_ragas"), reason="needs llama-stack-provider-ragas")

@@ -1,0 +1,79 @@
+"""Over ``--llama-stack-url`` the suites use the models the deployment serves, and
+``--llama-api`` narrows every suite, the fuzzer included (issue 12).
+
+The deployment is the kit's reference one with the reference vector_io and responses added
+(``serve_deployment(apis=...)``); one copy lists every model in ``/v1/models``, the other only
+its chat model, as a deployment that registered no embedding model would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from llama_conformance_fixtures.deployment import serve_deployment
+from tests_support import requires
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("deployment-models")]  # one worker, one server each
+EXTRA_APIS = ("vector_io", "responses")
+SUITES = ("-m", "behavioral or negative or stateful")
+
+
+@pytest.fixture(scope="module")
+def deployment() -> Iterator[str]:
+    requires("ogx_api")
+    with serve_deployment(apis=EXTRA_APIS) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def chat_only_deployment() -> Iterator[str]:
+    requires("ogx_api")
+    with serve_deployment(apis=EXTRA_APIS, models=("llm",)) as url:
+        yield url
+
+
+def run_url(pytester: pytest.Pytester, url: str, *extra: str) -> pytest.RunResult:
+    return pytester.runpytest_subprocess(f"--llama-stack-url={url}", "-p", "no:asyncio", "-rA", *extra)
+
+
+def test_responses_use_the_chat_model_the_deployment_lists(pytester: pytest.Pytester, deployment: str) -> None:
+    """No manifest: /v1/models names kit-echo, so the responses suite runs instead of skipping."""
+    result = run_url(pytester, deployment, "--llama-api=responses", "-m", "behavioral",
+                     "-k", "test_create_and_retrieve or test_create_stream")
+    text = result.stdout.str()
+    assert "no chat model known" not in text, text
+    outcomes = result.parseoutcomes()
+    assert result.ret == pytest.ExitCode.OK and outcomes.get("passed", 0) >= 2 and "skipped" not in outcomes, text
+
+
+def test_vector_io_uses_a_listed_embedding_model_whatever_the_manifest_names(
+        pytester: pytest.Pytester, deployment: str, tmp_path: Path) -> None:
+    """A manifest naming only the chat model does not hide the deployment's embedding model."""
+    manifest = tmp_path / "chat.manifest.yaml"
+    manifest.write_text("models:\n  - {model_id: kit-echo, model_type: llm}\n")
+    result = run_url(pytester, deployment, "--llama-api=vector_io", f"--llama-manifest={manifest}", *SUITES,
+                     "-k", "test_store_create_retrieve_update or test_chunks_insert_query_search")
+    outcomes = result.parseoutcomes()
+    assert result.ret == pytest.ExitCode.OK and outcomes.get("passed") == 2, result.stdout.str()
+
+
+def test_vector_io_without_a_served_embedding_model_is_skipped_with_the_reason(
+        pytester: pytest.Pytester, chat_only_deployment: str) -> None:
+    """No embedding model listed: no store is created with an invented model name (false MUST failures)."""
+    result = run_url(pytester, chat_only_deployment, "--llama-api=vector_io", *SUITES)
+    outcomes = result.parseoutcomes()
+    assert "failed" not in outcomes and outcomes.get("skipped", 0) >= 8, result.stdout.str()
+    assert "passed" not in outcomes, result.stdout.str()
+    result.stdout.fnmatch_lines(["SKIPPED * the deployment serves no embedding model: its /v1/models lists none*"
+                                 "required dependency of vector_io*"])
+
+
+def test_llama_api_narrows_the_fuzz_suite_to_that_apis_operations(pytester: pytest.Pytester,
+                                                                   deployment: str) -> None:
+    result = run_url(pytester, deployment, "--llama-api=files", "-m", "fuzz", "--collect-only", "-q")
+    operations = [line for line in result.stdout.lines if "test_operation[" in line]
+    assert operations, result.stdout.str()
+    assert all(" /v1/files" in line for line in operations), operations
+    assert len(operations) == 5, operations  # upload, list, retrieve, content, delete
