@@ -11,7 +11,6 @@ Every call passes its arguments by keyword: the HTTP stand-in maps keywords onto
 
 from __future__ import annotations
 
-import contextlib
 import io
 import uuid
 from dataclasses import dataclass
@@ -100,10 +99,12 @@ def _register(kit: Kit, store_id: str, name: str | None, check_id: str) -> None:
     if outcome.error is not None:
         kit.judge.fail(check_id, f"register_vector_store({store_id!r}), the routing table's call before "
                                  f"create, raised {outcome.describe_error()}.")
-    table = getattr(put.impl, "vector_store_table", None)
-    add = getattr(table, "add", None)
-    if callable(add):
-        add(vector_store)
+    # The routing table keeps what it registered (the kit's ``vector_store_store``, as both servers assign it).
+    register = getattr(getattr(put.impl, "vector_store_store", None), "register_vector_store", None)
+    if "vector_store_store" in put.injected and callable(register):
+        put.gate.run("vector_stores routing table: register_vector_store",
+                     lambda: register(store_id, EMBEDDING_MODEL, EMBEDDING_DIMENSION, provider_id(put.entry),
+                                      store_id, name))
 
 
 def create_request(kit: Kit, *, name: str | None = None, metadata: dict[str, Any] | None = None,
@@ -280,18 +281,18 @@ def sibling_values(config: dict[str, Any]) -> tuple[dict[str, Any], int]:
 
 
 def build_instance(put: Any, config: Any, suffix: str = "") -> Any:
-    """Another instance of the provider under test, built as the harness built it."""
-    from llama_conformance.harness.build import factory_arguments, load_factory
-    from llama_conformance.harness.dependencies import reference_dependencies
+    """Another instance of the provider under test, built as the harness built it: the same
+    dependencies (a server shares them among its providers), the resolver's attributes and the
+    routing tables' stores (``harness.build``)."""
+    from llama_conformance.harness.build import assign_stores, factory_arguments, load_factory, mark_as_resolved
 
     factory = load_factory(put.entry)
-    deps = reference_dependencies(put.entry, put.contract, put.gate)
+    api_enum = put.contract.api_enum()
+    deps = {api_enum(api): impl for api, impl in put.dependencies.items()}
     impl = put.gate.run(f"{put.entry.factory_name} (another instance)",
                         lambda: factory(*factory_arguments(factory, config, deps)))
-    for name, value in (("__provider_id__", provider_id(put.entry) + suffix),
-                        ("__provider_spec__", put.entry.raw_spec), ("__provider_config__", config)):
-        with contextlib.suppress(AttributeError, TypeError):
-            setattr(impl, name, value)
+    mark_as_resolved(impl, put.contract, provider_id(put.entry) + suffix, put.entry.raw_spec, config, deps)
+    assign_stores(impl, put.surface, put.contract)
     return impl
 
 

@@ -272,10 +272,9 @@ def dependencies_for(put: ProviderUnderTest) -> dict[Any, Any]:
     else:
         built, put.real_impls = build_stack_dependencies(put.stack, put.contract, put.gate)
         api_enum = put.contract.api_enum()
-        wanted = [api_enum(api) for api in wanted_dependencies(entry, put.optional_dependencies)]
-        deps = {api: built[api] for api in wanted if api in built}
-        put.real_dependencies = {api for api in put.stack.real
-                                 if api in wanted_dependencies(entry, put.optional_dependencies)}
+        wanted = wanted_dependencies(entry, put.optional_dependencies)
+        deps = {api_enum(api): built[api_enum(api)] for api in wanted if api_enum(api) in built}
+        put.real_dependencies = {api for api in put.stack.real if api in wanted}
     put.dependencies = {str(getattr(api, "value", api)): impl for api, impl in deps.items()}
     return deps
 
@@ -326,21 +325,28 @@ def construct_provider(put: ProviderUnderTest) -> ProviderUnderTest:
         return put
     surface = put.surface
     put.own_attributes = {attr.name: getattr(impl, attr.name, _MISSING) for attr in surface.attributes}
-    for name, store in stores_for(surface, put.contract).items():
-        try:
-            setattr(impl, name, store)
-            put.injected.append(name)
-        except Exception:
-            pass  # the attribute check reports a provider that refuses the assignment
+    put.injected = assign_stores(impl, surface, put.contract)
     return put
+
+
+def assign_stores(impl: Any, surface: ApiSurface, contract: Contract) -> list[str]:
+    """Assign the stores the generation's routing table assigns at start-up; the names that took.
+
+    A provider that refuses an assignment is left as it is: the attribute check reports it.
+    """
+    assigned = []
+    for name, store in stores_for(surface, contract).items():
+        with contextlib.suppress(Exception):
+            setattr(impl, name, store)
+            assigned.append(name)
+    return assigned
 
 
 def _watch_stand_ins(put: ProviderUnderTest) -> None:
     """Record the provider's generative calls into the kit's stand-in dependencies (not into
     real ones a server config built): a semantic check resting on them is inconclusive."""
-    real = getattr(put, "real_dependencies", None) or set()
     for api, impl in put.dependencies.items():
-        if api not in real:
+        if api not in put.real_dependencies:
             watch_stand_in(impl, api, put.evidence)
 
 
