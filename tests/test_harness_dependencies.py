@@ -33,9 +33,11 @@ from typing import Any
 import pytest
 from tests_support import requires
 
-FACTS = Path(__file__).resolve().parent.parent.parent / "shared" / "facts"
-OGX_FILES_ONLY = FACTS / "ogx-1.5.0-files-only.run.yaml"
-LS_OFFLINE = FACTS / "llama-stack-0.7.3-offline-11-apis.run.yaml"
+# The servers' offline run configs the repository ships (fixtures/configs/servers), not files beside the
+# checkout: a fresh clone must carry everything its tests read.
+SERVER_CONFIGS = Path(__file__).resolve().parent.parent / "fixtures" / "configs" / "servers"
+OGX_FILES_ONLY = SERVER_CONFIGS / "ogx-files-only.yaml"
+LS_OFFLINE = SERVER_CONFIGS / "llama-stack-offline-11-apis.yaml"
 SHAPES = "llama_conformance_fixtures.broken.config_shapes"
 
 _PROBE = r'''
