@@ -48,6 +48,9 @@ class CheckDef:
     # an LLM whether input is safe): against a kit stand-in that only echoes it cannot be judged
     # (``llama_conformance.evidence``). Shapes, errors, counts and order are the provider's alone.
     judges_dependency_answers: bool = False
+    # A failure of the check is the provider's whatever the environment did (a secret in an error
+    # leaks even when the backend was down; a crash is a crash): never made inconclusive.
+    environment_proof: bool = False
 
     @property
     def scope(self) -> str:
@@ -144,6 +147,13 @@ REFERENCES: dict[str, str] = {
     "call.typed-error": _ERRORS,
     "call.request-unchanged": "every protocol member: request models are the caller's",
     "call.valid-request-accepted": "the request models of the API package (fields, constraints)",
+    "call.resource-bound": "every protocol member's size parameters (n, max_tokens, dimensions, limit, "
+                           "max_num_results, top_k, batch sizes, strings and arrays); --llama-memory-limit",
+    "call.no-crash": "every protocol member: the server process serves every other request after this one",
+    "security.secret-in-error": "the provider's config (SecretStr fields, ${env.VAR} values) and "
+                                "--llama-stack-header values; the server sends a ValueError's text to the client",
+    "stress.answered-once": "every protocol member, called concurrently as a server's event loop does",
+    "stress.stream-complete": "streaming members: `-> AsyncIterator[Chunk]`, consumed concurrently",
     "capability.declared-implemented": "the manifest's capabilities; NotImplementedError -> 501",
     "negative.unknown-id": "ModelNotFoundError / ResourceNotFoundError (404); " + _ERRORS,
     "inference.models.listed": "ModelsProtocolPrivate.list_models -> list[Model] | None",

@@ -18,6 +18,22 @@ class GateTimeout(Exception):
     """A call into provider code exceeded ``--llama-timeout`` (or was refused after one did)."""
 
 
+class CallRefused(GateTimeout):
+    """The kit did not call a member that took down an earlier worker; ``check_id`` is that finding's check."""
+
+    def __init__(self, message: str, check_id: str) -> None:
+        super().__init__(message)
+        self.check_id = check_id
+
+
+class ProviderExit(Exception):
+    """Provider code raised ``SystemExit`` or ``KeyboardInterrupt`` inside a call (``call.no-crash``).
+
+    Left as they are, asyncio re-raises both out of the event loop and the provider's loop
+    thread dies with every later call; as an ordinary exception it is one call's finding.
+    """
+
+
 def describe_exception(exc: BaseException) -> str:
     """One line naming an exception and its message, following ``__cause__`` once.
 

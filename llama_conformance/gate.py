@@ -11,6 +11,13 @@ own loop cannot:
 * if the loop itself is wedged, every later call fails at once with that diagnosis, and
   the daemon thread never keeps the test process alive.
 
+In a worker process (``llama_conformance.isolation``) the gate also tells the worker's
+``FlightRecorder`` what it calls, so the watchdog bounds calls that never give control back and
+the scheduler can name the call if the process dies; a loop found blocked ends the worker at
+once, and the provider is rebuilt in a new one. A provider's ``sys.exit()`` or
+``KeyboardInterrupt`` would stop the loop thread for good: it becomes ``ProviderExit``, an
+ordinary error of that call.
+
 Suites stay synchronous (``gate.call(...)``), which keeps Hypothesis and pytest simple.
 """
 
@@ -21,14 +28,45 @@ import concurrent.futures
 import inspect
 import threading
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
-from llama_conformance.errors import GateTimeout
+from llama_conformance.errors import CallRefused, GateTimeout, ProviderExit
+
+if TYPE_CHECKING:
+    from llama_conformance.isolation.recorder import FlightRecorder
 
 T = TypeVar("T")
 
 DEFAULT_TIMEOUT_S = 30.0
 _LOOP_PROBE_S = 1.0
+
+
+def guard_loop(loop: asyncio.AbstractEventLoop, noted: Callable[[ProviderExit], Any] | None = None) -> None:
+    """Make ``SystemExit`` / ``KeyboardInterrupt`` in any task of ``loop`` an ordinary ``ProviderExit``.
+
+    asyncio re-raises both out of ``run_forever``, so a provider's ``sys.exit()`` in a task (its own,
+    or one a middleware spawned, as Starlette's ``BaseHTTPMiddleware`` does) would end the loop
+    thread and every later call with it. Every task's coroutine is wrapped once, at creation;
+    ``noted`` hears of each such exit (a 500 is all an HTTP client would see of it).
+    """
+    if getattr(loop.get_task_factory(), "guards_exits", False):
+        return
+
+    async def guarded(coro: Any) -> Any:
+        try:
+            return await coro
+        except (SystemExit, KeyboardInterrupt) as exc:
+            error = ProviderExit(f"provider code raised {type(exc).__name__}({exc}) in a task: a provider must "
+                                 "never end the process that serves it; raise an error instead.")
+            if noted is not None:
+                noted(error)
+            raise error from exc
+
+    def factory(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> asyncio.Task[Any]:
+        return asyncio.Task(guarded(coro), loop=loop, **kwargs)
+
+    factory.guards_exits = True  # type: ignore[attr-defined]
+    loop.set_task_factory(factory)  # type: ignore[arg-type]
 
 
 class CallGate:
@@ -37,34 +75,48 @@ class CallGate:
     def __init__(self, timeout_s: float = DEFAULT_TIMEOUT_S, name: str = "provider") -> None:
         self.timeout_s = timeout_s
         self._loop = asyncio.new_event_loop()
+        # What a 500 would hide from the call that caused it: ``sys.exit()`` (``guard_loop``), and a
+        # ``MemoryError`` inside an HTTP request (``isolation.asgi_deadline``).
+        self.hidden_errors: list[Exception] = []
+        guard_loop(self._loop, self.hidden_errors.append)
         self._thread = threading.Thread(
             target=self._loop.run_forever, name=f"llama-conformance-{name}", daemon=True
         )
         self._thread.start()
         self._timed_out: dict[str, float] = {}
         self._wedged_by: str | None = None
+        # Set in a worker process: records each call and arms the hard deadline (``isolation``).
+        self.recorder: FlightRecorder | None = None
 
     @overload
-    def run(self, label: str, make: Callable[[], Awaitable[T]], timeout_s: float | None = None) -> T: ...
+    def run(self, label: str, make: Callable[[], Awaitable[T]], timeout_s: float | None = None,
+            request: Any = None) -> T: ...
 
     @overload
-    def run(self, label: str, make: Callable[[], T], timeout_s: float | None = None) -> T: ...
+    def run(self, label: str, make: Callable[[], T], timeout_s: float | None = None, request: Any = None) -> T: ...
 
-    def run(self, label: str, make: Callable[[], Any], timeout_s: float | None = None) -> Any:
+    def run(self, label: str, make: Callable[[], Any], timeout_s: float | None = None, request: Any = None) -> Any:
         """Run ``make()`` on the provider loop; await its result if it is awaitable.
 
         ``label`` names the member for messages and for the fail-fast memory. ``make`` is
         called on the loop thread too, so a synchronous factory that blocks is also caught.
+        ``request`` is what a finding shows if the call takes the worker down.
         """
         limit = self.timeout_s if timeout_s is None else timeout_s
         self._refuse_if_known_to_hang(label)
 
         async def invoke() -> Any:
-            result = make()
-            if inspect.isawaitable(result):
-                return await result
-            return result
+            try:
+                result = make()
+                if inspect.isawaitable(result):
+                    return await result
+                return result
+            except (SystemExit, KeyboardInterrupt) as exc:  # would end the loop thread (asyncio re-raises them)
+                raise ProviderExit(f"`{label}` raised {type(exc).__name__}({exc}) inside the call: a provider "
+                                   "must never end the process that serves it; raise an error instead.") from exc
 
+        recorder = self.recorder
+        token = recorder.call_started(label, request, limit) if recorder is not None else None
         future = asyncio.run_coroutine_threadsafe(invoke(), self._loop)
         try:
             return future.result(timeout=limit)
@@ -74,11 +126,17 @@ class CallGate:
             wedged = not self._loop_responds()
             if wedged:
                 self._wedged_by = label
+                if recorder is not None:  # nothing inside this process can stop it: end the worker
+                    recorder.end_worker(label, "synchronous code or a CPU loop inside an async method")
             raise GateTimeout(self._timeout_message(label, limit, wedged)) from None
+        finally:
+            if recorder is not None and token is not None:
+                recorder.call_ended(token)
 
     def call(self, label: str, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Call ``func(*args, **kwargs)`` through the gate (see ``run``)."""
-        return self.run(label, lambda: func(*args, **kwargs))
+        request = kwargs or (args[0] if len(args) == 1 else list(args) or None)
+        return self.run(label, lambda: func(*args, **kwargs), request=request)
 
     def close(self) -> None:
         """Stop the loop; a wedged loop is abandoned (its thread is a daemon)."""
@@ -87,6 +145,11 @@ class CallGate:
             self._thread.join(timeout=_LOOP_PROBE_S)
 
     def _refuse_if_known_to_hang(self, label: str) -> None:
+        refused = self.recorder.refused.get(label) if self.recorder is not None else None
+        if refused:
+            check_id, _, where = refused.partition(" in ")
+            raise CallRefused(f"Not called: `{label}` took down an earlier worker process in this run ({check_id} "
+                              f"in {where}), so the kit does not call it again.", check_id)
         if self._wedged_by is not None:
             raise GateTimeout(
                 f"Not called: the provider blocked its event loop during `{self._wedged_by}` "
@@ -94,9 +157,10 @@ class CallGate:
                 "(synchronous) I/O or sleep inside an async method."
             )
         if label in self._timed_out:
-            raise GateTimeout(
+            raise CallRefused(
                 f"Not called: `{label}` already exceeded the {self._timed_out[label]:g} s "
-                "timeout once in this run, so the kit fails it at once instead of waiting again."
+                "timeout once in this run, so the kit fails it at once instead of waiting again.",
+                "call.no-hang",
             )
 
     def _loop_responds(self) -> bool:

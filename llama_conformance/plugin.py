@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from llama_conformance.pytest_plugin import collection, heap, inconclusive, reporting, terminal
+from llama_conformance.pytest_plugin import collection, heap, inconclusive, isolation, reporting, terminal
 from llama_conformance.pytest_plugin.options import add_options
 from llama_conformance.pytest_plugin.session import WORKER_SEED, KitSession, kit_session, open_session
 from llama_conformance.pytest_plugin.verdict import require_built
@@ -24,6 +24,12 @@ if TYPE_CHECKING:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     add_options(parser)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """Before pytest-xdist reads -n: a run that builds a provider gets a worker process (``isolation``)."""
+    isolation.want_worker(config)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -40,6 +46,10 @@ def pytest_configure(config: pytest.Config) -> None:
             collection.point_at_suites(config)
             if not reporting.is_worker(config):
                 config.pluginmanager.register(reporting.ReportCollector(session, config), reporting.COLLECTOR)
+            if isolation.runs_in_worker(config):
+                isolation.start_scheduler(config, session)
+            elif not session.options.stack_url:
+                isolation.start_worker(config, session)
 
 
 def quiet_async_runner(config: pytest.Config) -> None:
@@ -68,8 +78,11 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     session = kit_session(config)
-    if session is not None and session.constructed:
-        session.close()
+    try:
+        if session is not None and session.constructed:
+            session.close()
+    finally:  # the ceiling comes off and the watchdog is disarmed whatever shutdown did
+        isolation.stop_worker(config)
     if session is not None:
         heap.freeze_at_exit()
 
@@ -133,6 +146,25 @@ def pytest_configure_node(node: Any) -> None:
     session = kit_session(node.config)
     if session is not None:
         node.workerinput[WORKER_SEED] = session.seed
+        isolation.configure_node(node)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, object, object]:
+    """In a worker, a ``MemoryError`` that reaches the test protocol ends the worker (``isolation.out_of_memory``)."""
+    try:
+        return (yield)
+    except MemoryError:
+        isolation.out_of_memory(item.config, item)
+        raise
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """In a worker: record the test first, so a crash during it can still be reported as its finding."""
+    session = kit_session(item.config)
+    if session is not None and hasattr(item.config, "workerinput"):
+        isolation.test_started(item, reporting.record_for(item, session, None))
 
 
 @pytest.fixture(scope="session")

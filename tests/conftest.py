@@ -6,6 +6,8 @@ Most tests run the kit the way a provider author does — a pytest run with
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 pytest_plugins = ["pytester"]
@@ -17,6 +19,17 @@ BROKEN = "--llama-provider-module=llama_conformance_fixtures.broken"
 def _fresh_fixture_package(monkeypatch: pytest.MonkeyPatch) -> None:
     """A run may pin the fixtures' API package through the environment; undo it."""
     monkeypatch.delenv("LLAMA_CONFORMANCE_API_PACKAGE", raising=False)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Kit runs start in-process (``--llama-isolation=off``) unless a test asks for the worker.
+
+    The worker costs each run an interpreter start-up (about 5 s), and most tests are about what
+    a check finds, which is the same in both; tests/test_isolation.py runs the default, and
+    says ``--llama-isolation=process``. Set for the whole session (module-scoped fixtures start
+    kit batches too), in the environment every kit process inherits.
+    """
+    os.environ["LLAMA_CONFORMANCE_ISOLATION"] = "off"
 
 
 @pytest.fixture

@@ -88,7 +88,8 @@ MUST_DEFECTS: dict[str, tuple[tuple[str, ...], dict[str, tuple[str, ...]]]] = {
     "files-unknown-answered": ((*BEHAVIOURAL, *only("test_unknown_file_id", "test_delete")),
                                {"test_unknown_file_id": ("files.not-found",), "test_delete": ("files.delete",)}),
     "files-list-mutates-request": (BEHAVIOURAL, each(("test_list_pagination_and_order", "test_list_purpose_filter",
-                                                      "test_delete"), "call.request-unchanged")),
+                                                      "test_delete", "test_files_resource_bound"),
+                                                     "call.request-unchanged")),
     # inference: stream invariants
     "inference-stream-ids-differ": (STREAMS, each(STREAM_TESTS, "stream.completion.same-id")),
     "inference-stream-model-changes": (STREAMS, each(STREAM_TESTS, "stream.completion.same-model")),
@@ -241,14 +242,15 @@ def test_only_the_state_machine_catches_reused_ids(run_suites) -> None:
     """Ids reused after delete: every single-call test passes; the state machine fails."""
     result = run_suites("inline::broken-files-ids-reused", *EVERY_SUITE)
     reports = assert_fails_exactly(result, {"test_files_state_machine": ("files.stateful",)})
-    assert result.parseoutcomes().get("passed") == 5  # upload/retrieve/content, list x2, delete, unknown id
+    assert result.parseoutcomes().get("passed") == 6  # upload/retrieve/content, list x2, delete, unknown id, limits
     assert re.search(r"upload returned id '[^']+', which was already used", reports["test_files_state_machine"])
     assert "state.delete(" in reports["test_files_state_machine"]  # the shrunk sequence is shown
 
 
 @pytest.mark.parametrize(("defect", "args", "failing"), [
     ("files-list-hangs", ("-m", "behavioral or stateful"),
-     ("test_list_pagination_and_order", "test_list_purpose_filter", "test_delete", "test_files_state_machine")),
+     ("test_list_pagination_and_order", "test_list_purpose_filter", "test_delete", "test_files_state_machine",
+      "test_files_resource_bound")),
     ("inference-stream-stalls", (*BEHAVIOURAL, "-k", "chat", *ALL),
      ("test_chat_stream", "test_chat_stream_fuzz", "test_chat_stream_usage", "test_chat_with_tools",
       "test_unknown_model[chat]", "test_unknown_model[chat-stream]")),
@@ -345,7 +347,7 @@ def test_undeclared_streaming_that_raises_not_implemented_is_a_skip(run_suites) 
 def test_order_check_passes_a_provider_that_orders_distinct_timestamps(run_suites) -> None:
     """The good twin of files-list-ignores-asc (one upload per clock second) passes every files suite."""
     result = run_suites("inline::broken-files-distinct-clock", *EVERY_SUITE)
-    assert assert_passes(result).get("passed") == 6
+    assert assert_passes(result).get("passed") == 7
     assert not _block(result, "SHOULD-level findings"), result.stdout.str()
 
 

@@ -58,3 +58,70 @@ def run_kit_batch(directory: Path, runs: list[tuple[str, ...]]) -> list[pytest.R
     assert line is not None, done.stdout + done.stderr
     return [pytest.RunResult(r["ret"], r["out"].splitlines(), [], r["seconds"])
             for r in json.loads(line[len("KIT-BATCH:"):])]
+
+
+def _tree(root: int) -> list[int]:
+    """``root`` and every process below it (from /proc, Linux)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo += children.get(pid, [])
+    return found
+
+
+def _rss_bytes(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):  # the process's peak so far: no sample misses it
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+class MeasuredRun:
+    """A kit run in a subprocess, with its wall time and the peak RSS of each of its processes."""
+
+    def __init__(self, args: list[str], cwd: Path, timeout: float = 300) -> None:
+        import time
+
+        env = {k: v for k, v in os.environ.items() if k not in ("LLAMA_CONFORMANCE_API_PACKAGE",
+                                                                "LLAMA_CONFORMANCE_ISOLATION")}
+        started = time.perf_counter()
+        process = subprocess.Popen([sys.executable, "-m", "pytest", *args], cwd=cwd, env=env, text=True,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        self.peak_rss: dict[int, int] = {}
+        import threading
+
+        output: list[str] = []
+        reader = threading.Thread(target=lambda: output.append(process.stdout.read() if process.stdout else ""))
+        reader.start()
+        while process.poll() is None:
+            for pid in _tree(process.pid):
+                self.peak_rss[pid] = max(self.peak_rss.get(pid, 0), _rss_bytes(pid))
+            if time.perf_counter() - started > timeout:
+                process.kill()
+            time.sleep(0.02)
+        reader.join()
+        self.seconds = time.perf_counter() - started
+        self.returncode = process.returncode
+        self.output = "".join(output)
+        self.kit_pid = process.pid
+
+    @property
+    def kit_peak(self) -> int:
+        """The peak RSS of the process the user started (the scheduler when a worker runs the provider)."""
+        return self.peak_rss.get(self.kit_pid, 0)
+
+    @property
+    def largest_peak(self) -> int:
+        return max(self.peak_rss.values(), default=0)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from types import ModuleType
 from typing import Any
 
@@ -18,6 +19,7 @@ import pytest
 from llama_conformance.behaviour.examples import run_examples, run_machine
 from llama_conformance.behaviour.invoke import Outcome, call_member, request_arguments
 from llama_conformance.behaviour.judge import Judge
+from llama_conformance.behaviour.secrets import SecretWatch
 from llama_conformance.behaviour.served import ServedModels
 from llama_conformance.contract.members import MemberSpec
 from llama_conformance.evidence import Inconclusive
@@ -104,8 +106,24 @@ class Kit:
         pytest.skip(f"no {kind} model served (list_models() names none; a manifest can register one), "
                     f"so `{capability}` is not checked")
 
+    @cached_property
+    def secrets(self) -> SecretWatch:
+        """The config secrets (and ``--llama-stack-header`` values) no call may let out; empty: none."""
+        remote = self.session.remote if self.put.over_http else None
+        config = self.session.put.config if not self.session.options.stack_url else None
+        return SecretWatch.of(config, getattr(remote, "headers", None), self.put.redactor)
+
     def call(self, member: MemberSpec, *args: Any, **kwargs: Any) -> Outcome:
-        return call_member(self.put, member, *args, **kwargs)
+        """Call through the gate; a config secret in what the call left fails security.secret-in-error."""
+        watch = self.secrets
+        if not watch:  # nothing to look for: no log handler, no walk of the answer
+            return call_member(self.put, member, *args, **kwargs)
+        with watch.recording() as records:
+            outcome = call_member(self.put, member, *args, **kwargs)
+        leaks = watch.findings(member.member_id, outcome, records, self.put.wire)
+        if leaks:  # with this call's HTTP findings, which would otherwise reach the next test
+            self.judge.fail_regardless([*leaks, *(self.put.wire.drain() if self.put.over_http else [])])
+        return outcome
 
     def call_request(self, member: MemberSpec, request: Any, *extra: Any, stream: bool = False) -> Outcome:
         """Call with ``request`` as the router does; stream chunks are validated as they arrive."""

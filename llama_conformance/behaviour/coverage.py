@@ -14,10 +14,12 @@ from llama_conformance.validate import ids
 HTTP_ANSWER = ("http.content-type", "http.error.body", "http.redirect")
 HTTP_ONLY = frozenset(check.id for check in HTTP_CHECKS if check.needs is Needs.HTTP)
 
-# Any call that gets an answer: no hang, the declared type, its schema, a clean round trip.
-ANSWER = ("call.no-hang", ids.RESPONSE_TYPE, ids.RESPONSE_SCHEMA, ids.RESPONSE_ROUNDTRIP, *HTTP_ANSWER)
+# How any call ends: within the deadline, in the process that made it (``llama_conformance.isolation``).
+ENDS = ("call.no-hang", "call.no-crash")
+# Any call that gets an answer: it ends, the declared type, its schema, a clean round trip.
+ANSWER = (*ENDS, ids.RESPONSE_TYPE, ids.RESPONSE_SCHEMA, ids.RESPONSE_ROUNDTRIP, *HTTP_ANSWER)
 # Any streamed answer: every chunk, and the invariants of chat / completion streams.
-STREAM = ("call.no-hang", ids.STREAM_CHUNK_TYPE, ids.STREAM_CHUNK_SCHEMA, ids.STREAM_CHUNK_ROUNDTRIP,
+STREAM = (*ENDS, ids.STREAM_CHUNK_TYPE, ids.STREAM_CHUNK_SCHEMA, ids.STREAM_CHUNK_ROUNDTRIP,
           ids.STREAM_NONEMPTY, ids.STREAM_SAME_ID, ids.STREAM_SAME_OBJECT, ids.STREAM_SAME_MODEL,
           ids.STREAM_FINISH_LAST, ids.STREAM_FINISH_PRESENT, "http.sse.framing", *HTTP_ANSWER)
 STREAM_USAGE = (ids.STREAM_USAGE_ONCE, ids.STREAM_USAGE_LAST, ids.STREAM_USAGE_TOTAL)
@@ -29,4 +31,4 @@ EMBEDDINGS = (ids.EMBEDDINGS_COUNT, ids.EMBEDDINGS_INDEX, ids.EMBEDDINGS_SAME_LE
 # A test of an optional capability: declaring it makes NotImplementedError a failure.
 CAPABILITY = ("capability.declared-implemented",)
 # Unknown ids must be refused with a client error.
-NEGATIVE = ("call.no-hang", "negative.unknown-id", "call.typed-error", "http.error.body")
+NEGATIVE = (*ENDS, "negative.unknown-id", "call.typed-error", "http.error.body")

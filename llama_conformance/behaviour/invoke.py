@@ -5,11 +5,14 @@ the HTTP answer the server would give for it), and whether it hung. Streams are 
 on the provider's loop inside the same gated call, so a stream that stalls mid-way hits
 the same deadline as a call that never returns; each chunk is handed to the stream
 checker as it arrives. Exceptions are caught inside the gated coroutine, so the only
-thing the gate itself raises is a timeout.
+thing the gate itself raises is a timeout, or ``ProviderExit`` when the provider tried to end
+the process (``sys.exit()``). A stream is read up to ``MAX_STREAM_CHUNKS``: one that keeps
+going past it is cut (``Outcome.cut``) rather than held in the kit's memory.
 """
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,10 +20,12 @@ from typing import Any
 from llama_conformance.checks import Finding
 from llama_conformance.contract.errors import ErrorAnswer, error_answer
 from llama_conformance.contract.members import MemberSpec
-from llama_conformance.errors import GateTimeout, describe_exception
+from llama_conformance.errors import CallRefused, GateTimeout, ProviderExit, describe_exception
 from llama_conformance.harness.build import ProviderUnderTest
 
 ChunkSink = Callable[[Any], list[Finding]]
+# No contract stream is this long: the kit's longest asks for a few hundred tokens.
+MAX_STREAM_CHUNKS = 100_000
 
 
 @dataclass
@@ -34,6 +39,10 @@ class Outcome:
     answer: ErrorAnswer | None = None
     timed_out: str | None = None
     stream_findings: list[Finding] = field(default_factory=list)
+    cut: str | None = None  # the stream went on past MAX_STREAM_CHUNKS and the kit stopped reading
+    # The check a timeout is judged under: call.no-hang, or the finding of the crash that made the kit refuse it.
+    hang_check: str = "call.no-hang"
+    refused: bool = False  # not called at all: the member hung or crashed earlier in the run
 
     @property
     def streamed(self) -> bool:
@@ -56,12 +65,16 @@ def _is_async_iterator(value: Any) -> bool:
     return hasattr(value, "__aiter__") and hasattr(value, "__anext__")
 
 
-async def _consume(outcome: Outcome, method: Any, args: tuple[Any, ...], kwargs: dict[str, Any],
+async def consume(outcome: Outcome, method: Any, args: tuple[Any, ...], kwargs: dict[str, Any],
                    sink: ChunkSink | None, package: Any) -> None:
+    """Await one call on the provider's loop and fill ``outcome``: the value, the chunks or the error.
+
+    Runs inside a gated call (``call_member``, or the stress suite's batch that gathers many).
+    """
     try:
         result = await method(*args, **kwargs)
     except Exception as exc:
-        outcome.error, outcome.answer = exc, error_answer(exc, package)
+        outcome.error, outcome.answer = _released(exc), error_answer(exc, package)
         return
     if not _is_async_iterator(result):
         outcome.value = result
@@ -69,11 +82,37 @@ async def _consume(outcome: Outcome, method: Any, args: tuple[Any, ...], kwargs:
     outcome.chunks = []
     try:
         async for chunk in result:
+            if len(outcome.chunks) >= MAX_STREAM_CHUNKS:
+                outcome.cut = f"the stream went on past {MAX_STREAM_CHUNKS} chunks; the kit stopped reading it"
+                close = getattr(result, "aclose", None)
+                if close is not None:  # let the provider release what the stream holds
+                    await close()
+                break
             outcome.chunks.append(chunk)
             if sink is not None:
                 outcome.stream_findings.extend(sink(chunk))
     except Exception as exc:  # an error after the first chunk: an SSE error event behind a 200
-        outcome.error, outcome.answer = exc, error_answer(exc, package)
+        outcome.error, outcome.answer = _released(exc), error_answer(exc, package)
+
+
+def _released(exc: Exception) -> Exception:
+    """A ``MemoryError`` without its frames: their locals hold what filled the memory ceiling.
+
+    Kept, the traceback keeps the provider's runaway list alive, and the kit itself then runs out
+    of memory formatting the failure. The message names the frame that allocated.
+    """
+    if isinstance(exc, MemoryError) and exc.__traceback__ is not None:
+        return released_memory_error(exc)
+    return exc
+
+
+def released_memory_error(exc: MemoryError) -> MemoryError:
+    """A new ``MemoryError`` naming where ``exc`` was raised; ``exc``'s frames are cleared (see ``_released``)."""
+    frames = traceback.extract_tb(exc.__traceback__) if exc.__traceback__ is not None else []
+    if exc.__traceback__ is not None:
+        traceback.clear_frames(exc.__traceback__)
+    where = f" at {frames[-1].filename}:{frames[-1].lineno} in {frames[-1].name}" if frames else ""
+    return MemoryError(f"{exc}{where}".strip())
 
 
 def call_member(
@@ -86,15 +125,25 @@ def call_member(
     """Call ``member`` on the provider with a deadline, consuming a returned stream."""
     outcome = Outcome(member=member.member_id)
     method = getattr(put.impl, member.name)
+    put.gate.hidden_errors.clear()  # what earlier requests left (a fuzz case, a background task) is not this call's
     put.evidence.current, put.evidence.calling = member.member_id, True
     put.evidence.listen()
     try:
         put.gate.run(member.member_id,
-                     lambda: _consume(outcome, method, args, kwargs, stream_sink, put.contract.package))
+                     lambda: consume(outcome, method, args, kwargs, stream_sink, put.contract.package),
+                     request=kwargs or (args[0] if len(args) == 1 else list(args) or None))
     except GateTimeout as exc:
         outcome.timed_out = str(exc)
+        if isinstance(exc, CallRefused):
+            outcome.hang_check, outcome.refused = exc.check_id, True
+    except ProviderExit as exc:
+        outcome.error, outcome.answer = exc, error_answer(exc, put.contract.package)
     finally:
         put.evidence.calling = False
+    if put.gate.hidden_errors:  # over HTTP: the request this call made hit sys.exit() or the memory ceiling
+        hidden = put.gate.hidden_errors.pop()
+        put.gate.hidden_errors.clear()
+        outcome.error, outcome.answer = hidden, error_answer(hidden, put.contract.package)
     put.evidence.record_error(member.member_id, outcome.error)
     return outcome
 

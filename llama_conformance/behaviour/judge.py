@@ -17,6 +17,7 @@ import pytest
 from llama_conformance.behaviour.invoke import Outcome
 from llama_conformance.capabilities import Manifest
 from llama_conformance.checks import Finding, Level, finding
+from llama_conformance.errors import ProviderExit
 from llama_conformance.evidence import EvidenceLog, Inconclusive
 
 
@@ -64,6 +65,21 @@ class Judge:
 
     def take(self, findings: Iterable[Finding]) -> None:
         """Fail on MUST findings; keep SHOULD/MAY as warnings and errata as errata."""
+        failures = self._sort(findings)
+        if failures:
+            self._raise(failures)
+
+    def fail_regardless(self, findings: Iterable[Finding]) -> NoReturn:
+        """Fail on ``findings`` even when this test's evidence shows an environment problem.
+
+        A secret in an error is a leak whatever made the error (a backend that was down
+        included): its check is ``environment_proof``, which ``pytest_plugin.inconclusive``
+        never turns into inconclusive; raising here skips the evidence lookup ``fail`` makes.
+        """
+        raise CheckFailed(self._sort(findings))
+
+    def _sort(self, findings: Iterable[Finding]) -> list[Finding]:
+        """The failures among ``findings``; warnings and errata are kept for the summary."""
         failures = []
         for item in findings:
             if item.erratum:
@@ -73,8 +89,7 @@ class Judge:
             else:  # one warning per check and test; drawn examples would repeat it endlessly
                 self.warnings.setdefault(item.check.id, item)
                 self.repeats[item.check.id] = self.repeats.get(item.check.id, 0) + 1
-        if failures:
-            self._raise(failures)
+        return failures
 
     def noted(self) -> list[Finding]:
         """Warnings (with how often each recurred) and errata, for the terminal summary."""
@@ -104,8 +119,18 @@ class Judge:
                     f"NotImplementedError (declare it with --llama-capability={capability} to require it)")
 
     def no_hang(self, outcome: Outcome) -> None:
+        """The call ended, on its own, within the deadline and the memory ceiling, and kept the process."""
         if outcome.timed_out:
-            self.fail("call.no-hang", outcome.timed_out)
+            self.fail(outcome.hang_check, outcome.timed_out)
+        if isinstance(outcome.error, ProviderExit):
+            self.fail("call.no-crash", f"{outcome.member}: {outcome.error}")
+        if isinstance(outcome.error, MemoryError):
+            self.fail("call.resource-bound",
+                      f"{outcome.member} ran out of memory ({outcome.describe_error()}): the provider went past "
+                      "the kit's memory ceiling (--llama-memory-limit) on one request. It must refuse sizes it "
+                      "cannot serve with a 4xx, or bound what it builds.")
+        if outcome.cut:
+            self.fail("call.resource-bound", f"{outcome.member}: {outcome.cut}. A stream must end.")
 
     def typed_rejection(self, outcome: Outcome) -> None:
         """A failed call must fail the way a client can act on: a 4xx (or 501)."""

@@ -8,7 +8,7 @@ behavioural suites make about what a call *does*.
 from __future__ import annotations
 
 from llama_conformance.capabilities import KNOWN_CAPABILITIES
-from llama_conformance.checks import CheckDef, Level, register
+from llama_conformance.checks import CheckDef, Level, Needs, register
 
 MUST, SHOULD = Level.MUST, Level.SHOULD
 # Only an API with optional capabilities can break the promise of declaring one.
@@ -24,6 +24,19 @@ BEHAVIOUR_CHECKS = (
              "Most valid requests drawn from the contract are answered, not rejected"),
     CheckDef("capability.declared-implemented", MUST,
              "A declared capability does not raise NotImplementedError", applies_to=_WITH_CAPABILITIES),
+    CheckDef("call.resource-bound", MUST,
+             "Absurd but schema-valid sizes are refused with a typed error (4xx) or answered within the "
+             "deadline and the memory ceiling", applies_to=("inference", "files", "vector_io")),
+    CheckDef("call.no-crash", MUST,
+             "A call never takes the process down (segfault, os._exit, sys.exit, a killed worker)",
+             needs=Needs.PROVIDER, environment_proof=True),
+    CheckDef("security.secret-in-error", MUST,
+             "A config secret never appears in an exception, error body, response, stream or log record",
+             environment_proof=True),
+    CheckDef("stress.answered-once", MUST,
+             "Under concurrent calls every request is answered exactly once: none lost, none answered twice"),
+    CheckDef("stress.stream-complete", MUST,
+             "Long and concurrent streams run to their last chunk within the deadline"),
     CheckDef("negative.unknown-id", MUST,
              "An unknown model / resource id is a client error (4xx), not a success or a 5xx"),
     # inference

@@ -6,13 +6,18 @@ client sees only the answer; schemathesis' in-process client (like ``httpx.ASGIT
 and Starlette's ``TestClient`` by default) instead raises it into the caller, and a fuzz run
 of a provider that raises ``KeyError`` would crash rather than record "500". ``served_like``
 wraps the app so that an exception after the answer started is dropped (as uvicorn does)
-and an exception before it becomes uvicorn's bare ``500 Internal Server Error``.
+and an exception before it becomes uvicorn's bare ``500 Internal Server Error``. Its answers
+are bounded by the kit's limits (``fuzz.bounded.bounded_app``), as a server's are by
+``GuardedSession``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+
+from llama_conformance.fuzz.bounded import bounded_app
+from llama_conformance.transport.limits import DEFAULT_LIMITS, Limits
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -23,12 +28,14 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 _PLAIN_500 = b"Internal Server Error"
 
 
-def served_like(app: Any) -> ASGIApp:
-    """``app`` with uvicorn's handling of exceptions that escape it (see the module docstring)."""
+def served_like(app: Any, limits: Limits = DEFAULT_LIMITS, time_s: float | None = None) -> ASGIApp:
+    """``app`` with uvicorn's handling of exceptions that escape it, its answers cut at ``limits``
+    and, once they have sent for ``time_s``, at that (see the module docstring)."""
+    inner = bounded_app(app, limits, time_s)
 
     async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
         if scope.get("type") != "http":
-            await app(scope, receive, send)
+            await inner(scope, receive, send)
             return
         started = False
 
@@ -39,7 +46,7 @@ def served_like(app: Any) -> ASGIApp:
             await send(message)
 
         try:
-            await app(scope, receive, tracking_send)
+            await inner(scope, receive, tracking_send)
         except Exception:
             if started:
                 return  # the client already has its answer; a server would only log this

@@ -15,7 +15,11 @@ Schemathesis' own checks (``schemathesis.checks`` / ``specs.openapi.checks``, 4.
   against the cases that led to it (a DELETE before, a POST that created it), so they only
   find something when cases are chained (stateful runs); per-operation runs pass them;
 
-and the kit's ``sse_event_conformance`` (``fuzz.sse_check``).
+and the kit's ``sse_event_conformance`` (``fuzz.sse_check``) and ``resource_bound``
+(``fuzz.bounded``: an answer the kit cut at its limits). A 5xx, a timeout or a reset
+on a request that carries an absurd size (``n=171882``, ``dimensions=856822224``, an array
+of 100,000 items) is one defect, the unbounded size, so it is reported as
+``call.resource-bound`` (``UnboundedSize``) instead of a server error or a missing answer.
 """
 
 from __future__ import annotations
@@ -24,9 +28,70 @@ from collections.abc import Iterable
 from typing import Any
 
 from schemathesis.checks import CheckFunction, not_a_server_error
+from schemathesis.core.failures import Failure
 from schemathesis.specs.openapi import checks as openapi_checks
 
+from llama_conformance.behaviour.resource_bound import absurd_in_body
+from llama_conformance.fuzz.bounded import cut_of, resource_bound
 from llama_conformance.fuzz.sse_check import is_event_stream, sse_event_conformance
+from llama_conformance.isolation.asgi_deadline import DEADLINE_HEADER
+
+
+class UnboundedSize(Failure):
+    """A request with an absurd but schema-valid size got a 5xx or no answer (``call.resource-bound``)."""
+
+    code = "LC-SIZE"
+    kind_title = "Absurd size not refused"
+
+    @property
+    def _unique_key(self) -> str:
+        return self.title
+
+
+def unbounded_size(case: Any, what: str) -> UnboundedSize | None:
+    """The resource-bound failure for ``case`` when it carries an absurd size and got ``what``."""
+    absurd = absurd_in_body(getattr(case, "body", None)) + absurd_in_body(getattr(case, "query", None) or {})
+    if not absurd:
+        return None
+    operation = getattr(getattr(case, "operation", None), "label", None)
+    fields = ", ".join(absurd[:3])
+    return UnboundedSize(
+        operation=operation, title=f"Absurd size answered with {what}",
+        message=f"The request carried {fields} and got {what}. The provider's maintainer must refuse sizes "
+                "above what it can serve with a 400 (raise ValueError naming the limit), or answer within the "
+                "deadline and the memory ceiling.")
+
+
+class PastDeadline(Failure):
+    """The provider behind the in-process app did not answer within the kit's deadline (``call.no-hang``)."""
+
+    code = "LC-HANG"
+    kind_title = "No answer within the deadline"
+
+    @property
+    def _unique_key(self) -> str:
+        return self.title
+
+
+def not_a_server_error_or_unbounded(ctx: Any, response: Any, case: Any) -> bool | None:
+    """Schemathesis' ``not_a_server_error``, except that a 5xx to an absurd size is ``UnboundedSize``
+    and the kit's own 504 at the deadline is ``PastDeadline``, not the provider's server error."""
+    status = response.status_code
+    if status >= 500 and status != 501:
+        failure = unbounded_size(case, f"HTTP {status}")
+        if failure is not None:
+            raise failure
+        deadline = response.headers.get(DEADLINE_HEADER)
+        if deadline:
+            raise PastDeadline(operation=getattr(getattr(case, "operation", None), "label", None),
+                               title="No answer within the deadline",
+                               message=f"The provider did not answer within the kit's {_first(deadline)} s deadline "
+                                       "(--llama-timeout); the kit cancelled the request and answered 504 itself.")
+    return not_a_server_error(ctx, response, case)
+
+
+def _first(value: Any) -> str:
+    return str(value[0] if isinstance(value, list) and value else value)
 
 
 def response_schema_conformance(ctx: Any, response: Any, case: Any) -> bool | None:
@@ -34,13 +99,13 @@ def response_schema_conformance(ctx: Any, response: Any, case: Any) -> bool | No
     content_type = response.headers.get("content-type") or response.headers.get("Content-Type")
     if isinstance(content_type, list):
         content_type = content_type[0] if content_type else None
-    if is_event_stream(content_type):
+    if is_event_stream(content_type) or cut_of(response):  # a cut answer is judged by resource_bound
         return None
     return openapi_checks.response_schema_conformance(ctx, response, case)
 
 
 CHECKS: dict[str, CheckFunction] = {
-    "not_a_server_error": not_a_server_error,
+    "not_a_server_error": not_a_server_error_or_unbounded,
     "status_code_conformance": openapi_checks.status_code_conformance,
     "content_type_conformance": openapi_checks.content_type_conformance,
     "response_schema_conformance": response_schema_conformance,
@@ -49,6 +114,7 @@ CHECKS: dict[str, CheckFunction] = {
     "use_after_free": openapi_checks.use_after_free,
     "ensure_resource_availability": openapi_checks.ensure_resource_availability,
     "sse_event_conformance": sse_event_conformance,
+    "resource_bound": resource_bound,  # an answer cut at the kit's limits (fuzz.bounded)
 }
 
 

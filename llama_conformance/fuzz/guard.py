@@ -6,7 +6,8 @@ re-sends. A request for another scheme, host or port is refused before a socket 
 (``OffTargetRequest``), redirects are never followed (the 3xx is the answer under test), and
 past the budget every request fails with ``RequestBudgetExhausted``. The in-process ASGI
 path cannot leave the process, but shares the same ``RequestBudget`` so a run is bounded
-the same way.
+the same way. Every answer is read against the kit's limits (``fuzz.bounded``): a body or
+stream past them is cut and marked, never read whole.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from typing import Any
 
 import requests
 
+from llama_conformance.fuzz.bounded import bound_response
 from llama_conformance.transport.client import OffTargetRequest, RequestBudgetExhausted, origin_of
+from llama_conformance.transport.limits import DEFAULT_LIMITS, Limits
 
 DEFAULT_FUZZ_REQUESTS = 5_000
 
@@ -48,9 +51,10 @@ class RequestBudget:
 class GuardedSession(requests.Session):
     """A ``requests.Session`` that only reaches ``base_url``'s origin and never follows a redirect."""
 
-    def __init__(self, base_url: str, budget: RequestBudget | None = None) -> None:
+    def __init__(self, base_url: str, budget: RequestBudget | None = None, limits: Limits = DEFAULT_LIMITS) -> None:
         super().__init__()
         self.base_url = base_url
+        self.limits = limits
         self.origin = origin_of(base_url)
         self.budget = budget or RequestBudget()
         self.trust_env = False  # no proxy or netrc from the environment: requests go where they say
@@ -72,7 +76,19 @@ class GuardedSession(requests.Session):
             )
         self.budget.take()
         kwargs["allow_redirects"] = False
-        return super().send(request, **kwargs)
+        preload = not kwargs.get("stream", False)
+        kwargs["stream"] = True  # the body is read here, bounded, never by requests in one go
+        response = bound_response(super().send(request, **kwargs), self.limits, self._stream_time_s(kwargs))
+        if preload:
+            response.content  # noqa: B018  (what requests would have done, within the bounds)
+        return response
+
+    def _stream_time_s(self, kwargs: dict[str, Any]) -> float | None:
+        """How long an answer may keep sending: a share of the request's (read) timeout."""
+        timeout = kwargs.get("timeout")
+        if isinstance(timeout, tuple):
+            timeout = timeout[1]
+        return self.limits.stream_time_s(float(timeout)) if isinstance(timeout, int | float) else None
 
     def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: requests.Response) -> None:
         # Redirects are never followed, so credentials are never carried to another host.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from llama_conformance.behaviour import plan as _plan  # noqa: F401  (registers call.resource-bound)
 from llama_conformance.checks import CHECKS, CheckDef, Level, Needs, register
 from llama_conformance.validate.ids import STREAMING_APIS
 
@@ -60,6 +61,11 @@ CODE_TO_CHECK: dict[str, str] = {
     "ST201": "fuzz.negative-data-rejection", "ST202": "fuzz.positive-data-acceptance",
     "ST301": "fuzz.use-after-free", "ST302": "fuzz.resource-availability",
     "LC-SSE": "fuzz.sse-event", "LC-501": "fuzz.implemented",
+    # a 5xx, timeout or reset on an absurd size (fuzz.checks.UnboundedSize): one defect, one id
+    "LC-SIZE": "call.resource-bound",
+    "LC-HANG": "call.no-hang",  # the kit's own 504 at the per-request deadline (isolation.asgi_deadline)
+    # an answer the kit cut at its limits: too large, or never ending (fuzz.bounded.AnswerCut)
+    "LC-CUT": "call.resource-bound",
 }
 FUZZ_CHECK_IDS: tuple[str, ...] = tuple(check.id for check in FUZZ_CHECKS)
 

@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, Phase
 from schemathesis import GenerationMode
 from schemathesis.core.failures import Failure, FailureGroup
 
-from llama_conformance.fuzz.checks import select_checks
+from llama_conformance.fuzz.checks import select_checks, unbounded_size
 from llama_conformance.fuzz.feedback import RunFeedback
 from llama_conformance.fuzz.file_parts import only_file_parts_retyped
 from llama_conformance.fuzz.guard import GuardedSession, RequestBudget
@@ -131,8 +131,9 @@ class FuzzRun:
 
     def transport_failure(self, case: Any, exc: BaseException) -> None:
         title = "Request timed out" if isinstance(exc, requests.Timeout) else "No answer (connection failed)"
-        self.keep(NoAnswer(operation=self.label_of(case), title=title, message=f"{type(exc).__name__}: {exc}"),
-                  case, None)
+        sized = unbounded_size(case, f"{title.lower()} ({type(exc).__name__})")
+        self.keep(sized or NoAnswer(operation=self.label_of(case), title=title,
+                                    message=f"{type(exc).__name__}: {exc}"), case, None)
 
     def send(self, case: Any) -> Any:
         if self.session is None:  # in-process: nothing leaves the process, but the budget still counts

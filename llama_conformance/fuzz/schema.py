@@ -20,6 +20,7 @@ from schemathesis.core.result import Ok
 
 from llama_conformance.fuzz.asgi import served_like
 from llama_conformance.openapi.repair import RepairedSpec
+from llama_conformance.transport.limits import DEFAULT_LIMITS, Limits
 
 ASGI_BASE_URL = "http://localhost"
 DEFAULT_MODES = ("positive", "negative")
@@ -35,12 +36,15 @@ def load_schema(
     seed: int | None = None,
     modes: Iterable[str] = DEFAULT_MODES,
     request_timeout_s: float = 30.0,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Any:
     """A schemathesis ``OpenApiSchema`` for one target; exactly one of ``base_url`` / ``app``.
 
     ``max_examples`` is per operation and per generation mode; ``seed`` makes generation
     reproducible (it is also what ``run_operation`` uses unless given another). ``headers``
-    go with every request (credentials: they are redacted from every report).
+    go with every request (credentials: they are redacted from every report). ``limits``
+    bound what is read of each answer (in-process here; a server's through ``GuardedSession``);
+    schemathesis' own event cap is set to the kit's, so a long legitimate stream is read whole.
     """
     if (base_url is None) == (app is None):
         raise ValueError("load_schema needs exactly one target: base_url (a server) or app (an ASGI app)")
@@ -48,13 +52,17 @@ def load_schema(
     # from_dict normalises keys in place; the caller's document stays untouched.
     schema = schemathesis.openapi.from_dict(copy.deepcopy(dict(document)), config=schemathesis.Config())
     if app is not None:
-        schema.app = served_like(app)  # an escaping exception becomes the answer a server would give
+        # an escaping exception becomes the answer a server would give; answers are cut at the limits
+        schema.app = served_like(app, limits, limits.stream_time_s(request_timeout_s))
     schema.config.update(
         base_url=(base_url or ASGI_BASE_URL).rstrip("/"),
         headers=dict(headers or {}),
         max_redirects=0,
         request_timeout=request_timeout_s,
     )
+    # Schemathesis' own cap (20 events) would cut long legitimate streams silently: the kit's
+    # bound (fuzz.bounded) cuts first, and names what it cut.
+    schema.config.max_stream_events = limits.stream_events + 1
     schema.config.generation.update(
         max_examples=max_examples,
         modes=[GenerationMode(mode) for mode in modes],

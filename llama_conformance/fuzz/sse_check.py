@@ -27,6 +27,7 @@ from typing import Any
 import jsonschema
 from schemathesis.core.failures import Failure
 
+from llama_conformance.fuzz.bounded import cut_of
 from llama_conformance.openapi.sse import SSE_DATA_KEY, SSE_MEDIA_TYPE
 from llama_conformance.transport.sse import SseEvent, SseParser
 
@@ -157,7 +158,7 @@ def sse_event_conformance(ctx: Any, response: Any, case: Any) -> bool | None:
     content_type = response.headers.get("content-type") or response.headers.get("Content-Type")
     if isinstance(content_type, list):
         content_type = content_type[0] if content_type else None
-    if not is_event_stream(content_type):
+    if not is_event_stream(content_type) or cut_of(response):  # a cut stream is judged by resource_bound
         return None
     operation = case.operation
     document = operation.schema.raw_schema

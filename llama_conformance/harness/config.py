@@ -14,8 +14,10 @@ import importlib
 import inspect
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import Enum
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -247,6 +249,32 @@ def _plain_object(obj: Any) -> bool:
             and type(obj).__module__ != "builtins" and not callable(obj))
 
 
+_CREDENTIAL_WORDS = frozenset({"apikey", "token", "secret", "password", "passwd", "passphrase", "credential",
+                               "credentials", "authorization"})
+_CREDENTIAL_PAIRS = frozenset({("api", "key"), ("access", "key"), ("secret", "key"), ("private", "key"),
+                               ("auth", "key"), ("client", "secret")})
+_MASKED_SECRET = "*" * 10  # pydantic's dump of a SecretStr
+
+
+def _is_credential_name(key: str) -> bool:
+    words = [w for w in re.split(r"[^a-z0-9]+", re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", key).lower()) if w]
+    return bool(_CREDENTIAL_WORDS & set(words)) or any(pair in _CREDENTIAL_PAIRS for pair in pairwise(words))
+
+
+def credential_fields(data: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    """``(field path, value)`` of string fields named like a credential in JSON-like config data."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            where = f"{path}.{key}" if path else str(key)
+            if isinstance(value, str) and value != _MASKED_SECRET and _is_credential_name(str(key)):
+                yield where, value
+            else:
+                yield from credential_fields(value, where)
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from credential_fields(value, f"{path}[{index}]")
+
+
 def config_secrets(config: Any) -> set[str]:
     """Every ``SecretStr`` value inside a validated config: pydantic, dataclass or plain object."""
     found: set[str] = set()
@@ -276,6 +304,9 @@ def config_secrets(config: Any) -> set[str]:
                 walk(item)
 
     walk(config)
+    # A plain `api_key: str` is as secret as a SecretStr one (ogx's wolfram_alpha config has one).
+    # Short ones ("EMPTY", "fake") are placeholders, and would shred ordinary text.
+    found |= {value for _path, value in credential_fields(config_as_data(config)) if len(value) >= 8}
     return {s for s in found if s}
 
 

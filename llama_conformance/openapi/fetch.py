@@ -9,6 +9,8 @@ followed (a redirect is reported, with its target), header values never echoed i
 messages (they may be credentials), and a hard time bound. ``timeout_s`` bounds connecting
 and each read; an overall deadline of the same length is checked while the body streams
 in, so a port that accepts the connection but never answers fails after ``timeout_s``.
+The body is read part by part and cut at ``Limits.document_bytes`` (``transport.limits``;
+the servers' documents are ~0.5 MB): a larger one is refused, never held whole.
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ from typing import Any
 import httpx
 
 from llama_conformance.errors import KitUsageError
+from llama_conformance.transport.limits import DEFAULT_LIMITS, size
 
 SPEC_PATH = "/openapi.json"
-MAX_SPEC_BYTES = 64 * 1024 * 1024  # the servers' documents are ~0.5 MB
+MAX_SPEC_BYTES = DEFAULT_LIMITS.document_bytes
 
 
 def spec_url(base_url: str) -> str:
@@ -48,14 +51,24 @@ def _check_document(document: Any, where: str) -> dict[str, Any]:
     return document
 
 
-def _read_body(response: httpx.Response, url: str, deadline: float) -> bytes:
+def _too_large(url: str, max_bytes: int, declared: str = "") -> KitUsageError:
+    return _fail(url, f"the answer is larger than {size(max_bytes)}{declared}; the kit stopped reading it there",
+                 "Check that the URL is the Llama Stack server's, not a file server's, or save the document and "
+                 "pass it with --llama-openapi=FILE.")
+
+
+def _read_body(response: httpx.Response, url: str, deadline: float, max_bytes: int = MAX_SPEC_BYTES) -> bytes:
+    """The body, read part by part; past ``max_bytes`` or ``deadline`` the read stops (and the connection closes)."""
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise _too_large(url, max_bytes, f" (Content-Length {declared})")
     chunks: list[bytes] = []
-    size = 0
+    total = 0
     for chunk in response.iter_bytes():
-        size += len(chunk)
-        if size > MAX_SPEC_BYTES:
-            raise _fail(url, f"the answer is larger than {MAX_SPEC_BYTES // (1024 * 1024)} MB",
-                        "Check that the URL is the Llama Stack server's, not a file server's.")
+        total += len(chunk)
+        if total > max_bytes:
+            chunks.clear()
+            raise _too_large(url, max_bytes)
         if time.monotonic() > deadline:
             raise httpx.ReadTimeout("the answer did not arrive in time")
         chunks.append(chunk)
@@ -72,7 +85,8 @@ def _status_hint(status: int) -> str:
     return "Check the server's log for the cause."
 
 
-def fetch_spec(base_url: str, headers: Mapping[str, str] | None = None, timeout_s: float = 8.0) -> dict[str, Any]:
+def fetch_spec(base_url: str, headers: Mapping[str, str] | None = None, timeout_s: float = 8.0,
+               max_bytes: int = MAX_SPEC_BYTES) -> dict[str, Any]:
     """GET ``{base_url}/openapi.json`` and return the parsed document (see the module docstring)."""
     url = spec_url(base_url)
     if not url.startswith(("http://", "https://")):
@@ -90,7 +104,7 @@ def fetch_spec(base_url: str, headers: Mapping[str, str] | None = None, timeout_
                             "pass the final server URL with --llama-stack-url.")
             if response.status_code != 200:
                 raise _fail(url, f"the server answered HTTP {response.status_code}", _status_hint(response.status_code))
-            body = _read_body(response, url, deadline)
+            body = _read_body(response, url, deadline, max_bytes)
     except httpx.ConnectError as exc:
         raise _fail(url, f"no connection ({exc or 'connection refused'})",
                     "Is the server running, and are the host and port right?") from None

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from llama_conformance.pytest_plugin.session import KitSession, kit_session
+from llama_conformance.report.record import covered_checks
 
 MARKERS = (
     "structural: structural checks of a provider against its protocol",
@@ -68,6 +69,26 @@ def drop_empty(items: list[pytest.Item]) -> None:
     items[:] = [item for item in items if item.get_closest_marker("llama_nothing_to_check") is None]
 
 
+def out_of_scope(session: KitSession) -> dict[str, str]:
+    """Checks this run does not exercise by its own choice, with why: ``{check id: reason}``.
+
+    Their tests are dropped at collection (not shown as skips in every run) and the report
+    lists the checks as not applicable with the reason: the stress checks outside
+    ``--llama-profile stress``; the secret check when the run holds no secret to look for.
+    """
+    from llama_conformance.behaviour.plan import BEHAVIOUR_CHECKS
+
+    scope: dict[str, str] = {}
+    if not session.profile.stress:
+        scope |= {check.id: "the stress checks run only with --llama-profile stress (concurrent calls and long "
+                            "streams)" for check in BEHAVIOUR_CHECKS if check.id.startswith("stress.")}
+    if not session.put.redactor:
+        scope["security.secret-in-error"] = ("the run holds no secret to look for: no SecretStr or credential-named "
+                                             "config field, no --llama-stack-header (give the provider a config with "
+                                             "its key to exercise it)")
+    return scope
+
+
 def keep_provider_api(items: list[pytest.Item], session: KitSession | None) -> None:
     """Keep the suites of the provider's API (and API-neutral ones); others do not apply.
 
@@ -78,8 +99,12 @@ def keep_provider_api(items: list[pytest.Item], session: KitSession | None) -> N
         return
     apis = set(session.apis)
     deployment = bool(session.options.stack_url)
+    skipped_by_choice = out_of_scope(session)
 
     def applies(item: pytest.Item) -> bool:
+        own = covered_checks(item)[:1]  # a test's own check is the first it names
+        if own and own[0] in skipped_by_choice:
+            return False
         if deployment and item.get_closest_marker("structural"):
             return False  # no provider object to inspect, only its routes
         if item.get_closest_marker("http") and not session.over_http:

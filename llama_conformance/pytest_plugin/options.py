@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,7 +11,12 @@ import pytest
 
 from llama_conformance.behaviour.profiles import DEFAULT_PROFILE, PROFILES
 from llama_conformance.gate import DEFAULT_TIMEOUT_S
+from llama_conformance.isolation.memory import DEFAULT_MEMORY_LIMIT, format_size, parse_memory_limit
 from llama_conformance.transport.client import DEFAULT_MAX_REQUESTS
+
+PROCESS, OFF = "process", "off"
+ISOLATION_MODES = (PROCESS, OFF)
+ISOLATION_ENV = "LLAMA_CONFORMANCE_ISOLATION"  # a CI's default for --llama-isolation
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -68,11 +74,24 @@ def add_options(parser: pytest.Parser) -> None:
                          "run, and so does a baselined check that now passes (stale baseline).")
     group.addoption("--llama-update-baseline", action="store_true", default=False,
                     help="With --llama-baseline: rewrite FILE with the checks failing in this run.")
+    group.addoption("--llama-isolation", metavar="MODE", choices=ISOLATION_MODES,
+                    default=os.environ.get(ISOLATION_ENV, PROCESS),
+                    help="Where provider code runs. `process` (default): in a worker process the kit replaces "
+                         "when the provider crashes it (segfault, os._exit) or blocks it past the deadline; the "
+                         "finding names the call and the remaining tests run on a rebuilt provider. `off`: in "
+                         "the pytest process (about 4 s faster to start; a crash ends the run, and a call that "
+                         f"never yields is abandoned, not stopped). Default: ${ISOLATION_ENV}, else `process`.")
+    group.addoption("--llama-memory-limit", metavar="SIZE", default=format_size(DEFAULT_MEMORY_LIMIT).replace(" ", ""),
+                    help="Memory ceiling of the process running the provider (RLIMIT_DATA), e.g. 4GiB, 512MiB, "
+                         f"or `none`. Past it an allocation raises MemoryError (call.resource-bound). Default "
+                         f"{format_size(DEFAULT_MEMORY_LIMIT)}.")
     group.addoption("--llama-profile", metavar="NAME", choices=sorted(PROFILES), default=DEFAULT_PROFILE,
                     help="Example budget of the behavioural suites: "
                          + "; ".join(f"{name} ({p.max_examples} examples per check, {p.description})"
                                      for name, p in sorted(PROFILES.items()))
                          + f". Default {DEFAULT_PROFILE}. The seed is Hypothesis's --hypothesis-seed.")
+
+
 
 
 @dataclass(frozen=True)
@@ -98,9 +117,16 @@ class KitOptions:
     update_baseline: bool = False
     stack_config: Path | None = None
     without_optional_deps: bool = False
+    isolation: str = PROCESS
+    memory_limit: int | None = DEFAULT_MEMORY_LIMIT
 
     def __post_init__(self) -> None:
         check_numbers(self.timeout_s, self.max_requests)
+        if self.isolation not in ISOLATION_MODES:
+            raise pytest.UsageError(
+                f"--llama-isolation (or ${ISOLATION_ENV}) must be one of {', '.join(ISOLATION_MODES)}, got "
+                f"{self.isolation!r}: `process` runs the provider in a worker process the kit can replace, `off` in "
+                "the pytest process. Give one of them and run again.")
         self.check_build_options()
 
     def check_build_options(self) -> None:
@@ -142,6 +168,8 @@ class KitOptions:
             update_baseline=get("--llama-update-baseline"),
             stack_config=get("--llama-stack-config"),
             without_optional_deps=get("--llama-without-optional-deps"),
+            isolation=get("--llama-isolation"),
+            memory_limit=memory_limit_of(get("--llama-memory-limit")),
         )
 
     def rerun_arguments(self) -> list[str]:
@@ -159,10 +187,25 @@ class KitOptions:
         args += [f"--llama-capability={name}" for name in self.capabilities]
         args += ["--llama-over-http"] if self.over_http else []
         args += ["--llama-without-optional-deps"] if self.without_optional_deps else []
+        args += [f"--llama-isolation={self.isolation}"] if self.isolation != PROCESS else []
+        if self.memory_limit != DEFAULT_MEMORY_LIMIT:
+            limit = format_size(self.memory_limit).replace(" ", "") if self.memory_limit else "none"
+            args += [f"--llama-memory-limit={limit}"]
         args += ["--llama-strict"] if self.strict else []
         # Header values are secrets: the rerun line names the header and leaves the value out.
         args += [f"--llama-stack-header={header.split(':', 1)[0]}: <redacted>" for header in self.stack_headers]
         return args
+
+
+def memory_limit_of(text: str) -> int | None:
+    try:
+        return parse_memory_limit(text)
+    except ValueError as exc:
+        raise pytest.UsageError(
+            f"--llama-memory-limit: {exc}. It is the ceiling of the process that runs the provider; past it an "
+            f"allocation fails with MemoryError. Give e.g. --llama-memory-limit="
+            f"{format_size(DEFAULT_MEMORY_LIMIT).replace(' ', '')} (the default) or `none`, and run again."
+        ) from None
 
 
 MAX_TIMEOUT_S = 86_400.0  # a call allowed to run longer than a day is a hang in practice

@@ -223,9 +223,11 @@ def open_url_target(options: KitOptions) -> RemoteTarget:
 
 def mount_in_process(put: ProviderUnderTest, options: KitOptions) -> RemoteTarget:
     """The built provider behind its package's routers, reached through ASGI."""
+    from llama_conformance.isolation.asgi_deadline import RequestDeadline
     from llama_conformance.transport.asgi import app_for
 
     app = app_for({put.entry.api: put.impl}, put.contract)
+    app.add_middleware(RequestDeadline, gate=put.gate)  # the fuzzer's requests do not pass the gate
     url = "http://in-process.invalid"
     client, wire = _client(url, {}, options, app=app)
     apis = served_apis(put.contract, app.openapi())

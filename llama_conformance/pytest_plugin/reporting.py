@@ -21,9 +21,10 @@ from typing import Any
 import pytest
 
 from llama_conformance.contract.generation import facts_for
+from llama_conformance.pytest_plugin.collection import out_of_scope
 from llama_conformance.pytest_plugin.session import KitSession
 from llama_conformance.report.collect import Collected, failure_text
-from llama_conformance.report.record import failed_checks, make_record
+from llama_conformance.report.record import TestRecord, failed_checks, make_record
 from llama_conformance.report.verdict import INCONCLUSIVE
 
 COLLECTOR = "llama-conformance-report"
@@ -39,21 +40,26 @@ def annotate(item: pytest.Item, report: pytest.TestReport, session: KitSession, 
     if redact:
         report.sections = [(title, redact(text)) for title, text in report.sections]
     if report.when == "teardown":
-        subject = item.callspec.id if hasattr(item, "callspec") else None
-        marker = item.get_closest_marker("api")
-        api = marker.args[0] if marker and marker.args else (session.apis[0] if session.apis else None)
-        from llama_conformance.behaviour.coverage import HTTP_ONLY
-
-        record = make_record(item, subject, api, reproducer, redact)
-        if not session.over_http:  # no HTTP answer was judged in-process
-            record.checks = [check_id for check_id in record.checks if check_id not in HTTP_ONLY]
-        report.user_properties.append(record.to_property())
+        report.user_properties.append(record_for(item, session, reproducer).to_property())
     elif report.failed and session.baseline is not None:
         named = [check_id for _level, check_id, _message in failed_checks(failure_text(report))]
         if (session.options.update_baseline and named) or session.baseline.covers(named):
             report.outcome = "skipped"
             report.wasxfail = session.baseline.reason(named) if session.baseline.covers(named) else \
                 "recorded into the baseline (--llama-update-baseline)"
+
+
+def record_for(item: pytest.Item, session: KitSession, reproducer: str | None) -> TestRecord:
+    """The test's record: the checks it covers in this mode, and what it noted so far."""
+    from llama_conformance.behaviour.coverage import HTTP_ONLY
+
+    subject = item.callspec.id if hasattr(item, "callspec") else None
+    marker = item.get_closest_marker("api")
+    api = marker.args[0] if marker and marker.args else (session.apis[0] if session.apis else None)
+    record = make_record(item, subject, api, reproducer, session.put.redactor)
+    if not session.over_http:  # no HTTP answer was judged in-process
+        record.checks = [check_id for check_id in record.checks if check_id not in HTTP_ONLY]
+    return record
 
 
 class ReportCollector:
@@ -123,7 +129,7 @@ class ReportCollector:
             command="pytest " + " ".join(shlex.quote(arg) for arg in args),
             duration_s=time.monotonic() - self.started, exit_status=exit_status,
             baseline=str(options.baseline) if options.baseline else None, selection=selection,
-            repairs=[str(repair) for repair in self.collected.repairs])
+            repairs=[str(repair) for repair in self.collected.repairs], out_of_scope=out_of_scope(session))
 
     def target(self) -> dict[str, Any]:
         session = self.session

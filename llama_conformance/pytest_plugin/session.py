@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import random
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -46,6 +47,8 @@ class KitSession:
     served: dict[str, ServedModels] = field(default_factory=dict)
     remote: RemoteTarget | None = None  # HTTP mode: a deployment, or the provider behind its routers
     baseline: Baseline | None = None  # --llama-baseline: failures expected by check id
+    # Set in an xdist worker: hands a usage error found while building to the scheduling process.
+    on_usage_error: Callable[[str], None] | None = None
 
     @property
     def profile(self) -> Profile:
@@ -106,6 +109,8 @@ class KitSession:
             except KitUsageError as exc:
                 # An environment problem found only while building (a declared package
                 # missing): stop with the usage exit code rather than blame the provider.
+                if self.on_usage_error is not None:  # in a worker: the scheduling process must say it
+                    self.on_usage_error(str(exc))
                 pytest.exit(str(exc), returncode=pytest.ExitCode.USAGE_ERROR)
         return self.put
 
@@ -130,6 +135,9 @@ def open_session(config: pytest.Config) -> KitSession | None:
                                 "call it through its HTTP routes) or --llama-stack-url (a running deployment), "
                                 "not both.")
     if options.stack_url or not options.provider:
+        from llama_conformance.behaviour.stress import refuse_non_loopback
+
+        refuse_non_loopback(options.stack_url, options.profile)  # before any request: stress is loopback only
         return open_deployment_session(config, options)
     if options.api_package:
         os.environ[API_PACKAGE_ENV] = options.api_package.replace("-", "_")

@@ -45,6 +45,8 @@ class RunFacts:
     baseline: str | None = None
     selection: str | None = None
     repairs: list[str] = field(default_factory=list)
+    # Checks the run leaves out by its own choice (``collection.out_of_scope``): id -> why.
+    out_of_scope: dict[str, str] = field(default_factory=dict)
 
 
 def _counts() -> dict[str, int]:
@@ -79,7 +81,7 @@ def build_report(facts: RunFacts, collected: Collected) -> dict[str, Any]:
     def judged(check: CheckDef, outcomes: list[str]) -> str:
         """The check's status from its results, unless this mode could not exercise it at all."""
         status = aggregate(outcomes)
-        gap = mode_gap(check, transport)
+        gap = mode_gap(check, transport) or facts.out_of_scope.get(check.id)
         if gap is not None and status in _UNEXERCISED:
             why_not.setdefault(check.id, gap)
             return "not-applicable"

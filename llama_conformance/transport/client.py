@@ -7,6 +7,10 @@ Safety first, because the kit fuzzes other people's deployments:
   other origin is refused before it is sent;
 * a run sends at most ``max_requests`` requests; past that every call fails with a clear
   message instead of hammering the server;
+* no answer is buffered whole: bodies are read incrementally against ``limits``
+  (``transport.limits``), and an in-process ASGI app is reached through a streaming
+  transport (``transport.asgi_stream``), never ``httpx.ASGITransport``, which holds the
+  whole body (forever, for an endless stream) before it returns;
 * after a connection reset (servers drop keep-alive connections after an unhandled
   exception) a request is retried once on a fresh connection, and only when no answer
   had started, so a retry never duplicates a request the server answered.
@@ -22,6 +26,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+
+from llama_conformance.transport.asgi_stream import StreamingASGITransport
+from llama_conformance.transport.limits import DEFAULT_LIMITS, Limits
 
 _RESET = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError, httpx.ConnectError)
 DEFAULT_MAX_REQUESTS = 20_000
@@ -43,6 +50,7 @@ class TargetOptions:
     max_requests: int = DEFAULT_MAX_REQUESTS
     # In-process fast path: a factory of an httpx transport (``httpx.ASGITransport(app)``).
     transport: Callable[[], httpx.AsyncBaseTransport] | None = None
+    limits: Limits = DEFAULT_LIMITS
 
     @property
     def origin(self) -> tuple[str, str, int]:
@@ -70,6 +78,8 @@ class TargetClient:
         # each upload waits on Nagle + the server's delayed ACK (~40 ms a request).
         transport = self.options.transport() if self.options.transport else httpx.AsyncHTTPTransport(
             socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)])
+        if isinstance(transport, httpx.ASGITransport):  # it buffers whole bodies: stream instead
+            transport = StreamingASGITransport(transport.app, client=transport.client)
         return httpx.AsyncClient(
             base_url=self.options.base_url,
             headers=dict(self.options.headers),

@@ -10,14 +10,21 @@
   ``Response`` with the body and headers.
 * 3xx / 4xx / 5xx: ``RemoteError`` with the status; the body is checked against the
   package's error shape (``http.error.body``).
+
+No body is read whole: each is read part by part against ``Bounds`` (``transport.limits``).
+A body or stream past its bound is cut - the connection closed, what was read dropped, a
+``call.resource-bound`` finding noted on the ``WireLog`` - and the call ends with
+``ResponseCut``, so the test reports the cut instead of judging half an answer.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import time
 from collections.abc import AsyncIterator
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, NoReturn
 
 import httpx
 from pydantic import TypeAdapter, ValidationError
@@ -25,8 +32,61 @@ from pydantic import TypeAdapter, ValidationError
 from llama_conformance.checks import Finding, finding
 from llama_conformance.contract.routes import RouteSpec
 from llama_conformance.transport import checks as _checks  # noqa: F401  (registers the http.* ids)
+from llama_conformance.transport.limits import (
+    DEFAULT_LIMITS,
+    Limits,
+    ResponseCut,
+    body_over,
+    cut_finding,
+    stream_over_bytes,
+    stream_over_events,
+    stream_past,
+)
 from llama_conformance.transport.sse import SseParser
 from llama_conformance.transport.wire import RemoteError, WireLog
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """How much of one answer may be read, and by when; ``request`` is quoted if it is cut."""
+
+    limits: Limits = DEFAULT_LIMITS
+    stream_time_s: float | None = None  # how long a stream may run, from ``started``
+    request: str = "(not shown)"
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def deadline(self) -> float | None:
+        return None if self.stream_time_s is None else self.started + self.stream_time_s
+
+
+async def _cut(response: httpx.Response, route: RouteSpec, wire: WireLog, bounds: Bounds, what: str) -> NoReturn:
+    await response.aclose()  # closes the connection: the rest is never read
+    wire.note(cut_finding(route.label, what, bounds.request))
+    raise ResponseCut(route.label, what)
+
+
+async def read_body(response: httpx.Response, route: RouteSpec, wire: WireLog, bounds: Bounds) -> bytes:
+    """The whole body if it fits ``bounds.limits.body_bytes``; else the cut (see the module docstring)."""
+    cap = bounds.limits.body_bytes
+    try:
+        declared = int(response.headers.get("content-length", "0"))
+    except ValueError:
+        declared = 0
+    if declared > cap:  # announced too large: not a byte of it is read
+        await _cut(response, route, wire, bounds, f"{body_over(bounds.limits)} (Content-Length {declared})")
+    parts: list[bytes] = []
+    size = 0
+    try:
+        async for part in response.aiter_bytes():
+            size += len(part)
+            if size > cap:
+                parts.clear()
+                await _cut(response, route, wire, bounds, body_over(bounds.limits))
+            parts.append(part)
+    finally:
+        await response.aclose()
+    return b"".join(parts)
 
 
 @functools.cache
@@ -83,14 +143,12 @@ def check_error_body(body: Any, error_model: Any, label: str, status: int) -> li
                         f"{'.'.join(str(p) for p in exc.errors()[0]['loc']) or 'the top level'}).")]
 
 
-async def raise_for_answer(response: httpx.Response, route: RouteSpec, error_model: Any, wire: WireLog) -> None:
+async def raise_for_answer(response: httpx.Response, route: RouteSpec, error_model: Any, wire: WireLog,
+                           bounds: Bounds | None = None) -> None:
     """Raise ``RemoteError`` for a non-2xx answer (reading and closing its body)."""
     if response.status_code < 300:
         return
-    try:
-        content = await response.aread()
-    finally:
-        await response.aclose()
+    content = await read_body(response, route, wire, bounds or Bounds())
     if 300 <= response.status_code < 400:
         wire.note(finding("http.redirect", f"{route.label} answered {response.status_code} redirecting to "
                                            f"{response.headers.get('location', '(no location)')}; the kit does "
@@ -105,12 +163,10 @@ async def raise_for_answer(response: httpx.Response, route: RouteSpec, error_mod
     raise RemoteError(response.status_code, error_message(body), body=body, route=route.label)
 
 
-async def decode_value(response: httpx.Response, route: RouteSpec, response_type: Any, wire: WireLog) -> Any:
+async def decode_value(response: httpx.Response, route: RouteSpec, response_type: Any, wire: WireLog,
+                       bounds: Bounds | None = None) -> Any:
     """The member's return value from a 2xx non-stream answer."""
-    try:
-        content = await response.aread()
-    finally:
-        await response.aclose()
+    content = await read_body(response, route, wire, bounds or Bounds())
     if _is_response_class(response_type):
         from starlette.responses import Response
 
@@ -144,14 +200,29 @@ def _event_status(data: dict[str, Any]) -> int:
 
 
 async def decode_stream(
-    response: httpx.Response, route: RouteSpec, chunk_type: Any, wire: WireLog
+    response: httpx.Response, route: RouteSpec, chunk_type: Any, wire: WireLog, bounds: Bounds | None = None
 ) -> AsyncIterator[Any]:
-    """Chunks as the server sends them; closes the response however the consumer stops."""
+    """Chunks as the server sends them; closes the response however the consumer stops.
+
+    The stream is cut (``ResponseCut``) past ``bounds``: its bytes, its events, or its
+    deadline - an endless stream that keeps sending stops there, not only at the byte cap.
+    """
     parser = SseParser()
     delivered = 0
+    size = 0
+    bounds = bounds or Bounds()
+    limits = bounds.limits
+    deadline = bounds.deadline
     try:
         async for block in response.aiter_bytes():
+            size += len(block)
+            if size > limits.stream_bytes:
+                await _cut(response, route, wire, bounds, stream_over_bytes(limits))
+            if deadline is not None and time.monotonic() > deadline:
+                await _cut(response, route, wire, bounds, stream_past(round(time.monotonic() - bounds.started, 1)))
             for event in parser.feed(block):
+                if event.index >= limits.stream_events:
+                    await _cut(response, route, wire, bounds, stream_over_events(limits))
                 if event.done:
                     continue
                 chunk = _event_chunk(event.data, event.index, route, wire)

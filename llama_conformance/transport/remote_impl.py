@@ -13,8 +13,9 @@ from typing import Any
 
 from llama_conformance.contract import Contract, MemberSpec, RouteSpec
 from llama_conformance.transport.client import TargetClient
-from llama_conformance.transport.decode import decode_stream, decode_value, is_stream, raise_for_answer
-from llama_conformance.transport.encode import encode_call
+from llama_conformance.transport.decode import Bounds, decode_stream, decode_value, is_stream, raise_for_answer
+from llama_conformance.transport.encode import HttpCall, encode_call
+from llama_conformance.transport.limits import shown_request
 from llama_conformance.transport.wire import WireLog
 
 
@@ -59,19 +60,29 @@ class RemoteImpl:
         call.__name__ = name
         return call
 
+    def _bounds(self, http: HttpCall) -> Bounds:
+        """This call's read bounds; its stream's time runs from now, before the request is sent."""
+        options = self._client.options
+        request = shown_request(http.json if http.json is not None else http.data)
+        query = "&".join(f"{k}={v}" for k, v in http.params)
+        return Bounds(limits=options.limits, stream_time_s=options.limits.stream_time_s(options.timeout_s),
+                      request=f"{'?' + query + ' ' if query else ''}{request}")
+
     async def _call(self, member: MemberSpec, route: RouteSpec, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         http = encode_call(route, args, kwargs)
+        bounds = self._bounds(http)
         response = await self._client.send(http.method, http.path, stream=True, **http.as_kwargs())
-        await raise_for_answer(response, route, self._error_model, self._wire)
+        await raise_for_answer(response, route, self._error_model, self._wire, bounds)
         if is_stream(response):
-            return decode_stream(response, route, member.chunk_type, self._wire)
-        return await decode_value(response, route, member.response_type, self._wire)
+            return decode_stream(response, route, member.chunk_type, self._wire, bounds)
+        return await decode_value(response, route, member.response_type, self._wire, bounds)
 
     async def _list_models(self, route: RouteSpec) -> list[Any]:
         """The deployment's models as ``Model`` objects named by the id a client sends."""
+        bounds = self._bounds(HttpCall(method=route.method, path=route.path))
         response = await self._client.send(route.method, route.path, stream=True)
-        await raise_for_answer(response, route, self._error_model, self._wire)
-        listing = await decode_value(response, route, None, self._wire)
+        await raise_for_answer(response, route, self._error_model, self._wire, bounds)
+        listing = await decode_value(response, route, None, self._wire, bounds)
         entries = listing.get("data", []) if isinstance(listing, dict) else listing
         api = self._contract.package.module
         models = []

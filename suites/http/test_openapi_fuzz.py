@@ -53,7 +53,7 @@ def served_values(operation: str, session) -> dict[str, list[str]]:
     return {"model": list(models)} if models else {}
 
 
-@pytest.mark.checks(*FUZZ_CHECK_IDS)
+@pytest.mark.checks(*FUZZ_CHECK_IDS, "call.resource-bound")
 def test_operation(fuzz_operation: str, llama_remote, llama_session, request: pytest.FixtureRequest) -> None:
     from llama_conformance.checks import Level, finding
     from llama_conformance.fuzz import run_operation

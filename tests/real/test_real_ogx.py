@@ -25,7 +25,7 @@ def test_files_localfs(run_real_provider) -> None:
     """Structure and behaviour pass; localfs sanitizes filenames at upload (a SHOULD warning:
     a name outside [A-Za-z0-9._-] does not come back as uploaded)."""
     run = run_real_provider("inline::localfs", "--llama-api=files", "--hypothesis-seed=1")
-    run.expect(passed=12, warnings={
+    run.expect(passed=13, warnings={
         ("test_upload_retrieve_content", "SHOULD", "files.upload.filename-kept"),
     })
 

@@ -60,7 +60,7 @@ def test_vector_io_ogx(run_real_provider, pytester, tiktoken_cache, provider: st
     _needs(backend)
     pytester.makeconftest(SQLITE_VEC_FIX if backend == "sqlite_vec" else "")
     run = with_behaviour_must(run_real_provider(provider, "--llama-api=vector_io"))
-    run.expect(passed=31, failed=MUTATES_CREATE, warnings=INFINITE)
+    run.expect(passed=32, failed=MUTATES_CREATE, warnings=INFINITE)
 
 
 @needs_llama_stack

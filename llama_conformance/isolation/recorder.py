@@ -1,0 +1,202 @@
+"""What a worker is running, kept on disk, and the hard deadline of every call.
+
+The scheduling process cannot ask a dead worker what it was doing, so the worker says it
+first: before each call into provider code it writes the member, the request (redacted,
+truncated) and the deadline to ``<run dir>/<worker>.call.json``, and before each test the test
+and the checks it covers to ``<worker>.test.json``. ``crash`` reads them back when the worker
+died.
+
+The hard deadline is ``faulthandler``'s: a C watchdog thread that needs no GIL, so it fires
+while provider code spins in C holding it, writes every thread's stack to
+``<worker>.trace.txt`` and ends the process. The same file gets the stacks of a fatal signal
+(a segfault in a C extension). Calls may nest (a gated call into the ASGI app, whose
+middleware records the HTTP request) and overlap (a stress batch): the watchdog is armed for
+the earliest deadline of the calls in flight.
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import itertools
+import json
+import os
+import threading
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import IO, Any, NoReturn
+
+from llama_conformance.redact import Redactor
+
+RUN_DIR_KEY = "llama_conformance_run_dir"  # xdist workerinput: where the workers' records go
+REFUSED_FILE = "refused.json"  # members that took a worker down: later workers refuse them at once
+HARD_DEADLINE_FACTOR = 1.5  # the watchdog fires at 1.5 x the call's deadline
+WEDGED_EXIT_CODE = 70  # os._exit status of a worker that ended itself over a blocked loop
+_REQUEST_CHARS = 2_000
+
+
+@dataclass
+class CallInFlight:
+    label: str
+    request: str | None
+    deadline_s: float
+    hard_at: float  # time.monotonic() when the watchdog ends the worker
+
+
+def describe_request(request: Any, redact: Redactor | None = None) -> str | None:
+    """A short, redacted text of what was sent: JSON of a model, else its repr; None for nothing."""
+    if request is None:
+        return None
+    try:
+        dump = getattr(request, "model_dump_json", None)
+        text = dump(exclude_none=True) if callable(dump) else request if isinstance(request, str) else repr(request)
+    except Exception:  # a request that cannot even be shown: its type says enough
+        text = f"<{type(request).__name__}>"
+    if redact:  # before cutting: a secret cut in two would escape the redactor
+        text = redact(text)
+    if len(text) > _REQUEST_CHARS:
+        text = f"{text[:_REQUEST_CHARS]}... ({len(text)} characters)"
+    return text
+
+
+class FlightRecorder:
+    """One per worker process: the calls in flight, the current test, the watchdog."""
+
+    def __init__(self, run_dir: Path, worker: str, redact: Redactor | None = None) -> None:
+        self.run_dir = run_dir
+        self.worker = worker
+        self.redact = redact
+        self._call_slot = Slot(run_dir / f"{worker}.call.json")
+        self._test_slot = Slot(run_dir / f"{worker}.test.json")
+        self.trace_path = run_dir / f"{worker}.trace.txt"
+        self._trace: IO[str] = self.trace_path.open("w")
+        self._lock = threading.Lock()
+        self._tokens = itertools.count()
+        self._in_flight: dict[int, CallInFlight] = {}
+        self._last: CallInFlight | None = None
+        self.refused = read_refused(run_dir)
+
+    def test_started(self, nodeid: str, record: dict[str, Any]) -> None:
+        # Fatal signals' stacks to the trace file: set per test because pytest's faulthandler plugin
+        # points faulthandler at stderr after the kit configured the worker.
+        with self._lock:
+            self._last = None  # a death between calls of this test is not an earlier test's call
+            faulthandler.enable(file=self._trace, all_threads=True)
+            self._test_slot.write({"nodeid": nodeid, "record": record})
+
+    def call_started(self, label: str, request: Any, deadline_s: float) -> int:
+        """Record the call and arm the watchdog; never raises (a call without a watchdog beats no call)."""
+        call = CallInFlight(label, describe_request(request, self.redact), deadline_s,
+                            time.monotonic() + deadline_s * HARD_DEADLINE_FACTOR)
+        with self._lock:
+            token = next(self._tokens)
+            self._in_flight[token] = call
+            if not self._publish():
+                del self._in_flight[token]  # not armed for it: it must not arm a later call's watchdog
+        return token
+
+    def call_request(self, token: int, request: Any) -> None:
+        """What a call sent, once known (an HTTP body arrives after the call started)."""
+        with self._lock:
+            call = self._in_flight.get(token)
+            if call is not None:
+                call.request = describe_request(request, self.redact)
+                self._publish()
+
+    def call_ended(self, token: int) -> None:
+        with self._lock:
+            self._last = self._in_flight.pop(token, None) or self._last
+            self._publish()
+
+    def end_worker(self, label: str, why: str, status: str = "wedged") -> NoReturn:
+        """The provider holds the loop (``wedged``) or the memory (``memory``) and cannot be stopped from
+        inside: say so, dump the stacks, exit. Nothing here allocates much: it must work at the ceiling."""
+        with self._lock:
+            calls = [asdict(call) for call in self._in_flight.values()]
+            self._call_slot.write({"status": status, "label": label, "why": why, "calls": calls[::-1],
+                                   "last": asdict(self._last) if self._last else None})
+        faulthandler.dump_traceback(file=self._trace, all_threads=True)
+        self._trace.flush()
+        os._exit(WEDGED_EXIT_CODE)
+
+    def close(self) -> None:
+        with self._lock:
+            self._in_flight.clear()
+        faulthandler.cancel_dump_traceback_later()
+        if faulthandler.is_enabled():
+            faulthandler.disable()
+        self._trace.close()
+        self._call_slot.close()
+        self._test_slot.close()
+
+    def _publish(self) -> bool:
+        """Rewrite the call file and re-arm the watchdog for the earliest deadline in flight.
+
+        False when it could not (a full disk; no thread left for the watchdog at the memory
+        ceiling): the watchdog is then off, never left armed for a call that has ended.
+        """
+        calls = sorted(self._in_flight.values(), key=lambda call: call.hard_at)
+        try:
+            self._call_slot.write({"status": "running" if calls else "idle",
+                                   "calls": [asdict(call) for call in reversed(calls)],
+                                   "last": asdict(self._last) if self._last else None})
+            if calls:
+                remaining = max(calls[0].hard_at - time.monotonic(), 0.05)
+                faulthandler.dump_traceback_later(remaining, exit=True, file=self._trace)
+            else:
+                faulthandler.cancel_dump_traceback_later()
+            return True
+        except (OSError, RuntimeError, ValueError, MemoryError):
+            faulthandler.cancel_dump_traceback_later()
+            return False
+
+
+class Slot:
+    """A file rewritten in place before every call: one ``pwrite`` of a length-prefixed JSON document.
+
+    A write-and-rename costs about 250 us (measured), which the gate would pay twice per call;
+    ``pwrite`` costs about 6 us. The length prefix makes a longer earlier document left behind
+    the new one harmless, and a process killed during the system call leaves the old or the new.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+
+    def write(self, data: Any) -> None:
+        body = json.dumps(data).encode()
+        os.pwrite(self._fd, b"%010d\n" % len(body) + body, 0)
+
+    def close(self) -> None:
+        os.close(self._fd)
+
+
+def read_slot(path: Path) -> Any:
+    """What ``Slot.write`` wrote last, or None."""
+    try:
+        raw = path.read_bytes()
+        size, _, rest = raw.partition(b"\n")
+        return json.loads(rest[: int(size)])
+    except (OSError, ValueError):
+        return None
+
+
+def read_refused(run_dir: Path) -> dict[str, str]:
+    try:
+        data = json.loads((run_dir / REFUSED_FILE).read_text())
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def add_refused(run_dir: Path, label: str, reason: str) -> None:
+    refused = read_refused(run_dir)
+    refused[label] = reason
+    _write_json(run_dir / REFUSED_FILE, refused)
+
+
+def _write_json(path: Path, data: Any) -> None:
+    """Whole or not at all: a worker killed mid-write leaves the previous file, never half of one."""
+    partial = path.with_suffix(".partial")
+    partial.write_text(json.dumps(data))
+    os.replace(partial, path)

@@ -1,0 +1,189 @@
+"""Wire ``llama_conformance.isolation`` into pytest: one xdist worker runs the provider.
+
+* ``want_worker`` (``pytest_cmdline_main``, before xdist's): a run that builds a provider, with
+  ``--llama-isolation=process`` (the default) and no ``-n`` of the user's, gets one pytest-xdist
+  worker and a restart budget. A deployment URL needs none (its provider runs elsewhere);
+  ``-n 0``, ``-p no:xdist`` or ``--llama-isolation=off`` keep everything in this process.
+* the scheduling process makes a run directory and hands it to every worker
+  (``configure_node``), and turns a worker's death into the crashed test's finding
+  (``CrashReporter.pytest_handlecrashitem``): the check, the call and the request, where the
+  provider was, and the member refused in the workers that follow;
+* a worker (``start_worker``) sets the memory ceiling, gives the gate its ``FlightRecorder``
+  and records each test before it runs (``test_started``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from llama_conformance.isolation.crash import WorkerRemains, crash_message, read_remains
+from llama_conformance.isolation.memory import apply_ceiling
+from llama_conformance.isolation.recorder import RUN_DIR_KEY, FlightRecorder, add_refused
+from llama_conformance.pytest_plugin.options import PROCESS
+from llama_conformance.pytest_plugin.session import KitSession
+from llama_conformance.report.record import PROPERTY
+
+CRASH_REPORTER = "llama-conformance-crashes"
+# Each crash costs one test and refuses its member afterwards, so a provider runs out of members
+# long before this; the bound only stops a provider that crashes every fresh worker at start-up.
+MAX_WORKER_RESTARTS = 50
+_PROVIDER_OPTIONS = ("--llama-provider", "--llama-provider-module", "--llama-providers-dir")
+RECORDER = pytest.StashKey[FlightRecorder]()
+RESTORE_CEILING = pytest.StashKey[Callable[[], None]]()
+
+
+def want_worker(config: pytest.Config) -> None:
+    """Ask xdist for one worker when provider code will run and the user left the choice to the kit."""
+    if hasattr(config, "workerinput") or not hasattr(config.option, "numprocesses"):
+        return  # a worker already, or pytest-xdist not loaded (-p no:xdist): in-process
+    if config.getoption("--llama-isolation") != PROCESS or config.getoption("--llama-stack-url"):
+        return
+    if not any(config.getoption(name) for name in _PROVIDER_OPTIONS):
+        return
+    debugging = config.getoption("usepdb") or config.getoption("trace", False)
+    if config.option.numprocesses is not None or config.getoption("collectonly") or debugging:
+        return  # the user chose (-n N / -n 0), or nothing will run, or a debugger needs this process
+    config.option.numprocesses = 1
+    config.option.dist, config.option.tx = "load", ["popen"]  # whichever of xdist's hooks runs first
+    if getattr(config.option, "maxworkerrestart", None) is None:
+        config.option.maxworkerrestart = MAX_WORKER_RESTARTS
+
+
+def runs_in_worker(config: pytest.Config) -> bool:
+    """Whether this process schedules xdist workers (the provider runs in them, not here)."""
+    return getattr(config.option, "dist", "no") != "no" and not hasattr(config, "workerinput")
+
+
+def start_scheduler(config: pytest.Config, session: KitSession) -> None:
+    """The scheduling process: a run directory for the workers' records, and the crash reporter."""
+    run_dir = Path(tempfile.mkdtemp(prefix="llama-conformance-run-"))
+    config.pluginmanager.register(CrashReporter(run_dir, session), CRASH_REPORTER)
+
+
+def configure_node(node: Any) -> None:
+    reporter = node.config.pluginmanager.get_plugin(CRASH_REPORTER)
+    if isinstance(reporter, CrashReporter):
+        node.workerinput[RUN_DIR_KEY] = str(reporter.run_dir)
+
+
+def start_worker(config: pytest.Config, session: KitSession) -> None:
+    """Where provider code runs: the memory ceiling, and (in a worker) the flight recorder."""
+    config.stash[RESTORE_CEILING] = apply_ceiling(session.options.memory_limit)
+    workerinput = getattr(config, "workerinput", None)
+    if not workerinput or RUN_DIR_KEY not in workerinput or session.options.isolation != PROCESS:
+        return  # in-process, or workers of the user's own -n with isolation off: nothing ends them
+    recorder = FlightRecorder(Path(workerinput[RUN_DIR_KEY]), str(workerinput.get("workerid", "gw")),
+                              session.put.redactor)
+    session.put.gate.recorder = recorder
+    config.stash[RECORDER] = recorder
+    session.on_usage_error = lambda message: worker_usage_error(config, message)
+
+
+def out_of_memory(config: pytest.Config, item: pytest.Item) -> None:
+    """The kit itself met the ceiling during a test: the provider still holds the memory, so the worker ends.
+
+    Seen when provider code filled the ceiling and something kept its objects alive (a task left
+    waiting, a log record's traceback): the kit cannot even format the failure. The scheduler
+    reports it as ``call.resource-bound`` of this test and a new worker runs the rest.
+    """
+    recorder = config.stash.get(RECORDER, None)
+    if recorder is not None:
+        recorder.end_worker(item.nodeid, "the memory ceiling (--llama-memory-limit)", status="memory")
+
+
+USAGE_FILE = "usage-error.txt"
+
+
+def worker_usage_error(config: pytest.Config, message: str) -> None:
+    """A usage error found in the worker (a declared package missing): the scheduler ends the run with it.
+
+    Left alone, the worker would end its session early with tests still assigned, which xdist
+    takes for an internal error. ``shouldstop`` makes it an orderly stop; the file carries the text.
+    """
+    recorder = config.stash.get(RECORDER, None)
+    if recorder is not None:
+        (recorder.run_dir / USAGE_FILE).write_text(message)
+    session = config.pluginmanager.get_plugin("session")
+    if session is not None:
+        session.shouldstop = "the kit cannot build this provider here (a usage error, printed with the summary)"
+
+
+def stop_worker(config: pytest.Config) -> None:
+    recorder = config.stash.get(RECORDER, None)
+    if recorder is not None:
+        recorder.close()
+    restore = config.stash.get(RESTORE_CEILING, None)
+    if restore is not None:
+        restore()
+
+
+def test_started(item: pytest.Item, record: Any) -> None:
+    """Before a test runs in a worker: what the scheduler needs to report it if the worker dies."""
+    recorder = item.config.stash.get(RECORDER, None)
+    if recorder is not None:
+        recorder.test_started(item.nodeid, json.loads(record.to_property()[1]))
+
+
+class CrashReporter:
+    """Registered in the scheduling process: a dead worker's test becomes its finding."""
+
+    def __init__(self, run_dir: Path, session: KitSession) -> None:
+        self.run_dir = run_dir
+        self.session = session
+        self.node_errors: dict[str, str] = {}
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        """xdist tells why a worker went down (``MemoryError`` when it died at the ceiling) before the crash."""
+        if error:
+            self.node_errors[str(getattr(getattr(node, "gateway", None), "id", ""))] = str(error)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_handlecrashitem(self, crashitem: str, report: pytest.TestReport, sched: Any) -> None:
+        worker = getattr(getattr(getattr(report, "node", None), "gateway", None), "id", None) or "gw0"
+        remains = read_remains(self.run_dir, str(worker))
+        remains.error = self.node_errors.pop(str(worker), None)
+        check_id, text = crash_message(remains, self.session.put.redactor or None)
+        report.when = "call"  # type: ignore[assignment]
+        report.longrepr = f"{text}\n(the kit's worker process {worker} ended while running this test)"
+        record = self._record(remains, crashitem, check_id)
+        if record is not None:
+            report.user_properties = [(PROPERTY, json.dumps(record, sort_keys=True))]
+        # Every call in flight (a member and the HTTP request it made) is refused in the next workers.
+        for call in remains.calls:  # only what was in flight: the last finished call did no harm
+            if call.get("label"):
+                add_refused(self.run_dir, str(call["label"]), f"{check_id} in {crashitem.split('::')[-1]}")
+        for leftover in self.run_dir.glob(f"{worker}.*"):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+
+    @staticmethod
+    def _record(remains: WorkerRemains, crashitem: str, check_id: str) -> dict[str, Any] | None:
+        if remains.record is None or remains.nodeid != crashitem:
+            return None
+        record = dict(remains.record)
+        if check_id not in record.get("checks", []):
+            record["checks"] = [*record.get("checks", []), check_id]
+        return record
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        """A worker's usage error ends the run as it would in-process: its paragraph and exit code 4."""
+        usage = self.run_dir / USAGE_FILE
+        if usage.exists():
+            message = usage.read_text()
+            reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+            if reporter is not None:
+                reporter.write_line(f"ERROR: {message}", red=True)
+            session.exitstatus = pytest.ExitCode.USAGE_ERROR
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        shutil.rmtree(self.run_dir, ignore_errors=True)

@@ -1,0 +1,1 @@
+"""Stress suite (``--llama-profile stress``): concurrent calls and long streams, bounded in count and time."""

@@ -1,0 +1,121 @@
+"""``call.resource-bound``: absurd but schema-valid sizes are refused (4xx) or answered in time.
+
+- each ``resource-*`` broken provider (n choices built one by one, any ``dimensions``
+  computed, MemoryError on a big ``n``) fails exactly ``test_inference_resource_bound``
+  under ``call.resource-bound``, with the absurd field and the request shown, in-process
+  and over HTTP (``--llama-over-http``);
+- the reference providers refuse or answer every absurd request and pass, both ways;
+- the HTTP fuzzer's 5xx on an absurd ``n`` is reported as ``call.resource-bound``, with the
+  ``curl`` that replays it, not as ``fuzz.not-a-server-error``;
+- the absurd requests respect the schema: a declared bound is sent as is, lengths are cut
+  to ``max_length``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from tests_support import run_kit_batch
+
+pytestmark = [pytest.mark.defects, pytest.mark.xdist_group("resource-bound")]
+
+CAPABILITIES = ("chat", "streaming", "completions", "embeddings", "embeddings-dimensions", "rerank")
+ALL = tuple(f"--llama-capability={name}" for name in CAPABILITIES)
+RESOURCE = ("-m", "behavioral", "-k", "resource_bound", "--llama-timeout=3", "-p", "no:randomly")
+MODES = {"in-process": (), "over-http": ("--llama-over-http",)}
+
+# defect -> what its finding must say (the absurd field and value, and why)
+DEFECTS = {
+    "resource-chat-n-unbounded": ("n=2147483647", "did not answer n=2147483647 within the deadline"),
+    "resource-dimensions-unbounded": ("dimensions=2147483647",
+                                      "did not answer dimensions=2147483647 within the deadline"),
+    "resource-chat-n-memory": ("n=2147483647", "ran out of memory on n=2147483647"),
+}
+# Over HTTP the kit sees the server's answer, not the exception: MemoryError arrives as a 500.
+OVER_HTTP_SAYS: dict[str, str] = {}  # over HTTP the kit still sees the MemoryError behind the 500
+GOOD = ("kit-inference", "kit-files", "kit-vector-io")
+FUZZ = ("-m", "fuzz", "-k", "chat/completions", "--llama-over-http", "--llama-timeout=3", "-p", "no:randomly",
+        "--llama-capability=chat", "--hypothesis-seed=1")
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pytest.RunResult]:
+    """Every kit run of this module, in one process (in-memory fixtures, one API package)."""
+    plan: dict[str, tuple[str, ...]] = {}
+    for mode, extra in MODES.items():
+        for defect in DEFECTS:
+            plan[f"{defect}:{mode}"] = (f"--llama-provider=inline::broken-{defect}", *RESOURCE, *ALL, *extra)
+        for good in GOOD:
+            declared = ALL if good == "kit-inference" else ()
+            plan[f"{good}:{mode}"] = (f"--llama-provider=inline::{good}", *RESOURCE, *declared, *extra)
+    results = run_kit_batch(tmp_path_factory.mktemp("resource-bound"), list(plan.values()))
+    return dict(zip(plan, results, strict=True))
+
+
+@pytest.mark.parametrize("mode", sorted(MODES))
+@pytest.mark.parametrize("defect", sorted(DEFECTS))
+def test_unbounded_size_is_caught_with_the_request_shown(runs: dict[str, pytest.RunResult], defect: str,
+                                                          mode: str) -> None:
+    result = runs[f"{defect}:{mode}"]
+    text = result.stdout.str()
+    outcomes = result.parseoutcomes()
+    assert result.ret == pytest.ExitCode.TESTS_FAILED and outcomes.get("failed") == 1, text
+    assert "FAILED " in text and "test_inference_resource_bound" in text, text
+    field, says = DEFECTS[defect]
+    if mode == "over-http":
+        says = OVER_HTTP_SAYS.get(defect, says)
+    verdicts = re.findall(r"CheckFailed: \[MUST call\.resource-bound\] (.*)", text)
+    assert verdicts and says in verdicts[0], text
+    assert "must refuse" in verdicts[0] and "with a 400" in verdicts[0], verdicts  # who must act
+    name, value = field.split("=")
+    shown = re.findall(r"request: (\{.*\})", text)
+    assert shown and f'"{name}": {value}' in shown[0], text
+    assert "call.no-hang]" not in text and "call.typed-error]" not in text, text  # one id per defect
+
+
+@pytest.mark.parametrize("mode", sorted(MODES))
+@pytest.mark.parametrize("provider", GOOD)
+def test_reference_providers_refuse_or_answer_absurd_sizes(runs: dict[str, pytest.RunResult], provider: str,
+                                                           mode: str) -> None:
+    result = runs[f"{provider}:{mode}"]
+    outcomes = result.parseoutcomes()
+    assert result.ret == pytest.ExitCode.OK and outcomes.get("passed") == 1, result.stdout.str()
+    assert "skipped" not in outcomes, result.stdout.str()
+
+
+def test_fuzzer_reports_a_5xx_on_an_absurd_size_as_resource_bound(tmp_path: Path) -> None:
+    # A process of its own: what Hypothesis draws for one seed depends on what the process ran before.
+    [result] = run_kit_batch(tmp_path, [("--llama-provider=inline::broken-resource-chat-n-memory", *FUZZ)])
+    text = result.stdout.str()
+    assert result.ret == pytest.ExitCode.TESTS_FAILED, text
+    assert re.search(r"\[MUST call\.resource-bound\] LC-SIZE Absurd size answered with HTTP 500", text), text
+    assert re.search(r"The request carried n=\d{6,} and got HTTP 500", text), text  # the absurd field named
+    assert "curl -X POST" in text and re.search(r'"n": ?\d{6,}', text), text  # the curl that replays it
+    assert "[MUST fuzz.not-a-server-error]" not in text, text  # the same 500 is not reported twice
+
+
+def test_absurd_requests_respect_the_schema() -> None:
+    from llama_conformance.behaviour import resource_bound as rb
+    from llama_conformance.contract import load_contract
+
+    surface = load_contract("ogx_api").surface
+    search = surface("vector_io").member("openai_search_vector_store").request_model
+    cases = {case.field: case for case in rb.absurd_cases(search, {"query": "q"})}
+    assert cases["max_num_results"].request.max_num_results == 50  # le=50: the bound, which is valid
+    assert len(cases["query"].request.query) == rb.HUGE_STRING
+    embeddings = surface("inference").member("openai_embeddings").request_model
+    cases = {case.field: case for case in rb.absurd_cases(embeddings, {"model": "m", "input": ["a", "b"]})}
+    assert cases["dimensions"].request.dimensions == rb.HUGE_INT
+    assert len(cases["input"].request.input) == 2048  # max_length of the list arm of a union
+    assert len(cases["input[0]"].request.input[0]) == rb.HUGE_STRING
+
+
+def test_absurd_sizes_in_a_fuzzed_body_are_named() -> None:
+    from llama_conformance.behaviour.resource_bound import absurd_in_body
+
+    assert absurd_in_body({"model": "m", "n": 171882, "seed": 10**12}) == ["n=171882"]
+    assert absurd_in_body({"input": ["a"] * 20_000})[0].startswith("input=<an array of 20,000 items")
+    assert absurd_in_body({"messages": [{"content": "x" * 2_000_000}]})[0].startswith("messages[0].content=")
+    assert absurd_in_body({"n": 3, "max_tokens": 100, "limit": 10_000}) == []
