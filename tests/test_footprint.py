@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -58,7 +59,8 @@ def test_flooding_deployment_is_cut_and_reported_within_the_memory_ceiling(tmp_p
         ret, out, peak_mb = run_measured(tmp_path, f"--llama-stack-url={url}", *CHAT)
     assert ret == pytest.ExitCode.TESTS_FAILED, out
     assert "[MUST call.resource-bound] POST /v1/chat/completions answered with a body over 32 MiB" in out, out
-    assert "answered with a stream still sending after 4.5 s" in out, out
+    # The stream is cut by time or by size, whichever comes first on a loaded machine.
+    assert re.search(r"answered with a stream (still sending after 4\.5 s|over 32 MiB)", out), out
     assert '"model": ' in out  # the request is quoted, so the cut can be reproduced
     assert peak_mb < CEILING_MB, f"the kit's peak RSS was {peak_mb:.0f} MB"
     print(f"flooding deployment: peak RSS {peak_mb:.0f} MB")

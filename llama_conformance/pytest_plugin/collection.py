@@ -77,16 +77,23 @@ def out_of_scope(session: KitSession) -> dict[str, str]:
     ``--llama-profile stress``; the secret check when the run holds no secret to look for.
     """
     from llama_conformance.behaviour.plan import BEHAVIOUR_CHECKS
+    from llama_conformance.behaviour.secrets import watched_secrets
 
     scope: dict[str, str] = {}
     if not session.profile.stress:
         scope |= {check.id: "the stress checks run only with --llama-profile stress (concurrent calls and long "
                             "streams)" for check in BEHAVIOUR_CHECKS if check.id.startswith("stress.")}
-    if not session.put.redactor:
+    if not watched_secrets(None if session.options.stack_url else session.put.config,
+                           dict(_header(item) for item in session.options.stack_headers)):
         scope["security.secret-in-error"] = ("the run holds no secret to look for: no SecretStr or credential-named "
                                              "config field, no --llama-stack-header (give the provider a config with "
                                              "its key to exercise it)")
     return scope
+
+
+def _header(item: str) -> tuple[str, str]:
+    name, _, value = item.partition(":")
+    return name.strip(), value.strip()
 
 
 def keep_provider_api(items: list[pytest.Item], session: KitSession | None) -> None:

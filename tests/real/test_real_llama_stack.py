@@ -19,7 +19,7 @@ def test_files_localfs(run_real_provider) -> None:
     cursor's second. Like ogx, it sanitizes filenames at upload (a SHOULD warning)."""
     run = run_real_provider("inline::localfs", "--llama-api=files", "--hypothesis-seed=1")
     with_behaviour_must(run)
-    run.expect(passed=11, failed={
+    run.expect(passed=12, failed={
         "test_list_pagination_and_order": ["files.list.pagination"],
     }, warnings={("test_upload_retrieve_content", "SHOULD", "files.upload.filename-kept")})
 

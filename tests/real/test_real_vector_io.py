@@ -70,7 +70,7 @@ def test_vector_io_llama_stack(run_real_provider, pytester, tiktoken_cache, prov
     _needs(backend)
     pytester.makeconftest(SQLITE_VEC_FIX if backend == "sqlite_vec" else "")
     run = with_behaviour_must(run_real_provider(provider, "--llama-api=vector_io"))
-    run.expect(passed=30, failed={**MUTATES_CREATE, **LEAKS}, warnings=INFINITE)
+    run.expect(passed=31, failed={**MUTATES_CREATE, **LEAKS}, warnings=INFINITE)
     run.result.stdout.fnmatch_lines(["*a new instance of the provider lists vs_kit_sibling_* and retrieves it*"])
 
 
