@@ -69,6 +69,11 @@ def guard_loop(loop: asyncio.AbstractEventLoop, noted: Callable[[ProviderExit], 
     loop.set_task_factory(factory)  # type: ignore[arg-type]
 
 
+def request_of(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """What a call sent, for the record a crash finding shows: the one argument, else all of them."""
+    return kwargs or (args[0] if len(args) == 1 else list(args) or None)
+
+
 class CallGate:
     """Runs provider coroutines on a private loop, each with a deadline."""
 
@@ -127,7 +132,7 @@ class CallGate:
             if wedged:
                 self._wedged_by = label
                 if recorder is not None:  # nothing inside this process can stop it: end the worker
-                    recorder.end_worker(label, "synchronous code or a CPU loop inside an async method")
+                    recorder.end_worker("synchronous code or a CPU loop inside an async method")
             raise GateTimeout(self._timeout_message(label, limit, wedged)) from None
         finally:
             if recorder is not None and token is not None:
@@ -135,8 +140,7 @@ class CallGate:
 
     def call(self, label: str, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Call ``func(*args, **kwargs)`` through the gate (see ``run``)."""
-        request = kwargs or (args[0] if len(args) == 1 else list(args) or None)
-        return self.run(label, lambda: func(*args, **kwargs), request=request)
+        return self.run(label, lambda: func(*args, **kwargs), request=request_of(args, kwargs))
 
     def close(self) -> None:
         """Stop the loop; a wedged loop is abandoned (its thread is a daemon)."""

@@ -155,7 +155,7 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
     try:
         return (yield)
     except MemoryError:
-        isolation.out_of_memory(item.config, item)
+        isolation.out_of_memory(item.config)
         raise
 
 

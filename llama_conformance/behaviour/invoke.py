@@ -21,6 +21,7 @@ from llama_conformance.checks import Finding
 from llama_conformance.contract.errors import ErrorAnswer, error_answer
 from llama_conformance.contract.members import MemberSpec
 from llama_conformance.errors import CallRefused, GateTimeout, ProviderExit, describe_exception
+from llama_conformance.gate import request_of
 from llama_conformance.harness.build import ProviderUnderTest
 
 ChunkSink = Callable[[Any], list[Finding]]
@@ -131,7 +132,7 @@ def call_member(
     try:
         put.gate.run(member.member_id,
                      lambda: consume(outcome, method, args, kwargs, stream_sink, put.contract.package),
-                     request=kwargs or (args[0] if len(args) == 1 else list(args) or None))
+                     request=request_of(args, kwargs))
     except GateTimeout as exc:
         outcome.timed_out = str(exc)
         if isinstance(exc, CallRefused):

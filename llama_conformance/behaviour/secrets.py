@@ -61,7 +61,6 @@ _CHAIN_DEPTH = 12
 _KIT_LOGGER = "llama_conformance"  # the kit's own records (not its fixtures'): not the provider's, redacted anyway
 # Words of a config field name that mark a credential (``max_tokens`` is not one: whole words only).
 _AUTH_SCHEME = re.compile(r"^(?:bearer|basic|token|apikey|api-key)\s+(\S+)$", re.IGNORECASE)
-_MASKED = "*" * 10  # pydantic's dump of a SecretStr
 _STREAM = "stream"  # every chunk of a stream is one source: the first leaking chunk is named, the others counted
 
 

@@ -108,12 +108,12 @@ class FlightRecorder:
             self._last = self._in_flight.pop(token, None) or self._last
             self._publish()
 
-    def end_worker(self, label: str, why: str, status: str = "wedged") -> NoReturn:
+    def end_worker(self, why: str, status: str = "wedged") -> NoReturn:
         """The provider holds the loop (``wedged``) or the memory (``memory``) and cannot be stopped from
         inside: say so, dump the stacks, exit. Nothing here allocates much: it must work at the ceiling."""
         with self._lock:
             calls = [asdict(call) for call in self._in_flight.values()]
-            self._call_slot.write({"status": status, "label": label, "why": why, "calls": calls[::-1],
+            self._call_slot.write({"status": status, "why": why, "calls": calls[::-1],
                                    "last": asdict(self._last) if self._last else None})
         faulthandler.dump_traceback(file=self._trace, all_threads=True)
         self._trace.flush()

@@ -87,7 +87,7 @@ def start_worker(config: pytest.Config, session: KitSession) -> None:
     session.on_usage_error = lambda message: worker_usage_error(config, message)
 
 
-def out_of_memory(config: pytest.Config, item: pytest.Item) -> None:
+def out_of_memory(config: pytest.Config) -> None:
     """The kit itself met the ceiling during a test: the provider still holds the memory, so the worker ends.
 
     Seen when provider code filled the ceiling and something kept its objects alive (a task left
@@ -96,7 +96,7 @@ def out_of_memory(config: pytest.Config, item: pytest.Item) -> None:
     """
     recorder = config.stash.get(RECORDER, None)
     if recorder is not None:
-        recorder.end_worker(item.nodeid, "the memory ceiling (--llama-memory-limit)", status="memory")
+        recorder.end_worker("the memory ceiling (--llama-memory-limit)", status="memory")
 
 
 USAGE_FILE = "usage-error.txt"
