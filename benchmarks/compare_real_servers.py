@@ -80,11 +80,10 @@ def main() -> int:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
 
-    from llama_conformance_fixtures.openai_server import serve_openai_compatible
-    from llama_conformance_fixtures.servers import running_server, server_config
-
     from llama_conformance.contract import load_contract
     from llama_conformance.openapi import fetch_spec, repair_spec
+    from llama_conformance_fixtures.openai_server import serve_openai_compatible
+    from llama_conformance_fixtures.servers import running_server, server_config
 
     results: dict[str, Any] = {"kind": args.kind, "examples_per_mode": EXAMPLES, "seed": SEED}
     with serve_openai_compatible() as openai_url, tempfile.TemporaryDirectory() as tmp, \

@@ -8,8 +8,10 @@ SHOULD), and a message that says what the contract declares and what the provide
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from typing import Any
 
 
 class Level(StrEnum):
@@ -236,8 +238,92 @@ def register(*defs: CheckDef) -> None:
 register(*_STRUCTURAL)
 
 
+# A check as code names it: the declared ``CheckDef`` (preferred: its id is then written once, in the
+# declaration) or, where only text can travel (a marker read back from a report), its id.
+CheckRef = CheckDef | str
+
+
+def check_id(ref: CheckRef) -> str:
+    return ref if isinstance(ref, str) else ref.id
+
+
+def check_ids(refs: tuple[CheckRef, ...] | list[CheckRef]) -> tuple[str, ...]:
+    return tuple(check_id(ref) for ref in refs)
+
+
 def finding(
-    check_id: str, message: str, level: Level | None = None, erratum: str | None = None
+    check: CheckRef, message: str, level: Level | None = None, erratum: str | None = None
 ) -> Finding:
-    check = CHECKS[check_id]
-    return Finding(check=check, message=message, level=level or check.level, erratum=erratum)
+    """A finding of ``check``, at its registered definition (the registry holds the reference text)."""
+    definition = CHECKS.get(check_id(check)) or (check if isinstance(check, CheckDef) else CHECKS[check])
+    return Finding(check=definition, message=message, level=level or definition.level, erratum=erratum)
+
+
+@dataclass(frozen=True)
+class Proof:
+    """One row of the defect matrix: a broken fixture and exactly what the kit must say about it.
+
+    ``fixture`` is the provider type's tail (``inline::broken-<fixture>``, one module of
+    ``fixtures/broken/``). ``fails`` maps each test that must fail to the checks its failure
+    must name; no other test may fail. ``warns`` is a SHOULD-level proof: the run passes and
+    the summary shows ``[SHOULD <check>] <text>``. ``run`` holds the extra kit arguments (suite
+    markers, ``-k``, capabilities, a pinned seed); ``package`` pins the API package the fixture
+    is judged against (``llama_stack_api`` for the 0.7 fixtures), None: the default one.
+    """
+
+    fixture: str
+    fails: Mapping[str, tuple[CheckRef, ...]] = field(default_factory=dict)
+    run: tuple[str, ...] = ()
+    warns: tuple[tuple[CheckRef, str], ...] = ()
+    package: str | None = None
+
+    def proves(self) -> set[str]:
+        named = {check_id(ref) for refs in self.fails.values() for ref in refs}
+        return named | {check_id(ref) for ref, _text in self.warns}
+
+
+@dataclass(frozen=True)
+class UnknownCall:
+    """One member called with an id that names nothing: ``member(<id_field>=id, **extra)``."""
+
+    member: str
+    id_field: str
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class UnknownIds:
+    """One API's row of the negative contract: every member that takes an id of this kind must
+    answer an unknown one with a typed not-found (``check``), never a success, a 5xx or a hang.
+
+    Declared in the API's wing (``Wing.unknown_ids``); one parametrized test
+    (``suites/negative/test_unknown_ids.py``) runs every row (``behaviour.negative.run_unknown_ids``)
+    over drawn ids: ``known`` (a plausible one) and ``prefix`` + drawn letters and digits.
+    """
+
+    check: CheckDef
+    prefix: str
+    known: str
+    calls: tuple[UnknownCall, ...]
+    max_size: int = 40
+    min_size: int = 1
+    codepoints: tuple[int, int] = (48, 122)  # the drawn tail's alphabet, where ids have a format
+    label: str = "id"
+    also: tuple[CheckRef, ...] = ()  # further checks the row's test judges
+
+
+@dataclass(frozen=True)
+class Wing:
+    """What one API means to the kit, declared in its folder (``suites/<api>/checks.py``).
+
+    ``checks``: the API's own checks. ``proofs``: the broken fixtures that prove them (and the
+    engine checks they trip). ``proven_elsewhere``: a check whose proof needs a harness of its
+    own (a crashing worker, a live server), by the kit test that proves it
+    (``tests/test_isolation.py::test_segfault_is_a_finding``); ``tests/test_proofs.py`` checks it exists.
+    """
+
+    api: str
+    checks: tuple[CheckDef, ...]
+    proofs: tuple[Proof, ...] = ()
+    proven_elsewhere: Mapping[str, str] = field(default_factory=dict)
+    unknown_ids: tuple[UnknownIds, ...] = ()

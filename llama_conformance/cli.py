@@ -57,8 +57,10 @@ def _run(args: argparse.Namespace, rest: list[str]) -> int:
 
 
 def _list(args: argparse.Namespace, _rest: list[str]) -> int:
+    from llama_conformance import catalogue
     from llama_conformance.report.plan import test_plan
 
+    catalogue.load()
     plan = test_plan()
     known = sorted({c.api for c in plan if c.api})
     if args.api and args.api not in known:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from llama_conformance import catalogue
 from llama_conformance.pytest_plugin import collection, heap, inconclusive, isolation, reporting, terminal
 from llama_conformance.pytest_plugin.options import add_options
 from llama_conformance.pytest_plugin.session import WORKER_SEED, KitSession, kit_session, open_session
@@ -37,6 +38,7 @@ def pytest_configure(config: pytest.Config) -> None:
     collection.register_markers(config)
     if any(config.getoption(name) for name in ("--llama-provider", "--llama-stack-url", "--llama-provider-module",
                                                 "--llama-providers-dir")):
+        catalogue.load()  # every check id, before a suite, a report or a worker reads one
         quiet_async_runner(config)
     with warnings.catch_warnings():
         # The API packages emit DeprecationWarnings at import; they are not the author's.

@@ -10,6 +10,8 @@ import os
 
 import pytest
 
+from llama_conformance import catalogue
+
 pytest_plugins = ["pytester"]
 
 BROKEN = "--llama-provider-module=llama_conformance_fixtures.broken"
@@ -30,6 +32,7 @@ def pytest_configure(config: pytest.Config) -> None:
     kit batches too), in the environment every kit process inherits.
     """
     os.environ["LLAMA_CONFORMANCE_ISOLATION"] = "off"
+    catalogue.load()  # tests read the whole plan (reports, proofs) without a kit run in this process
 
 
 @pytest.fixture

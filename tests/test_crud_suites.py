@@ -1,7 +1,8 @@
-"""The batches, conversations and prompts suites catch each broken provider made for them;
+"""The batches and conversations suites catch each broken provider made for them;
 the kit's reference providers pass.
 
-Each fixture (``fixtures/broken/{batches,conversations,prompts}_*.py``) differs from a kit
+Each fixture (``fixtures/broken/{batches,conversations}_*.py``; the prompts wing declares its proofs in
+``suites/prompts/checks.py``, run by ``tests/test_proofs.py``) differs from a kit
 reference provider by one defect; the expected verdict is exact (these tests fail, naming these
 checks; a SHOULD defect passes with its finding in the summary). A fresh pytest process costs
 ~5 s of start-up, so the ~35 kit runs here share ONE fresh process (``tests_support.run_kit_batch``:
@@ -47,14 +48,6 @@ MUST_DEFECTS: dict[str, tuple[str, dict[str, tuple[str, ...]], tuple[str, ...]]]
     "conversations-unknown-answered": ("test_unknown_ids", {"test_unknown_ids": ("conversations.not-found",)}, ()),
     "conversations-items-to-latest": ("stateful", {"test_conversations_state_machine": ("conversations.stateful",)},
                                       SEEDED),
-    "prompts-create-wrong-version": ("test_create_get_list", {"test_create_get_list": ("prompts.create",)}, ()),
-    "prompts-get-adds-variable": ("test_create_get_list", {"test_create_get_list": ("prompts.get",)}, ()),
-    "prompts-list-drops-newest": ("test_create_get_list", {"test_create_get_list": ("prompts.list",)}, ()),
-    "prompts-versions-desc": ("test_versions_and_default", {"test_versions_and_default": ("prompts.versions",)}, ()),
-    "prompts-default-not-set": ("test_versions_and_default", {"test_versions_and_default": ("prompts.default",)}, ()),
-    "prompts-delete-keeps": ("test_delete", {"test_delete": ("prompts.delete",)}, ()),
-    "prompts-unknown-answered": ("test_unknown_ids", {"test_unknown_ids": ("prompts.not-found",)}, ()),
-    "prompts-update-to-latest": ("stateful", {"test_prompts_state_machine": ("prompts.stateful",)}, SEEDED),
     "batches-create-drops-metadata": ("test_create_run_complete", {"test_create_run_complete": ("batches.create",)},
                                       ()),
     "batches-retrieve-differs": ("test_create_run_complete", {"test_create_run_complete": ("batches.retrieve",)}, ()),
@@ -70,11 +63,6 @@ MUST_DEFECTS: dict[str, tuple[str, dict[str, tuple[str, ...]], tuple[str, ...]]]
 SHOULD_DEFECTS: dict[str, tuple[str, str]] = {
     "conversations-default-asc": ("test_items_add_retrieve_order",
                                   "[SHOULD conversations.items.default-order] list_items without order"),
-    "prompts-update-answer-not-default": ("test_versions_and_default",
-                                          "[SHOULD prompts.answer-default] update with set_as_default=True "
-                                          "answered is_default=False"),
-    "prompts-stale-update-accepted": ("test_versions_and_default",
-                                      "[SHOULD prompts.versions.stale] update naming version 1 of"),
     "batches-body-string": ("test_create_run_complete",
                             "[SHOULD batches.output.format] output line for 'line-0' has response.body of type str"),
     "batches-missing-input-completes": ("test_missing_input_file",

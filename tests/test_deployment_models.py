@@ -12,8 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from llama_conformance_fixtures.deployment import serve_deployment
 from tests_support import requires
+
+from llama_conformance_fixtures.deployment import serve_deployment
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("deployment-models")]  # one worker, one server each
 EXTRA_APIS = ("vector_io", "responses")

@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from llama_conformance_fixtures.broken._redaction import contains_pii
 
 from llama_conformance.behaviour.examples import run_examples
 from llama_conformance.behaviour.profiles import PROFILES
@@ -25,6 +24,7 @@ from llama_conformance.behaviour.safety import DRAWN_TEXT, MESSAGES, ROLES, mode
 from llama_conformance.redact import Redactor
 from llama_conformance.strategies import domain
 from llama_conformance.strategies.sampling import DISCARDED, draws
+from llama_conformance_fixtures.broken._redaction import contains_pii
 
 CHECKED = settings(max_examples=150, database=None, deadline=None)
 SEEDS = range(100)

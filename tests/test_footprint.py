@@ -19,11 +19,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from llama_conformance_fixtures.deployment.flood import serve_flood
 from tests_support import BROKEN_MODULE, requires
 
 from llama_conformance.transport.asgi_stream import StreamingASGITransport
 from llama_conformance.transport.limits import EventCounter, Limits, ResponseCut
+from llama_conformance_fixtures.deployment.flood import serve_flood
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("footprint")]
 

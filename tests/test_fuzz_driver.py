@@ -15,9 +15,6 @@ from typing import Any
 
 import ogx_api  # noqa: F401 - first, before anything could import llama_stack_api
 import pytest
-from llama_conformance_fixtures.broken.inference_chunk_wrong_object import ChunkWrongObject
-from llama_conformance_fixtures.reference.files import KitFilesConfig, KitFilesImpl
-from llama_conformance_fixtures.reference.inference import KitInferenceConfig, KitInferenceImpl
 from schemathesis.specs.openapi import checks as schemathesis_checks
 
 from llama_conformance.contract import load_contract
@@ -37,6 +34,9 @@ from llama_conformance.fuzz.sse_check import SseEventViolation, chunk_validator
 from llama_conformance.openapi import repair_spec, sse_chunk_schemas
 from llama_conformance.transport.asgi import app_for
 from llama_conformance.transport.client import OffTargetRequest
+from llama_conformance_fixtures.broken.inference_chunk_wrong_object import ChunkWrongObject
+from llama_conformance_fixtures.reference.files import KitFilesConfig, KitFilesImpl
+from llama_conformance_fixtures.reference.inference import KitInferenceConfig, KitInferenceImpl
 
 CHAT = "POST /v1/chat/completions"
 STREAM_BODY = {"model": "kit-echo", "messages": [{"role": "user", "content": "hello there friend"}], "stream": True}

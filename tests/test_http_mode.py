@@ -15,9 +15,10 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from llama_conformance_fixtures.deployment import serve_deployment
 from test_behavioural_checks import MUST_DEFECTS, assert_fails_exactly, failed_tests, failure_reports, must_ids
 from tests_support import requires
+
+from llama_conformance_fixtures.deployment import serve_deployment
 
 pytestmark = pytest.mark.slow
 SUITES = ("-m", "behavioral or negative or stateful")

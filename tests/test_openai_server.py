@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from llama_conformance_fixtures.openai_server import OpenAIServerError, serve_openai_compatible
 from llama_conformance_fixtures.openai_server.app import create_app
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -125,3 +126,79 @@ class MeasuredRun:
     @property
     def largest_peak(self) -> int:
         return max(self.peak_rss.values(), default=0)
+
+
+# -- reading a kit run's output ------------------------------------------------------------------
+
+_BLOCK = re.compile(r"^=+ (.*?) =+$")
+_SECTION = re.compile(r"^_{3,} (\S.*?) _{3,}$")
+_FAILED = re.compile(r"^FAILED \S+::(\S+)")
+
+
+def output_block(result: pytest.RunResult, title: str) -> list[str]:
+    """The lines of the ``==== <title> ====`` block of a run's output (up to the next block)."""
+    lines, inside = [], False
+    for line in result.stdout.lines:
+        header = _BLOCK.match(line)
+        if header:
+            inside = title in header.group(1)
+            continue
+        if inside:
+            lines.append(line)
+    return lines
+
+
+def failure_reports(result: pytest.RunResult) -> dict[str, str]:
+    """Each failed test's report (pytest's FAILURES block), by test name."""
+    reports: dict[str, list[str]] = {}
+    name = None
+    for line in output_block(result, "FAILURES"):
+        section = _SECTION.match(line)
+        if section:
+            name = section.group(1)
+            reports[name] = []
+        elif name is not None:
+            reports[name].append(line)
+    return {test: "\n".join(lines) for test, lines in reports.items()}
+
+
+def failed_tests(result: pytest.RunResult) -> set[str]:
+    return {m.group(1) for line in result.stdout.lines if (m := _FAILED.match(line))}
+
+
+def must_ids(report: str) -> set[str]:
+    """The MUST check ids a failure report names (what the user reads: ``[MUST <id>] ...``)."""
+    return set(re.findall(r"\[MUST ([\w.-]+)\]", report))
+
+
+def assert_fails_exactly(result: pytest.RunResult, failing: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """Exactly ``failing`` failed (exit 1), each report naming its check ids; returns the reports."""
+    text = result.stdout.str()
+    assert result.ret == pytest.ExitCode.TESTS_FAILED, text
+    assert failed_tests(result) == set(failing), text
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("failed") == len(failing) and "errors" not in outcomes, outcomes
+    reports = failure_reports(result)
+    assert set(reports) == set(failing), sorted(reports)
+    for test, check_ids in failing.items():
+        missing = set(check_ids) - must_ids(reports[test])
+        assert not missing, f"{test} does not name {sorted(missing)}:\n{reports[test]}"
+    return reports
+
+
+def assert_passes(result: pytest.RunResult) -> dict[str, int]:
+    outcomes = result.parseoutcomes()
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    assert "failed" not in outcomes and "errors" not in outcomes, outcomes
+    return outcomes
+
+
+def literal(text: str) -> str:
+    """``text`` as an fnmatch pattern that matches only itself (test ids contain brackets)."""
+    return "".join("[[]" if c == "[" else "[]]" if c == "]" else c for c in text)
+
+
+def only(*tests: str) -> tuple[str, ...]:
+    """``-k`` for these tests (-k matches substrings: each name here is part of no other test's name,
+    except parametrized ids such as ``test_embeddings_answer[single]`` / ``[batch]``)."""
+    return ("-k", " or ".join(tests))

@@ -21,8 +21,8 @@ from starlette.datastructures import Headers
 
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.conversations import call
-from llama_conformance.behaviour.files import response_bytes
 from llama_conformance.behaviour.invoke import Outcome
+from llama_conformance.behaviour.steps import response_bytes
 
 ENDPOINT = "/v1/chat/completions"
 TERMINAL = frozenset({"completed", "failed", "expired", "cancelled"})

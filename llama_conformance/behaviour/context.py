@@ -19,8 +19,10 @@ import pytest
 from llama_conformance.behaviour.examples import run_examples, run_machine
 from llama_conformance.behaviour.invoke import Outcome, call_member, request_arguments
 from llama_conformance.behaviour.judge import Judge
+from llama_conformance.behaviour.plan import REQUEST_UNCHANGED
 from llama_conformance.behaviour.secrets import SecretWatch
 from llama_conformance.behaviour.served import ServedModels
+from llama_conformance.checks import CheckRef
 from llama_conformance.contract.members import MemberSpec
 from llama_conformance.evidence import Inconclusive
 from llama_conformance.harness.build import ProviderUnderTest
@@ -114,15 +116,19 @@ class Kit:
         return SecretWatch.of(config, getattr(remote, "headers", None), self.put.redactor)
 
     def call(self, member: MemberSpec, *args: Any, **kwargs: Any) -> Outcome:
-        """Call through the gate; a config secret in what the call left fails security.secret-in-error."""
+        """Call through the gate; a config secret in what the call left fails security.secret-in-error,
+        and over HTTP the call's answer findings (framing, content type, error body) are judged here."""
         watch = self.secrets
         if not watch:  # nothing to look for: no log handler, no walk of the answer
-            return call_member(self.put, member, *args, **kwargs)
-        with watch.recording() as records:
             outcome = call_member(self.put, member, *args, **kwargs)
-        leaks = watch.findings(member.member_id, outcome, records, self.put.wire)
-        if leaks:  # with this call's HTTP findings, which would otherwise reach the next test
-            self.judge.fail_regardless([*leaks, *(self.put.wire.drain() if self.put.over_http else [])])
+        else:
+            with watch.recording() as records:
+                outcome = call_member(self.put, member, *args, **kwargs)
+            leaks = watch.findings(member.member_id, outcome, records, self.put.wire)
+            if leaks:  # with this call's HTTP findings, which would otherwise reach the next test
+                self.judge.fail_regardless([*leaks, *(self.put.wire.drain() if self.put.over_http else [])])
+        if self.put.over_http:  # framing, content types, error bodies of this call: judged with it
+            self.judge.take(self.put.wire.drain())
         return outcome
 
     def call_request(self, member: MemberSpec, request: Any, *extra: Any, stream: bool = False) -> Outcome:
@@ -142,15 +148,45 @@ class Kit:
         outcome = self.call(member, *args, *extra, stream_sink=sink, **kwargs)
         if sink is not None and outcome.streamed and outcome.error is None:
             outcome.stream_findings.extend(checker.finish())
-        if self.put.over_http:  # framing, content types, error bodies of this call
-            self.judge.take(self.put.wire.drain())
         changed = _changed_fields(before, _dump(request))
-        self.judge.check(not changed, "call.request-unchanged",
+        self.judge.check(not changed, REQUEST_UNCHANGED,
                          f"{member.member_id} changed the request it was given: {', '.join(changed)}. "
                          "The server may reuse the request object; copy it before changing it.")
         return outcome
 
-    def validate(self, outcome: Outcome, member: MemberSpec, *, expect_stream: bool, check_id: str) -> None:
+    def ask(self, member_name: str, **payload: Any) -> Outcome:
+        """Call ``member_name`` with its request model built from ``payload`` (judged like ``call_request``)."""
+        member = self.member(member_name)
+        return self.call_request(member, self.request(member, payload))
+
+    def ask_with(self, member_name: str, payload: dict[str, Any], **path: Any) -> Outcome:
+        """``member(**path, request=<payload as its request model>)``: a member that takes path ids
+        (``conversation_id``) beside its request, judged like ``call_request``."""
+        member = self.member(member_name)
+        request = self.request(member, payload)
+        before = request.model_dump()
+        outcome = self.call(member, **path, request=request)
+        self.judge.check(request.model_dump() == before, REQUEST_UNCHANGED,
+                         f"{member.member_id} changed the request it was given.")
+        return outcome
+
+    def accept(self, outcome: Outcome, member: MemberSpec | str, check: CheckRef, *,
+               capability: str | None = None, stream: bool = False) -> Any:
+        """``outcome`` must be an answer (``check`` fails otherwise) of the declared shape; its value.
+
+        The triple every positive step makes: the call ended and succeeded (a 501 of an undeclared
+        ``capability`` skips), and the value (or every chunk) validates against the contract.
+        """
+        spec = self.member(member) if isinstance(member, str) else member
+        self.judge.answered(outcome, check, capability)
+        self.validate(outcome, spec, expect_stream=stream, check_id=check)
+        return outcome.value
+
+    def answer(self, member_name: str, check: CheckRef, *, capability: str | None = None, **payload: Any) -> Any:
+        """Call ``member_name`` with ``payload`` as its request; it must answer validly (``accept``)."""
+        return self.accept(self.ask(member_name, **payload), member_name, check, capability=capability)
+
+    def validate(self, outcome: Outcome, member: MemberSpec, *, expect_stream: bool, check_id: CheckRef) -> None:
         """The call succeeded with the right shape: a value (validated) or a stream (validated)."""
         if expect_stream and not outcome.streamed:
             self.judge.fail(check_id, f"{member.member_id} was asked to stream but returned "

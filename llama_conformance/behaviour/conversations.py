@@ -16,8 +16,7 @@ from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.invoke import Outcome
 
 TEXTS = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=40)
-METADATA = st.dictionaries(st.text(st.characters(min_codepoint=97, max_codepoint=122), min_size=1, max_size=8),
-                           st.text(max_size=16).filter(lambda s: "\x00" not in s), max_size=3)
+
 
 
 def call(kit: Kit, member_name: str, **payload: Any) -> Outcome:

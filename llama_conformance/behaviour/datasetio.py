@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from llama_conformance.behaviour.benchmarks import new_id, owner, routing_call
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.invoke import Outcome
+from llama_conformance.behaviour.steps import new_id, owner, routing_call
 
 
 def dataset(kit: Kit, rows: list[dict[str, Any]], dataset_id: str | None = None) -> Any:

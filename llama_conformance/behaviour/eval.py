@@ -11,9 +11,9 @@ import json
 import time
 from typing import Any
 
-from llama_conformance.behaviour.benchmarks import KIT_SCORING_FN
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.invoke import Outcome
+from llama_conformance.behaviour.steps import KIT_SCORING_FN
 
 KIT_CHAT_MODEL = "kit-echo"
 FINAL = ("completed", "failed", "cancelled")

@@ -42,19 +42,3 @@ def list_page(kit: Kit, **payload: Any) -> Outcome:
     return kit.call_request(member, kit.request(member, payload))
 
 
-def response_bytes(kit: Kit, response: Any) -> bytes | None:
-    """The body of a Starlette response: ``body``, or a streamed ``body_iterator`` drained on the gate."""
-    body = getattr(response, "body", None)
-    if isinstance(body, bytes | bytearray | memoryview):
-        return bytes(body)
-    iterator = getattr(response, "body_iterator", None)
-    if iterator is None:
-        return None
-
-    async def drain() -> bytes:
-        parts = []
-        async for part in iterator:
-            parts.append(part.encode() if isinstance(part, str) else bytes(part))
-        return b"".join(parts)
-
-    return kit.put.gate.run("files.openai_retrieve_file_content (body)", drain)

@@ -16,7 +16,7 @@ import pytest
 
 from llama_conformance.behaviour.invoke import Outcome
 from llama_conformance.capabilities import Manifest
-from llama_conformance.checks import Finding, Level, finding
+from llama_conformance.checks import CheckRef, Finding, Level, finding
 from llama_conformance.errors import ProviderExit
 from llama_conformance.evidence import EvidenceLog, Inconclusive
 
@@ -46,8 +46,8 @@ class Judge:
     # served models could not be listed: the backend was unreachable).
     known_cause: str | None = None
 
-    def fail(self, check_id: str, message: str) -> NoReturn:
-        self._raise([finding(check_id, message)])
+    def fail(self, check: CheckRef, message: str) -> NoReturn:
+        self._raise([finding(check, message)])
 
     def _raise(self, failures: list[Finding]) -> NoReturn:
         if self.known_cause is not None:
@@ -58,10 +58,10 @@ class Judge:
                 raise Inconclusive([f.check.id for f in failures], cause)
         raise CheckFailed(failures)
 
-    def check(self, condition: bool, check_id: str, message: str) -> None:
-        """Record ``message`` under ``check_id`` unless ``condition`` holds (MUST raises)."""
+    def check(self, condition: bool, check: CheckRef, message: str) -> None:
+        """Record ``message`` under ``check`` unless ``condition`` holds (MUST raises)."""
         if not condition:
-            self.take([finding(check_id, message)])
+            self.take([finding(check, message)])
 
     def take(self, findings: Iterable[Finding]) -> None:
         """Fail on MUST findings; keep SHOULD/MAY as warnings and errata as errata."""
@@ -100,14 +100,14 @@ class Judge:
         ]
         return [*warnings, *self.errata.values()]
 
-    def answered(self, outcome: Outcome, check_id: str, capability: str | None = None) -> None:
+    def answered(self, outcome: Outcome, check: CheckRef, capability: str | None = None) -> None:
         """The call must have succeeded; a 501 for an undeclared capability skips the test."""
         self.no_hang(outcome)
         if outcome.error is None:
             return
         if outcome.answer is not None and outcome.answer.not_implemented and capability:
             self.not_implemented(capability, outcome)
-        self.fail(check_id, f"{outcome.member} raised {outcome.describe_error()} on a valid request "
+        self.fail(check, f"{outcome.member} raised {outcome.describe_error()} on a valid request "
                             "the minimal contract says it must answer.")
 
     def not_implemented(self, capability: str, outcome: Outcome) -> NoReturn:

@@ -14,10 +14,25 @@ from hypothesis import strategies as st
 
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.invoke import Outcome
-from llama_conformance.checks import finding
+from llama_conformance.behaviour.plan import TYPED_ERROR
+from llama_conformance.checks import CheckRef, UnknownIds, finding
 
 
-def expect_not_found(kit: Kit, outcome: Outcome, check_id: str, what: str) -> None:
+def run_unknown_ids(kit: Kit, row: UnknownIds) -> None:
+    """One API's row of the negative contract, over drawn ids: ``row.known`` (a plausible one) and
+    ``row.prefix`` + drawn letters and digits; every member of the row must refuse each."""
+
+    def body(unknown: str) -> None:
+        for call in row.calls:
+            outcome = kit.ask(call.member, **{call.id_field: unknown, **call.extra})
+            expect_not_found(kit, outcome, row.check, f"{call.member}({call.id_field}={unknown!r})")
+
+    ids = unknown_ids(row.prefix, known=row.known, max_size=row.max_size, min_size=row.min_size,
+                      codepoints=row.codepoints)
+    kit.examples(ids, body, label=row.label)
+
+
+def expect_not_found(kit: Kit, outcome: Outcome, check_id: CheckRef, what: str) -> None:
     """``outcome`` must be a typed client error (404 / 400): not a success, a hang or a 5xx.
 
     A 5xx names both ``call.typed-error`` and ``check_id``, so the report says which
@@ -31,10 +46,12 @@ def expect_not_found(kit: Kit, outcome: Outcome, check_id: str, what: str) -> No
         return
     message = (f"{what} raised {outcome.describe_error()}; a client error (404) is due. Raise the API "
                "package's not-found error (or ValueError), not a bare KeyError/AttributeError.")
-    kit.judge.take([finding("call.typed-error", message), finding(check_id, message)])
+    kit.judge.take([finding(TYPED_ERROR, message), finding(check_id, message)])
 
 
-def unknown_ids(prefix: str, *, known: str | None = None, max_size: int = 40) -> Any:
+def unknown_ids(prefix: str, *, known: str | None = None, max_size: int = 40, min_size: int = 1,
+                codepoints: tuple[int, int] = (48, 122)) -> Any:
     """Ids that name nothing: ``known`` (a plausible one) or ``prefix`` + drawn letters and digits."""
-    drawn = st.text(st.characters(min_codepoint=48, max_codepoint=122), min_size=1, max_size=max_size)
+    low, high = codepoints
+    drawn = st.text(st.characters(min_codepoint=low, max_codepoint=high), min_size=min_size, max_size=max_size)
     return st.one_of(st.just(known or f"{prefix}does-not-exist"), drawn.map(lambda s: f"{prefix}{s}"))

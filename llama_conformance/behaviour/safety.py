@@ -21,11 +21,11 @@ from typing import Any
 import pytest
 from hypothesis import strategies as st
 
-from llama_conformance.behaviour.benchmarks import owner, routing_call
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.invoke import Outcome
 from llama_conformance.behaviour.judge import CheckFailed
 from llama_conformance.behaviour.request_diff import describe_changes
+from llama_conformance.behaviour.steps import owner, routing_call
 from llama_conformance.checks import Finding
 from llama_conformance.contract.members import MemberSpec
 from llama_conformance.strategies.domain import salted

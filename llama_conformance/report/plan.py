@@ -1,29 +1,19 @@
-"""The published test plan: every check the kit can run, loaded from the modules that declare them.
+"""The published test plan: every check the kit can run, as registered.
 
-Checks register themselves where they are implemented (structural checks in ``checks``,
-behavioural ones in ``behaviour.plan``, validation in ``validate.ids``, HTTP in
-``transport.checks``, the fuzzer in ``fuzz.ids``); the plan imports those declarations,
-none of the machinery behind them, so listing it is cheap.
+The engine declares the checks any API is held to (structural ones in ``checks``, how a call
+ends in ``behaviour.plan``, validation in ``validate.ids``, HTTP in ``transport.checks``, the
+fuzzer in ``fuzz.ids``); each API's wing declares its own (``suites/<api>/checks.py``).
+``llama_conformance.catalogue.load()`` registers both; the report layer only reads the registry.
 """
 
 from __future__ import annotations
 
-import importlib
-
 from llama_conformance.checks import CHECKS, CheckDef
-
-DECLARING_MODULES = (
-    "llama_conformance.behaviour.plan",
-    "llama_conformance.validate.ids",
-    "llama_conformance.transport.checks",
-    "llama_conformance.fuzz.ids",
-)
 
 
 def test_plan() -> list[CheckDef]:
-    """Every check, sorted by id."""
-    for module in DECLARING_MODULES:
-        importlib.import_module(module)
+    """Every registered check, sorted by id (``llama_conformance.catalogue.load()`` registers them all:
+    the plugin and the CLI call it before anything reads the plan)."""
     return sorted(CHECKS.values(), key=lambda check: check.id)
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from llama_conformance.checks import CHECKS, Finding
+from llama_conformance.checks import CHECKS, Finding, check_id
 
 PROPERTY = "llama_conformance"
 CHECKS_MARKER = "checks"
@@ -74,7 +74,8 @@ def covered_checks(item: pytest.Item) -> list[str]:
     dropped = item.stash.get(NOT_APPLICABLE, set())
     ids: list[str] = []
     for marker in item.iter_markers(CHECKS_MARKER):
-        ids += [check_id for check_id in marker.args if check_id not in ids and check_id not in dropped]
+        named = [check_id(ref) for ref in marker.args]
+        ids += [name for name in named if name not in ids and name not in dropped]
     return ids
 
 

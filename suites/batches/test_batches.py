@@ -26,9 +26,10 @@ from llama_conformance.behaviour.batches import (
     upload_input,
 )
 from llama_conformance.behaviour.context import Kit
-from llama_conformance.behaviour.conversations import METADATA, call
+from llama_conformance.behaviour.conversations import call
 from llama_conformance.behaviour.coverage import ANSWER, NEGATIVE
 from llama_conformance.behaviour.negative import expect_not_found, unknown_ids
+from llama_conformance.behaviour.steps import METADATA
 
 pytestmark = [pytest.mark.behavioral, pytest.mark.api("batches")]
 

@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.conversations import (
-    METADATA,
     TEXTS,
     all_items,
     call,
@@ -27,6 +26,7 @@ from llama_conformance.behaviour.conversations import (
 )
 from llama_conformance.behaviour.coverage import ANSWER, FUZZED, NEGATIVE
 from llama_conformance.behaviour.negative import expect_not_found
+from llama_conformance.behaviour.steps import METADATA
 from llama_conformance.strategies import valid_requests
 
 pytestmark = [pytest.mark.behavioral, pytest.mark.api("conversations")]

@@ -11,17 +11,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invariant, rule
 
 from llama_conformance.behaviour.context import Kit
-from llama_conformance.behaviour.conversations import (
-    METADATA,
-    TEXTS,
-    all_items,
-    call,
-    call_with_id,
-    delete,
-    item_text,
-    message,
-)
+from llama_conformance.behaviour.conversations import TEXTS, all_items, call, call_with_id, delete, item_text, message
 from llama_conformance.behaviour.coverage import ANSWER
+from llama_conformance.behaviour.steps import METADATA
 
 pytestmark = [pytest.mark.stateful, pytest.mark.api("conversations")]
 

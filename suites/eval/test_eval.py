@@ -11,12 +11,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import strategies as st
 
-from llama_conformance.behaviour.benchmarks import (
-    KIT_SCORING_FN,
-    benchmark,
-    register_benchmark,
-    unregister_benchmark,
-)
+from llama_conformance.behaviour.benchmarks import benchmark, register_benchmark, unregister_benchmark
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.coverage import ANSWER, NEGATIVE
 from llama_conformance.behaviour.eval import (
@@ -28,6 +23,7 @@ from llama_conformance.behaviour.eval import (
     wait_for_job,
 )
 from llama_conformance.behaviour.negative import expect_not_found, unknown_ids
+from llama_conformance.behaviour.steps import KIT_SCORING_FN
 
 pytestmark = [pytest.mark.behavioral, pytest.mark.api("eval")]
 

@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.coverage import ANSWER, NEGATIVE
-from llama_conformance.behaviour.files import by_id, list_page, response_bytes, upload_file, upload_purposes
+from llama_conformance.behaviour.files import by_id, list_page, upload_file, upload_purposes
 from llama_conformance.behaviour.negative import expect_not_found, unknown_ids
+from llama_conformance.behaviour.steps import response_bytes
 from llama_conformance.strategies import valid_requests
 
 pytestmark = [pytest.mark.behavioral, pytest.mark.api("files")]

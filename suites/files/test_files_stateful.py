@@ -14,7 +14,8 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invaria
 
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.coverage import ANSWER
-from llama_conformance.behaviour.files import by_id, list_page, response_bytes, upload_file, upload_purposes
+from llama_conformance.behaviour.files import by_id, list_page, upload_file, upload_purposes
+from llama_conformance.behaviour.steps import response_bytes
 
 pytestmark = [pytest.mark.stateful, pytest.mark.api("files")]
 

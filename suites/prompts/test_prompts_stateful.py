@@ -9,13 +9,13 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invariant, rule
 
 from llama_conformance.behaviour.context import Kit
-from llama_conformance.behaviour.conversations import call
 from llama_conformance.behaviour.coverage import ANSWER
-from llama_conformance.behaviour.prompts import create_prompt, delete_prompt, list_prompts, templates
+from llama_conformance_suites.prompts.checks import STATEFUL
+from llama_conformance_suites.prompts.helpers import create_prompt, delete_prompt, list_prompts, templates
 
 pytestmark = [pytest.mark.stateful, pytest.mark.api("prompts")]
 
-CHECK = "prompts.stateful"
+CHECK = STATEFUL
 
 
 class PromptsMachine(RuleBasedStateMachine):
@@ -30,7 +30,7 @@ class PromptsMachine(RuleBasedStateMachine):
 
     @rule(target=prompts, template=templates())
     def create(self, template: tuple[str, list[str]]) -> str:
-        created = create_prompt(self.kit, *template, check_id=CHECK)
+        created = create_prompt(self.kit, *template, check=CHECK)
         self.kit.judge.check(created.prompt_id not in self.texts and created.prompt_id not in self.gone, CHECK,
                              f"create returned prompt_id {created.prompt_id!r}, which was already used.")
         self.texts[created.prompt_id] = [template[0]]
@@ -40,7 +40,7 @@ class PromptsMachine(RuleBasedStateMachine):
     @rule(prompt_id=prompts, template=templates(), as_default=st.booleans())
     def update(self, prompt_id: str, template: tuple[str, list[str]], as_default: bool) -> None:
         latest = len(self.texts.get(prompt_id, [])) or 1
-        outcome = call(self.kit, "update_prompt", prompt_id=prompt_id, prompt=template[0],
+        outcome = self.kit.ask("update_prompt", prompt_id=prompt_id, prompt=template[0],
                        variables=template[1], version=latest, set_as_default=as_default)
         if prompt_id in self.gone:
             self.kit.judge.check(outcome.error is not None, CHECK, f"update of deleted prompt {prompt_id} succeeded.")
@@ -55,7 +55,7 @@ class PromptsMachine(RuleBasedStateMachine):
         if prompt_id in self.gone:
             return
         version = pick % len(self.texts[prompt_id]) + 1
-        outcome = call(self.kit, "set_default_version", prompt_id=prompt_id, version=version)
+        outcome = self.kit.ask("set_default_version", prompt_id=prompt_id, version=version)
         self.kit.judge.answered(outcome, CHECK)
         self.default[prompt_id] = version
 
@@ -68,7 +68,7 @@ class PromptsMachine(RuleBasedStateMachine):
         self.kit.judge.answered(outcome, CHECK)
         self.gone.add(prompt_id)
         del self.texts[prompt_id], self.default[prompt_id]
-        after = call(self.kit, "get_prompt", prompt_id=prompt_id)
+        after = self.kit.ask("get_prompt", prompt_id=prompt_id)
         self.kit.judge.no_hang(after)
         self.kit.judge.check(after.error is not None, CHECK, f"get_prompt({prompt_id}) succeeded after delete.")
 
@@ -87,7 +87,7 @@ class PromptsMachine(RuleBasedStateMachine):
             self.kit.judge.check((shown.version, shown.prompt) == (version, texts[version - 1]), CHECK,
                                  f"list_prompts shows {prompt_id} v{shown.version} {shown.prompt!r}; the default "
                                  f"is v{version} {texts[version - 1]!r}.")
-            got = call(self.kit, "list_prompt_versions", prompt_id=prompt_id)
+            got = self.kit.ask("list_prompt_versions", prompt_id=prompt_id)
             self.kit.judge.answered(got, CHECK)
             stored = [(p.version, p.prompt) for p in got.value.data]
             self.kit.judge.check(stored == list(enumerate(texts, 1)), CHECK,
@@ -98,7 +98,7 @@ class PromptsMachine(RuleBasedStateMachine):
             delete_prompt(self.kit, prompt_id)
 
 
-@pytest.mark.checks("prompts.stateful", *ANSWER)
+@pytest.mark.checks(STATEFUL, *ANSWER)
 def test_prompts_state_machine(llama_kit: Kit) -> None:
     """prompts.stateful"""
     llama_kit.run_machine(PromptsMachine)

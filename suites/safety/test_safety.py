@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import pytest
 
-from llama_conformance.behaviour.benchmarks import refused_cleanly
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.coverage import ANSWER, FUZZED, NEGATIVE
 from llama_conformance.behaviour.negative import expect_not_found, unknown_ids
@@ -27,6 +26,7 @@ from llama_conformance.behaviour.safety import (
     run_shield,
     unregister_shield,
 )
+from llama_conformance.behaviour.steps import refused_cleanly
 
 pytestmark = [pytest.mark.behavioral, pytest.mark.api("safety")]
 

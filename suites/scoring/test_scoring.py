@@ -10,11 +10,11 @@ from __future__ import annotations
 import pytest
 from hypothesis import strategies as st
 
-from llama_conformance.behaviour.benchmarks import KIT_DATASET_ID, refused_cleanly
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.coverage import ANSWER, FUZZED, NEGATIVE
 from llama_conformance.behaviour.negative import expect_not_found, unknown_ids
 from llama_conformance.behaviour.scoring import list_functions, sample_rows, score, score_batch, shape_problems
+from llama_conformance.behaviour.steps import KIT_DATASET_ID, refused_cleanly
 
 pytestmark = [pytest.mark.behavioral, pytest.mark.api("scoring")]
 

@@ -16,7 +16,8 @@ from starlette.datastructures import Headers
 
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.coverage import HTTP_ANSWER
-from llama_conformance.behaviour.files import list_page, response_bytes, upload_purposes
+from llama_conformance.behaviour.files import list_page, upload_purposes
+from llama_conformance.behaviour.steps import response_bytes
 from llama_conformance.behaviour.stress import (
     ANSWERED_ONCE,
     StressRun,

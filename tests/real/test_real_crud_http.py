@@ -35,6 +35,7 @@ import httpcore  # noqa: F401  (imported before pytester snapshots sys.modules: 
 import httpx  # noqa: F401
 import pytest
 from kitrun import KitRun, needs_llama_stack, needs_ogx, with_behaviour_must
+
 from llama_conformance_fixtures.openai_server import serve_openai_compatible
 from llama_conformance_fixtures.servers import missing_reason, running_server, server_config
 

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 import httpcore  # noqa: F401  (imported before pytester snapshots sys.modules: see below)
 import httpx  # noqa: F401
 import pytest
+
 from llama_conformance_fixtures.openai_server import serve_openai_compatible
 from llama_conformance_fixtures.servers import missing_reason, reference_config, running_server, server_config
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from llama_conformance_fixtures.servers import (
     REFERENCE_CHAT_MODEL,
     SERVER_KINDS,

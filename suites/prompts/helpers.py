@@ -11,12 +11,12 @@ from typing import Any
 from hypothesis import strategies as st
 
 from llama_conformance.behaviour.context import Kit
-from llama_conformance.behaviour.conversations import call
+from llama_conformance.checks import CheckDef
+from llama_conformance_suites.prompts.checks import CREATE
 
 NAMES = st.from_regex(r"[a-z][a-z0-9_]{0,7}", fullmatch=True)
 WORDS = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc"), exclude_characters="{}"),
                 min_size=1, max_size=30)
-UNKNOWN_PROMPT_ID = "pmpt_" + "0" * 48
 
 
 @st.composite
@@ -29,32 +29,20 @@ def templates(draw: Any) -> tuple[str, list[str]]:
 
 
 def list_prompts(kit: Kit) -> Any:
-    """``list_prompts()`` takes no request, so it is called bare (wire findings still judged)."""
-    outcome = kit.call(kit.member("list_prompts"))
-    if kit.put.over_http:
-        kit.judge.take(kit.put.wire.drain())
-    return outcome
+    """``list_prompts()`` takes no request, so it is called bare."""
+    return kit.call(kit.member("list_prompts"))
 
 
-CREATE = "prompts.create"
-
-
-def create_prompt(kit: Kit, text: str, variables: list[str], check_id: str = CREATE) -> Any:
-    """A new prompt, or the test fails under ``check_id``: ``prompts.create``, the check of this step,
+def create_prompt(kit: Kit, text: str, variables: list[str], check: CheckDef = CREATE) -> Any:
+    """A new prompt, or the test fails under ``check``: ``CREATE``, the check of this step,
     whichever test needs the prompt (its own checks are then not judged); a state machine, which
     judges every step as one sequence, passes its own."""
-    outcome = call(kit, "create_prompt", prompt=text, variables=variables)
-    kit.judge.answered(outcome, check_id)
-    kit.validate(outcome, kit.member("create_prompt"), expect_stream=False, check_id=check_id)
-    return outcome.value
+    return kit.answer("create_prompt", check, prompt=text, variables=variables)
 
 
 def delete_prompt(kit: Kit, prompt_id: str) -> Any:
-    return call(kit, "delete_prompt", prompt_id=prompt_id)
+    return kit.ask("delete_prompt", prompt_id=prompt_id)
 
 
-def versions(kit: Kit, prompt_id: str, check_id: str) -> list[Any]:
-    outcome = call(kit, "list_prompt_versions", prompt_id=prompt_id)
-    kit.judge.answered(outcome, check_id)
-    kit.validate(outcome, kit.member("list_prompt_versions"), expect_stream=False, check_id=check_id)
-    return list(outcome.value.data)
+def versions(kit: Kit, prompt_id: str, check: CheckDef) -> list[Any]:
+    return list(kit.answer("list_prompt_versions", check, prompt_id=prompt_id).data)
