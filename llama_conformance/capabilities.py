@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from llama_conformance.configfile import expand_env, read_yaml_mapping
 from llama_conformance.errors import KitUsageError
-from llama_conformance.harness.config import expand_env, read_yaml_mapping
 
 # Capabilities the suites know, per API, with what each covers. Core behaviour of an API
 # (the members every provider must implement) is not a capability: it is always checked.

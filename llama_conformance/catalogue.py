@@ -20,7 +20,8 @@ from llama_conformance.checks import Wing
 # The engine's own checks (any API: how a call ends, validation, HTTP answers, the fuzzer),
 # declared in the modules that judge them; importing them registers them.
 _ENGINE_TABLES = (
-    "llama_conformance.behaviour.plan",
+    "llama_conformance.engine_checks",
+    "llama_conformance.checks",
     "llama_conformance.validate.ids",
     "llama_conformance.transport.checks",
     "llama_conformance.fuzz.ids",
@@ -53,3 +54,16 @@ def wings() -> tuple[Wing, ...]:
 def load() -> None:
     """Register every check the kit knows (idempotent): call before reading ``checks.CHECKS``."""
     wings()
+
+
+def proofs() -> dict[str, list[str]]:
+    """Check id -> what proves the kit catches its violation: broken fixtures (``inline::broken-<name>``)
+    and kit tests with a harness of their own; published with the plan (``llama-conformance list``)."""
+    proven: dict[str, list[str]] = {}
+    for wing in wings():
+        for proof in wing.proofs:
+            for check in sorted(proof.proves()):
+                proven.setdefault(check, []).append(f"inline::broken-{proof.fixture}")
+        for check, test in wing.proven_elsewhere.items():
+            proven.setdefault(check, []).append(test)
+    return proven

@@ -9,7 +9,7 @@ SHOULD), and a message that says what the contract declares and what the provide
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -43,7 +43,9 @@ class CheckDef:
     title: str
     api: str | None = None
     capability: str | None = None
-    reference: str = ""  # where the contract states it; filled from ``REFERENCES`` at registration
+    # Where the published contract states it (the protocol member, the route, the schema): the plan
+    # (``llama-conformance list``) and every report cite it; a test proves every check has one.
+    reference: str = ""
     applies_to: tuple[str, ...] = ()
     needs: Needs = Needs.ANY
     # The check judges what the provider *decided from its dependencies' answers* (a shield that asks
@@ -77,34 +79,72 @@ class Finding:
 
 
 CHECKS: dict[str, CheckDef] = {}
+# The build and the structural suite judge the provider object: a deployment behind a URL has none.
+_PROVIDER = Needs.PROVIDER
+BUILD = CheckDef("lifecycle.build", Level.MUST,
+                 "The factory builds the provider with the spec's config and dependencies", needs=_PROVIDER,
+                 reference='ProviderSpec.module: get_provider_impl / get_adapter_impl(config, deps)')
+MEMBER_PRESENT = CheckDef("structure.member.present", Level.MUST, "Every protocol member exists on the provider",
+                          needs=_PROVIDER,
+                          reference="the API's Protocol in the API package: every member's signature "
+                                    '(inspect.signature)')
+MEMBER_CALLABLE = CheckDef("structure.member.callable", Level.MUST, "Every protocol method is callable",
+                           needs=_PROVIDER,
+                           reference="the API's Protocol in the API package: every member's signature "
+                                     '(inspect.signature)')
+MEMBER_ASYNC = CheckDef("structure.member.async", Level.MUST,
+                        "Methods the protocol declares async are coroutine functions", needs=_PROVIDER,
+                        reference="the API's Protocol in the API package: every member's signature "
+                                  '(inspect.signature)')
+STREAM_RETURNS_ITERATOR = CheckDef("structure.member.stream-returns-iterator", Level.MUST,
+                                   "A streaming method is a coroutine that returns the iterator, not an async "
+                                   "generator", needs=_PROVIDER,
+                                   reference='streaming members: `-> X | AsyncIterator[Chunk]`, awaited by '
+                                             'the router')
+MEMBER_NOT_STUB = CheckDef("structure.member.not-protocol-stub", Level.MUST,
+                           "A required member is implemented, not inherited as the protocol's empty stub",
+                           needs=_PROVIDER,
+                           reference="the API's Protocol in the API package: every member's signature "
+                                     '(inspect.signature)')
+PARAMS_NAMES_AND_KINDS = CheckDef("structure.params.names-and-kinds", Level.MUST,
+                                  "Every protocol parameter exists with the same name, position and kind",
+                                  needs=_PROVIDER,
+                                  reference="the API's Protocol in the API package: every member's "
+                                            'signature (inspect.signature)')
+PARAMS_NO_NEW_REQUIRED = CheckDef("structure.params.no-new-required", Level.MUST,
+                                  "The provider adds no required parameter the protocol does not declare",
+                                  needs=_PROVIDER,
+                                  reference="the API's Protocol in the API package: every member's "
+                                            'signature (inspect.signature)')
+PARAMS_DEFAULTS_KEPT = CheckDef("structure.params.defaults-kept", Level.SHOULD,
+                                "Parameters keep the protocol's default values", needs=_PROVIDER,
+                                reference="the API's Protocol in the API package: every member's signature "
+                                          '(inspect.signature)')
+PARAMS_ANNOTATIONS = CheckDef("structure.annotations.compatible", Level.MUST,
+                              "Parameter annotations are the protocol's or wider; return annotations the same or "
+                              "narrower", needs=_PROVIDER,
+                              reference="the API's Protocol in the API package: every member's signature "
+                                        '(inspect.signature)')
+ATTRIBUTE_PRESENT = CheckDef("structure.attribute.present", Level.SHOULD,
+                             "Attributes the protocol gives a value exist after construction (only isinstance() "
+                             "notices)", needs=_PROVIDER,
+                             reference="the Protocol's annotated attributes (API_NAMESPACE, store slots)")
+ATTRIBUTE_ASSIGNABLE = CheckDef("structure.attribute.assignable", Level.MUST,
+                                "Store attributes accept the assignment the routing tables make at start-up",
+                                needs=_PROVIDER,
+                                reference='routing tables assign store slots (model_store, ...) at start-up')
+ATTRIBUTE_TYPE = CheckDef("structure.attribute.type", Level.MUST,
+                          "Attribute values set by the provider match the declared type", needs=_PROVIDER,
+                          reference="the Protocol's annotated attributes")
+ROUTING_IMPLIED_MEMBER = CheckDef("structure.routing.implied-member", Level.MUST,
+                                  "Members the server's routing tables call without a protocol declaring them exist",
+                                  needs=_PROVIDER,
+                                  reference='routing tables call unregister_* on the provider (Private '
+                                            'protocols)')
 _STRUCTURAL: tuple[CheckDef, ...] = (
-    CheckDef("lifecycle.build", Level.MUST,
-             "The factory builds the provider with the spec's config and dependencies"),
-    CheckDef("structure.member.present", Level.MUST,
-             "Every protocol member exists on the provider"),
-    CheckDef("structure.member.callable", Level.MUST, "Every protocol method is callable"),
-    CheckDef("structure.member.async", Level.MUST,
-             "Methods the protocol declares async are coroutine functions"),
-    CheckDef("structure.member.stream-returns-iterator", Level.MUST,
-             "A streaming method is a coroutine that returns the iterator, not an async generator"),
-    CheckDef("structure.member.not-protocol-stub", Level.MUST,
-             "A required member is implemented, not inherited as the protocol's empty stub"),
-    CheckDef("structure.params.names-and-kinds", Level.MUST,
-             "Every protocol parameter exists with the same name, position and kind"),
-    CheckDef("structure.params.no-new-required", Level.MUST,
-             "The provider adds no required parameter the protocol does not declare"),
-    CheckDef("structure.params.defaults-kept", Level.SHOULD,
-             "Parameters keep the protocol's default values"),
-    CheckDef("structure.annotations.compatible", Level.MUST,
-             "Parameter annotations are the protocol's or wider; return annotations the same or narrower"),
-    CheckDef("structure.attribute.present", Level.SHOULD,
-             "Attributes the protocol gives a value exist after construction (only isinstance() notices)"),
-    CheckDef("structure.attribute.assignable", Level.MUST,
-             "Store attributes accept the assignment the routing tables make at start-up"),
-    CheckDef("structure.attribute.type", Level.MUST,
-             "Attribute values set by the provider match the declared type"),
-    CheckDef("structure.routing.implied-member", Level.MUST,
-             "Members the server's routing tables call without a protocol declaring them exist"),
+    BUILD, MEMBER_PRESENT, MEMBER_CALLABLE, MEMBER_ASYNC, STREAM_RETURNS_ITERATOR, MEMBER_NOT_STUB,
+    PARAMS_NAMES_AND_KINDS, PARAMS_NO_NEW_REQUIRED, PARAMS_DEFAULTS_KEPT, PARAMS_ANNOTATIONS, ATTRIBUTE_PRESENT,
+    ATTRIBUTE_ASSIGNABLE, ATTRIBUTE_TYPE, ROUTING_IMPLIED_MEMBER,
 )
 # Why MUST: when a user unregisters a benchmark (scoring function, ...), the server's routing table
 # deletes it from its registry and then calls ``provider.unregister_benchmark(identifier)``; a
@@ -114,121 +154,15 @@ _STRUCTURAL: tuple[CheckDef, ...] = (
 # a behavioural test that meets the absent member (``structural.absence_check``), so one defect is
 # never reported at two levels.
 
-# The build and the structural suite judge the provider object: a deployment behind a URL has none.
-_STRUCTURAL = tuple(replace(check, needs=Needs.PROVIDER) for check in _STRUCTURAL)
 
-
-# Where the published contract states each check: the protocol member, the route, the
-# schema. Kept beside the ids so the test plan (``llama-conformance list``) and every report
-# cite the same clause; a test proves every registered check has one.
-_MEMBER_SIGNATURES = "the API's Protocol in the API package: every member's signature (inspect.signature)"
-_CHAT = "InferenceProvider.openai_chat_completion; POST /v1/chat/completions"
-_COMPLETION = "InferenceProvider.openai_completion; POST /v1/completions"
-_EMBEDDINGS = "InferenceProvider.openai_embeddings; POST /v1/embeddings; OpenAIEmbeddingsResponse"
-_RESPONSES_STREAM = "ResponsesProtocol create_openai_response(stream=True); OpenAIResponseObjectStream"
-_MESSAGES_STREAM = "Messages API create_message(stream=True); message stream events"
-_FILES = "Files protocol; /v1/files routes"
-_ERRORS = "the server's translate_exception: API errors -> their status, ValueError -> 400, others -> 500"
-REFERENCES: dict[str, str] = {
-    "lifecycle.build": "ProviderSpec.module: get_provider_impl / get_adapter_impl(config, deps)",
-    "structure.member.present": _MEMBER_SIGNATURES,
-    "structure.member.callable": _MEMBER_SIGNATURES,
-    "structure.member.async": _MEMBER_SIGNATURES,
-    "structure.member.stream-returns-iterator": "streaming members: `-> X | AsyncIterator[Chunk]`, awaited by the "
-                                                "router",
-    "structure.member.not-protocol-stub": _MEMBER_SIGNATURES,
-    "structure.params.names-and-kinds": _MEMBER_SIGNATURES,
-    "structure.params.no-new-required": _MEMBER_SIGNATURES,
-    "structure.params.defaults-kept": _MEMBER_SIGNATURES,
-    "structure.annotations.compatible": _MEMBER_SIGNATURES,
-    "structure.attribute.present": "the Protocol's annotated attributes (API_NAMESPACE, store slots)",
-    "structure.attribute.assignable": "routing tables assign store slots (model_store, ...) at start-up",
-    "structure.attribute.type": "the Protocol's annotated attributes",
-    "structure.routing.implied-member": "routing tables call unregister_* on the provider (Private protocols)",
-    "call.no-hang": "every protocol member; --llama-timeout per call, streams included",
-    "call.typed-error": _ERRORS,
-    "call.request-unchanged": "every protocol member: request models are the caller's",
-    "call.valid-request-accepted": "the request models of the API package (fields, constraints)",
-    "call.resource-bound": "every protocol member's size parameters (n, max_tokens, dimensions, limit, "
-                           "max_num_results, top_k, batch sizes, strings and arrays); --llama-memory-limit",
-    "call.no-crash": "every protocol member: the server process serves every other request after this one",
-    "security.secret-in-error": "the provider's config (SecretStr fields, ${env.VAR} values) and "
-                                "--llama-stack-header values; the server sends a ValueError's text to the client",
-    "stress.answered-once": "every protocol member, called concurrently as a server's event loop does",
-    "stress.stream-complete": "streaming members: `-> AsyncIterator[Chunk]`, consumed concurrently",
-    "capability.declared-implemented": "the manifest's capabilities; NotImplementedError -> 501",
-    "negative.unknown-id": "ModelNotFoundError / ResourceNotFoundError (404); " + _ERRORS,
-    "inference.models.listed": "ModelsProtocolPrivate.list_models -> list[Model] | None",
-    "inference.models.register": "ModelsProtocolPrivate.register_model(model) -> Model",
-    "inference.chat.answer": _CHAT + "; OpenAIChatCompletion",
-    "inference.chat.fuzz": _CHAT + "; OpenAIChatCompletionRequestWithExtraBody",
-    "inference.chat.stream": _CHAT + " (stream=true); OpenAIChatCompletionChunk",
-    "inference.chat.stream-usage": _CHAT + " (stream_options.include_usage); OpenAIChatCompletionUsage",
-    "inference.chat.tools": _CHAT + " (tools, tool_choice)",
-    "inference.completion.answer": _COMPLETION + "; OpenAICompletion",
-    "inference.completion.stream": _COMPLETION + " (stream=true); OpenAICompletion chunks",
-    "inference.embeddings.answer": _EMBEDDINGS,
-    "inference.embeddings.fuzz": _EMBEDDINGS + "; OpenAIEmbeddingsRequestWithExtraBody",
-    "inference.embeddings.dimensions": _EMBEDDINGS + " (dimensions)",
-    "inference.rerank.answer": "InferenceProvider.rerank; POST /v1alpha/inference/rerank; RerankResponse",
-    "files.upload": _FILES + ": openai_upload_file; POST /v1/files; OpenAIFileObject",
-    "files.upload.filename-kept": _FILES + ": OpenAIFileObject.filename",
-    "files.retrieve": _FILES + ": openai_retrieve_file; GET /v1/files/{file_id}",
-    "files.content": _FILES + ": openai_retrieve_file_content; GET /v1/files/{file_id}/content",
-    "files.list": _FILES + ": openai_list_files; GET /v1/files; ListOpenAIFileResponse",
-    "files.list.pagination": _FILES + ": openai_list_files(after, limit); has_more, first_id, last_id",
-    "files.list.order": _FILES + ": openai_list_files(order)",
-    "files.list.purpose": _FILES + ": openai_list_files(purpose)",
-    "files.delete": _FILES + ": openai_delete_file; DELETE /v1/files/{file_id}; OpenAIFileDeleteResponse",
-    "files.not-found": _FILES + ": retrieve / content / delete of an unknown file_id; " + _ERRORS,
-    "files.stateful": _FILES + ": every member, in any order",
-    "response.type": "the member's return annotation",
-    "response.schema": "the JSON Schema of the member's return type (model_json_schema)",
-    "response.roundtrip": "the member's return type (pydantic model_validate of the JSON)",
-    "stream.chunk.type": "the chunk type of the member's `AsyncIterator[Chunk]` return",
-    "stream.chunk.schema": "the JSON Schema of the chunk type",
-    "stream.chunk.roundtrip": "the chunk type (pydantic model_validate of the JSON)",
-    "stream.nonempty": "streaming members: `-> AsyncIterator[Chunk]`",
-    "stream.completion.same-id": "OpenAIChatCompletionChunk.id / OpenAICompletion.id",
-    "stream.completion.same-object": "OpenAIChatCompletionChunk.object",
-    "stream.completion.same-model": "OpenAIChatCompletionChunk.model",
-    "stream.completion.finish-reason-last": "OpenAIChunkChoice.finish_reason",
-    "stream.completion.finish-reason-present": "OpenAIChunkChoice.finish_reason",
-    "stream.completion.usage-once": "stream_options.include_usage; OpenAIChatCompletionChunk.usage",
-    "stream.completion.usage-last": "OpenAIChatCompletionChunk.usage",
-    "stream.completion.usage-total": "OpenAIChatCompletionUsage total_tokens",
-    "stream.responses.created-first": _RESPONSES_STREAM,
-    "stream.responses.sequence-increasing": _RESPONSES_STREAM + ".sequence_number",
-    "stream.responses.terminal-once": _RESPONSES_STREAM,
-    "stream.responses.terminal-last": _RESPONSES_STREAM,
-    "stream.responses.same-response-id": _RESPONSES_STREAM + ".response.id",
-    "stream.responses.terminal-status": _RESPONSES_STREAM + ".response.status",
-    "stream.messages.start-first": _MESSAGES_STREAM,
-    "stream.messages.stop-last": _MESSAGES_STREAM,
-    "stream.messages.block-lifecycle": _MESSAGES_STREAM,
-    "embeddings.count": _EMBEDDINGS + ".data",
-    "embeddings.index-order": _EMBEDDINGS + ".data[].index",
-    "embeddings.same-length": _EMBEDDINGS + ".data[].embedding",
-    "embeddings.dimensions": _EMBEDDINGS + " (dimensions)",
-    "embeddings.finite": _EMBEDDINGS + ".data[].embedding",
-    "embeddings.encoding-format": _EMBEDDINGS + " (encoding_format)",
-    "embeddings.usage": _EMBEDDINGS + ".usage",
-    "http.content-type": "the deployment's OpenAPI document: responses.*.content media types",
-    "http.sse.framing": "text/event-stream responses: `data:` lines carrying the chunk JSON",
-    "http.error.body": "the package's error response model (OpenAIErrorResponse) on 4xx / 5xx",
-    "http.redirect": "every route of the package's create_router",
-}
 
 
 def register(*defs: CheckDef) -> None:
     """Add checks declared by another module (validation, behavioural suites) to ``CHECKS``.
 
     Ids are global and stable: registering one id twice with a different meaning is a bug.
-    The reference comes from ``REFERENCES`` unless the definition carries its own.
     """
     for check in defs:
-        if not check.reference and check.id in REFERENCES:
-            check = replace(check, reference=REFERENCES[check.id])
         existing = CHECKS.get(check.id)
         if existing is not None and existing != check:
             raise ValueError(f"check id {check.id!r} registered twice with different definitions")

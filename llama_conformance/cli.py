@@ -67,8 +67,10 @@ def _list(args: argparse.Namespace, _rest: list[str]) -> int:
         raise CliError(f"unknown API {args.api!r} for --api: the kit has checks for {', '.join(known)}. "
                        "Run `llama-conformance list --api NAME` with one of them, or without --api for every check.")
     checks = [c for c in plan if not args.api or c.api in (None, args.api)]
-    rows = [{"id": c.id, "level": str(c.level), "api": c.api, "capability": c.capability, "scope": c.scope,
-             "title": c.title, "reference": c.reference} for c in checks]
+    proven_by = catalogue.proofs()
+    rows: list[dict[str, Any]] = [
+        {"id": c.id, "level": str(c.level), "api": c.api, "capability": c.capability, "scope": c.scope,
+         "title": c.title, "reference": c.reference, "proven_by": proven_by.get(c.id, [])} for c in checks]
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
@@ -76,7 +78,8 @@ def _list(args: argparse.Namespace, _rest: list[str]) -> int:
     print(f"{'check':{width}}  level   api        capability             title")
     for row in rows:
         print(f"{row['id']:{width}}  {row['level']:6}  {row['api'] or 'any':9}  {row['capability'] or 'core':21}  "
-              f"{row['title']}\n{'':{width}}  reference: {row['reference']}")
+              f"{row['title']}\n{'':{width}}  reference: {row['reference']}\n"
+              f"{'':{width}}  proven by: {', '.join(row['proven_by']) or '-'}")
     print(f"\n{len(rows)} checks")
     return 0
 

@@ -26,14 +26,11 @@ from typing import Any
 import yaml
 
 from llama_conformance.contract.generation import import_failure_hint
+from llama_conformance.contract.packages import PACKAGE_TABLE
 from llama_conformance.errors import KitUsageError, describe_exception
 
 ENTRY_POINT_GROUP = "llama_conformance.providers"
-_PROVIDER_DIST_PREFIXES = ("llama-stack-provider-", "ogx-provider-")
-_SERVER_REGISTRIES = (
-    ("ogx_api", "ogx.core.distribution"),
-    ("llama_stack_api", "llama_stack.core.distribution"),
-)
+_PROVIDER_DIST_PREFIXES = tuple(row.provider_dist_prefix for row in PACKAGE_TABLE)
 
 
 @dataclass
@@ -186,8 +183,9 @@ def specs_from_dir(directory: Path) -> list[ProviderEntry]:
 
 def specs_from_server_registry(api_package: str | None) -> Iterator[ProviderEntry]:
     """Built-in providers of the installed server(s) matching the API package, if any."""
-    for package, registry_module in _SERVER_REGISTRIES:
-        if api_package and api_package.replace("-", "_") != package:
+    for row in PACKAGE_TABLE:
+        registry_module = row.server_registry
+        if api_package and api_package.replace("-", "_") != row.name:
             continue
         try:
             module = importlib.import_module(registry_module)

@@ -9,6 +9,10 @@ paragraph: what happened, the cause, and what to do next.
 
 from __future__ import annotations
 
+import traceback
+
+import pytest
+
 
 class KitUsageError(Exception):
     """The kit cannot run with the options it was given (pytest exit code 4)."""
@@ -45,3 +49,28 @@ def describe_exception(exc: BaseException) -> str:
     if cause is not None and cause is not exc and str(cause) not in text:
         text += f" (caused by {type(cause).__name__}: {cause})"
     return text
+
+
+def released_memory_error(exc: MemoryError) -> MemoryError:
+    """A new ``MemoryError`` naming where ``exc`` was raised; ``exc``'s frames are cleared.
+
+    The frames of a ``MemoryError`` hold what filled the memory: clearing them lets it go before
+    the kit reports the error (``behaviour.invoke``, ``isolation.asgi_deadline``).
+    """
+    frames = traceback.extract_tb(exc.__traceback__) if exc.__traceback__ is not None else []
+    if exc.__traceback__ is not None:
+        traceback.clear_frames(exc.__traceback__)
+    where = f" at {frames[-1].filename}:{frames[-1].lineno} in {frames[-1].name}" if frames else ""
+    return MemoryError(f"{exc}{where}".strip())
+
+
+NOT_APPLICABLE_TAG = "NOT APPLICABLE"
+
+
+class NotApplicable(pytest.skip.Exception):  # type: ignore[misc,name-defined]
+    """This mode cannot exercise the test's checks (the member it needs has no HTTP route; it builds
+    instances in-process): a skip to pytest and JUnit, ``not-applicable`` in the report
+    (``report.applicability``)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"{NOT_APPLICABLE_TAG}: {reason}")

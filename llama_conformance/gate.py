@@ -28,12 +28,27 @@ import concurrent.futures
 import inspect
 import threading
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import Any, NoReturn, Protocol, TypeVar, overload
 
+from llama_conformance.engine_checks import NO_HANG
 from llama_conformance.errors import CallRefused, GateTimeout, ProviderExit
 
-if TYPE_CHECKING:
-    from llama_conformance.isolation.recorder import FlightRecorder
+
+class CallRecorder(Protocol):
+    """What the gate tells the worker's flight recorder (``isolation.recorder.FlightRecorder``) of each call.
+
+    Declared here, so the gate does not depend on the isolation layer built on top of it.
+    """
+
+    refused: dict[str, dict[str, str]]  # member label -> {"check": id, "test": where it took a worker down}
+
+    def call_started(self, label: str, request: Any, deadline_s: float) -> int: ...
+
+    def call_request(self, token: int, request: Any) -> None: ...
+
+    def call_ended(self, token: int) -> None: ...
+
+    def end_worker(self, why: str, status: str = "wedged") -> NoReturn: ...
 
 T = TypeVar("T")
 
@@ -91,7 +106,7 @@ class CallGate:
         self._timed_out: dict[str, float] = {}
         self._wedged_by: str | None = None
         # Set in a worker process: records each call and arms the hard deadline (``isolation``).
-        self.recorder: FlightRecorder | None = None
+        self.recorder: CallRecorder | None = None
 
     @overload
     def run(self, label: str, make: Callable[[], Awaitable[T]], timeout_s: float | None = None,
@@ -151,9 +166,9 @@ class CallGate:
     def _refuse_if_known_to_hang(self, label: str) -> None:
         refused = self.recorder.refused.get(label) if self.recorder is not None else None
         if refused:
-            check_id, _, where = refused.partition(" in ")
-            raise CallRefused(f"Not called: `{label}` took down an earlier worker process in this run ({check_id} "
-                              f"in {where}), so the kit does not call it again.", check_id)
+            raise CallRefused(f"Not called: `{label}` took down an earlier worker process in this run "
+                              f"({refused['check']} in {refused['test']}), so the kit does not call it again.",
+                              refused["check"])
         if self._wedged_by is not None:
             raise GateTimeout(
                 f"Not called: the provider blocked its event loop during `{self._wedged_by}` "
@@ -164,7 +179,7 @@ class CallGate:
             raise CallRefused(
                 f"Not called: `{label}` already exceeded the {self._timed_out[label]:g} s "
                 "timeout once in this run, so the kit fails it at once instead of waiting again.",
-                "call.no-hang",
+                NO_HANG.id,
             )
 
     def _loop_responds(self) -> bool:

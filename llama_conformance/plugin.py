@@ -114,7 +114,7 @@ def pytest_runtest_makereport(
     rerun = rerun_command(item, session) if report.failed or report.when == "teardown" else None
     if rerun and report.failed and any(item.get_closest_marker(m) for m in ("behavioral", "stateful", "fuzz")):
         report.sections.append(("llama-conformance rerun", rerun))
-    reporting.annotate(item, report, session, rerun)
+    reporting.annotate(item, call, report, session, rerun)
     return report
 
 
@@ -184,6 +184,15 @@ def llama_remote(llama_session: KitSession) -> Any:
     if put.build_error:
         pytest.skip("the provider did not build, so it cannot be served (see test_build)")
     return llama_session.remote
+
+
+@pytest.fixture(scope="session")
+def llama_fuzz(llama_session: KitSession, llama_remote: Any) -> Any:
+    """The fuzz suite's run over the HTTP target (``fuzz.session.FuzzRun``), shared by its operations."""
+    from llama_conformance.fuzz.session import FuzzRun
+
+    return FuzzRun.open(llama_remote, max_examples=llama_session.profile.max_examples, seed=llama_session.seed,
+                        profile=llama_session.options.profile, strict=llama_session.options.strict)
 
 
 @pytest.fixture

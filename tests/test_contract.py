@@ -78,3 +78,43 @@ def test_unknown_api_is_a_usage_error(contract) -> None:
 
     with pytest.raises(KitUsageError, match="has no API named 'nope'"):
         contract.surface("nope")
+
+
+def test_package_table_columns_answer_for_each_package(contract) -> None:
+    """The package differences the rest of the kit needs are columns of one table (``contract.packages``)."""
+    from llama_conformance.contract import package_row
+    from llama_conformance.contract.packages import type_prefixes
+
+    row = contract.package.row
+    assert row is package_row(contract.package.name) is package_row(contract.package.distribution)
+    assert row.server_registry == f"{row.server}.core.distribution"
+    assert f"{contract.package.name}." in type_prefixes()
+    purposes = contract.package.file_upload_purposes()
+    assert "assistants" in purposes and "batch" in purposes
+    assert package_row("llama_stack_old_line") is package_row("llama_stack_api")  # older lines: the 0.x server
+
+
+def test_select_api_package_rebuilds_fixtures_of_another_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The environment side channel has one owner: selecting a package exports it and drops fixtures
+    imported against another one, so their next import rebuilds them."""
+    import sys
+    import types
+
+    from llama_conformance.contract import select_api_package, selected_api_package
+    from llama_conformance.contract.packages import API_PACKAGE_ENV
+
+    monkeypatch.delenv(API_PACKAGE_ENV, raising=False)
+    assert selected_api_package() is None
+    for name in [n for n in sys.modules if n.startswith("llama_conformance_fixtures.")]:
+        monkeypatch.setitem(sys.modules, name, sys.modules[name])  # put back after the test, whatever it drops
+    shim = types.ModuleType("llama_conformance_fixtures._api")
+    shim.api = types.ModuleType("ogx_api")  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "llama_conformance_fixtures._api", shim)
+    monkeypatch.setitem(sys.modules, "llama_conformance_fixtures.reference.files", types.ModuleType("files"))
+    select_api_package("ogx-api")
+    assert selected_api_package() == "ogx_api"
+    assert "llama_conformance_fixtures.reference.files" in sys.modules  # the same package: kept
+    select_api_package("llama_stack_api")
+    assert selected_api_package() == "llama_stack_api"
+    assert "llama_conformance_fixtures._api" not in sys.modules
+    assert "llama_conformance_fixtures.reference.files" not in sys.modules

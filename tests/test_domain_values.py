@@ -18,13 +18,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from llama_conformance.behaviour.examples import run_examples
-from llama_conformance.behaviour.profiles import PROFILES
 from llama_conformance.behaviour.request_diff import changed_paths, describe_changes
-from llama_conformance.behaviour.safety import DRAWN_TEXT, MESSAGES, ROLES, moderation_inputs
 from llama_conformance.redact import Redactor
 from llama_conformance.strategies import domain
 from llama_conformance.strategies.sampling import DISCARDED, draws
+from llama_conformance.target.profiles import PROFILES
 from llama_conformance_fixtures.broken._redaction import contains_pii
+from llama_conformance_suites.safety.helpers import DRAWN_TEXT, MESSAGES, ROLES, moderation_inputs
 
 CHECKED = settings(max_examples=150, database=None, deadline=None)
 SEEDS = range(100)

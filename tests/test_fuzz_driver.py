@@ -442,3 +442,26 @@ def test_a_501_is_an_unimplemented_member_not_a_server_crash(fast_profile_schema
         run.keep_unless_valid_as_sent(ServerError(operation=operation.label, status_code=status), case, status)
     checks = [(check_for_code(f.code).id, check_for_code(f.code).level.value, f.status) for f in outcome.failures]
     assert checks == [("fuzz.implemented", "SHOULD", 501), ("fuzz.not-a-server-error", "MUST", 500)]
+
+
+def test_should_failures_are_warnings_unless_strict() -> None:
+    """The fuzzer judges levels itself: a SHOULD-level failure leaves ``failures`` for ``warnings``
+    (redacted), a MUST-level one stays; strict keeps both as failures."""
+    from llama_conformance.fuzz.outcome import FuzzFailure, OperationOutcome
+    from llama_conformance.fuzz.session import downgrade_should
+    from llama_conformance.redact import Redactor
+
+    def outcome() -> OperationOutcome:
+        return OperationOutcome(label="POST /v1/files", failures=[
+            FuzzFailure("POST /v1/files", "ST202", "Rejected positive data", "sk-secret refused", 400, "curl"),
+            FuzzFailure("POST /v1/files", "ST201", "Accepted negative data", "accepted", 200, "curl"),
+        ])
+
+    lenient = outcome()
+    warnings = downgrade_should(lenient, strict=False, redact=Redactor({"sk-secret"}))
+    assert [f.code for f in lenient.failures] == ["ST201"]
+    assert [(w.check.id, w.level.value) for w in warnings] == [("fuzz.positive-data-acceptance", "SHOULD")]
+    assert "sk-secret" not in warnings[0].message
+    strict = outcome()
+    assert downgrade_should(strict, strict=True, redact=Redactor(set())) == []
+    assert len(strict.failures) == 2

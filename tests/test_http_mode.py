@@ -15,10 +15,13 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from test_behavioural_checks import MUST_DEFECTS, assert_fails_exactly, failed_tests, failure_reports, must_ids
-from tests_support import requires
+from tests_support import assert_fails_exactly, failed_tests, failure_reports, must_ids, requires
 
+from llama_conformance import catalogue
+from llama_conformance.behaviour.plan import TYPED_ERROR
+from llama_conformance.checks import Proof, check_ids
 from llama_conformance_fixtures.deployment import serve_deployment
+from llama_conformance_suites.files.checks import UNKNOWN_TEST
 
 pytestmark = pytest.mark.slow
 SUITES = ("-m", "behavioral or negative or stateful")
@@ -109,7 +112,7 @@ def test_a_url_that_is_not_http_is_a_usage_error(pytester: pytest.Pytester) -> N
 #   inference-unknown-model-*: behind a server the routing table answers an unknown model 404
 #   before the provider sees it (the in-process deployment does the same).
 # One per family of checks: content, pagination, typed errors, response schema, embeddings,
-# stream invariants, capabilities (the full matrix runs in-process: test_behavioural_checks).
+# stream invariants, capabilities (the full matrix runs in-process: the wings' proofs, test_proofs).
 OVER_HTTP = ("files-content-corrupted", "files-list-after-skips", "files-unknown-key-error", "files-unknown-answered",
              "inference-chat-bad-finish-reason", "inference-embeddings-one-vector", "inference-stream-ids-differ",
              "inference-stream-not-implemented")
@@ -118,16 +121,21 @@ OVER_HTTP = ("files-content-corrupted", "files-list-after-skips", "files-unknown
 # Where HTTP itself changes the symptom: ``None`` for an unknown file fails the router's
 # ``response_model`` validation, so the client gets a 500 (call.typed-error), not a 200.
 OVER_HTTP_SYMPTOM = {
-    "files-unknown-answered": {"test_unknown_file_id": ("call.typed-error",), "test_delete": ("call.typed-error",)},
+    "files-unknown-answered": {UNKNOWN_TEST: check_ids((TYPED_ERROR,)), "test_delete": check_ids((TYPED_ERROR,))},
 }
+
+
+def _proof(fixture: str) -> Proof:
+    """The wing's proof row of ``fixture`` (its run and the tests that must fail)."""
+    return next(proof for wing in catalogue.wings() for proof in wing.proofs if proof.fixture == fixture)
 
 
 @pytest.mark.defects
 @pytest.mark.parametrize("defect", OVER_HTTP)
 def test_broken_provider_over_http_fails_the_same_check(run_suites, defect: str) -> None:
-    args, failing = MUST_DEFECTS[defect]
-    failing = OVER_HTTP_SYMPTOM.get(defect, failing)
-    result = run_suites(f"inline::broken-{defect}", "--llama-over-http", *args)
+    proof = _proof(defect)
+    failing = OVER_HTTP_SYMPTOM.get(defect) or {test: check_ids(refs) for test, refs in proof.fails.items()}
+    result = run_suites(f"inline::broken-{defect}", "--llama-over-http", *proof.run)
     reports = assert_fails_exactly(result, failing)
     assert all("--llama-over-http" in report for report in reports.values())  # the rerun line keeps the mode
     assert re.search(r"transport: HTTP through the API package's routers", result.stdout.str())

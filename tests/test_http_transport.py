@@ -23,17 +23,25 @@ from fastapi import UploadFile
 ogx_api = pytest.importorskip("ogx_api")
 
 from llama_conformance.contract import load_contract  # noqa: E402
+from llama_conformance.transport.checks import CONTENT_TYPE as HTTP_CONTENT_TYPE  # noqa: E402
+from llama_conformance.transport.checks import ERROR_BODY, SSE_FRAMING  # noqa: E402
 from llama_conformance.transport.client import (  # noqa: E402
     OffTargetRequest,
     RequestBudgetExhausted,
     TargetClient,
     TargetOptions,
 )
-from llama_conformance.transport.decode import check_error_body, decode_stream  # noqa: E402
+from llama_conformance.transport.decode import (  # noqa: E402
+    check_error_body,
+    decode_stream,
+    decode_value,
+    raise_for_answer,
+    stream_answer,
+)
 from llama_conformance.transport.encode import encode_call  # noqa: E402
 from llama_conformance.transport.remote_impl import RemoteImpl, package_error_model  # noqa: E402
 from llama_conformance.transport.sse import SseParser  # noqa: E402
-from llama_conformance.transport.wire import RemoteError, WireLog  # noqa: E402
+from llama_conformance.transport.wire import RemoteError, WireAnswer  # noqa: E402
 
 CONTRACT = load_contract("ogx_api")
 ROUTES = CONTRACT.routes()
@@ -119,24 +127,43 @@ def _drain(stream: Any) -> tuple[list[Any], BaseException | None]:
     return asyncio.run(run())
 
 
-def test_a_stream_event_that_is_not_json_is_a_framing_finding() -> None:
-    wire = WireLog()
+def test_a_stream_event_that_is_not_json_is_a_framing_finding_of_that_call() -> None:
     route = ROUTES.route("inference", "openai_chat_completion")
     body = b'data: {"id": "x"}\n\ndata: {oops\n\ndata: [DONE]\n\n'
-    chunks, error = _drain(decode_stream(_response(200, body, "text/event-stream"), route, None, wire))
+    wire = stream_answer(_response(200, body, "text/event-stream"), route, None, WireAnswer())
+    chunks, error = _drain(wire.value)
     assert chunks == [{"id": "x"}, "{oops"] and error is None
-    assert [f.check.id for f in wire.drain()] == ["http.sse.framing"]
-    clean = WireLog()
-    _drain(decode_stream(_response(200, b'data: {"id": "x"}\n\n', "text/event-stream"), route, None, clean))
-    assert clean.drain() == []
+    assert wire.raw == chunks  # each event's JSON, in step with the chunks
+    assert [f.check.id for f in wire.findings] == [SSE_FRAMING.id]
+    clean = stream_answer(_response(200, b'data: {"id": "x"}\n\n', "text/event-stream"), route, None, WireAnswer())
+    _drain(clean.value)
+    assert clean.findings == []
 
 
 def test_an_error_event_ends_the_stream_with_its_status() -> None:
     route = ROUTES.route("inference", "openai_chat_completion")
     body = b'data: {"id": "x"}\n\ndata: {"error": {"message": "bad model", "code": "400"}}\n\n'
-    chunks, error = _drain(decode_stream(_response(200, body, "text/event-stream"), route, None, WireLog()))
+    chunks, error = _drain(decode_stream(_response(200, body, "text/event-stream"), route, None, WireAnswer()))
     assert chunks == [{"id": "x"}]
     assert isinstance(error, RemoteError) and error.status_code == 400 and "after 1 stream events" in str(error)
+
+
+def test_a_value_comes_with_its_json_and_an_error_with_its_findings() -> None:
+    """The transport hands back what the call brought: the parsed value, the JSON it came from and the
+    call's findings together; an error answer raises with the findings it made (nothing is left over)."""
+    route = ROUTES.route("inference", "openai_chat_completion")
+    wire = asyncio.run(decode_value(_response(200, b'{"id": "x"}', "text/plain"), route, None, WireAnswer()))
+    assert wire.value == {"id": "x"} and wire.raw == {"id": "x"}
+    assert [f.check.id for f in wire.findings] == [HTTP_CONTENT_TYPE.id]
+    error_model = package_error_model(CONTRACT)
+
+    async def refused() -> None:
+        await raise_for_answer(_response(404, b'{"detail": "gone"}', "application/json"), route, error_model,
+                               WireAnswer())
+
+    with pytest.raises(RemoteError) as raised:
+        asyncio.run(refused())
+    assert raised.value.status_code == 404 and [f.check.id for f in raised.value.findings] == [ERROR_BODY.id]
 
 
 # -- the client: one origin, no redirects, a budget, one retry after a reset ------------------
@@ -217,6 +244,6 @@ def test_a_reset_connection_is_retried_once_on_a_fresh_one() -> None:
 # -- RemoteImpl ------------------------------------------------------------------------------
 
 def test_unrouted_members_do_not_exist_over_http() -> None:
-    impl = RemoteImpl("inference", CONTRACT, _client(), WireLog())
+    impl = RemoteImpl("inference", CONTRACT, _client())
     assert hasattr(impl, "openai_chat_completion") and not hasattr(impl, "register_model")
     assert hasattr(impl, "list_models")  # served by the Models API's GET /v1/models

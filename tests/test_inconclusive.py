@@ -22,7 +22,6 @@ import httpx
 import pytest
 from tests_support import requires
 
-import llama_conformance.behaviour.plan_safety  # noqa: F401  (registers the safety checks)
 from llama_conformance.evidence import EvidenceLog, environment_cause, is_semantic, parse_reason
 
 DOWN = "http://127.0.0.1:9"  # the discard port: nothing listens on loopback here

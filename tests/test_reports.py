@@ -231,10 +231,11 @@ def test_test_paths_are_relative_to_the_suites(run_suites, tmp_path: Path) -> No
     suites = suites_dir()
     assert suites is not None
     result, report = run_with_report(run_suites, "inline::kit-files", tmp_path, f"--rootdir={suites.parent}",
-                                     "-m", "behavioral", "-k", "test_delete or test_unknown_file_id")
+                                     "-m", "behavioral", "-k", "test_delete or test_unknown_ids")
     assert result.ret == 0
     tests = {r["test"] for r in report["results"]}
-    assert tests == {"files/test_files.py::test_delete", "files/test_files.py::test_unknown_file_id"}, tests
+    assert tests == {"files/test_files.py::test_delete", "negative/test_unknown_ids.py::test_unknown_ids[files]"}, \
+        tests
 
 
 def test_suite_nodeid_is_the_path_inside_the_suites_package(tmp_path: Path) -> None:
@@ -365,6 +366,37 @@ def test_run_writes_a_report_and_diff_gates_on_regressions(tmp_path: Path) -> No
     (tmp_path / "junk.json").write_text('{"verdict": "fine"}')
     refused = cli("diff", str(tmp_path / "junk.json"), str(tmp_path / "good" / "report.json"))
     assert refused.returncode == 2 and "is not a llama-conformance report" in refused.stderr
+
+
+def test_findings_travel_from_the_exception_to_the_record_as_data() -> None:
+    """A failure's findings are taken from the exception (Hypothesis' groups included), redacted, and
+    reach the report through the record: nothing reads a check id back out of the failure's text."""
+    from llama_conformance.behaviour.judge import CheckFailed
+    from llama_conformance.behaviour.plan import NO_HANG, TYPED_ERROR
+    from llama_conformance.checks import finding
+    from llama_conformance.pytest_plugin.reporting import failure_findings
+    from llama_conformance.pytest_plugin.verdict import FindingsFailed, findings_of
+    from llama_conformance.report.collect import TestOutcome
+    from llama_conformance.report.record import TestRecord
+    from llama_conformance.report.results import results_of
+
+    hang = finding(NO_HANG, "m did not return: [MUST call.typed-error] quoted by the provider, key=s3cret")
+    typed = finding(TYPED_ERROR, "m raised a 500")
+    shrunk = CheckFailed([hang])
+    shrunk.add_note('request (JSON): {"key": "s3cret"}')
+    group = BaseExceptionGroup("two distinct failures", [shrunk, FindingsFailed([typed], text="whatever it says")])
+    assert findings_of(group) == [hang, typed] and findings_of(ValueError("[MUST call.no-hang] x")) == []
+    found = failure_findings(group, lambda text: text.replace("s3cret", "***"))
+    assert [(noted.check, noted.level) for noted in found] == [(NO_HANG.id, "MUST"), (TYPED_ERROR.id, "MUST")]
+    assert "s3cret" not in found[0].message and found[-1].message.endswith('request (JSON): {"key": "***"}')
+    record = TestRecord(checks=[NO_HANG.id, TYPED_ERROR.id, "call.no-crash"], api="files", subject=None,
+                        reproducer=None, failed=found)
+    carried = TestRecord.from_report(type("Report", (), {"user_properties": [record.to_property()]})())
+    assert carried == record
+    results = results_of(TestOutcome(nodeid="t.py::test_x", outcome="failed", text="not read", record=carried))
+    assert [(r.check, r.outcome, r.not_judged) for r in results] == [
+        (NO_HANG.id, "failed", ("call.no-crash",)), (TYPED_ERROR.id, "failed", ("call.no-crash",))]
+    assert "quoted by the provider" in results[0].message  # a tag inside a message is text, not a check
 
 
 def test_diff_rules() -> None:

@@ -155,8 +155,8 @@ def test_no_batch_starts_after_the_wall_time_cap() -> None:
     """Rounds stop when the suite's cap is spent; a test whose first batch never started is skipped, not passed."""
     import time
 
-    from llama_conformance.behaviour.profiles import PROFILES
     from llama_conformance.behaviour.stress import StressRun, WallBudget
+    from llama_conformance.target.profiles import PROFILES
 
     budget = WallBudget(cap_s=0.2)
     run = StressRun(kit=None, budget=budget, profile=PROFILES["stress"])  # type: ignore[arg-type]

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from llama_conformance.contract.packages import API_PACKAGE_ENV
+
 
 def requires(package: str) -> None:
     if importlib.util.find_spec(package) is None:
@@ -52,7 +54,7 @@ def run_kit_batch(directory: Path, runs: list[tuple[str, ...]]) -> list[pytest.R
     script = directory / "kit_batch.py"
     script.write_text(_BATCH)
     argv = [[*run, BROKEN_MODULE, "-p", "no:asyncio", "-p", "no:cacheprovider", "-rA"] for run in runs]
-    env = {k: v for k, v in os.environ.items() if k != "LLAMA_CONFORMANCE_API_PACKAGE"}
+    env = {k: v for k, v in os.environ.items() if k != API_PACKAGE_ENV}
     done = subprocess.run([sys.executable, str(script), json.dumps(argv)], cwd=directory, env=env,
                           capture_output=True, text=True, timeout=900, check=False)
     line = next((x for x in done.stdout.splitlines() if x.startswith("KIT-BATCH:")), None)
@@ -95,7 +97,7 @@ class MeasuredRun:
     def __init__(self, args: list[str], cwd: Path, timeout: float = 300) -> None:
         import time
 
-        env = {k: v for k, v in os.environ.items() if k not in ("LLAMA_CONFORMANCE_API_PACKAGE",
+        env = {k: v for k, v in os.environ.items() if k not in (API_PACKAGE_ENV,
                                                                 "LLAMA_CONFORMANCE_ISOLATION")}
         started = time.perf_counter()
         process = subprocess.Popen([sys.executable, "-m", "pytest", *args], cwd=cwd, env=env, text=True,

@@ -8,8 +8,9 @@ every stream chunk as it arrives and checking the request was not mutated), and
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from types import ModuleType
 from typing import Any
@@ -19,16 +20,18 @@ import pytest
 from llama_conformance.behaviour.examples import run_examples, run_machine
 from llama_conformance.behaviour.invoke import Outcome, call_member, request_arguments
 from llama_conformance.behaviour.judge import Judge
-from llama_conformance.behaviour.plan import REQUEST_UNCHANGED
+from llama_conformance.behaviour.plan import DECLARED_IMPLEMENTED, REQUEST_UNCHANGED
 from llama_conformance.behaviour.secrets import SecretWatch
-from llama_conformance.behaviour.served import ServedModels
 from llama_conformance.checks import CheckRef
 from llama_conformance.contract.members import MemberSpec
+from llama_conformance.errors import NotApplicable
 from llama_conformance.evidence import Inconclusive
 from llama_conformance.harness.build import ProviderUnderTest
-from llama_conformance.pytest_plugin.session import KitSession
-from llama_conformance.report.applicability import NotApplicable
 from llama_conformance.structural import absence_check
+from llama_conformance.target import KitSession
+from llama_conformance.target.served import ServedModels
+
+_RECENT = 64
 
 
 def _dump(request: Any) -> Any:
@@ -47,6 +50,8 @@ class Kit:
     session: KitSession
     judge: Judge
     api_name: str | None = None  # the test's ``api`` marker: which API of a deployment it checks
+    # This test's latest outcomes, for ``wire(value)`` of a value taken out of one (see there).
+    recent: deque[Outcome] = field(default_factory=lambda: deque(maxlen=_RECENT), repr=False)
 
     @property
     def put(self) -> ProviderUnderTest:
@@ -58,8 +63,23 @@ class Kit:
         return not self.put.over_http
 
     def wire(self, value: Any) -> Any:
-        """What validation judges: the JSON a server sent for ``value``, or ``value`` in-process."""
-        return self.put.wire.raw(value) if self.put.over_http else value
+        """What a client read: the JSON a server sent (``value`` itself in-process).
+
+        Given an ``Outcome``, its value's JSON (``outcome.raw``; chunks: ``outcome.raw_chunks``).
+        Given a value or a chunk taken out of one of this test's latest outcomes, the JSON it was
+        parsed from; a value no outcome of this test holds is returned as it is.
+        """
+        if isinstance(value, Outcome):
+            return value.raw if value.raw is not None else value.value
+        if not self.put.over_http:
+            return value
+        for outcome in reversed(self.recent):
+            if outcome.value is value:
+                return outcome.raw
+            for index, chunk in enumerate(outcome.chunks or ()):
+                if chunk is value and outcome.raw_chunks is not None and index < len(outcome.raw_chunks):
+                    return outcome.raw_chunks[index]
+        return value
 
     @property
     def api(self) -> ModuleType:
@@ -78,7 +98,7 @@ class Kit:
                     # needs the member cannot be called (calling it would be an AttributeError of the kit's).
                     pytest.skip(f"{type(self.put.impl).__name__} has no `{name}` ({member.protocol}.{name}), so the "
                                 f"behaviour that needs it is not checked: the provider's maintainer must add it "
-                                f"({absence_check(member)} fails in test_structure[{member.member_id}])")
+                                f"({absence_check(member).id} fails in test_structure[{member.member_id}])")
                 return member
         pytest.skip(f"{self.put.contract.package} declares no `{name}` for {self.put.entry.api}")
 
@@ -95,14 +115,14 @@ class Kit:
             return served[0]
         if self.judge.known_cause is not None:
             if self.session.manifest.declares(capability):
-                raise Inconclusive(["capability.declared-implemented"], self.judge.known_cause)
+                raise Inconclusive([DECLARED_IMPLEMENTED.id], self.judge.known_cause)
             pytest.skip(f"`{capability}` not checked: no {kind} model could be listed ({self.judge.known_cause})")
         if not self.put.over_http and not hasattr(self.put.impl, "list_models"):
             pytest.skip(f"no {kind} model served: {type(self.put.impl).__name__} has no `list_models` and the "
                         f"manifest registers no {kind} model, so `{capability}` is not checked (the provider's "
                         "maintainer must add list_models: structure.member.present fails)")
         if self.session.manifest.declares(capability):
-            self.judge.fail("capability.declared-implemented",
+            self.judge.fail(DECLARED_IMPLEMENTED,
                             f"the provider declares `{capability}` but serves no {kind} model: list_models() "
                             "names none and the manifest registers none.")
         pytest.skip(f"no {kind} model served (list_models() names none; a manifest can register one), "
@@ -118,17 +138,23 @@ class Kit:
     def call(self, member: MemberSpec, *args: Any, **kwargs: Any) -> Outcome:
         """Call through the gate; a config secret in what the call left fails security.secret-in-error,
         and over HTTP the call's answer findings (framing, content type, error body) are judged here."""
+        outcome = self.call_watched(member, *args, **kwargs)
+        self.judge.take(outcome.wire_findings)  # framing, content types, error bodies of this call
+        return outcome
+
+    def call_watched(self, member: MemberSpec, *args: Any, **kwargs: Any) -> Outcome:
+        """``call`` judging only the secret watch: the call's HTTP findings stay in ``outcome.wire_findings``
+        (a test of another family judges them; ``call`` is the one that does)."""
         watch = self.secrets
         if not watch:  # nothing to look for: no log handler, no walk of the answer
             outcome = call_member(self.put, member, *args, **kwargs)
         else:
             with watch.recording() as records:
                 outcome = call_member(self.put, member, *args, **kwargs)
-            leaks = watch.findings(member.member_id, outcome, records, self.put.wire)
-            if leaks:  # with this call's HTTP findings, which would otherwise reach the next test
-                self.judge.fail_regardless([*leaks, *(self.put.wire.drain() if self.put.over_http else [])])
-        if self.put.over_http:  # framing, content types, error bodies of this call: judged with it
-            self.judge.take(self.put.wire.drain())
+            leaks = watch.findings(member.member_id, outcome, records)
+            if leaks:  # with this call's HTTP findings
+                self.judge.fail_regardless([*leaks, *outcome.wire_findings])
+        self.recent.append(outcome)
         return outcome
 
     def call_request(self, member: MemberSpec, request: Any, *extra: Any, stream: bool = False) -> Outcome:
@@ -140,8 +166,8 @@ class Kit:
             checker = stream_checker(member.chunk_type, method=member.member_id, request=request,
                                      in_process=self.in_process)
 
-            def sink(chunk: Any) -> list[Any]:
-                return checker.feed(self.wire(chunk))
+            def sink(chunk: Any) -> list[Any]:  # the chunk as a client read it (``Outcome.raw_chunks``)
+                return checker.feed(chunk)
 
         before = _dump(request)
         args, kwargs = request_arguments(member, request)
@@ -151,7 +177,7 @@ class Kit:
         changed = _changed_fields(before, _dump(request))
         self.judge.check(not changed, REQUEST_UNCHANGED,
                          f"{member.member_id} changed the request it was given: {', '.join(changed)}. "
-                         "The server may reuse the request object; copy it before changing it.")
+                         "The server may reuse the request object; copy it before changing it.", asked=False)
         return outcome
 
     def ask(self, member_name: str, **payload: Any) -> Outcome:
@@ -167,7 +193,7 @@ class Kit:
         before = request.model_dump()
         outcome = self.call(member, **path, request=request)
         self.judge.check(request.model_dump() == before, REQUEST_UNCHANGED,
-                         f"{member.member_id} changed the request it was given.")
+                         f"{member.member_id} changed the request it was given.", asked=False)
         return outcome
 
     def accept(self, outcome: Outcome, member: MemberSpec | str, check: CheckRef, *,
@@ -199,7 +225,7 @@ class Kit:
         else:
             from llama_conformance.validate import validate_value
 
-            self.judge.take(validate_value(self.wire(outcome.value), member.response_type,
+            self.judge.take(validate_value(self.wire(outcome), member.response_type,
                                           method=member.member_id, in_process=self.in_process))
 
     def request(self, member: MemberSpec, payload: dict[str, Any]) -> Any:

@@ -7,28 +7,37 @@ in-process drops them from the record (no HTTP answer was judged).
 
 from __future__ import annotations
 
+from llama_conformance.behaviour.plan import (
+    DECLARED_IMPLEMENTED,
+    NO_CRASH,
+    NO_HANG,
+    REQUEST_UNCHANGED,
+    TYPED_ERROR,
+    UNKNOWN_ID,
+    VALID_REQUEST_ACCEPTED,
+)
 from llama_conformance.checks import Needs
-from llama_conformance.transport.checks import HTTP_CHECKS
+from llama_conformance.transport.checks import CONTENT_TYPE, ERROR_BODY, HTTP_CHECKS, REDIRECT, SSE_FRAMING
 from llama_conformance.validate import ids
 
-HTTP_ANSWER = ("http.content-type", "http.error.body", "http.redirect")
+HTTP_ANSWER = (CONTENT_TYPE, ERROR_BODY, REDIRECT)
 HTTP_ONLY = frozenset(check.id for check in HTTP_CHECKS if check.needs is Needs.HTTP)
 
 # How any call ends: within the deadline, in the process that made it (``llama_conformance.isolation``).
-ENDS = ("call.no-hang", "call.no-crash")
+ENDS = (NO_HANG, NO_CRASH)
 # Any call that gets an answer: it ends, the declared type, its schema, a clean round trip.
 ANSWER = (*ENDS, ids.RESPONSE_TYPE, ids.RESPONSE_SCHEMA, ids.RESPONSE_ROUNDTRIP, *HTTP_ANSWER)
 # Any streamed answer: every chunk, and the invariants of chat / completion streams.
 STREAM = (*ENDS, ids.STREAM_CHUNK_TYPE, ids.STREAM_CHUNK_SCHEMA, ids.STREAM_CHUNK_ROUNDTRIP,
           ids.STREAM_NONEMPTY, ids.STREAM_SAME_ID, ids.STREAM_SAME_OBJECT, ids.STREAM_SAME_MODEL,
-          ids.STREAM_FINISH_LAST, ids.STREAM_FINISH_PRESENT, "http.sse.framing", *HTTP_ANSWER)
+          ids.STREAM_FINISH_LAST, ids.STREAM_FINISH_PRESENT, SSE_FRAMING, *HTTP_ANSWER)
 STREAM_USAGE = (ids.STREAM_USAGE_ONCE, ids.STREAM_USAGE_LAST, ids.STREAM_USAGE_TOTAL)
 # Drawn requests: answered validly or rejected with a typed error, never mutated.
-FUZZED = ("call.typed-error", "call.request-unchanged", "call.valid-request-accepted")
+FUZZED = (TYPED_ERROR, REQUEST_UNCHANGED, VALID_REQUEST_ACCEPTED)
 # An embeddings answer's semantics.
 EMBEDDINGS = (ids.EMBEDDINGS_COUNT, ids.EMBEDDINGS_INDEX, ids.EMBEDDINGS_SAME_LENGTH, ids.EMBEDDINGS_FINITE,
               ids.EMBEDDINGS_ENCODING, ids.EMBEDDINGS_USAGE)
 # A test of an optional capability: declaring it makes NotImplementedError a failure.
-CAPABILITY = ("capability.declared-implemented",)
+CAPABILITY = (DECLARED_IMPLEMENTED,)
 # Unknown ids must be refused with a client error.
-NEGATIVE = (*ENDS, "negative.unknown-id", "call.typed-error", "http.error.body")
+NEGATIVE = (*ENDS, UNKNOWN_ID, TYPED_ERROR, ERROR_BODY)

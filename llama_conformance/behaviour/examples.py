@@ -17,7 +17,7 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, given, note, seed, settings
 from hypothesis import strategies as st
 
-from llama_conformance.behaviour.profiles import DEFAULT_PROFILE, PROFILES, Profile
+from llama_conformance.target.profiles import DEFAULT_PROFILE, PROFILES, Profile
 
 __all__ = ["DEFAULT_PROFILE", "PROFILES", "Profile", "as_json", "hypothesis_settings", "run_examples", "run_machine"]
 

@@ -1,7 +1,8 @@
 """Call one protocol member through the gate and capture everything the checks judge.
 
 A call yields an ``Outcome``: the value, or the stream's chunks, or the exception (with
-the HTTP answer the server would give for it), and whether it hung. Streams are consumed
+the HTTP answer the server would give for it), and whether it hung; over HTTP also the JSON
+the server sent for the value (each chunk) and the HTTP findings of that call (``transport.wire``). Streams are consumed
 on the provider's loop inside the same gated call, so a stream that stalls mid-way hits
 the same deadline as a call that never returns; each chunk is handed to the stream
 checker as it arrives. Exceptions are caught inside the gated coroutine, so the only
@@ -12,17 +13,18 @@ going past it is cut (``Outcome.cut``) rather than held in the kit's memory.
 
 from __future__ import annotations
 
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from llama_conformance.checks import Finding
+from llama_conformance.behaviour.plan import NO_HANG
+from llama_conformance.checks import CheckRef, Finding
 from llama_conformance.contract.errors import ErrorAnswer, error_answer
 from llama_conformance.contract.members import MemberSpec
-from llama_conformance.errors import CallRefused, GateTimeout, ProviderExit, describe_exception
+from llama_conformance.errors import CallRefused, GateTimeout, ProviderExit, describe_exception, released_memory_error
 from llama_conformance.gate import request_of
 from llama_conformance.harness.build import ProviderUnderTest
+from llama_conformance.transport.wire import WireAnswer, WireFailure
 
 ChunkSink = Callable[[Any], list[Finding]]
 # No contract stream is this long: the kit's longest asks for a few hundred tokens.
@@ -42,8 +44,14 @@ class Outcome:
     stream_findings: list[Finding] = field(default_factory=list)
     cut: str | None = None  # the stream went on past MAX_STREAM_CHUNKS and the kit stopped reading
     # The check a timeout is judged under: call.no-hang, or the finding of the crash that made the kit refuse it.
-    hang_check: str = "call.no-hang"
+    hang_check: CheckRef = NO_HANG
     refused: bool = False  # not called at all: the member hung or crashed earlier in the run
+    # What a client read: the JSON the server sent for ``value`` (in-process, ``value`` itself) and
+    # for each chunk, in step with ``chunks``. Validation and the secret watch judge these.
+    raw: Any = None
+    raw_chunks: list[Any] | None = None
+    # This call's HTTP findings (framing, content type, error body, a cut); empty in-process.
+    wire_findings: list[Finding] = field(default_factory=list)
 
     @property
     def streamed(self) -> bool:
@@ -66,21 +74,37 @@ def _is_async_iterator(value: Any) -> bool:
     return hasattr(value, "__aiter__") and hasattr(value, "__anext__")
 
 
+def method_of(put: ProviderUnderTest, member: MemberSpec) -> Any:
+    """What ``consume`` awaits for ``member``: the provider's method, or over HTTP the remote call that
+    answers a ``WireAnswer`` (value, JSON and findings together: ``transport.remote_impl``)."""
+    wired = getattr(type(put.impl), "wired_member", None)
+    if wired is not None:
+        return wired(put.impl, member.name)
+    return getattr(put.impl, member.name)
+
+
 async def consume(outcome: Outcome, method: Any, args: tuple[Any, ...], kwargs: dict[str, Any],
-                   sink: ChunkSink | None, package: Any) -> None:
+                  sink: ChunkSink | None, package: Any) -> None:
     """Await one call on the provider's loop and fill ``outcome``: the value, the chunks or the error.
 
     Runs inside a gated call (``call_member``, or the stress suite's batch that gathers many).
+    ``method`` may answer a ``WireAnswer`` (``method_of``): its JSON and findings go to ``outcome``.
+    ``sink`` gets each chunk as a client read it (its JSON over HTTP).
     """
     try:
         result = await method(*args, **kwargs)
     except Exception as exc:
-        outcome.error, outcome.answer = _released(exc), error_answer(exc, package)
+        _failed(outcome, exc, package)
         return
+    wire = result if isinstance(result, WireAnswer) else None
+    if wire is not None:
+        outcome.wire_findings, result = wire.findings, wire.value  # the same list: a stream's findings join it
     if not _is_async_iterator(result):
         outcome.value = result
+        outcome.raw = wire.raw if wire is not None else result
         return
-    outcome.chunks = []
+    outcome.chunks, outcome.raw_chunks = [], []
+    raws = wire.raw if wire is not None and isinstance(wire.raw, list) else None
     try:
         async for chunk in result:
             if len(outcome.chunks) >= MAX_STREAM_CHUNKS:
@@ -89,11 +113,19 @@ async def consume(outcome: Outcome, method: Any, args: tuple[Any, ...], kwargs: 
                 if close is not None:  # let the provider release what the stream holds
                     await close()
                 break
+            raw = raws[len(outcome.chunks)] if raws is not None and len(raws) > len(outcome.chunks) else chunk
             outcome.chunks.append(chunk)
+            outcome.raw_chunks.append(raw)
             if sink is not None:
-                outcome.stream_findings.extend(sink(chunk))
+                outcome.stream_findings.extend(sink(raw))
     except Exception as exc:  # an error after the first chunk: an SSE error event behind a 200
-        outcome.error, outcome.answer = _released(exc), error_answer(exc, package)
+        _failed(outcome, exc, package)
+
+
+def _failed(outcome: Outcome, exc: Exception, package: Any) -> None:
+    outcome.error, outcome.answer = _released(exc), error_answer(exc, package)
+    if isinstance(exc, WireFailure) and exc.findings is not outcome.wire_findings:
+        outcome.wire_findings.extend(exc.findings)
 
 
 def _released(exc: Exception) -> Exception:
@@ -107,15 +139,6 @@ def _released(exc: Exception) -> Exception:
     return exc
 
 
-def released_memory_error(exc: MemoryError) -> MemoryError:
-    """A new ``MemoryError`` naming where ``exc`` was raised; ``exc``'s frames are cleared (see ``_released``)."""
-    frames = traceback.extract_tb(exc.__traceback__) if exc.__traceback__ is not None else []
-    if exc.__traceback__ is not None:
-        traceback.clear_frames(exc.__traceback__)
-    where = f" at {frames[-1].filename}:{frames[-1].lineno} in {frames[-1].name}" if frames else ""
-    return MemoryError(f"{exc}{where}".strip())
-
-
 def call_member(
     put: ProviderUnderTest,
     member: MemberSpec,
@@ -125,7 +148,7 @@ def call_member(
 ) -> Outcome:
     """Call ``member`` on the provider with a deadline, consuming a returned stream."""
     outcome = Outcome(member=member.member_id)
-    method = getattr(put.impl, member.name)
+    method = method_of(put, member)
     put.gate.hidden_errors.clear()  # what earlier requests left (a fuzz case, a background task) is not this call's
     put.evidence.current, put.evidence.calling = member.member_id, True
     put.evidence.listen()

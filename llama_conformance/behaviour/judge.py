@@ -1,9 +1,16 @@
 """Turn what a call did into check results: fail a MUST, warn on SHOULD, skip an undeclared capability.
 
 ``CheckFailed`` is an ``AssertionError`` so Hypothesis treats it as a failing example and
-shrinks it; its message is the rendered finding (check id, level, what happened).
+shrinks it; its message is the rendered finding (check id, level, what happened), and its
+``findings`` are what the report reads (``pytest_plugin.reporting``: data, never the text).
 Warnings and errata gathered across examples are deduplicated and reach the terminal
 summary once per test.
+
+The judge records every check it evaluates: ``asked`` (the checks a test put to it by name:
+``check``, ``fail``, ``answered`` ...) and ``found`` (the checks the engine judged on every call,
+such as ``Kit.call_request``'s request-unchanged, and every check a finding it saw belongs to).
+A test's record covers its ``checks`` marker and these; a test that asks about a check its
+marker does not name is a defect of the kit's suites (``LLAMA_CONFORMANCE_VERIFY_MARKERS``).
 """
 
 from __future__ import annotations
@@ -15,8 +22,9 @@ from typing import NoReturn
 import pytest
 
 from llama_conformance.behaviour.invoke import Outcome
+from llama_conformance.behaviour.plan import DECLARED_IMPLEMENTED, NO_CRASH, RESOURCE_BOUND, TYPED_ERROR
 from llama_conformance.capabilities import Manifest
-from llama_conformance.checks import CheckRef, Finding, Level, finding
+from llama_conformance.checks import CheckRef, Finding, Level, check_id, finding
 from llama_conformance.errors import ProviderExit
 from llama_conformance.evidence import EvidenceLog, Inconclusive
 
@@ -45,9 +53,28 @@ class Judge:
     # An environment problem found outside this test's calls that its checks rest on (the
     # served models could not be listed: the backend was unreachable).
     known_cause: str | None = None
+    # Every check evaluated (dicts: ordered, no repeats): put to the judge by name, or found.
+    asked: dict[str, None] = field(default_factory=dict)
+    found: dict[str, None] = field(default_factory=dict)
+
+    def ask(self, check: CheckRef) -> None:
+        """Record that the test evaluates ``check`` (its result follows from what it does next)."""
+        self.asked.setdefault(check_id(check), None)
+
+    @property
+    def evaluated(self) -> list[str]:
+        """Every check this judge evaluated: asked by name, or named by a finding (errata aside)."""
+        return list(dict.fromkeys([*self.asked, *self.found]))
 
     def fail(self, check: CheckRef, message: str) -> NoReturn:
-        self._raise([finding(check, message)])
+        self.ask(check)
+        self._fail_found(check, message)
+
+    def _fail_found(self, check: CheckRef, message: str) -> NoReturn:
+        """Fail ``check``, a check the engine found broken (how a call ended), not one the test asked."""
+        failure = finding(check, message)
+        self.found.setdefault(failure.check.id, None)
+        self._raise([failure])
 
     def _raise(self, failures: list[Finding]) -> NoReturn:
         if self.known_cause is not None:
@@ -58,8 +85,15 @@ class Judge:
                 raise Inconclusive([f.check.id for f in failures], cause)
         raise CheckFailed(failures)
 
-    def check(self, condition: bool, check: CheckRef, message: str) -> None:
-        """Record ``message`` under ``check`` unless ``condition`` holds (MUST raises)."""
+    def check(self, condition: bool, check: CheckRef, message: str, *, asked: bool = True) -> None:
+        """Record ``message`` under ``check`` unless ``condition`` holds (MUST raises).
+
+        ``asked=False``: the engine judges ``check`` on every call of its kind, whatever the test
+        is about (``found``: covered by the test's record, not required of its marker)."""
+        if asked:
+            self.ask(check)
+        else:
+            self.found.setdefault(check_id(check), None)
         if not condition:
             self.take([finding(check, message)])
 
@@ -82,6 +116,8 @@ class Judge:
         """The failures among ``findings``; warnings and errata are kept for the summary."""
         failures = []
         for item in findings:
+            if not item.erratum:
+                self.found.setdefault(item.check.id, None)
             if item.erratum:
                 self.errata.setdefault(item.erratum, item)
             elif item.level is Level.MUST or (self.strict and item.level is Level.SHOULD):
@@ -102,6 +138,7 @@ class Judge:
 
     def answered(self, outcome: Outcome, check: CheckRef, capability: str | None = None) -> None:
         """The call must have succeeded; a 501 for an undeclared capability skips the test."""
+        self.ask(check)
         self.no_hang(outcome)
         if outcome.error is None:
             return
@@ -112,7 +149,7 @@ class Judge:
 
     def not_implemented(self, capability: str, outcome: Outcome) -> NoReturn:
         if self.manifest.declares(capability):
-            self.fail("capability.declared-implemented",
+            self.fail(DECLARED_IMPLEMENTED,
                       f"{outcome.member} raised {outcome.describe_error()}, but the provider declares "
                       f"the `{capability}` capability.")
         pytest.skip(f"capability `{capability}` not declared, and {outcome.member} raises "
@@ -121,23 +158,24 @@ class Judge:
     def no_hang(self, outcome: Outcome) -> None:
         """The call ended, on its own, within the deadline and the memory ceiling, and kept the process."""
         if outcome.timed_out:
-            self.fail(outcome.hang_check, outcome.timed_out)
+            self._fail_found(outcome.hang_check, outcome.timed_out)
         if isinstance(outcome.error, ProviderExit):
-            self.fail("call.no-crash", f"{outcome.member}: {outcome.error}")
+            self._fail_found(NO_CRASH, f"{outcome.member}: {outcome.error}")
         if isinstance(outcome.error, MemoryError):
-            self.fail("call.resource-bound",
+            self._fail_found(RESOURCE_BOUND,
                       f"{outcome.member} ran out of memory ({outcome.describe_error()}): the provider went past "
                       "the kit's memory ceiling (--llama-memory-limit) on one request. It must refuse sizes it "
                       "cannot serve with a 4xx, or bound what it builds.")
         if outcome.cut:
-            self.fail("call.resource-bound", f"{outcome.member}: {outcome.cut}. A stream must end.")
+            self._fail_found(RESOURCE_BOUND, f"{outcome.member}: {outcome.cut}. A stream must end.")
 
     def typed_rejection(self, outcome: Outcome) -> None:
         """A failed call must fail the way a client can act on: a 4xx (or 501)."""
+        self.ask(TYPED_ERROR)
         self.no_hang(outcome)
         answer = outcome.answer
         if outcome.error is not None and answer is not None and answer.server_error:
-            self.fail("call.typed-error",
+            self.fail(TYPED_ERROR,
                       f"{outcome.member} raised {outcome.describe_error()}: the server turns that into a "
                       f"{answer.status}. Raise ValueError or the API package's typed error for a bad "
                       "request, so the client gets a 4xx it can act on.")

@@ -19,8 +19,6 @@ the provider, cheap for the kit (one shared short item, one string built once pe
 
 from __future__ import annotations
 
-import json
-import re
 import types
 import typing
 from collections.abc import Callable, Iterator, Mapping
@@ -30,32 +28,29 @@ from typing import TYPE_CHECKING, Any
 import annotated_types
 import pydantic
 
+from llama_conformance.behaviour.plan import RESOURCE_BOUND
 from llama_conformance.checks import Finding, finding
+from llama_conformance.contract.sizes import (  # noqa: F401  (the size vocabulary is the contract's; re-exported)
+    _SIZE_NAME,
+    FUZZ_ARRAY,
+    FUZZ_INT,
+    FUZZ_STRING,
+    HUGE_ARRAY,
+    HUGE_INT,
+    HUGE_STRING,
+    INPUT_NAMES,
+    absurd_in_body,
+    is_size_name,
+    show,
+)
 
 if TYPE_CHECKING:  # the fuzzer imports ``absurd_in_body`` without the behavioural engine
     from llama_conformance.behaviour.context import Kit
     from llama_conformance.behaviour.invoke import Outcome
     from llama_conformance.contract.members import MemberSpec
 
-CHECK_ID = "call.resource-bound"
+CHECK_ID = RESOURCE_BOUND  # the check this module's findings belong to
 
-HUGE_INT = 2**31 - 1  # the largest int32: accepted by every schema without an upper bound
-HUGE_ARRAY = 100_000  # 50x OpenAI's embeddings batch limit (2,048)
-HUGE_STRING = 8_000_000  # 8 MB of text: far beyond any context window the kit serves
-
-# Integer fields that size the work or the answer. Matched by name: the packages declare no
-# "size" marker, and these names mean the same in every API (OpenAI's included).
-_SIZE_NAME = re.compile(
-    r"^(n|k|limit|top_k|top_n|dimensions|best_of|logprobs|top_logprobs|max_[a-z_]+|[a-z_]*_size[a-z_]*"
-    r"|[a-z_]*_tokens|num_[a-z_]+|[a-z_]+_count)$")
-# Fields that carry the inputs a provider processes: arrays and strings of them.
-INPUT_NAMES = ("input", "messages", "prompt", "items", "query", "documents", "content", "texts")
-
-# What the fuzzer's requests must exceed to count as absurd (schemathesis draws ints up to
-# 2**63 for an unbounded ``n``; 171,882 choices already took an echo provider minutes).
-FUZZ_INT = 100_000
-FUZZ_ARRAY = 10_000
-FUZZ_STRING = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -65,10 +60,6 @@ class AbsurdCase:
     field: str
     shown: str
     request: Any
-
-
-def is_size_name(name: str) -> bool:
-    return bool(_SIZE_NAME.match(name))
 
 
 def _arms(annotation: Any) -> tuple[Any, ...]:
@@ -95,19 +86,6 @@ def upper_bound(metadata: list[Any]) -> int | None:
 def _max_length(metadata: list[Any]) -> int | None:
     lengths = [int(item.max_length) for item in metadata if isinstance(item, annotated_types.MaxLen)]
     return min(lengths) if lengths else None
-
-
-def show(value: Any, limit: int = 60) -> str:
-    """A value as a finding shows it: huge strings and arrays by their size, not their text."""
-    if isinstance(value, str) and len(value) > limit:
-        return f"<a string of {len(value):,} characters {value[:12]!r}...>"
-    if isinstance(value, list) and len(value) > 5:
-        return f"<an array of {len(value):,} items, the first {show(value[0], limit)}>"
-    if isinstance(value, list):
-        return "[" + ", ".join(show(item, limit) for item in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{json.dumps(k)}: {show(v, limit)}" for k, v in value.items()) + "}"
-    return json.dumps(value, default=str)
 
 
 def _huge_inputs(value: Any, max_length: int | None) -> list[tuple[str, Any, Any]]:
@@ -184,33 +162,6 @@ def _validated(make: Callable[[dict[str, Any]], Any], payload: dict[str, Any], f
         return AbsurdCase(field, shown, make(payload))
     except (pydantic.ValidationError, ValueError, TypeError):
         return None
-
-
-def absurd_in_body(body: Any, path: str = "") -> list[str]:
-    """Where a JSON request (body or query) the fuzzer sent carries an absurd size, as ``path=value`` shown.
-
-    A size-named integer of ``FUZZ_INT`` or more, an array above ``FUZZ_ARRAY`` items, a string
-    above ``FUZZ_STRING`` characters, at any depth. Empty: nothing absurd, the answer is the
-    other fuzz checks' business.
-    """
-    found: list[str] = []
-    if isinstance(body, dict):
-        for key, value in body.items():
-            where = f"{path}.{key}" if path else str(key)
-            if isinstance(value, int) and not isinstance(value, bool) and is_size_name(str(key)) \
-                    and value >= FUZZ_INT:
-                found.append(f"{where}={value}")
-            else:
-                found += absurd_in_body(value, where)
-    elif isinstance(body, list):
-        if len(body) > FUZZ_ARRAY:
-            found.append(f"{path}={show(body)}")
-        else:
-            for index, item in enumerate(body):
-                found += absurd_in_body(item, f"{path}[{index}]")
-    elif isinstance(body, str) and len(body) > FUZZ_STRING:
-        found.append(f"{path}={show(body)}")
-    return found
 
 
 def _payload(request: Any) -> Any:

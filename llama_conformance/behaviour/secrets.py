@@ -46,12 +46,13 @@ from urllib.parse import quote, urlsplit
 import pydantic_core
 
 from llama_conformance.behaviour.invoke import Outcome
+from llama_conformance.behaviour.plan import SECRET_IN_ERROR
 from llama_conformance.checks import Finding, finding
 from llama_conformance.evidence import environment_cause
 from llama_conformance.harness.config import config_as_data, config_secrets, credential_fields
 from llama_conformance.redact import REDACTED, Redactor
 
-CHECK_ID = "security.secret-in-error"
+CHECK_ID = SECRET_IN_ERROR  # the check this module's findings belong to
 MIN_SECRET_LENGTH = 8
 _PREFIX = 6  # a secret's first characters that, followed by more of it, are masked in excerpts
 _EXCERPT = 48  # characters of context either side of the first redacted spot
@@ -142,12 +143,10 @@ def _strings(data: Any, path: str, budget: list[int]) -> Iterator[tuple[str, str
             yield from _strings(value, f"{path}[{index}]", budget)
 
 
-def _json_of(value: Any, wire: Any) -> Any:
-    """What a client gets for ``value``: the JSON the server sent, or the value dumped as JSON."""
-    if wire is not None:
-        raw = wire.raw(value)
-        if raw is not value:
-            return raw
+def _json_of(value: Any, raw: Any) -> Any:
+    """What a client gets for ``value``: the JSON the server sent (``raw``), or the value dumped as JSON."""
+    if raw is not None and raw is not value:
+        return raw
     try:
         return pydantic_core.to_jsonable_python(value, fallback=repr)
     except Exception:  # a value pydantic cannot walk: its text, as a log line would show it
@@ -220,8 +219,7 @@ def _record_texts(record: logging.LogRecord) -> Iterator[tuple[str, str]]:
         yield f"{where} stack", record.stack_info
 
 
-def outcome_texts(outcome: Outcome, records: Iterable[logging.LogRecord],
-                  wire: Any = None) -> Iterator[tuple[str, str, str]]:
+def outcome_texts(outcome: Outcome, records: Iterable[logging.LogRecord]) -> Iterator[tuple[str, str, str]]:
     """``(source, where, text)`` for everything a call left that a client or a log reader sees.
 
     One source (an exception of the chain, a stream chunk, a log record) is named once, at its
@@ -230,11 +228,13 @@ def outcome_texts(outcome: Outcome, records: Iterable[logging.LogRecord],
     if outcome.error is not None:
         yield from _exception_texts(outcome.error)
     if outcome.chunks is not None:
+        raws = outcome.raw_chunks or []
         for count, chunk in enumerate(outcome.chunks, start=1):
-            for path, text in _strings(_json_of(chunk, wire), "$", [_MAX_STRINGS]):
+            raw = raws[count - 1] if count <= len(raws) else None
+            for path, text in _strings(_json_of(chunk, raw), "$", [_MAX_STRINGS]):
                 yield _STREAM, f"stream chunk #{count} at {path}", text
     elif outcome.value is not None:
-        for path, text in _strings(_json_of(outcome.value, wire), "$", [_MAX_STRINGS]):
+        for path, text in _strings(_json_of(outcome.value, outcome.raw), "$", [_MAX_STRINGS]):
             yield path, f"response at {path}", text
     for index, record in enumerate(records):
         yield from ((f"record {index}", where, text) for where, text in _record_texts(record))
@@ -328,10 +328,9 @@ class SecretWatch:
         return window if environment_cause(Exception(window)) is None else "(excerpt withheld: it quotes a " \
             "connection error)"
 
-    def findings(self, member_id: str, outcome: Outcome, records: Iterable[logging.LogRecord],
-                 wire: Any = None) -> list[Finding]:
+    def findings(self, member_id: str, outcome: Outcome, records: Iterable[logging.LogRecord]) -> list[Finding]:
         """One MUST finding naming every place ``member_id``'s call let a secret out, or none."""
-        leaks = self.leaks(outcome_texts(outcome, records, wire))
+        leaks = self.leaks(outcome_texts(outcome, records))
         if not leaks:
             return []
         places = [f"{leak.where}{f' ({leak.needle.encoding})' if leak.needle.encoding else ''}: '{leak.excerpt}'"

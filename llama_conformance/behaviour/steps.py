@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.invoke import Outcome
 from llama_conformance.behaviour.plan import TYPED_ERROR
-from llama_conformance.checks import CHECKS, CheckRef, finding
+from llama_conformance.checks import MEMBER_CALLABLE, CheckRef, finding
 from llama_conformance.harness.build import provider_id
 from llama_conformance.structural import absence_check
 
@@ -44,12 +44,12 @@ def routing_call(kit: Kit, name: str, *args: Any, check_id: CheckRef) -> Outcome
     member = kit.member(name)  # skips over HTTP: private members have no route
     attribute = getattr(kit.put.impl, name, None)
     if not callable(attribute):
-        structural = absence_check(member) if attribute is None else "structure.member.callable"
+        structural = absence_check(member) if attribute is None else MEMBER_CALLABLE
         has = "has no" if attribute is None else "has a non-callable"
         message = (f"the provider {has} `{name}`; the server's routing table calls "
                    f"{name}({', '.join(type(a).__name__ for a in args)}) anyway ({member.protocol}), which then "
                    "fails (a 500).")
-        kit.judge.take([finding(check_id, message, CHECKS[structural].level)])
+        kit.judge.take([finding(check_id, message, structural.level)])
         pytest.skip(f"not checked further: {message}")  # reached only when that level does not fail
     return kit.call(member, *args)
 

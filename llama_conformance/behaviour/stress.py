@@ -37,17 +37,15 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from llama_conformance.behaviour.invoke import Outcome, consume
-from llama_conformance.behaviour.profiles import PROFILES, Profile
+from llama_conformance.behaviour.invoke import Outcome, consume, method_of
+from llama_conformance.checks import CheckRef
 from llama_conformance.contract.members import MemberSpec
-from llama_conformance.errors import GateTimeout
-from llama_conformance.report.applicability import NotApplicable
+from llama_conformance.errors import GateTimeout, NotApplicable
+from llama_conformance.target.profiles import PROFILES, Profile
 
 if TYPE_CHECKING:
     from llama_conformance.behaviour.context import Kit
 
-ANSWERED_ONCE = "stress.answered-once"
-STREAM_COMPLETE = "stress.stream-complete"
 STRESS_PROFILE = "stress"
 _OVERLOADED = 503  # shedding load with "try again" is a typed answer a client can act on
 
@@ -153,8 +151,8 @@ class StressRun:
         put = self.kit.put
         deadline = min(put.gate.timeout_s, max(self.budget.remaining(), 0.1))
         batch = gather(self.kit, member, calls, label, deadline)
-        if put.over_http:  # framing and error bodies of these calls are this test's
-            self.kit.judge.take(put.wire.drain())
+        # Framing and error bodies of these calls are this test's (empty in-process).
+        self.kit.judge.take([item for outcome in batch.outcomes for item in outcome.wire_findings])
         batch.cut_by_cap = batch.timed_out is not None and deadline < put.gate.timeout_s
         if batch.cut_by_cap:
             self._stop(f"the stress suite's {self.budget.cap_s:g} s wall-time cap ended a batch after "
@@ -167,10 +165,8 @@ class StressRun:
 
     def clean_up(self, member: MemberSpec, calls: Sequence[tuple[tuple[Any, ...], dict[str, Any]]]) -> None:
         """Undo what a test created (one batch, not judged: the API's own suite judges deletes)."""
-        if calls:
+        if calls:  # its HTTP findings too: they are the clean-up's, not judged
             gather(self.kit, member, calls, "clean-up", self.kit.put.gate.timeout_s)
-            if self.kit.put.over_http:
-                self.kit.put.wire.drain()
 
 
 def gather(kit: Kit, member: MemberSpec, calls: Sequence[tuple[tuple[Any, ...], dict[str, Any]]], label: str,
@@ -180,7 +176,7 @@ def gather(kit: Kit, member: MemberSpec, calls: Sequence[tuple[tuple[Any, ...], 
     put = kit.put
     outcomes = [Outcome(member=member.member_id) for _ in calls]
     finished = [False] * len(calls)
-    method = getattr(put.impl, member.name)
+    method = method_of(put, member)
 
     async def one(index: int, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         await consume(outcomes[index], method, args, kwargs, None, put.contract.package)
@@ -295,7 +291,7 @@ def lost(batch: Batch, what: str) -> list[str]:
     return problems
 
 
-def report(kit: Kit, check_id: str, problems: list[str], batch: Batch, what: str) -> None:
+def report(kit: Kit, check_id: CheckRef, problems: list[str], batch: Batch, what: str) -> None:
     """One finding per batch: what went wrong with which calls, and who must act."""
     if problems:
         shown = "; ".join(problems[:6]) + (f"; and {len(problems) - 6} more" if len(problems) > 6 else "")

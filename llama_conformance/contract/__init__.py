@@ -11,11 +11,16 @@ from dataclasses import dataclass
 
 from llama_conformance.contract.members import AttributeSpec, MemberSpec, ParamSpec
 from llama_conformance.contract.packages import (
+    PACKAGE_TABLE,
     ApiPackage,
+    PackageRow,
     installed_api_packages,
     package_for_provider,
     package_of_module,
+    package_row,
     resolve_api_package,
+    select_api_package,
+    selected_api_package,
 )
 from llama_conformance.contract.routes import RouteMap, RouteSpec, route_map
 from llama_conformance.contract.surface import (
@@ -70,11 +75,13 @@ def load_contract(package_name: str | None = None) -> Contract:
 
 
 __all__ = [
+    "PACKAGE_TABLE",
     "ApiPackage",
     "ApiSurface",
     "AttributeSpec",
     "Contract",
     "MemberSpec",
+    "PackageRow",
     "ParamSpec",
     "RouteMap",
     "RouteSpec",
@@ -82,5 +89,8 @@ __all__ = [
     "load_contract",
     "package_for_provider",
     "package_of_module",
+    "package_row",
     "resolve_api_package",
+    "select_api_package",
+    "selected_api_package",
 ]

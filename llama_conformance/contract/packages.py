@@ -10,17 +10,58 @@ from __future__ import annotations
 import importlib
 import importlib.metadata
 import importlib.util
+import os
 from dataclasses import dataclass
 from types import ModuleType
 
 from llama_conformance.errors import KitUsageError
 
-# (import name, distribution name), newest generation first: it is the default when a
-# provider does not tell which one it was built against.
-KNOWN_API_PACKAGES: tuple[tuple[str, str], ...] = (
-    ("ogx_api", "ogx-api"),
-    ("llama_stack_api", "llama-stack-api"),
+
+# One row per API package generation, newest first: it is the default when a provider does not
+# tell which one it was built against. Every way the two generations differ outside the
+# protocols and models themselves is a column here, so the rest of the kit asks this table.
+@dataclass(frozen=True)
+class PackageRow:
+    """What the kit knows of one API package generation besides its contract."""
+
+    name: str  # import name (``ogx_api``)
+    distribution: str  # its distribution (``ogx-api``)
+    server: str  # import name of the server built on it: ``<server>.core.storage``, ``<server>.core.distribution``
+    server_distribution: str  # the server as users name it (``ogx``, ``llama-stack``)
+    provider_dist_prefix: str  # external provider distributions advertise themselves by this prefix
+    # The Files API's enum of purposes an upload may name (ogx 1.x split it from the older ``OpenAIFilePurpose``).
+    file_upload_purpose: str
+
+    @property
+    def server_registry(self) -> str:
+        """The module whose ``get_provider_registry()`` lists the server's built-in providers."""
+        return f"{self.server}.core.distribution"
+
+
+PACKAGE_TABLE: tuple[PackageRow, ...] = (
+    PackageRow("ogx_api", "ogx-api", server="ogx", server_distribution="ogx", provider_dist_prefix="ogx-provider-",
+               file_upload_purpose="OpenAIFileUploadPurpose"),
+    PackageRow("llama_stack_api", "llama-stack-api", server="llama_stack", server_distribution="llama-stack",
+               provider_dist_prefix="llama-stack-provider-", file_upload_purpose="OpenAIFilePurpose"),
 )
+# (import name, distribution name), newest generation first.
+KNOWN_API_PACKAGES: tuple[tuple[str, str], ...] = tuple((row.name, row.distribution) for row in PACKAGE_TABLE)
+# The package an unknown name falls back to: older llama-stack lines share the 0.x server's ways.
+_FALLBACK = PACKAGE_TABLE[-1]
+
+
+def package_row(name: str | None) -> PackageRow:
+    """The table's row of the API package ``name`` (import or distribution name); the 0.x row for any other."""
+    wanted = (name or "").replace("-", "_")
+    for row in PACKAGE_TABLE:
+        if wanted in (row.name, row.distribution.replace("-", "_")):
+            return row
+    return _FALLBACK
+
+
+def type_prefixes() -> tuple[str, ...]:
+    """Module prefixes that a declared type's ``repr`` carries (``ogx_api.``): a readable name drops them."""
+    return tuple(f"{row.name}." for row in PACKAGE_TABLE)
 
 
 @dataclass(frozen=True)
@@ -43,6 +84,15 @@ class ApiPackage:
         return bool(module_name) and (
             module_name == self.name or str(module_name).startswith(self.name + ".")
         )
+
+    @property
+    def row(self) -> PackageRow:
+        """This package's columns of ``PACKAGE_TABLE`` (server, registry, enum names ...)."""
+        return package_row(self.name)
+
+    def file_upload_purposes(self) -> list[str]:
+        """The purposes a Files upload may name in this package (``files.upload``'s ``purpose``)."""
+        return [item.value for item in getattr(self.module, self.row.file_upload_purpose)]
 
     def __str__(self) -> str:
         return f"{self.distribution} {self.version}"
@@ -153,3 +203,31 @@ def package_for_provider(
         f"built against. Choose with --llama-api-package={installed[0].name} or "
         f"--llama-api-package={installed[1].name}."
     )
+
+
+# The API package a run judges against, for code that cannot be handed it: the bundled fixtures
+# (``llama_conformance_fixtures._api``) build their classes from it at import, in the kit's process
+# and in a server the kit starts. This module is the one owner of the variable.
+API_PACKAGE_ENV = "LLAMA_CONFORMANCE_API_PACKAGE"
+_FIXTURES = "llama_conformance_fixtures"
+
+
+def selected_api_package() -> str | None:
+    """The package the run chose (``select_api_package``), None: none chosen (the newest installed)."""
+    return os.environ.get(API_PACKAGE_ENV) or None
+
+
+def select_api_package(name: str) -> None:
+    """Make ``name`` the package the fixtures build against, from now on.
+
+    Discovery may already have imported the fixtures against another package (to list the
+    reference specs); they are then dropped from ``sys.modules``, so their next import rebuilds them.
+    """
+    import sys
+
+    name = name.replace("-", "_")
+    os.environ[API_PACKAGE_ENV] = name
+    shim = sys.modules.get(f"{_FIXTURES}._api")
+    if shim is not None and getattr(getattr(shim, "api", None), "__name__", name) != name:
+        for module in [n for n in sys.modules if n.startswith(f"{_FIXTURES}.")]:
+            del sys.modules[module]

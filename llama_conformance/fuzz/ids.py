@@ -7,69 +7,73 @@ not import schemathesis: ``llama-conformance list`` prints the plan without load
 
 from __future__ import annotations
 
-from dataclasses import replace
-
-from llama_conformance.behaviour import plan as _plan  # noqa: F401  (registers call.resource-bound)
 from llama_conformance.checks import CHECKS, CheckDef, Level, Needs, register
+from llama_conformance.engine_checks import NO_HANG, RESOURCE_BOUND
 from llama_conformance.validate.ids import STREAMING_APIS
 
 _DOC = "the deployment's OpenAPI document (repaired from the API package)"
 
-FUZZ_CHECKS: tuple[CheckDef, ...] = (
-    CheckDef("fuzz.not-a-server-error", Level.MUST, "No request, valid or not, gets a 5xx answer",
-             reference=_DOC + ": every operation"),
-    CheckDef("fuzz.status-code", Level.MUST, "Every answer's status code is one the operation documents",
-             reference=_DOC + ": paths.*.*.responses"),
-    CheckDef("fuzz.content-type", Level.MUST, "Every answer's Content-Type is one the operation documents",
-             reference=_DOC + ": responses.*.content"),
-    CheckDef("fuzz.headers", Level.MUST, "Every answer carries the headers the operation documents",
-             reference=_DOC + ": responses.*.headers"),
-    CheckDef("fuzz.response-schema", Level.MUST, "Every JSON answer matches the documented schema",
-             reference=_DOC + ": responses.*.content.application/json.schema"),
-    CheckDef("fuzz.sse-event", Level.MUST,
-             "Every server-sent event's data matches the chunk schema of the operation",
-             reference=_DOC + ": text/event-stream responses (chunk schema from the API package)",
-             applies_to=STREAMING_APIS),
-    CheckDef("fuzz.negative-data-rejection", Level.MUST, "A request the schema forbids is rejected with a 4xx",
-             reference=_DOC + ": requestBody and parameters schemas"),
-    CheckDef("fuzz.positive-data-acceptance", Level.SHOULD,
-             "A request the schema allows is not rejected as malformed (semantic validation may refuse it)",
-             reference=_DOC + ": requestBody and parameters schemas"),
-    CheckDef("fuzz.use-after-free", Level.MUST, "A deleted resource is gone for the operations that read it",
-             reference=_DOC + ": links between operations"),
-    CheckDef("fuzz.resource-availability", Level.MUST, "A created resource is available to the operations that read it",
-             reference=_DOC + ": links between operations"),
-    CheckDef("fuzz.implemented", Level.SHOULD,
-             "Every published operation is implemented: 501 (NotImplementedError) only where the API is optional",
-             reference=_DOC + ": every operation; the server maps NotImplementedError to 501"),
-    CheckDef("fuzz.answer", Level.MUST, "Every request gets an HTTP answer in time (no reset, no hang)",
-             reference=_DOC + ": every operation; --llama-timeout"),
-)
 # The fuzzer sends HTTP requests: in-process (without --llama-over-http) its checks are not applicable.
-FUZZ_CHECKS = tuple(replace(check, needs=Needs.HTTP) for check in FUZZ_CHECKS)
+_HTTP = Needs.HTTP
+NOT_A_SERVER_ERROR = CheckDef("fuzz.not-a-server-error", Level.MUST, "No request, valid or not, gets a 5xx answer",
+                              reference=_DOC + ": every operation", needs=_HTTP)
+STATUS_CODE = CheckDef("fuzz.status-code", Level.MUST, "Every answer's status code is one the operation documents",
+                       reference=_DOC + ": paths.*.*.responses", needs=_HTTP)
+CONTENT_TYPE = CheckDef("fuzz.content-type", Level.MUST, "Every answer's Content-Type is one the operation documents",
+                        reference=_DOC + ": responses.*.content", needs=_HTTP)
+HEADERS = CheckDef("fuzz.headers", Level.MUST, "Every answer carries the headers the operation documents",
+                   reference=_DOC + ": responses.*.headers", needs=_HTTP)
+RESPONSE_SCHEMA = CheckDef("fuzz.response-schema", Level.MUST, "Every JSON answer matches the documented schema",
+                           reference=_DOC + ": responses.*.content.application/json.schema", needs=_HTTP)
+SSE_EVENT = CheckDef("fuzz.sse-event", Level.MUST,
+                     "Every server-sent event's data matches the chunk schema of the operation",
+                     reference=_DOC + ": text/event-stream responses (chunk schema from the API package)",
+                     applies_to=STREAMING_APIS, needs=_HTTP)
+NEGATIVE_DATA_REJECTION = CheckDef("fuzz.negative-data-rejection", Level.MUST,
+                                   "A request the schema forbids is rejected with a 4xx",
+                                   reference=_DOC + ": requestBody and parameters schemas", needs=_HTTP)
+POSITIVE_DATA_ACCEPTANCE = CheckDef("fuzz.positive-data-acceptance", Level.SHOULD,
+                                    "A request the schema allows is not rejected as malformed (semantic validation "
+                                    "may refuse it)", reference=_DOC + ": requestBody and parameters schemas",
+                                    needs=_HTTP)
+USE_AFTER_FREE = CheckDef("fuzz.use-after-free", Level.MUST,
+                          "A deleted resource is gone for the operations that read it",
+                          reference=_DOC + ": links between operations", needs=_HTTP)
+RESOURCE_AVAILABILITY = CheckDef("fuzz.resource-availability", Level.MUST,
+                                 "A created resource is available to the operations that read it",
+                                 reference=_DOC + ": links between operations", needs=_HTTP)
+IMPLEMENTED = CheckDef("fuzz.implemented", Level.SHOULD,
+                       "Every published operation is implemented: 501 (NotImplementedError) only where the API is "
+                       "optional", reference=_DOC + ": every operation; the server maps NotImplementedError to 501",
+                       needs=_HTTP)
+ANSWER = CheckDef("fuzz.answer", Level.MUST, "Every request gets an HTTP answer in time (no reset, no hang)",
+                  reference=_DOC + ": every operation; --llama-timeout", needs=_HTTP)
+FUZZ_CHECKS: tuple[CheckDef, ...] = (
+    NOT_A_SERVER_ERROR, STATUS_CODE, CONTENT_TYPE, HEADERS, RESPONSE_SCHEMA, SSE_EVENT, NEGATIVE_DATA_REJECTION,
+    POSITIVE_DATA_ACCEPTANCE, USE_AFTER_FREE, RESOURCE_AVAILABILITY, IMPLEMENTED, ANSWER,
+)
 register(*FUZZ_CHECKS)
 
 # schemathesis 4.x failure codes (schemathesis.core.failures, specs.openapi.checks) and the kit's own
-CODE_TO_CHECK: dict[str, str] = {
-    "ST101": "fuzz.not-a-server-error", "ST102": "fuzz.not-a-server-error",
-    "ST103": "fuzz.status-code",
-    "ST104": "fuzz.content-type", "ST105": "fuzz.content-type", "ST106": "fuzz.content-type",
-    "ST107": "fuzz.headers",
-    "ST108": "fuzz.response-schema", "ST109": "fuzz.response-schema", "ST110": "fuzz.response-schema",
-    "ST111": "fuzz.response-schema",
-    "ST112": "fuzz.answer", "LC-NET": "fuzz.answer",
-    "ST201": "fuzz.negative-data-rejection", "ST202": "fuzz.positive-data-acceptance",
-    "ST301": "fuzz.use-after-free", "ST302": "fuzz.resource-availability",
-    "LC-SSE": "fuzz.sse-event", "LC-501": "fuzz.implemented",
+CODE_TO_CHECK: dict[str, CheckDef] = {
+    "ST101": NOT_A_SERVER_ERROR, "ST102": NOT_A_SERVER_ERROR,
+    "ST103": STATUS_CODE,
+    "ST104": CONTENT_TYPE, "ST105": CONTENT_TYPE, "ST106": CONTENT_TYPE,
+    "ST107": HEADERS,
+    "ST108": RESPONSE_SCHEMA, "ST109": RESPONSE_SCHEMA, "ST110": RESPONSE_SCHEMA, "ST111": RESPONSE_SCHEMA,
+    "ST112": ANSWER, "LC-NET": ANSWER,
+    "ST201": NEGATIVE_DATA_REJECTION, "ST202": POSITIVE_DATA_ACCEPTANCE,
+    "ST301": USE_AFTER_FREE, "ST302": RESOURCE_AVAILABILITY,
+    "LC-SSE": SSE_EVENT, "LC-501": IMPLEMENTED,
     # a 5xx, timeout or reset on an absurd size (fuzz.checks.UnboundedSize): one defect, one id
-    "LC-SIZE": "call.resource-bound",
-    "LC-HANG": "call.no-hang",  # the kit's own 504 at the per-request deadline (isolation.asgi_deadline)
+    "LC-SIZE": RESOURCE_BOUND,
+    "LC-HANG": NO_HANG,  # the kit's own 504 at the per-request deadline (isolation.asgi_deadline)
     # an answer the kit cut at its limits: too large, or never ending (fuzz.bounded.AnswerCut)
-    "LC-CUT": "call.resource-bound",
+    "LC-CUT": RESOURCE_BOUND,
 }
 FUZZ_CHECK_IDS: tuple[str, ...] = tuple(check.id for check in FUZZ_CHECKS)
 
 
 def check_for_code(code: str) -> CheckDef:
     """The kit's check for a failure code; an unknown code (a newer schemathesis) is a server-error-class MUST."""
-    return CHECKS[CODE_TO_CHECK.get(code, "fuzz.not-a-server-error")]
+    return CHECKS[CODE_TO_CHECK.get(code, NOT_A_SERVER_ERROR).id]

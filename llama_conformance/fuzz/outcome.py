@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from llama_conformance.checks import Finding, finding
 from llama_conformance.fuzz.ids import check_for_code
 from llama_conformance.redact import Redactor
 
@@ -46,12 +47,18 @@ class FuzzFailure:
     curl: str
     count: int = 1
 
-    def __str__(self) -> str:
+    def detail(self) -> str:
+        """What the failure says after its ``[LEVEL id]`` tag: the code, the answer, how to reproduce it."""
         status = f" (HTTP {self.status})" if self.status is not None else ""
         seen = f" [seen {self.count}x]" if self.count > 1 else ""
-        check = check_for_code(self.code)
-        return (f"[{check.level} {check.id}] {self.code} {self.title}{status}{seen}\n{self.message.strip()}\n"
-                f"Reproduce with:\n  {self.curl}")
+        return f"{self.code} {self.title}{status}{seen}\n{self.message.strip()}\nReproduce with:\n  {self.curl}"
+
+    def finding(self) -> Finding:
+        """The failure as data: the kit check its code maps to (``fuzz.ids``), for the test's record."""
+        return finding(check_for_code(self.code), self.detail())
+
+    def __str__(self) -> str:
+        return self.finding().render()
 
 
 @dataclass
@@ -65,6 +72,8 @@ class OperationOutcome:
     errors: list[str] = field(default_factory=list)
     stopped: str | None = None
     elapsed_s: float = 0.0
+    # SHOULD-level findings taken out of ``failures`` (``fuzz.session.downgrade_should``): shown, not failed.
+    warnings: list[Finding] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -75,6 +84,9 @@ class OperationOutcome:
         stop = f"; stopped: {self.stopped}" if self.stopped else ""
         return (f"{self.label}: {self.cases} case(s) ({modes or 'none'}) in {self.elapsed_s:.1f} s, "
                 f"{len(self.failures)} failure(s), {len(self.errors)} error(s){stop}")
+
+    def findings(self) -> list[Finding]:
+        return [failure.finding() for failure in self.failures]
 
     def report(self) -> str:
         """The text a failing pytest item shows: summary, then every failure and error in full."""

@@ -21,16 +21,12 @@ the VectorIO protocol, is assigned by neither server and stays as the provider l
 from __future__ import annotations
 
 import importlib
-import os
-import sys
 from typing import Any
 
-from llama_conformance.contract import ApiSurface, Contract
+from llama_conformance.contract import ApiSurface, Contract, select_api_package
 from llama_conformance.discovery import ProviderEntry
 from llama_conformance.errors import KitUsageError, describe_exception
 from llama_conformance.gate import CallGate
-
-API_PACKAGE_ENV = "LLAMA_CONFORMANCE_API_PACKAGE"
 
 OGX = "ogx_api"
 LLAMA_STACK = "llama_stack_api"
@@ -82,11 +78,7 @@ def select_fixture_package(contract: Contract) -> None:
     Discovery may already have imported them against the default package (to list the
     reference specs); a provider judged against the other package needs them rebuilt.
     """
-    os.environ[API_PACKAGE_ENV] = contract.package.name
-    shim = sys.modules.get("llama_conformance_fixtures._api")
-    if shim is not None and shim.api.__name__ != contract.package.name:
-        for name in [n for n in sys.modules if n.startswith("llama_conformance_fixtures.")]:
-            del sys.modules[name]
+    select_api_package(contract.package.name)
 
 
 def _reference_tables() -> tuple[dict[str, tuple[str, str]], dict[str, tuple[str, str]]]:

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from llama_conformance.contract import Contract
+from llama_conformance.contract import Contract, package_row
 from llama_conformance.discovery import ProviderEntry, entry_from_spec, specs_from_module
 from llama_conformance.errors import KitUsageError, describe_exception
 from llama_conformance.gate import CallGate
@@ -57,8 +57,6 @@ from llama_conformance.harness.dependencies import (
 )
 
 OPTION = "--llama-stack-config"
-_REGISTRIES = {"ogx_api": ("ogx", "ogx.core.distribution"),
-               "llama_stack_api": ("llama-stack", "llama_stack.core.distribution")}
 _DISABLED = {None, "", "__disabled__"}
 # APIs both servers implement themselves for every config (``distribution.INTERNAL_APIS``).
 INTERNAL_APIS = frozenset({"inspect", "providers", "prompts", "conversations", "connectors", "admin", "containers"})
@@ -136,7 +134,8 @@ def served_apis(data: dict[str, Any], package: str) -> set[str]:
 
 def server_registry(package: str) -> dict[str, dict[str, Any]]:
     """``{api: {provider_type: spec}}`` of the installed server the contract package belongs to."""
-    server, module_name = _REGISTRIES.get(package, _REGISTRIES["llama_stack_api"])
+    row = package_row(package)
+    server, module_name = row.server_distribution, row.server_registry
     try:
         registry = importlib.import_module(module_name).get_provider_registry()
     except Exception as exc:

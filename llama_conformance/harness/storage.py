@@ -16,7 +16,6 @@ from typing import Any
 
 from llama_conformance.contract import ApiPackage
 
-_SERVER_FOR_PACKAGE = {"ogx_api": "ogx", "llama_stack_api": "llama_stack"}
 _DEFAULT_BACKENDS = {"kv_default": "kv", "sql_default": "sql"}
 
 
@@ -44,7 +43,7 @@ def register_backends(package: ApiPackage, config: dict[str, Any], directory: Pa
 
     Returns the registered names (empty when no server package is importable).
     """
-    server = _SERVER_FOR_PACKAGE.get(package.name)
+    server = package.row.server
     try:
         datatypes = importlib.import_module(f"{server}.core.storage.datatypes")
         kvstore = importlib.import_module(f"{server}.core.storage.kvstore.kvstore")

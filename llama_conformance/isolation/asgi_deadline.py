@@ -17,8 +17,7 @@ import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from llama_conformance.behaviour.invoke import released_memory_error
-from llama_conformance.errors import ProviderExit
+from llama_conformance.errors import ProviderExit, released_memory_error
 from llama_conformance.gate import guard_loop
 
 Scope = MutableMapping[str, Any]

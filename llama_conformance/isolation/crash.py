@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import llama_conformance.behaviour.plan  # noqa: F401  # registers call.no-hang / call.no-crash
-from llama_conformance.checks import finding
+from llama_conformance.checks import Finding, finding
+from llama_conformance.engine_checks import NO_CRASH, NO_HANG, RESOURCE_BOUND
 from llama_conformance.isolation.recorder import HARD_DEADLINE_FACTOR, read_slot
 from llama_conformance.redact import Redactor
 
@@ -91,38 +91,38 @@ def provider_frames(trace: str, most: int = 3) -> list[str]:
     return frames
 
 
-def crash_message(remains: WorkerRemains, redact: Redactor | None = None) -> tuple[str, str]:
-    """``(check id, rendered finding)`` for a worker that died with these remains."""
+def crash_finding(remains: WorkerRemains, redact: Redactor | None = None) -> Finding:
+    """The finding of a worker that died with these remains: the check its way of dying broke."""
     call = remains.call or {}
     label = call.get("label") or "an unknown member"
     deadline = call.get("deadline_s")
     request = call.get("request")
     fatal = _FATAL.search(remains.trace)
     if remains.status == "wedged":
-        check_id = "call.no-hang"
+        check_id = NO_HANG.id
         what = (f"`{label}` ran past the {deadline:g} s deadline and kept the provider's event loop blocked "
                 f"({remains.why or 'synchronous code inside an async method'}), so the kit ended the worker "
                 "process that ran it")
     elif remains.watchdog_fired:
-        check_id = "call.no-hang"
+        check_id = NO_HANG.id
         what = (f"`{label}` did not give control back for {deadline * HARD_DEADLINE_FACTOR:g} s "
                 f"({HARD_DEADLINE_FACTOR:g} x the {deadline:g} s "
                 "deadline): code that never yields, such as a loop in C holding the GIL, so the kit's "
                 "watchdog ended the worker process that ran it") if deadline else \
             f"`{label}` never gave control back, so the kit's watchdog ended the worker process that ran it"
     elif remains.status == "memory" or (remains.error and "MemoryError" in remains.error):
-        check_id = "call.resource-bound"
+        check_id = RESOURCE_BOUND.id
         what = (f"the worker process ran out of memory during `{label}`: the provider filled the memory ceiling "
                 "(--llama-memory-limit) and the process could not go on")
     elif fatal:
-        check_id = "call.no-crash"
+        check_id = NO_CRASH.id
         what = f"`{label}` crashed the process that ran it: {fatal.group(1).strip()}"
     elif remains.calls:
-        check_id = "call.no-crash"
+        check_id = NO_CRASH.id
         what = (f"the process that ran `{label}` ended during the call without a Python error: os._exit(), "
                 "a signal such as SIGKILL, or the kernel's out-of-memory killer")
     else:
-        check_id = "call.no-crash"
+        check_id = NO_CRASH.id
         what = ("the worker process ended between calls without a Python error (a thread the provider "
                 f"started, a finalizer, os._exit); the last call was `{label}`")
     parts = [what + "."]
@@ -137,7 +137,7 @@ def crash_message(remains: WorkerRemains, redact: Redactor | None = None) -> tup
     text = " ".join(parts)
     if redact:
         text = redact(text)
-    return check_id, finding(check_id, text).render()
+    return finding(check_id, text)
 
 
 def _as_dict(data: Any) -> dict[str, Any] | None:

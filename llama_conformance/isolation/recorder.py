@@ -181,17 +181,21 @@ def read_slot(path: Path) -> Any:
         return None
 
 
-def read_refused(run_dir: Path) -> dict[str, str]:
+def read_refused(run_dir: Path) -> dict[str, dict[str, str]]:
     try:
         data = json.loads((run_dir / REFUSED_FILE).read_text())
     except (OSError, ValueError):
         return {}
-    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+    if not isinstance(data, dict):
+        return {}
+    return {str(label): {"check": str(entry.get("check")), "test": str(entry.get("test"))}
+            for label, entry in data.items() if isinstance(entry, dict)}
 
 
-def add_refused(run_dir: Path, label: str, reason: str) -> None:
+def add_refused(run_dir: Path, label: str, check: str, test: str) -> None:
+    """Later workers refuse ``label`` at once: it took a worker down in ``test``, judged under ``check``."""
     refused = read_refused(run_dir)
-    refused[label] = reason
+    refused[label] = {"check": check, "test": test}
     _write_json(run_dir / REFUSED_FILE, refused)
 
 

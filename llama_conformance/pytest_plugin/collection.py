@@ -76,18 +76,18 @@ def out_of_scope(session: KitSession) -> dict[str, str]:
     lists the checks as not applicable with the reason: the stress checks outside
     ``--llama-profile stress``; the secret check when the run holds no secret to look for.
     """
-    from llama_conformance.behaviour.plan import BEHAVIOUR_CHECKS
     from llama_conformance.behaviour.secrets import watched_secrets
+    from llama_conformance.engine_checks import ANSWERED_ONCE, SECRET_IN_ERROR, STREAM_COMPLETE
 
     scope: dict[str, str] = {}
     if not session.profile.stress:
         scope |= {check.id: "the stress checks run only with --llama-profile stress (concurrent calls and long "
-                            "streams)" for check in BEHAVIOUR_CHECKS if check.id.startswith("stress.")}
+                            "streams)" for check in (ANSWERED_ONCE, STREAM_COMPLETE)}
     if not watched_secrets(None if session.options.stack_url else session.put.config,
                            dict(_header(item) for item in session.options.stack_headers)):
-        scope["security.secret-in-error"] = ("the run holds no secret to look for: no SecretStr or credential-named "
-                                             "config field, no --llama-stack-header (give the provider a config with "
-                                             "its key to exercise it)")
+        scope[SECRET_IN_ERROR.id] = ("the run holds no secret to look for: no SecretStr or credential-named "
+                                     "config field, no --llama-stack-header (give the provider a config with "
+                                     "its key to exercise it)")
     return scope
 
 

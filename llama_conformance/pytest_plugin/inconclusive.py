@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from llama_conformance.checks import CHECKS
+from llama_conformance.checks import BUILD
 from llama_conformance.evidence import (
     EvidenceLog,
     Inconclusive,
@@ -30,7 +30,8 @@ from llama_conformance.evidence import (
     is_semantic,
     parse_reason,
 )
-from llama_conformance.report.record import INCONCLUSIVE, covered_checks, failed_checks
+from llama_conformance.pytest_plugin.verdict import findings_of
+from llama_conformance.report.record import INCONCLUSIVE, covered_checks
 
 EVIDENCE_MARK = pytest.StashKey[tuple[EvidenceLog, int]]()  # the log a test's calls write to, and where it began
 
@@ -58,10 +59,11 @@ def decide(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestRe
             cause = f"{environment[-1].member}: {environment[-1].cause}"
         if cause is None:
             return
-        named = [check_id for _level, check_id, _message in failed_checks(str(excinfo.value))]
-        if named and all(CHECKS[check_id].environment_proof for check_id in named):
+        found = findings_of(excinfo.value)
+        if found and all(finding.check.environment_proof for finding in found):
             return  # a leak or a crash is the provider's whatever its backend did
-        _mark(item, report, named or covered[:1] or ["lifecycle.build"], cause, "not-judged")
+        named = list(dict.fromkeys(finding.check.id for finding in found))
+        _mark(item, report, named or covered[:1] or [BUILD.id], cause, "not-judged")
     elif report.passed and log is not None:
         if environment:
             _mark(item, report, covered, f"{environment[-1].member}: {environment[-1].cause}", "passed")

@@ -19,17 +19,18 @@ import json
 import shutil
 import tempfile
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from llama_conformance.isolation.crash import WorkerRemains, crash_message, read_remains
+from llama_conformance.isolation.crash import WorkerRemains, crash_finding, read_remains
 from llama_conformance.isolation.memory import apply_ceiling
 from llama_conformance.isolation.recorder import RUN_DIR_KEY, FlightRecorder, add_refused
 from llama_conformance.pytest_plugin.options import PROCESS
 from llama_conformance.pytest_plugin.session import KitSession
-from llama_conformance.report.record import PROPERTY
+from llama_conformance.report.record import PROPERTY, NotedFinding
 
 CRASH_REPORTER = "llama-conformance-crashes"
 # Each crash costs one test and refuses its member afterwards, so a provider runs out of members
@@ -151,27 +152,30 @@ class CrashReporter:
         worker = getattr(getattr(getattr(report, "node", None), "gateway", None), "id", None) or "gw0"
         remains = read_remains(self.run_dir, str(worker))
         remains.error = self.node_errors.pop(str(worker), None)
-        check_id, text = crash_message(remains, self.session.put.redactor or None)
+        found = crash_finding(remains, self.session.put.redactor or None)
         report.when = "call"  # type: ignore[assignment]
-        report.longrepr = f"{text}\n(the kit's worker process {worker} ended while running this test)"
-        record = self._record(remains, crashitem, check_id)
+        report.longrepr = f"{found.render()}\n(the kit's worker process {worker} ended while running this test)"
+        crash = NotedFinding.of(found)
+        record = self._record(remains, crashitem, crash)
         if record is not None:
             report.user_properties = [(PROPERTY, json.dumps(record, sort_keys=True))]
         # Every call in flight (a member and the HTTP request it made) is refused in the next workers.
         for call in remains.calls:  # only what was in flight: the last finished call did no harm
             if call.get("label"):
-                add_refused(self.run_dir, str(call["label"]), f"{check_id} in {crashitem.split('::')[-1]}")
+                add_refused(self.run_dir, str(call["label"]), found.check.id, crashitem.split("::")[-1])
         for leftover in self.run_dir.glob(f"{worker}.*"):
             with contextlib.suppress(OSError):
                 leftover.unlink()
 
     @staticmethod
-    def _record(remains: WorkerRemains, crashitem: str, check_id: str) -> dict[str, Any] | None:
+    def _record(remains: WorkerRemains, crashitem: str, crash: NotedFinding) -> dict[str, Any] | None:
+        """The record the worker kept when the test started, with the crash's finding as its failure."""
         if remains.record is None or remains.nodeid != crashitem:
             return None
         record = dict(remains.record)
-        if check_id not in record.get("checks", []):
-            record["checks"] = [*record.get("checks", []), check_id]
+        if crash.check not in record.get("checks", []):
+            record["checks"] = [*record.get("checks", []), crash.check]
+        record["failed"] = [*record.get("failed", []), asdict(crash)]
         return record
 
     @pytest.hookimpl(trylast=True)

@@ -3,8 +3,9 @@
 Two halves, because under pytest-xdist they run in different processes:
 
 * every process (``annotate``): a kit test's reports get its ``TestRecord`` (the checks it
-  covers, what it noted), secrets are redacted from every captured section, and a failure
-  whose checks are all baselined becomes an expected failure;
+  covers, what it noted, the findings its failure carried: taken from the exception as data),
+  secrets are redacted from every captured section, and a failure whose checks are all
+  baselined becomes an expected failure;
 * the process that prints the summary (``ReportCollector``): gathers the reports, decides
   the verdict, fails the run on a stale baseline, rewrites the baseline when asked, and
   writes the report directory.
@@ -13,6 +14,7 @@ Two halves, because under pytest-xdist they run in different processes:
 from __future__ import annotations
 
 import importlib.metadata
+import os
 import shlex
 import time
 from pathlib import Path
@@ -20,33 +22,99 @@ from typing import Any
 
 import pytest
 
+from llama_conformance.checks import check_id
 from llama_conformance.contract.generation import facts_for
 from llama_conformance.pytest_plugin.collection import out_of_scope
 from llama_conformance.pytest_plugin.session import KitSession
-from llama_conformance.report.collect import Collected, failure_text
-from llama_conformance.report.record import TestRecord, failed_checks, make_record
+from llama_conformance.pytest_plugin.verdict import findings_of
+from llama_conformance.report.collect import Collected
+from llama_conformance.report.record import (
+    CHECKS_MARKER,
+    NotedFinding,
+    TestRecord,
+    evaluated,
+    failed,
+    make_record,
+)
 from llama_conformance.report.verdict import INCONCLUSIVE
 
 COLLECTOR = "llama-conformance-report"
+# Set by the kit's own test session: a test whose judge evaluates a check its ``checks`` marker does
+# not name fails (the hand-kept markers are what a passing test's report says it passed).
+VERIFY_MARKERS = "LLAMA_CONFORMANCE_VERIFY_MARKERS"
+_REQUEST_NOTE = "request (JSON):"  # the drawn request a failure was shrunk to (``behaviour.examples``)
+ASKED = pytest.StashKey[list[str]]()  # the checks the test put to its judge by name
 
 
 def is_worker(config: pytest.Config) -> bool:
     return hasattr(config, "workerinput")
 
 
-def annotate(item: pytest.Item, report: pytest.TestReport, session: KitSession, reproducer: str | None) -> None:
-    """Redact, attach the record (teardown: everything noted by then), apply the baseline."""
+def annotate(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport, session: KitSession,
+             reproducer: str | None) -> None:
+    """Redact, keep a failure's findings, attach the record (teardown: everything noted by then),
+    apply the baseline."""
     redact = session.put.redactor
     if redact:
         report.sections = [(title, redact(text)) for title, text in report.sections]
     if report.when == "teardown":
+        judged(item)
+        verify_markers(item, report)
+    named: list[str] = []
+    if report.failed and call.excinfo is not None:
+        found = failure_findings(call.excinfo.value, redact)
+        failed(item, found)
+        named = [noted.check for noted in found]
+    if report.when == "teardown":
         report.user_properties.append(record_for(item, session, reproducer).to_property())
-    elif report.failed and session.baseline is not None:
-        named = [check_id for _level, check_id, _message in failed_checks(failure_text(report))]
-        if (session.options.update_baseline and named) or session.baseline.covers(named):
-            report.outcome = "skipped"
-            report.wasxfail = session.baseline.reason(named) if session.baseline.covers(named) else \
-                "recorded into the baseline (--llama-update-baseline)"
+    elif report.failed and session.baseline is not None and (
+            (session.options.update_baseline and named) or session.baseline.covers(named)):
+        report.outcome = "skipped"
+        report.wasxfail = session.baseline.reason(named) if session.baseline.covers(named) else \
+            "recorded into the baseline (--llama-update-baseline)"
+
+
+def failure_findings(exc: BaseException, redact: Any = None) -> list[NotedFinding]:
+    """The findings ``exc`` carries, redacted; the last one ends with the drawn request the failure
+    was shrunk to, when Hypothesis noted one (as the failure's text shows it)."""
+    found = [NotedFinding.of(item, redact or None) for item in findings_of(exc)]
+    requests = [note for note in _notes(exc) if note.strip().startswith(_REQUEST_NOTE)]
+    if found and requests:
+        request = redact(requests[-1].strip()) if redact else requests[-1].strip()
+        found[-1].message = f"{found[-1].message}\n{request}"
+    return found
+
+
+def _notes(exc: BaseException) -> list[str]:
+    """The notes on ``exc`` and on the exceptions a group of it holds (Hypothesis notes the example)."""
+    notes = [str(note) for note in getattr(exc, "__notes__", ())]
+    if isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            notes += _notes(inner)
+    return notes
+
+
+def judged(item: pytest.Item) -> None:
+    """Keep what the test's judge evaluated on its item (the ``llama_kit`` fixture's, if it used one)."""
+    kit = (getattr(item, "funcargs", None) or {}).get("llama_kit")
+    judge = getattr(kit, "judge", None)
+    if judge is not None:
+        evaluated(item, judge.evaluated)
+        item.stash[ASKED] = list(judge.asked)
+
+
+
+def verify_markers(item: pytest.Item, report: pytest.TestReport) -> None:
+    """In the kit's own test session: a test that asked its judge about a check its marker does not
+    name fails at teardown (a kit defect: its report would not say it judged that check)."""
+    if os.environ.get(VERIFY_MARKERS) != "1" or report.failed:
+        return
+    marked = {check_id(ref) for marker in item.iter_markers(CHECKS_MARKER) for ref in marker.args}
+    unmarked = [name for name in item.stash.get(ASKED, []) if name not in marked]
+    if unmarked:
+        report.outcome = "failed"
+        report.longrepr = (f"kit defect: {item.nodeid} evaluates {', '.join(unmarked)}, which its "
+                           "@pytest.mark.checks(...) does not name: add them to the marker")
 
 
 def record_for(item: pytest.Item, session: KitSession, reproducer: str | None) -> TestRecord:

@@ -1,9 +1,10 @@
-"""One provider per pytest session: discover and prepare at configure, build on first use.
+"""One target per pytest session: discover and prepare at configure (``target.KitSession`` holds it).
 
 Discovery and preparation (imports, contract, config validation) run in
 ``pytest_configure`` so a usage problem stops the run with exit code 4 before any test.
 The factory runs lazily in the session fixture, so a provider that raises or hangs while
-building fails ``test_build`` and the run continues to its summary.
+building fails ``test_build`` and the run continues to its summary. This module is the pytest
+wiring only: options from the command line, the seed, the stash, usage errors as pytest's.
 """
 
 from __future__ import annotations
@@ -11,120 +12,31 @@ from __future__ import annotations
 import os
 import random
 import tempfile
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
-from llama_conformance.behaviour.profiles import PROFILES, Profile
-from llama_conformance.behaviour.served import ServedModels, discover_served_models
-from llama_conformance.capabilities import Manifest, load_manifest
+from llama_conformance.capabilities import load_manifest
+from llama_conformance.contract import select_api_package
 from llama_conformance.discovery import DiscoveryOptions, discover, single_provider
 from llama_conformance.errors import KitUsageError
-from llama_conformance.harness import (
-    BuildOptions,
-    ProviderUnderTest,
-    construct_provider,
-    prepare_provider,
-)
-from llama_conformance.harness.dependencies import API_PACKAGE_ENV
-from llama_conformance.pytest_plugin.options import KitOptions
-from llama_conformance.pytest_plugin.remote import RemoteTarget, mount_in_process, open_url_target
+from llama_conformance.harness import BuildOptions, prepare_provider
+from llama_conformance.pytest_plugin.options import options_from_config
 from llama_conformance.report.baseline import Baseline, load_baseline
+from llama_conformance.target import KitOptions, KitSession, open_url_target
 
 KIT_SESSION = pytest.StashKey["KitSession"]()
 
 
-@dataclass
-class KitSession:
-    options: KitOptions
-    put: ProviderUnderTest
-    manifest: Manifest = field(default_factory=Manifest)
-    seed: int = 0
-    constructed: bool = False
-    teardown_problems: list[str] = field(default_factory=list)
-    served: dict[str, ServedModels] = field(default_factory=dict)
-    remote: RemoteTarget | None = None  # HTTP mode: a deployment, or the provider behind its routers
-    baseline: Baseline | None = None  # --llama-baseline: failures expected by check id
-    # Set in an xdist worker: hands a usage error found while building to the scheduling process.
-    on_usage_error: Callable[[str], None] | None = None
-
-    @property
-    def profile(self) -> Profile:
-        return PROFILES[self.options.profile]
-
-    @property
-    def over_http(self) -> bool:
-        return self.remote is not None or self.options.over_http
-
-    @property
-    def apis(self) -> list[str]:
-        """The APIs this run checks: the provider's, or those the deployment serves."""
-        if self.options.stack_url and self.remote is not None:
-            return self.remote.apis
-        return [self.put.entry.api]
-
-    def served_models(self, api: str | None = None) -> ServedModels:
-        """The models served, registering the manifest's first (once per run and API).
-
-        A deployment's models are the deployment's, whichever of its APIs a test checks:
-        its Models API (``GET /v1/models``) names them, as it does for any client.
-        """
-        put = self.put_for("inference" if self.options.stack_url else api)
-        key = put.entry.api
-        if key not in self.served:
-            self.served[key] = discover_served_models(put, self.manifest)
-        return self.served[key]
-
-    def operations(self) -> list[str]:
-        """The deployment's operations, known before anything is built (the fuzz suite's items)."""
-        if self.remote is not None:
-            return self.remote.operations()
-        from llama_conformance.contract.routes import RouterPlaceholder
-        from llama_conformance.openapi.sse import creators_first, iter_operations, operation_key
-        from llama_conformance.transport.asgi import app_for
-
-        # Routers only store the impl; a placeholder with every member keeps the routes a
-        # provider can serve and drops the ones that call no member (server features).
-        spec = app_for({self.put.entry.api: RouterPlaceholder()}, self.put.contract).openapi()
-        return creators_first([operation_key(method, path) for method, path, _ in iter_operations(spec)])
-
-    def put_for(self, api: str | None) -> ProviderUnderTest:
-        """What a behavioural test of ``api`` calls: the provider, or its HTTP stand-in."""
-        if not self.over_http:
-            return self.provider()
-        if self.remote is None:  # --llama-over-http: mount the built provider on first use
-            put = self.provider()
-            if put.build_error:
-                return put
-            self.remote = mount_in_process(put, self.options)
-        return self.remote.put(api or self.remote.apis[0])
-
-    def provider(self) -> ProviderUnderTest:
-        if not self.constructed:
-            self.constructed = True
-            try:
-                construct_provider(self.put)
-            except KitUsageError as exc:
-                # An environment problem found only while building (a declared package
-                # missing): stop with the usage exit code rather than blame the provider.
-                if self.on_usage_error is not None:  # in a worker: the scheduling process must say it
-                    self.on_usage_error(str(exc))
-                pytest.exit(str(exc), returncode=pytest.ExitCode.USAGE_ERROR)
-        return self.put
-
-    def close(self) -> None:
-        if self.remote is not None:
-            self.remote.close()
-        problem = self.put.close() if self.constructed and not self.options.stack_url else None
-        if problem:
-            self.teardown_problems.append(problem)
+def _usage_exit(message: str) -> NoReturn:
+    pytest.exit(message, returncode=pytest.ExitCode.USAGE_ERROR)
 
 
 def open_session(config: pytest.Config) -> KitSession | None:
     """Discover and prepare the provider named on the command line, if any."""
-    options = KitOptions.from_config(config)
+    options = options_from_config(config)
     if not options.provider and not options.stack_url:
         if not options.provider_module and not options.providers_dir:
             return None
@@ -140,7 +52,7 @@ def open_session(config: pytest.Config) -> KitSession | None:
         refuse_non_loopback(options.stack_url, options.profile)  # before any request: stress is loopback only
         return open_deployment_session(config, options)
     if options.api_package:
-        os.environ[API_PACKAGE_ENV] = options.api_package.replace("-", "_")
+        select_api_package(options.api_package)
     try:
         entry = discover(
             options.provider,
@@ -168,7 +80,7 @@ def open_session(config: pytest.Config) -> KitSession | None:
     except KitUsageError as exc:
         raise pytest.UsageError(str(exc)) from None
     session = KitSession(options=options, put=put, manifest=manifest, seed=session_seed(config),
-                         baseline=baseline_of(options))
+                         baseline=baseline_of(options), stop_run=_usage_exit)
     config.stash[KIT_SESSION] = session
     return session
 
@@ -199,7 +111,7 @@ def with_single_provider(options: KitOptions) -> KitOptions:
     types. Silently collecting nothing (pytest's exit 5) would tell the author nothing.
     """
     if options.api_package:
-        os.environ[API_PACKAGE_ENV] = options.api_package.replace("-", "_")
+        select_api_package(options.api_package)
     try:
         entry = single_provider(DiscoveryOptions(provider_module=options.provider_module,
                                                  providers_dir=options.providers_dir, api=options.api,
@@ -216,8 +128,8 @@ def open_deployment_session(config: pytest.Config, options: KitOptions) -> KitSe
         manifest = load_manifest(options.manifest, options.capabilities, None)
     except KitUsageError as exc:
         raise pytest.UsageError(str(exc)) from None
-    session = KitSession(options=options, put=target.put(target.apis[0]), manifest=manifest,
-                        seed=session_seed(config), constructed=True, remote=target, baseline=baseline_of(options))
+    session = KitSession(options=options, put=target.put_for(None), manifest=manifest, seed=session_seed(config),
+                         constructed=True, remote=target, baseline=baseline_of(options), stop_run=_usage_exit)
     config.stash[KIT_SESSION] = session
     return session
 

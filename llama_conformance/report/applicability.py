@@ -20,9 +20,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-import pytest
-
 from llama_conformance.checks import CheckDef, Needs
+
+# ``NotApplicable`` is raised by the suites and the engine, so it is declared low (``errors``); kept importable here.
+from llama_conformance.errors import NOT_APPLICABLE_TAG, NotApplicable  # noqa: F401
 
 IN_PROCESS, HTTP_IN_PROCESS, HTTP = "in-process", "http-in-process", "http"
 TRANSPORTS = (IN_PROCESS, HTTP_IN_PROCESS, HTTP)
@@ -62,16 +63,7 @@ def mode_gap(check: CheckDef, transport: str) -> str | None:
     return _WHY[check.needs]
 
 
-NOT_APPLICABLE_TAG = "NOT APPLICABLE"
 _REASON = re.compile(rf"{NOT_APPLICABLE_TAG}: (.*)", re.DOTALL)
-
-
-class NotApplicable(pytest.skip.Exception):  # type: ignore[misc,name-defined]
-    """This mode cannot exercise the test's checks (the member it needs has no HTTP route; it builds
-    instances in-process): a skip to pytest and JUnit, ``not-applicable`` in the report."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(f"{NOT_APPLICABLE_TAG}: {reason}")
 
 
 def not_applicable_reason(text: str) -> str | None:

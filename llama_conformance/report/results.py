@@ -1,8 +1,8 @@
 """From tests to check results: which checks each test judged, and how each came out.
 
 A passing test passes every check it covers, except those it noted a SHOULD finding for
-(``warned``). A failing test fails the checks its failure names (``[MUST id]`` in the
-rendered findings): a setup step that failed names its own check (a store that could not
+(``warned``). A failing test fails the checks its failure's findings name (``TestRecord.failed``,
+carried as data from the exception): a setup step that failed names its own check (a store that could not
 be created: ``vector_io.store.create``), so only that check is charged. The other checks it
 covers were not judged to the end, so they get no result from it; the failure says which
 (``not_judged``). A failure that names no check (the kit's own error) is charged to the
@@ -16,11 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from llama_conformance.checks import CHECKS, CheckDef
+from llama_conformance.checks import BUILD, CHECKS, CheckDef
 from llama_conformance.evidence import parse_reason
 from llama_conformance.report.applicability import can_apply, not_applicable_reason
 from llama_conformance.report.collect import TestOutcome
-from llama_conformance.report.record import failed_checks
 
 # The order in which one check's results decide its status: the first present wins.
 # An inconclusive result outranks a pass: one result the kit could not judge leaves the check unproven.
@@ -73,8 +72,9 @@ def results_of(test: TestOutcome) -> list[CheckResult]:
     found_nothing = [result(check_id, "not-applicable", test.skip_reason or "the target offers nothing to apply "
                             "it to") for check_id in record.not_applicable if check_id in CHECKS]
     if test.outcome in ("failed", "expected-failure"):
-        named: list[tuple[str | None, str, str]] = [*failed_checks(test.text)] or [
-            (None, covered[0] if covered else "lifecycle.build", test.text)]
+        named: list[tuple[str | None, str, str]] = [
+            (noted.level, noted.check, noted.message) for noted in record.failed if noted.check in CHECKS] or [
+            (None, covered[0] if covered else BUILD.id, test.text)]
         charged = {check_id for _level, check_id, _message in named}
         unjudged = tuple(check_id for check_id in covered if check_id not in charged)
         return [result(check_id, test.outcome, message, level, unjudged)

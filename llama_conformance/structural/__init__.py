@@ -11,7 +11,21 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Any
 
-from llama_conformance.checks import CHECKS, Finding, Level, finding
+from llama_conformance.checks import (
+    ATTRIBUTE_ASSIGNABLE,
+    ATTRIBUTE_PRESENT,
+    ATTRIBUTE_TYPE,
+    MEMBER_ASYNC,
+    MEMBER_CALLABLE,
+    MEMBER_NOT_STUB,
+    MEMBER_PRESENT,
+    ROUTING_IMPLIED_MEMBER,
+    STREAM_RETURNS_ITERATOR,
+    CheckDef,
+    Finding,
+    Level,
+    finding,
+)
 from llama_conformance.contract import AttributeSpec, MemberSpec
 from llama_conformance.contract.typecompat import describe, is_subtype, normalize
 from llama_conformance.structural.signature import compare_signature
@@ -53,19 +67,19 @@ def _is_coroutine_callable(method: Any) -> bool:
     )
 
 
-def absence_check(member: MemberSpec) -> str:
+def absence_check(member: MemberSpec) -> CheckDef:
     """The check that judges ``member`` being absent from a provider, whichever suite meets it.
 
     A behavioural test that needs an absent member names this check (and takes its level), so
     the structural and behavioural suites report one missing member at one level.
     """
-    return "structure.routing.implied-member" if member.implied else "structure.member.present"
+    return ROUTING_IMPLIED_MEMBER if member.implied else MEMBER_PRESENT
 
 
 def absence_level(member: MemberSpec) -> Level:
     """How binding ``member``'s absence is: SHOULD for an optional member (the protocol's own
     default raises NotImplementedError, the server answers 501), else its absence check's level."""
-    return Level.SHOULD if member.optional else CHECKS[absence_check(member)].level
+    return Level.SHOULD if member.optional else absence_check(member).level
 
 
 def check_member(impl: Any, member: MemberSpec) -> StructuralResult:
@@ -107,7 +121,7 @@ def check_member(impl: Any, member: MemberSpec) -> StructuralResult:
             does = ("does nothing (the contract declares no return value, but the work the router asks for is "
                     "never done)" if declared == "None" else f"returns None where the contract declares `{declared}`")
             result.findings.append(finding(
-                "structure.member.not-protocol-stub",
+                MEMBER_NOT_STUB,
                 f"{type(impl).__name__}.{member.name} is the empty stub inherited from "
                 f"{owner.__name__ if owner else member.protocol}: calling it {does}. Implement it.",
             ))
@@ -116,7 +130,7 @@ def check_member(impl: Any, member: MemberSpec) -> StructuralResult:
     method = getattr(impl, member.name, _ABSENT)
     if not callable(method):
         result.findings.append(finding(
-            "structure.member.callable",
+            MEMBER_CALLABLE,
             f"{where} is a method; {type(impl).__name__}.{member.name} is a "
             f"{type(method).__name__} ({method!r:.60}).",
         ))
@@ -126,7 +140,7 @@ def check_member(impl: Any, member: MemberSpec) -> StructuralResult:
         if inspect.isasyncgenfunction(method):
             if member.streaming:
                 result.findings.append(finding(
-                    "structure.member.stream-returns-iterator",
+                    STREAM_RETURNS_ITERATOR,
                     f"{where} must be `async def` and *return* an async iterator (the router "
                     f"awaits it); {type(impl).__name__}.{member.name} is an async generator "
                     "function, so awaiting it raises TypeError. Move the `yield`s into a "
@@ -134,13 +148,13 @@ def check_member(impl: Any, member: MemberSpec) -> StructuralResult:
                 ))
             else:
                 result.findings.append(finding(
-                    "structure.member.async",
+                    MEMBER_ASYNC,
                     f"{where} is a coroutine returning {describe(member.returns)}; the "
                     "provider's is an async generator.",
                 ))
         elif not _is_coroutine_callable(method):
             result.findings.append(finding(
-                "structure.member.async",
+                MEMBER_ASYNC,
                 f"{where} is `async def` (the router awaits it); "
                 f"{type(impl).__name__}.{member.name} is a plain function.",
             ))
@@ -148,7 +162,7 @@ def check_member(impl: Any, member: MemberSpec) -> StructuralResult:
     result.findings.extend(compare_signature(member, method))
     if member.implied:  # a call the routing table makes: judged under its check, at that check's level
         result.findings = [
-            finding("structure.routing.implied-member", f.message) if f.level == Level.MUST else f
+            finding(ROUTING_IMPLIED_MEMBER, f.message) if f.level == Level.MUST else f
             for f in result.findings
         ]
     return result
@@ -180,7 +194,7 @@ def check_attribute(attr: AttributeSpec, impl: Any, own_value: Any, missing: boo
         what = ("a store the routing table assigns at start-up" if _is_store_slot(attr)
                 else "a constant the protocol supplies to its subclasses")
         result.findings.append(finding(
-            "structure.attribute.present",
+            ATTRIBUTE_PRESENT,
             f"{declared} = {attr.default!r}, {what}; {impl_name} does not have it after construction, "
             f"so `isinstance(impl, {attr.protocol})` is False (no router reads it before assigning it).",
         ))
@@ -189,13 +203,13 @@ def check_attribute(attr: AttributeSpec, impl: Any, own_value: Any, missing: boo
             setattr(impl, attr.name, getattr(impl, attr.name, None))
         except Exception as exc:
             result.findings.append(finding(
-                "structure.attribute.assignable",
+                ATTRIBUTE_ASSIGNABLE,
                 f"{declared}, which the server's routing table assigns at start-up; "
                 f"assigning {impl_name}.{attr.name} raises {type(exc).__name__}: {exc}.",
             ))
     if not missing and own_value is not None and not is_subtype(type(own_value), attr.annotation):
         result.findings.append(finding(
-            "structure.attribute.type",
+            ATTRIBUTE_TYPE,
             f"{declared}; {impl_name}.{attr.name} is {own_value!r:.60} ({type(own_value).__name__}).",
         ))
     return result

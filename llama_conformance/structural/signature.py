@@ -15,7 +15,15 @@ import inspect
 import textwrap
 from typing import Any
 
-from llama_conformance.checks import Finding, Level, finding
+from llama_conformance.checks import (
+    PARAMS_ANNOTATIONS,
+    PARAMS_DEFAULTS_KEPT,
+    PARAMS_NAMES_AND_KINDS,
+    PARAMS_NO_NEW_REQUIRED,
+    Finding,
+    Level,
+    finding,
+)
 from llama_conformance.contract import MemberSpec, ParamSpec
 from llama_conformance.contract.members import resolved_hints
 from llama_conformance.contract.typecompat import describe, is_subtype
@@ -66,7 +74,7 @@ def compare_signature(member: MemberSpec, method: Any) -> list[Finding]:
     if called_ok and not declared_ok:
         return [
             finding(
-                "structure.params.names-and-kinds",
+                PARAMS_NAMES_AND_KINDS,
                 f"erratum: {where} is declared with a request model, but {member.erratum}; "
                 "the provider has the shape the server calls, so it is accepted.",
                 Level.MAY,
@@ -77,7 +85,7 @@ def compare_signature(member: MemberSpec, method: Any) -> list[Finding]:
         return [
             *declared,
             finding(
-                "structure.params.names-and-kinds",
+                PARAMS_NAMES_AND_KINDS,
                 f"{where} matches the protocol, but {member.erratum}: behind that server "
                 "this signature raises TypeError.",
                 Level.SHOULD,
@@ -106,7 +114,7 @@ def _compare(member: MemberSpec, method: Any) -> list[Finding]:
             if index < len(positional) or var_positional:
                 continue
             found.append(finding(
-                "structure.params.names-and-kinds",
+                PARAMS_NAMES_AND_KINDS,
                 f"{where} is called with {len(member.params)} positional argument(s); the "
                 f"provider's signature {signature} accepts {len(positional)}.",
             ))
@@ -116,7 +124,7 @@ def _compare(member: MemberSpec, method: Any) -> list[Finding]:
             if var_keyword and (expected.kind == P.KEYWORD_ONLY or var_positional):
                 continue  # *args/**kwargs accept it
             found.append(finding(
-                "structure.params.names-and-kinds",
+                PARAMS_NAMES_AND_KINDS,
                 f"{where} declares parameter {_describe_param(expected)}; the provider's "
                 f"signature {signature} has no parameter of that name.",
             ))
@@ -130,25 +138,25 @@ def _compare(member: MemberSpec, method: Any) -> list[Finding]:
                 problems.append(f"position {positional.index(actual)} (protocol: {expected_index})")
         if problems:
             found.append(finding(
-                "structure.params.names-and-kinds",
+                PARAMS_NAMES_AND_KINDS,
                 f"{where} declares {_describe_param(expected)}; the provider has "
                 f"{_describe_param(actual)} with {' and '.join(problems)}.",
             ))
         if expected.has_default and actual.default is P.empty:
             found.append(finding(
-                "structure.params.no-new-required",
+                PARAMS_NO_NEW_REQUIRED,
                 f"{where} gives `{expected.name}` the default {expected.default!r}; the "
                 "provider makes it required, so callers that omit it fail.",
             ))
         elif expected.has_default and not _same_default(expected.default, actual.default):
             found.append(finding(
-                "structure.params.defaults-kept",
+                PARAMS_DEFAULTS_KEPT,
                 f"{where} defaults `{expected.name}` to {expected.default!r}; the provider "
                 f"defaults it to {actual.default!r}.",
             ))
         if actual.name in hints and not is_subtype(expected.annotation, hints[actual.name]):
             found.append(finding(
-                "structure.annotations.compatible",
+                PARAMS_ANNOTATIONS,
                 f"{where} declares `{expected.name}: {describe(expected.annotation)}`; the "
                 f"provider annotates it `{describe(hints[actual.name])}`, which does not accept "
                 "every value the protocol allows.",
@@ -159,7 +167,7 @@ def _compare(member: MemberSpec, method: Any) -> list[Finding]:
         required = extra.default is P.empty and extra.kind not in (P.VAR_POSITIONAL, P.VAR_KEYWORD)
         if required and extra.name not in declared and not (member.implied and extra in positional[:1]):
             found.append(finding(
-                "structure.params.no-new-required",
+                PARAMS_NO_NEW_REQUIRED,
                 f"{where} declares no parameter `{extra.name}`; the provider requires it "
                 f"(signature {signature}), so calls made as the protocol declares fail.",
             ))
@@ -171,7 +179,7 @@ def _compare(member: MemberSpec, method: Any) -> list[Finding]:
             # adapter declares ``openai_chat_completions_with_reasoning(...) -> None`` and
             # only raises ValueError ("does not support reasoning").
             found.append(finding(
-                "structure.annotations.compatible",
+                PARAMS_ANNOTATIONS,
                 f"{where} returns `{describe(member.returns)}`; the provider declares "
                 f"`{describe(hints['return'])}`, but its body only raises, so it never "
                 "returns a value. Annotate it `NoReturn` or with the protocol's type.",
@@ -179,7 +187,7 @@ def _compare(member: MemberSpec, method: Any) -> list[Finding]:
             ))
         else:
             found.append(finding(
-                "structure.annotations.compatible",
+                PARAMS_ANNOTATIONS,
                 f"{where} returns `{describe(member.returns)}`; the provider declares "
                 f"`{describe(hints['return'])}`, which is not a subtype of it.",
             ))

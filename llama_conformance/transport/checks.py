@@ -6,22 +6,25 @@ Server-sent event framing applies only to the APIs that stream (``validate.ids.S
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from llama_conformance.checks import CheckDef, Level, Needs, register
 from llama_conformance.validate.ids import STREAMING_APIS
 
-HTTP_CHECKS: tuple[CheckDef, ...] = (
-    CheckDef("http.content-type", Level.MUST,
-             "A JSON answer is served as application/json and a stream as text/event-stream"),
-    CheckDef("http.sse.framing", Level.MUST,
-             "Every server-sent event carries one JSON object in `data` (or the `[DONE]` sentinel)",
-             applies_to=STREAMING_APIS),
-    CheckDef("http.error.body", Level.MUST,
-             "An error answer carries a JSON body of the error shape the API package declares"),
-    CheckDef("http.redirect", Level.MUST,
-             "An API route answers itself; it does not redirect (the kit never follows a redirect)"),
-)
-HTTP_CHECKS = tuple(replace(check, needs=Needs.HTTP) for check in HTTP_CHECKS)
+CONTENT_TYPE = CheckDef("http.content-type", Level.MUST,
+                        "A JSON answer is served as application/json and a stream as text/event-stream",
+                        needs=Needs.HTTP,
+                        reference="the deployment's OpenAPI document: responses.*.content media types")
+SSE_FRAMING = CheckDef("http.sse.framing", Level.MUST,
+                       "Every server-sent event carries one JSON object in `data` (or the `[DONE]` sentinel)",
+                       applies_to=STREAMING_APIS, needs=Needs.HTTP,
+                       reference='text/event-stream responses: `data:` lines carrying the chunk JSON')
+ERROR_BODY = CheckDef("http.error.body", Level.MUST,
+                      "An error answer carries a JSON body of the error shape the API package declares",
+                      needs=Needs.HTTP,
+                      reference="the package's error response model (OpenAIErrorResponse) on 4xx / 5xx")
+REDIRECT = CheckDef("http.redirect", Level.MUST,
+                    "An API route answers itself; it does not redirect (the kit never follows a redirect)",
+                    needs=Needs.HTTP,
+                    reference="every route of the package's create_router")
+HTTP_CHECKS: tuple[CheckDef, ...] = (CONTENT_TYPE, SSE_FRAMING, ERROR_BODY, REDIRECT)
 
 register(*HTTP_CHECKS)

@@ -1,8 +1,8 @@
 """Turn an HTTP answer back into what the protocol member returns, judging the HTTP layer.
 
 * 2xx JSON: parsed into the member's declared response type when it fits (suites read
-  attributes); when it does not fit the raw JSON is returned, and either way ``WireLog``
-  keeps the JSON so validation judges what the server sent.
+  attributes); when it does not fit the raw JSON is returned, and either way the call's
+  ``WireAnswer`` keeps the JSON so validation judges what the server sent.
 * 2xx ``text/event-stream``: an async iterator over parsed chunks, read incrementally; an
   ``{"error": ...}`` event raises ``RemoteError`` after the chunks before it, as an
   in-process provider's exception would end its stream.
@@ -13,8 +13,9 @@
 
 No body is read whole: each is read part by part against ``Bounds`` (``transport.limits``).
 A body or stream past its bound is cut - the connection closed, what was read dropped, a
-``call.resource-bound`` finding noted on the ``WireLog`` - and the call ends with
-``ResponseCut``, so the test reports the cut instead of judging half an answer.
+``call.resource-bound`` finding noted on the call's ``WireAnswer`` - and the call ends with
+``ResponseCut``, so the test reports the cut instead of judging half an answer. Every finding
+of the HTTP layer is noted on the ``WireAnswer`` of the call that made it (``transport.wire``).
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ from pydantic import TypeAdapter, ValidationError
 
 from llama_conformance.checks import Finding, finding
 from llama_conformance.contract.routes import RouteSpec
-from llama_conformance.transport import checks as _checks  # noqa: F401  (registers the http.* ids)
+from llama_conformance.transport.checks import CONTENT_TYPE as HTTP_CONTENT_TYPE
+from llama_conformance.transport.checks import ERROR_BODY, REDIRECT, SSE_FRAMING
 from llama_conformance.transport.limits import (
     DEFAULT_LIMITS,
     Limits,
@@ -43,7 +45,7 @@ from llama_conformance.transport.limits import (
     stream_past,
 )
 from llama_conformance.transport.sse import SseParser
-from llama_conformance.transport.wire import RemoteError, WireLog
+from llama_conformance.transport.wire import RemoteError, WireAnswer
 
 
 @dataclass(frozen=True)
@@ -60,13 +62,13 @@ class Bounds:
         return None if self.stream_time_s is None else self.started + self.stream_time_s
 
 
-async def _cut(response: httpx.Response, route: RouteSpec, wire: WireLog, bounds: Bounds, what: str) -> NoReturn:
+async def _cut(response: httpx.Response, route: RouteSpec, wire: WireAnswer, bounds: Bounds, what: str) -> NoReturn:
     await response.aclose()  # closes the connection: the rest is never read
     wire.note(cut_finding(route.label, what, bounds.request))
-    raise ResponseCut(route.label, what)
+    raise wire.failed(ResponseCut(route.label, what))
 
 
-async def read_body(response: httpx.Response, route: RouteSpec, wire: WireLog, bounds: Bounds) -> bytes:
+async def read_body(response: httpx.Response, route: RouteSpec, wire: WireAnswer, bounds: Bounds) -> bytes:
     """The whole body if it fits ``bounds.limits.body_bytes``; else the cut (see the module docstring)."""
     cap = bounds.limits.body_bytes
     try:
@@ -97,13 +99,13 @@ def _adapter(tp: Any) -> TypeAdapter[Any] | None:
         return None
 
 
-def parse_as(tp: Any, raw: Any, wire: WireLog) -> Any:
-    """``raw`` parsed as ``tp`` (recorded in ``wire``), or ``raw`` itself when it does not fit."""
+def parse_as(tp: Any, raw: Any) -> Any:
+    """``raw`` parsed as ``tp``, or ``raw`` itself when it does not fit."""
     adapter = _adapter(tp) if tp is not None else None
     if adapter is None:
         return raw
     try:
-        return wire.record(adapter.validate_python(raw), raw)
+        return adapter.validate_python(raw)
     except ValidationError:
         return raw
 
@@ -137,35 +139,44 @@ def check_error_body(body: Any, error_model: Any, label: str, status: int) -> li
         return []
     except ValidationError as exc:
         shown = json.dumps(body)[:300] if not isinstance(body, str) else repr(body[:300])
-        return [finding("http.error.body",
+        return [finding(ERROR_BODY,
                         f"{label} answered {status} with a body that is not the declared "
                         f"{error_model.__name__}: {shown} ({exc.errors()[0]['msg']} at "
                         f"{'.'.join(str(p) for p in exc.errors()[0]['loc']) or 'the top level'}).")]
 
 
-async def raise_for_answer(response: httpx.Response, route: RouteSpec, error_model: Any, wire: WireLog,
+async def raise_for_answer(response: httpx.Response, route: RouteSpec, error_model: Any, wire: WireAnswer,
                            bounds: Bounds | None = None) -> None:
-    """Raise ``RemoteError`` for a non-2xx answer (reading and closing its body)."""
+    """Raise ``RemoteError`` for a non-2xx answer (reading and closing its body), with ``wire``'s findings."""
     if response.status_code < 300:
         return
     content = await read_body(response, route, wire, bounds or Bounds())
     if 300 <= response.status_code < 400:
-        wire.note(finding("http.redirect", f"{route.label} answered {response.status_code} redirecting to "
-                                           f"{response.headers.get('location', '(no location)')}; the kit does "
-                                           "not follow redirects."))
-        raise RemoteError(response.status_code, "redirect (not followed)", route=route.label)
+        wire.note(finding(REDIRECT, f"{route.label} answered {response.status_code} redirecting to "
+                                    f"{response.headers.get('location', '(no location)')}; the kit does "
+                                    "not follow redirects."))
+        raise wire.failed(RemoteError(response.status_code, "redirect (not followed)", route=route.label))
     try:
         body: Any = json.loads(content)
     except ValueError:
         body = content.decode("utf-8", errors="replace")
     for item in check_error_body(body, error_model, route.label, response.status_code):
         wire.note(item)
-    raise RemoteError(response.status_code, error_message(body), body=body, route=route.label)
+    raise wire.failed(RemoteError(response.status_code, error_message(body), body=body, route=route.label))
 
 
-async def decode_value(response: httpx.Response, route: RouteSpec, response_type: Any, wire: WireLog,
-                       bounds: Bounds | None = None) -> Any:
-    """The member's return value from a 2xx non-stream answer."""
+async def decode_value(response: httpx.Response, route: RouteSpec, response_type: Any, wire: WireAnswer,
+                       bounds: Bounds | None = None) -> WireAnswer:
+    """``wire`` with the member's return value from a 2xx non-stream answer, and the JSON it came from
+    (the value itself when there was no JSON: a raw ``Response``, an empty body, text)."""
+    wire.value = await _decoded_value(response, route, response_type, wire, bounds)
+    if wire.raw is None:
+        wire.raw = wire.value
+    return wire
+
+
+async def _decoded_value(response: httpx.Response, route: RouteSpec, response_type: Any, wire: WireAnswer,
+                         bounds: Bounds | None) -> Any:
     content = await read_body(response, route, wire, bounds or Bounds())
     if _is_response_class(response_type):
         from starlette.responses import Response
@@ -176,14 +187,15 @@ async def decode_value(response: httpx.Response, route: RouteSpec, response_type
     if not content and response_type in (None, type(None)):
         return None
     if _media(response) != "application/json":
-        wire.note(finding("http.content-type", f"{route.label} answered {_media(response) or 'no content type'}, "
-                                               "not application/json."))
+        wire.note(finding(HTTP_CONTENT_TYPE, f"{route.label} answered {_media(response) or 'no content type'}, "
+                                             "not application/json."))
     try:
         raw = json.loads(content)
     except ValueError:
-        wire.note(finding("http.content-type", f"{route.label} answered a body that is not JSON: {content[:200]!r}"))
+        wire.note(finding(HTTP_CONTENT_TYPE, f"{route.label} answered a body that is not JSON: {content[:200]!r}"))
         return content.decode("utf-8", errors="replace")
-    return parse_as(response_type, raw, wire)
+    wire.raw = raw
+    return parse_as(response_type, raw)
 
 
 def _is_error_event(data: Any) -> bool:
@@ -199,14 +211,24 @@ def _event_status(data: dict[str, Any]) -> int:
     return status if 400 <= status < 600 else 500
 
 
+def stream_answer(response: httpx.Response, route: RouteSpec, chunk_type: Any, wire: WireAnswer,
+                  bounds: Bounds | None = None) -> WireAnswer:
+    """``wire`` with the stream as its value: ``wire.raw`` gets each event's JSON as its chunk is yielded."""
+    wire.raw = []
+    wire.value = decode_stream(response, route, chunk_type, wire, bounds)
+    return wire
+
+
 async def decode_stream(
-    response: httpx.Response, route: RouteSpec, chunk_type: Any, wire: WireLog, bounds: Bounds | None = None
+    response: httpx.Response, route: RouteSpec, chunk_type: Any, wire: WireAnswer, bounds: Bounds | None = None
 ) -> AsyncIterator[Any]:
     """Chunks as the server sends them; closes the response however the consumer stops.
 
     The stream is cut (``ResponseCut``) past ``bounds``: its bytes, its events, or its
     deadline - an endless stream that keeps sending stops there, not only at the byte cap.
+    Each event's JSON is appended to ``wire.raw`` (when it is a list) before its chunk is yielded.
     """
+    raws = wire.raw if isinstance(wire.raw, list) else None
     parser = SseParser()
     delivered = 0
     size = 0
@@ -227,24 +249,29 @@ async def decode_stream(
                     continue
                 chunk = _event_chunk(event.data, event.index, route, wire)
                 if _is_error_event(chunk):
-                    raise RemoteError(_event_status(chunk), error_message(chunk), body=chunk, route=route.label,
-                                      after_chunks=delivered)
+                    raise wire.failed(RemoteError(_event_status(chunk), error_message(chunk), body=chunk,
+                                                  route=route.label, after_chunks=delivered))
                 delivered += 1
-                yield parse_as(chunk_type, chunk, wire)
+                if raws is not None:
+                    raws.append(chunk)
+                yield parse_as(chunk_type, chunk)
         for event in parser.close():
             if not event.done:
                 delivered += 1
-                yield parse_as(chunk_type, _event_chunk(event.data, event.index, route, wire), wire)
+                chunk = _event_chunk(event.data, event.index, route, wire)
+                if raws is not None:
+                    raws.append(chunk)
+                yield parse_as(chunk_type, chunk)
     finally:
         await response.aclose()
 
 
-def _event_chunk(data: str, index: int, route: RouteSpec, wire: WireLog) -> Any:
+def _event_chunk(data: str, index: int, route: RouteSpec, wire: WireAnswer) -> Any:
     try:
         return json.loads(data)
     except ValueError:
-        wire.note(finding("http.sse.framing", f"{route.label} stream event {index} carries data that is not JSON: "
-                                              f"{data[:200]!r}"))
+        wire.note(finding(SSE_FRAMING, f"{route.label} stream event {index} carries data that is not JSON: "
+                                       f"{data[:200]!r}"))
         return data
 
 

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from llama_conformance.checks import Finding
+from llama_conformance.transport.wire import WireFailure
 
 MiB = 1024 * 1024
-CHECK_ID = "call.resource-bound"
 _SHOWN_REQUEST = 300  # characters of the request a finding quotes
 
 
@@ -92,14 +92,14 @@ def cut_message(label: str, what: str, request: str) -> str:
 
 def cut_finding(label: str, what: str, request: str) -> Finding:
     """A ``call.resource-bound`` finding for an answer the kit cut."""
-    from llama_conformance.behaviour import plan as _plan  # noqa: F401  (registers call.resource-bound)
+    from llama_conformance import engine_checks as _plan  # declares call.resource-bound
     from llama_conformance.checks import finding
 
-    return finding(CHECK_ID, cut_message(label, what, request))
+    return finding(_plan.RESOURCE_BOUND, cut_message(label, what, request))
 
 
-class ResponseCut(Exception):
-    """The kit cut an answer at a bound; the call ends here (the finding is reported separately)."""
+class ResponseCut(WireFailure):
+    """The kit cut an answer at a bound; the call ends here (its finding travels in ``findings``)."""
 
     def __init__(self, label: str, what: str) -> None:
         super().__init__(f"{label}: the kit cut the answer ({what})")

@@ -5,6 +5,11 @@ they exercise a server instead, unchanged. A member without a route in this pack
 (``register_model``, store slots) does not exist here (``AttributeError``), so the suites
 skip what HTTP cannot reach; ``inference.list_models`` is served by the Models API's
 ``GET /v1/models``, which is how a client learns what a deployment serves.
+
+``wired_member(name)`` is the kit's way in: the same call, answering a ``WireAnswer`` (the value,
+the JSON it was parsed from and the call's HTTP findings, ``transport.wire``), and raising a
+``WireFailure`` that carries the findings. ``impl.<member>`` answers the value alone, for code that
+only needs it (a dependency's call, a clean-up): its HTTP findings are nobody's.
 """
 
 from __future__ import annotations
@@ -13,10 +18,10 @@ from typing import Any
 
 from llama_conformance.contract import Contract, MemberSpec, RouteSpec
 from llama_conformance.transport.client import TargetClient
-from llama_conformance.transport.decode import Bounds, decode_stream, decode_value, is_stream, raise_for_answer
+from llama_conformance.transport.decode import Bounds, decode_value, is_stream, raise_for_answer, stream_answer
 from llama_conformance.transport.encode import HttpCall, encode_call
 from llama_conformance.transport.limits import shown_request
-from llama_conformance.transport.wire import WireLog
+from llama_conformance.transport.wire import WireAnswer
 
 
 def package_error_model(contract: Contract) -> Any:
@@ -30,13 +35,14 @@ def package_error_model(contract: Contract) -> Any:
 class RemoteImpl:
     """``impl.<member>(...)`` -> the member's route on the target, answer decoded."""
 
-    def __init__(self, api: str, contract: Contract, client: TargetClient, wire: WireLog) -> None:
+    def __init__(self, api: str, contract: Contract, client: TargetClient, wire: Any = None) -> None:
+        # ``wire``: no longer used (each call's answer carries its JSON and findings); accepted until
+        # ``pytest_plugin.remote`` stops passing it.
         self._api = api
         self._contract = contract
         self._members = {m.name: m for m in contract.surface(api).members}
         self._routes = contract.routes()
         self._client = client
-        self._wire = wire
         self._error_model = package_error_model(contract)
 
     def route_of(self, name: str) -> RouteSpec | None:
@@ -52,9 +58,27 @@ class RemoteImpl:
             raise AttributeError(f"{self._api}.{name} has no HTTP route in {self._contract.package}")
         if name == "list_models" and self._api == "inference":
             return lambda: self._list_models(route)
-        member = self._members[name]
+        wired = self.wired_member(name)
 
         async def call(*args: Any, **kwargs: Any) -> Any:
+            return (await wired(*args, **kwargs)).value
+
+        call.__name__ = name
+        return call
+
+    def wired_member(self, name: str) -> Any:
+        """``name``'s call answering a ``WireAnswer`` (see the module docstring); AttributeError without a route."""
+        route = self.route_of(name)
+        if route is None or name.startswith("_"):
+            raise AttributeError(f"{self._api}.{name} has no HTTP route in {self._contract.package}")
+        if name == "list_models" and self._api == "inference":
+            async def listing() -> WireAnswer:
+                return WireAnswer(value=await self._list_models(route))
+
+            return listing
+        member = self._members[name]
+
+        async def call(*args: Any, **kwargs: Any) -> WireAnswer:
             return await self._call(member, route, args, kwargs)
 
         call.__name__ = name
@@ -68,21 +92,24 @@ class RemoteImpl:
         return Bounds(limits=options.limits, stream_time_s=options.limits.stream_time_s(options.timeout_s),
                       request=f"{'?' + query + ' ' if query else ''}{request}")
 
-    async def _call(self, member: MemberSpec, route: RouteSpec, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    async def _call(self, member: MemberSpec, route: RouteSpec, args: tuple[Any, ...],
+                    kwargs: dict[str, Any]) -> WireAnswer:
         http = encode_call(route, args, kwargs)
         bounds = self._bounds(http)
+        wire = WireAnswer()
         response = await self._client.send(http.method, http.path, stream=True, **http.as_kwargs())
-        await raise_for_answer(response, route, self._error_model, self._wire, bounds)
+        await raise_for_answer(response, route, self._error_model, wire, bounds)
         if is_stream(response):
-            return decode_stream(response, route, member.chunk_type, self._wire, bounds)
-        return await decode_value(response, route, member.response_type, self._wire, bounds)
+            return stream_answer(response, route, member.chunk_type, wire, bounds)
+        return await decode_value(response, route, member.response_type, wire, bounds)
 
     async def _list_models(self, route: RouteSpec) -> list[Any]:
         """The deployment's models as ``Model`` objects named by the id a client sends."""
         bounds = self._bounds(HttpCall(method=route.method, path=route.path))
         response = await self._client.send(route.method, route.path, stream=True)
-        await raise_for_answer(response, route, self._error_model, self._wire, bounds)
-        listing = await decode_value(response, route, None, self._wire, bounds)
+        wire = WireAnswer()
+        await raise_for_answer(response, route, self._error_model, wire, bounds)
+        listing = (await decode_value(response, route, None, wire, bounds)).value
         entries = listing.get("data", []) if isinstance(listing, dict) else listing
         api = self._contract.package.module
         models = []

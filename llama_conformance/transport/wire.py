@@ -1,23 +1,36 @@
-"""What came over the wire for each value a remote call returned, and the remote error type.
+"""What one remote call brought back over the wire, and the remote error types.
 
 Suites read parsed values (``page.data[0].id``); validation must judge the JSON the server
-sent, not a model pydantic already coerced. ``WireLog`` maps each returned object to its
-JSON for the duration of a test (bounded, so a long fuzz run does not grow without limit).
+sent, not a model pydantic already coerced. So a remote call's answer is a ``WireAnswer``:
+the value the member returns, the JSON it was parsed from (for a stream, each event's JSON,
+filled as the stream is read) and the HTTP findings of that call (framing, content type, error
+body, a cut). The kit's call (``behaviour.invoke``) puts all three in the call's ``Outcome``, so
+a finding belongs to the call that made it and nothing is left over for the next one.
+
 ``RemoteError`` is what a non-2xx answer (or an SSE error event) raises: it carries the
-status, so the error mapping judges it exactly as the server answered.
+status, so the error mapping judges it exactly as the server answered. It and ``ResponseCut``
+are ``WireFailure``s: they carry the findings the call made before it failed.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from dataclasses import dataclass, field
 from typing import Any
 
 from llama_conformance.checks import Finding
 
-_KEEP = 4096
+
+class WireFailure(Exception):
+    """A remote call that ended without a value; ``findings``: the HTTP findings it made first."""
+
+    findings: list[Finding]
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.findings = []
 
 
-class RemoteError(Exception):
+class RemoteError(WireFailure):
     """A server's error answer: ``status_code`` is the HTTP status it sent."""
 
     def __init__(self, status_code: int, message: str, *, body: Any = None, route: str = "",
@@ -29,29 +42,29 @@ class RemoteError(Exception):
         self.route = route
 
 
-class WireLog:
-    """Parsed object -> the JSON it was parsed from (identity-keyed, most recent kept)."""
+@dataclass
+class WireAnswer:
+    """One remote call's answer: ``value`` (what the member returns: a parsed model, the JSON itself
+    when it fits no model, or an async iterator of chunks), ``raw`` (the JSON ``value`` came from;
+    for a stream the list of each event's JSON, in step with the chunks yielded) and ``findings``
+    (this call's HTTP findings, a stream's added while it is read)."""
 
-    def __init__(self) -> None:
-        self._by_id: OrderedDict[int, tuple[Any, Any]] = OrderedDict()
-        self._notes: list[Finding] = []
+    value: Any = None
+    raw: Any = None
+    findings: list[Finding] = field(default_factory=list)
 
     def note(self, item: Finding) -> None:
-        """An HTTP-level finding of the current call, taken by the test that made it."""
-        self._notes.append(item)
+        self.findings.append(item)
 
-    def drain(self) -> list[Finding]:
-        notes, self._notes = self._notes, []
-        return notes
+    def failed(self, exc: WireFailure) -> WireFailure:
+        """``exc`` carrying this call's findings (the same list: a stream's later ones included)."""
+        exc.findings = self.findings
+        return exc
 
-    def record(self, parsed: Any, raw: Any) -> Any:
-        if parsed is not raw:
-            self._by_id[id(parsed)] = (parsed, raw)  # holding ``parsed`` keeps its id unique
-            while len(self._by_id) > _KEEP:
-                self._by_id.popitem(last=False)
-        return parsed
 
-    def raw(self, value: Any) -> Any:
-        """The wire JSON of ``value``, or ``value`` itself when it was never parsed."""
-        entry = self._by_id.get(id(value))
-        return entry[1] if entry is not None and entry[0] is value else value
+class WireLog:
+    """Transitional marker of a target reached over HTTP (``ProviderUnderTest.wire`` is not None).
+
+    It keeps nothing: each call's JSON and findings travel in its ``WireAnswer``. Remove it once
+    the target says "over HTTP" by itself (``target.http`` builds one, ``harness.build`` tests it).
+    """

@@ -24,6 +24,7 @@ from typing import Any
 import jsonschema
 from pydantic import BaseModel, PydanticInvalidForJsonSchema, PydanticSchemaGenerationError, TypeAdapter
 
+from llama_conformance.contract.packages import type_prefixes
 from llama_conformance.errors import KitUsageError
 from llama_conformance.validate.errata import Erratum
 from llama_conformance.validate.explain import Explainer
@@ -56,7 +57,7 @@ def type_name(tp: Any) -> str:
     if isinstance(tp, type):
         return tp.__name__
     text = repr(tp)
-    for prefix in ("typing.", "ogx_api.", "llama_stack_api."):
+    for prefix in ("typing.", *type_prefixes()):
         text = text.replace(prefix, "")
     return text if len(text) <= 100 else text[:97] + "..."
 

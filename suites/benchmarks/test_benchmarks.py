@@ -2,7 +2,8 @@
 the routing table calls although BenchmarksProtocolPrivate does not declare it.
 
 The Benchmarks API is the server's routing table; these checks are what eval providers
-owe it, so the suite runs for the eval API (in-process: the calls have no HTTP route).
+owe it (``checks.py`` beside this file), so the suite runs for the eval API (in-process: the
+calls have no HTTP route).
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ from __future__ import annotations
 import pytest
 from hypothesis import strategies as st
 
-from llama_conformance.behaviour.benchmarks import benchmark, register_benchmark, unregister_benchmark
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.coverage import ANSWER
-from llama_conformance.behaviour.eval import run_eval
+from llama_conformance_suites.benchmarks.checks import REGISTER, UNREGISTER, UNREGISTER_FORGETS
+from llama_conformance_suites.benchmarks.helpers import benchmark, register_benchmark, unregister_benchmark
+from llama_conformance_suites.eval.helpers import run_eval
 
 pytestmark = [pytest.mark.behavioral, pytest.mark.api("eval")]
 
@@ -22,7 +24,7 @@ METADATA = st.dictionaries(st.sampled_from(["owner", "notes", "version"]),
                            st.one_of(st.text(max_size=20), st.integers(0, 100)), max_size=3)
 
 
-@pytest.mark.checks("benchmarks.register", *ANSWER)
+@pytest.mark.checks(REGISTER, *ANSWER)
 def test_register_benchmark(llama_kit: Kit) -> None:
     """benchmarks.register: drawn benchmarks are accepted and can be evaluated afterwards."""
     kit = llama_kit
@@ -33,7 +35,7 @@ def test_register_benchmark(llama_kit: Kit) -> None:
         register_benchmark(kit, item)
         try:
             outcome = run_eval(kit, item.identifier)
-            kit.judge.check(outcome.error is None and not outcome.timed_out, "benchmarks.register",
+            kit.judge.check(outcome.error is None and not outcome.timed_out, REGISTER,
                             f"run_eval of registered benchmark {item.identifier!r} raised "
                             f"{outcome.describe_error()}.")
         finally:
@@ -43,17 +45,17 @@ def test_register_benchmark(llama_kit: Kit) -> None:
     kit.examples(st.tuples(IDS, METADATA), body, label="benchmark")
 
 
-@pytest.mark.checks("benchmarks.register", "benchmarks.unregister", "benchmarks.unregister.forgets", *ANSWER)
+@pytest.mark.checks(REGISTER, UNREGISTER, UNREGISTER_FORGETS, *ANSWER)
 def test_unregister_benchmark(llama_kit: Kit) -> None:
     """benchmarks.unregister answers; benchmarks.unregister.forgets (SHOULD): run_eval of it then is not-found."""
     kit = llama_kit
     item = benchmark(kit)
     register_benchmark(kit, item)
-    kit.judge.answered(unregister_benchmark(kit, item.identifier), "benchmarks.unregister")
+    kit.judge.answered(unregister_benchmark(kit, item.identifier), UNREGISTER)
     after = run_eval(kit, item.identifier)
     kit.judge.no_hang(after)
     gone = after.error is not None and after.answer is not None and after.answer.client_error
-    kit.judge.check(gone, "benchmarks.unregister.forgets",
+    kit.judge.check(gone, UNREGISTER_FORGETS,
                     f"run_eval of unregistered benchmark {item.identifier} "
                     + (f"raised {after.describe_error()}, not a not-found error." if after.error else
                        "still answered."))

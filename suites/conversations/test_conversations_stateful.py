@@ -11,13 +11,14 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invariant, rule
 
 from llama_conformance.behaviour.context import Kit
-from llama_conformance.behaviour.conversations import TEXTS, all_items, call, call_with_id, delete, item_text, message
 from llama_conformance.behaviour.coverage import ANSWER
 from llama_conformance.behaviour.steps import METADATA
+from llama_conformance_suites.conversations.checks import STATEFUL
+from llama_conformance_suites.conversations.helpers import TEXTS, all_items, delete, item_text, message
 
 pytestmark = [pytest.mark.stateful, pytest.mark.api("conversations")]
 
-CHECK = "conversations.stateful"
+CHECK = STATEFUL
 
 
 class ConversationsMachine(RuleBasedStateMachine):
@@ -32,8 +33,8 @@ class ConversationsMachine(RuleBasedStateMachine):
 
     @rule(target=conversations, metadata=METADATA, texts=st.lists(TEXTS, max_size=2))
     def create(self, metadata: dict[str, str], texts: list[str]) -> str:
-        outcome = call(self.kit, "create_conversation", metadata=metadata or None,
-                       items=[message("user", t) for t in texts])
+        outcome = self.kit.ask("create_conversation", metadata=metadata or None,
+                               items=[message("user", t) for t in texts])
         self.kit.judge.answered(outcome, CHECK)
         conversation_id = outcome.value.id
         self.kit.judge.check(conversation_id not in self.items and conversation_id not in self.gone, CHECK,
@@ -48,7 +49,7 @@ class ConversationsMachine(RuleBasedStateMachine):
 
     @rule(conversation_id=conversations, metadata=METADATA)
     def update(self, conversation_id: str, metadata: dict[str, str]) -> None:
-        outcome = call_with_id(self.kit, "update_conversation", conversation_id, {"metadata": metadata})
+        outcome = self.kit.ask_with("update_conversation", {"metadata": metadata}, conversation_id=conversation_id)
         if conversation_id in self.gone:
             self.kit.judge.check(outcome.error is not None, CHECK,
                                  f"update of deleted conversation {conversation_id} succeeded.")
@@ -58,8 +59,8 @@ class ConversationsMachine(RuleBasedStateMachine):
 
     @rule(conversation_id=conversations, texts=st.lists(TEXTS, min_size=1, max_size=2))
     def add(self, conversation_id: str, texts: list[str]) -> None:
-        outcome = call_with_id(self.kit, "add_items", conversation_id,
-                               {"items": [message("user", t) for t in texts]})
+        outcome = self.kit.ask_with("add_items", {"items": [message("user", t) for t in texts]},
+                                    conversation_id=conversation_id)
         if conversation_id in self.gone:
             self.kit.judge.check(outcome.error is not None, CHECK,
                                  f"add_items to deleted conversation {conversation_id} succeeded.")
@@ -72,8 +73,7 @@ class ConversationsMachine(RuleBasedStateMachine):
         if conversation_id in self.gone or not self.items[conversation_id]:
             return
         item_id, _ = self.items[conversation_id].pop(pick % len(self.items[conversation_id]))
-        outcome = call(self.kit, "openai_delete_conversation_item", conversation_id=conversation_id,
-                       item_id=item_id)
+        outcome = self.kit.ask("openai_delete_conversation_item", conversation_id=conversation_id, item_id=item_id)
         self.kit.judge.answered(outcome, CHECK)
 
     @rule(conversation_id=consumes(conversations))
@@ -86,7 +86,7 @@ class ConversationsMachine(RuleBasedStateMachine):
         self.kit.judge.answered(outcome, CHECK)
         self.gone.add(conversation_id)
         del self.items[conversation_id], self.metadata[conversation_id]
-        after = call(self.kit, "get_conversation", conversation_id=conversation_id)
+        after = self.kit.ask("get_conversation", conversation_id=conversation_id)
         self.kit.judge.no_hang(after)
         self.kit.judge.check(after.error is not None, CHECK,
                              f"get_conversation({conversation_id}) succeeded after delete.")
@@ -94,7 +94,7 @@ class ConversationsMachine(RuleBasedStateMachine):
     @invariant()
     def conversations_match_model(self) -> None:
         for conversation_id, expected in self.items.items():
-            got = call(self.kit, "get_conversation", conversation_id=conversation_id)
+            got = self.kit.ask("get_conversation", conversation_id=conversation_id)
             self.kit.judge.answered(got, CHECK)
             self.kit.judge.check((got.value.metadata or {}) == self.metadata[conversation_id], CHECK,
                                  f"{conversation_id} has metadata {got.value.metadata!r}, "
@@ -108,7 +108,7 @@ class ConversationsMachine(RuleBasedStateMachine):
             delete(self.kit, conversation_id)
 
 
-@pytest.mark.checks("conversations.stateful", *ANSWER)
+@pytest.mark.checks(STATEFUL, *ANSWER)
 def test_conversations_state_machine(llama_kit: Kit) -> None:
     """conversations.stateful"""
     llama_kit.run_machine(ConversationsMachine)

@@ -14,12 +14,11 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invaria
 
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.coverage import ANSWER
-from llama_conformance.behaviour.files import by_id, list_page, upload_file, upload_purposes
 from llama_conformance.behaviour.steps import response_bytes
+from llama_conformance_suites.files.checks import STATEFUL
+from llama_conformance_suites.files.helpers import by_id, list_page, upload_file, upload_purposes
 
 pytestmark = [pytest.mark.stateful, pytest.mark.api("files")]
-
-CHECK = "files.stateful"
 
 
 class FilesMachine(RuleBasedStateMachine):
@@ -37,9 +36,9 @@ class FilesMachine(RuleBasedStateMachine):
     def upload(self, content: bytes, purpose_index: int) -> str:
         purpose = self.purposes[purpose_index % len(self.purposes)]
         outcome, _ = upload_file(self.kit, content, f"state-{len(self.model)}.bin", purpose)
-        self.kit.judge.answered(outcome, CHECK)
+        self.kit.judge.answered(outcome, STATEFUL)
         file_id = outcome.value.id
-        self.kit.judge.check(file_id not in self.model and file_id not in self.gone, CHECK,
+        self.kit.judge.check(file_id not in self.model and file_id not in self.gone, STATEFUL,
                              f"upload returned id {file_id!r}, which was already used.")
         self.model[file_id] = content
         return file_id
@@ -49,8 +48,8 @@ class FilesMachine(RuleBasedStateMachine):
         if file_id in self.gone:
             return
         outcome = by_id(self.kit, "openai_retrieve_file", file_id)
-        self.kit.judge.answered(outcome, CHECK)
-        self.kit.judge.check(outcome.value.bytes == len(self.model[file_id]), CHECK,
+        self.kit.judge.answered(outcome, STATEFUL)
+        self.kit.judge.check(outcome.value.bytes == len(self.model[file_id]), STATEFUL,
                              f"retrieve({file_id}) says {outcome.value.bytes} bytes; "
                              f"{len(self.model[file_id])} were uploaded.")
 
@@ -59,18 +58,18 @@ class FilesMachine(RuleBasedStateMachine):
         if file_id in self.gone:
             return
         outcome = by_id(self.kit, "openai_retrieve_file_content", file_id)
-        self.kit.judge.answered(outcome, CHECK)
-        self.kit.judge.check(response_bytes(self.kit, outcome.value) == self.model[file_id], CHECK,
+        self.kit.judge.answered(outcome, STATEFUL)
+        self.kit.judge.check(response_bytes(self.kit, outcome.value) == self.model[file_id], STATEFUL,
                              f"content({file_id}) differs from the uploaded bytes.")
 
     @rule(target=deleted, file_id=consumes(files))
     def delete(self, file_id: str) -> str:
         outcome = by_id(self.kit, "openai_delete_file", file_id)
         if file_id in self.gone:
-            self.kit.judge.check(outcome.error is not None, CHECK,
+            self.kit.judge.check(outcome.error is not None, STATEFUL,
                                  f"deleting {file_id} a second time succeeded.")
             return file_id
-        self.kit.judge.answered(outcome, CHECK)
+        self.kit.judge.answered(outcome, STATEFUL)
         del self.model[file_id]
         self.gone.add(file_id)
         return file_id
@@ -79,27 +78,27 @@ class FilesMachine(RuleBasedStateMachine):
     def deleted_stays_gone(self, file_id: str) -> None:
         outcome = by_id(self.kit, "openai_retrieve_file", file_id)
         self.kit.judge.no_hang(outcome)
-        self.kit.judge.check(outcome.error is not None, CHECK,
+        self.kit.judge.check(outcome.error is not None, STATEFUL,
                              f"retrieve({file_id}) succeeded after the file was deleted.")
 
     @invariant()
     def listing_matches_model(self) -> None:
         outcome = list_page(self.kit, limit=10000)
-        self.kit.judge.answered(outcome, CHECK)
+        self.kit.judge.answered(outcome, STATEFUL)
         listed = {f.id: f.bytes for f in outcome.value.data}
         missing = sorted(set(self.model) - set(listed))
         resurrected = sorted(self.gone & set(listed))
         wrong_size = sorted(i for i in self.model if i in listed and listed[i] != len(self.model[i]))
-        self.kit.judge.check(not missing, CHECK, f"list misses existing files {missing}.")
-        self.kit.judge.check(not resurrected, CHECK, f"list shows deleted files {resurrected}.")
-        self.kit.judge.check(not wrong_size, CHECK, f"list reports wrong sizes for {wrong_size}.")
+        self.kit.judge.check(not missing, STATEFUL, f"list misses existing files {missing}.")
+        self.kit.judge.check(not resurrected, STATEFUL, f"list shows deleted files {resurrected}.")
+        self.kit.judge.check(not wrong_size, STATEFUL, f"list reports wrong sizes for {wrong_size}.")
 
     def teardown(self) -> None:
         for file_id in list(self.model):
             by_id(self.kit, "openai_delete_file", file_id)
 
 
-@pytest.mark.checks("files.stateful", *ANSWER)
+@pytest.mark.checks(STATEFUL, *ANSWER)
 def test_files_state_machine(llama_kit: Kit) -> None:
     """files.stateful"""
     llama_kit.run_machine(FilesMachine)

@@ -3,24 +3,31 @@
 Runs with ``--llama-stack-url`` (a server) or ``--llama-provider ... --llama-over-http``
 (the provider behind its routers, in-process). Each operation gets the session profile's
 example budget in every generation mode (valid and invalid data), a time bound and the
-run's request budget. The checks: no server errors, documented status codes and content
-types, responses (and every stream event) matching their schemas, invalid data rejected,
-valid data accepted, and use-after-free / resource availability where the document links
-operations. A failure lists each distinct problem with a ``curl`` that reproduces it.
+run's request budget (``llama_fuzz``: ``fuzz.session.FuzzRun``). The checks: no server errors,
+documented status codes and content types, responses (and every stream event) matching their
+schemas, invalid data rejected, valid data accepted, and use-after-free / resource availability
+where the document links operations. A failure lists each distinct problem with a ``curl`` that
+reproduces it; SHOULD-level problems are warnings unless ``--llama-strict`` (judged by the fuzzer).
 """
 
 from __future__ import annotations
 
 import pytest
 
-from llama_conformance.fuzz.ids import FUZZ_CHECK_IDS
+from llama_conformance.engine_checks import RESOURCE_BOUND
+from llama_conformance.fuzz.ids import (
+    FUZZ_CHECK_IDS,
+    NOT_A_SERVER_ERROR,
+    RESOURCE_AVAILABILITY,
+    RESPONSE_SCHEMA,
+    USE_AFTER_FREE,
+)
+from llama_conformance.pytest_plugin.verdict import fail_with
 
 pytestmark = [pytest.mark.http, pytest.mark.fuzz]
 
-TIME_BOUND_S = {"fast": 20.0, "thorough": 120.0}
 
-
-@pytest.mark.checks("fuzz.response-schema")
+@pytest.mark.checks(RESPONSE_SCHEMA)
 def test_openapi_document_is_usable(llama_remote, request: pytest.FixtureRequest) -> None:
     """The document the deployment publishes, and every repair the kit made to it.
 
@@ -53,51 +60,32 @@ def served_values(operation: str, session) -> dict[str, list[str]]:
     return {"model": list(models)} if models else {}
 
 
-@pytest.mark.checks(*FUZZ_CHECK_IDS, "call.resource-bound")
-def test_operation(fuzz_operation: str, llama_remote, llama_session, request: pytest.FixtureRequest) -> None:
-    from llama_conformance.checks import Level, finding
-    from llama_conformance.fuzz import run_operation
-    from llama_conformance.fuzz.ids import check_for_code
+@pytest.mark.checks(*FUZZ_CHECK_IDS, RESOURCE_BOUND.id)
+def test_operation(fuzz_operation: str, llama_fuzz, llama_session, request: pytest.FixtureRequest) -> None:
     from llama_conformance.pytest_plugin.terminal import record_fuzz_tally, record_should
 
-    profile = llama_session.profile
-    schema = llama_remote.fuzz_schema(max_examples=profile.max_examples, seed=llama_session.seed)
-    outcome = run_operation(schema, fuzz_operation, seed=llama_session.seed,
-                            time_budget_s=TIME_BOUND_S.get(llama_session.options.profile, 20.0),
-                            budget=llama_remote.fuzz_budget, secrets=llama_remote.headers,
-                            body_values=served_values(fuzz_operation, llama_session),
-                            feedback=llama_remote.fuzz_feedback)
+    outcome = llama_fuzz.operation(fuzz_operation, body_values=served_values(fuzz_operation, llama_session))
     record_fuzz_tally(request.node, outcome.cases_by_mode, outcome.elapsed_s)
-    # SHOULD-level failures (a schema-valid request refused: semantic validation is allowed)
-    # are warnings, unless --llama-strict makes them binding.
-    should = [f for f in outcome.failures if check_for_code(f.code).level is not Level.MUST]
-    if should and not llama_session.options.strict:
-        outcome.failures = [f for f in outcome.failures if f not in should]
-        record_should(request.node, [finding(check_for_code(f.code).id, llama_remote.redactor(str(f)))
-                                     for f in should])
+    if outcome.warnings:
+        record_should(request.node, outcome.warnings)
     if outcome.failures or outcome.errors:
-        pytest.fail(llama_remote.redactor(outcome.report()), pytrace=False)
+        fail_with(outcome.findings(), llama_fuzz.redactor(outcome.report()))
     if outcome.cases == 0:
         pytest.skip(f"{fuzz_operation}: no case could be generated ({outcome.summary()})")
 
 
-LINKED_CHECKS = ("fuzz.use-after-free", "fuzz.resource-availability", "fuzz.not-a-server-error",
-                 "fuzz.response-schema")
+LINKED_CHECKS = (USE_AFTER_FREE, RESOURCE_AVAILABILITY, NOT_A_SERVER_ERROR, RESPONSE_SCHEMA)
 
 
 @pytest.mark.checks(*LINKED_CHECKS)
-def test_linked_operations(llama_remote, llama_session, request: pytest.FixtureRequest) -> None:
+def test_linked_operations(llama_fuzz, llama_session, request: pytest.FixtureRequest) -> None:
     """Chains over the operations the document links (or schemathesis infers links between):
     a created resource is readable, a deleted one is gone, and no step gets a 5xx."""
-    from llama_conformance.fuzz.stateful import NoLinks, run_linked
+    from llama_conformance.fuzz.stateful import NoLinks
     from llama_conformance.pytest_plugin.terminal import record_fuzz_tally
 
-    profile = llama_session.profile
-    schema = llama_remote.fuzz_schema(max_examples=profile.max_examples, seed=llama_session.seed)
     try:
-        outcome = run_linked(schema, max_scenarios=profile.max_examples, seed=llama_session.seed,
-                             time_budget_s=TIME_BOUND_S.get(llama_session.options.profile, 20.0),
-                             budget=llama_remote.fuzz_budget, secrets=llama_remote.headers)
+        outcome = llama_fuzz.linked(max_scenarios=llama_session.profile.max_examples)
     except NoLinks as exc:
         from llama_conformance.report.record import not_applicable
 
@@ -105,6 +93,6 @@ def test_linked_operations(llama_remote, llama_session, request: pytest.FixtureR
         pytest.skip(f"no linked operations to chain: {exc}")
     record_fuzz_tally(request.node, {"chained": outcome.cases}, outcome.elapsed_s)
     if outcome.failures or outcome.errors:
-        pytest.fail(llama_remote.redactor(outcome.report()), pytrace=False)
+        fail_with(outcome.findings(), llama_fuzz.redactor(outcome.report()))
     if outcome.cases == 0:
         pytest.skip(f"no chained case could be sent ({outcome.summary()})")

@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.coverage import ANSWER, CAPABILITY, EMBEDDINGS, FUZZED, NEGATIVE, STREAM, STREAM_USAGE
 from llama_conformance.behaviour.judge import as_capability
+from llama_conformance.behaviour.plan import UNKNOWN_ID, VALID_REQUEST_ACCEPTED
+from llama_conformance.checks import CheckDef
 from llama_conformance.strategies import ValueHints, valid_requests
 from llama_conformance.validate import (
     EMBEDDINGS_DIMENSIONS,
@@ -22,6 +24,21 @@ from llama_conformance.validate import (
     STREAM_USAGE_ONCE,
     STREAM_USAGE_TOTAL,
     check_embeddings,
+)
+from llama_conformance_suites.inference.checks import (
+    CHAT_ANSWER,
+    CHAT_FUZZ,
+    CHAT_STREAM,
+    CHAT_STREAM_USAGE,
+    CHAT_TOOLS,
+    COMPLETION_ANSWER,
+    COMPLETION_STREAM,
+    EMBED_ANSWER,
+    EMBED_DIMENSIONS,
+    EMBED_FUZZ,
+    MODELS_LISTED,
+    MODELS_REGISTER,
+    RERANK_ANSWER,
 )
 
 pytestmark = [pytest.mark.behavioral, pytest.mark.api("inference")]
@@ -35,7 +52,7 @@ def _fuzz_hints(kit: Kit, member_name: str, model: str) -> ValueHints:
     return ValueHints(by_field={(kit.member(member_name).request_model, "model"): st.just(model)})
 
 
-def _fuzz(kit: Kit, member_name: str, model: str, check_id: str, *, stream: bool | None = None) -> None:
+def _fuzz(kit: Kit, member_name: str, model: str, check: CheckDef, *, stream: bool | None = None) -> None:
     """Drawn valid requests: a valid answer or a typed rejection; never a 5xx, hang or mutation."""
     member = kit.member(member_name)
     strategy = valid_requests(member.request_model, _fuzz_hints(kit, member_name, model))
@@ -54,48 +71,46 @@ def _fuzz(kit: Kit, member_name: str, model: str, check_id: str, *, stream: bool
             usage = [f for f in outcome.stream_findings if f.check.id in USAGE_CHECKS]
             rest = [f for f in outcome.stream_findings if f.check.id not in USAGE_CHECKS]
             outcome.stream_findings = rest + as_capability(usage, "stream-usage", kit.session.manifest)
-            kit.validate(outcome, member, expect_stream=streaming, check_id=check_id)
+            kit.validate(outcome, member, expect_stream=streaming, check_id=check)
         else:
             tally["rejected"] += 1
             kit.judge.typed_rejection(outcome)
 
     kit.examples(strategy, body)
     total = tally["answered"] + tally["rejected"]
-    kit.judge.check(total == 0 or tally["answered"] * 2 >= total, "call.valid-request-accepted",
+    kit.judge.check(total == 0 or tally["answered"] * 2 >= total, VALID_REQUEST_ACCEPTED,
                     f"{member.member_id} rejected {tally['rejected']} of {total} valid drawn requests "
                     "with typed errors: most valid requests should be answered.")
 
 
 # -- models (the private protocol the routing table uses) ---------------------------------
 
-@pytest.mark.checks("inference.models.listed", *ANSWER)
+@pytest.mark.checks(MODELS_LISTED, *ANSWER)
 def test_models_listed(llama_kit: Kit) -> None:
     """inference.models.listed"""
     kit = llama_kit
     member = kit.member("list_models")
     served = kit.served()
-    if "inference.models.listed" in served.problems:
-        kit.judge.fail("inference.models.listed", served.problems["inference.models.listed"])
-    outcome = kit.call(member)
-    kit.judge.answered(outcome, "inference.models.listed")
-    kit.validate(outcome, member, expect_stream=False, check_id="inference.models.listed")
+    if "list_models" in served.problems:
+        kit.judge.fail(MODELS_LISTED, served.problems["list_models"])
+    kit.accept(kit.call(member), member, MODELS_LISTED)
 
 
-@pytest.mark.checks("inference.models.register", *ANSWER)
+@pytest.mark.checks(MODELS_REGISTER, *ANSWER)
 def test_register_served_model(llama_kit: Kit) -> None:
     """inference.models.register: the routing table registers each served model at start-up."""
     kit = llama_kit
     served = kit.served()
-    if "inference.models.register" in served.problems:
-        kit.judge.fail("inference.models.register", served.problems["inference.models.register"])
+    if "register_model" in served.problems:
+        kit.judge.fail(MODELS_REGISTER, served.problems["register_model"])
     if not served.models:
         pytest.skip("no served model to register (list_models() names none; a manifest can declare one)")
     member = kit.member("register_model")
     for model in served.models[:3]:
         outcome = kit.call(member, model)
-        kit.judge.answered(outcome, "inference.models.register")
+        kit.judge.answered(outcome, MODELS_REGISTER)
         if outcome.value is not None:
-            kit.validate(outcome, member, expect_stream=False, check_id="inference.models.register")
+            kit.validate(outcome, member, expect_stream=False, check_id=MODELS_REGISTER)
 
 
 # -- chat ---------------------------------------------------------------------------------
@@ -107,53 +122,50 @@ def _chat(kit: Kit, **extra: Any) -> tuple[Any, Any]:
     return member, request
 
 
-@pytest.mark.checks("inference.chat.answer", *CAPABILITY, *ANSWER)
+@pytest.mark.checks(CHAT_ANSWER, *CAPABILITY, *ANSWER)
 def test_chat_answer(llama_kit: Kit) -> None:
     """inference.chat.answer"""
     kit = llama_kit
     member, request = _chat(kit)
-    outcome = kit.call_request(member, request)
-    kit.judge.answered(outcome, "inference.chat.answer", capability="chat")
-    kit.validate(outcome, member, expect_stream=False, check_id="inference.chat.answer")
+    kit.accept(kit.call_request(member, request), member, CHAT_ANSWER, capability="chat")
 
 
-@pytest.mark.checks("inference.chat.fuzz", *CAPABILITY, *FUZZED, *ANSWER)
+@pytest.mark.checks(CHAT_FUZZ, *CAPABILITY, *FUZZED, *ANSWER)
 def test_chat_fuzz(llama_kit: Kit) -> None:
     """inference.chat.fuzz, call.typed-error, call.request-unchanged, call.no-hang"""
     kit = llama_kit
-    _fuzz(kit, "openai_chat_completion", kit.model("llm", "chat"), "inference.chat.fuzz", stream=False)
+    _fuzz(kit, "openai_chat_completion", kit.model("llm", "chat"), CHAT_FUZZ, stream=False)
 
 
-@pytest.mark.checks("inference.chat.stream", *CAPABILITY, *STREAM)
+@pytest.mark.checks(CHAT_STREAM, *CAPABILITY, *STREAM)
 def test_chat_stream(llama_kit: Kit) -> None:
     """inference.chat.stream: chunks valid; one id and object; finish_reason last."""
     kit = llama_kit
     member, request = _chat(kit, stream=True)
-    outcome = kit.call_request(member, request, stream=True)
-    kit.judge.answered(outcome, "inference.chat.stream", capability="streaming")
-    kit.validate(outcome, member, expect_stream=True, check_id="inference.chat.stream")
+    kit.accept(kit.call_request(member, request, stream=True), member, CHAT_STREAM, capability="streaming",
+               stream=True)
 
 
-@pytest.mark.checks("inference.chat.stream", *CAPABILITY, *FUZZED, *STREAM)
+@pytest.mark.checks(CHAT_STREAM, *CAPABILITY, *FUZZED, *STREAM)
 def test_chat_stream_fuzz(llama_kit: Kit) -> None:
     """inference.chat.stream over drawn requests"""
     kit = llama_kit
-    _fuzz(kit, "openai_chat_completion", kit.model("llm", "chat"), "inference.chat.stream", stream=True)
+    _fuzz(kit, "openai_chat_completion", kit.model("llm", "chat"), CHAT_STREAM, stream=True)
 
 
-@pytest.mark.checks("inference.chat.stream-usage", *CAPABILITY, *STREAM_USAGE, *STREAM)
+@pytest.mark.checks(CHAT_STREAM_USAGE, *CAPABILITY, *STREAM_USAGE, *STREAM)
 def test_chat_stream_usage(llama_kit: Kit) -> None:
     """inference.chat.stream-usage: include_usage reports usage exactly once, adding up."""
     kit = llama_kit
     member, request = _chat(kit, stream=True, stream_options={"include_usage": True})
     outcome = kit.call_request(member, request, stream=True)
-    kit.judge.answered(outcome, "inference.chat.stream-usage", capability="streaming")
+    kit.judge.answered(outcome, CHAT_STREAM_USAGE, capability="streaming")
     findings = as_capability(outcome.stream_findings, "stream-usage", kit.session.manifest)
     outcome.stream_findings = findings
-    kit.validate(outcome, member, expect_stream=True, check_id="inference.chat.stream-usage")
+    kit.validate(outcome, member, expect_stream=True, check_id=CHAT_STREAM_USAGE)
 
 
-@pytest.mark.checks("inference.chat.tools", *CAPABILITY, *ANSWER)
+@pytest.mark.checks(CHAT_TOOLS, *CAPABILITY, *ANSWER)
 def test_chat_with_tools(llama_kit: Kit) -> None:
     """inference.chat.tools: a request offering a tool is answered validly (tool call or text)."""
     kit = llama_kit
@@ -168,8 +180,7 @@ def test_chat_with_tools(llama_kit: Kit) -> None:
         kit.judge.typed_rejection(outcome)
         pytest.skip(f"capability `tool-calls` not declared, and the provider rejects tools: "
                     f"{outcome.describe_error()}")
-    kit.judge.answered(outcome, "inference.chat.tools", capability="tool-calls")
-    kit.validate(outcome, member, expect_stream=False, check_id="inference.chat.tools")
+    kit.accept(outcome, member, CHAT_TOOLS, capability="tool-calls")
 
 
 # -- completions --------------------------------------------------------------------------
@@ -180,24 +191,21 @@ def _completion(kit: Kit, **extra: Any) -> tuple[Any, Any]:
     return member, kit.request(member, {"model": model, "prompt": "Once upon a time", **extra})
 
 
-@pytest.mark.checks("inference.completion.answer", *CAPABILITY, *ANSWER)
+@pytest.mark.checks(COMPLETION_ANSWER, *CAPABILITY, *ANSWER)
 def test_completion_answer(llama_kit: Kit) -> None:
     """inference.completion.answer"""
     kit = llama_kit
     member, request = _completion(kit)
-    outcome = kit.call_request(member, request)
-    kit.judge.answered(outcome, "inference.completion.answer", capability="completions")
-    kit.validate(outcome, member, expect_stream=False, check_id="inference.completion.answer")
+    kit.accept(kit.call_request(member, request), member, COMPLETION_ANSWER, capability="completions")
 
 
-@pytest.mark.checks("inference.completion.stream", *CAPABILITY, *STREAM)
+@pytest.mark.checks(COMPLETION_STREAM, *CAPABILITY, *STREAM)
 def test_completion_stream(llama_kit: Kit) -> None:
     """inference.completion.stream"""
     kit = llama_kit
     member, request = _completion(kit, stream=True)
-    outcome = kit.call_request(member, request, stream=True)
-    kit.judge.answered(outcome, "inference.completion.stream", capability="completions")
-    kit.validate(outcome, member, expect_stream=True, check_id="inference.completion.stream")
+    kit.accept(kit.call_request(member, request, stream=True), member, COMPLETION_STREAM, capability="completions",
+               stream=True)
 
 
 # -- embeddings ---------------------------------------------------------------------------
@@ -208,7 +216,7 @@ def _embed(kit: Kit, payload: dict[str, Any]) -> tuple[Any, Any, Any]:
     return member, request, kit.call_request(member, request)
 
 
-@pytest.mark.checks("inference.embeddings.answer", *CAPABILITY, *EMBEDDINGS, *ANSWER)
+@pytest.mark.checks(EMBED_ANSWER, *CAPABILITY, *EMBEDDINGS, *ANSWER)
 @pytest.mark.parametrize("inputs", ["single", "batch"])
 def test_embeddings_answer(llama_kit: Kit, inputs: str) -> None:
     """inference.embeddings.answer: one vector per input, in order."""
@@ -216,8 +224,7 @@ def test_embeddings_answer(llama_kit: Kit, inputs: str) -> None:
     model = kit.model("embedding", "embeddings")
     text: Any = "The quick brown fox" if inputs == "single" else ["first", "second text", "third, longer text"]
     member, request, outcome = _embed(kit, {"model": model, "input": text})
-    kit.judge.answered(outcome, "inference.embeddings.answer", capability="embeddings")
-    kit.validate(outcome, member, expect_stream=False, check_id="inference.embeddings.answer")
+    kit.accept(outcome, member, EMBED_ANSWER, capability="embeddings")
     kit.judge.take(check_embeddings(outcome.value, request, method=member.member_id))
 
 
@@ -228,7 +235,7 @@ def _dimensions_optional(kit: Kit, findings: list) -> list:
     return rest + as_capability(dims, "embeddings-dimensions", kit.session.manifest)
 
 
-@pytest.mark.checks("inference.embeddings.dimensions", "embeddings.dimensions", *CAPABILITY, *ANSWER)
+@pytest.mark.checks(EMBED_DIMENSIONS, EMBEDDINGS_DIMENSIONS, *CAPABILITY, *ANSWER)
 def test_embeddings_dimensions(llama_kit: Kit) -> None:
     """inference.embeddings.dimensions (capability embeddings-dimensions)"""
     kit = llama_kit
@@ -239,12 +246,11 @@ def test_embeddings_dimensions(llama_kit: Kit) -> None:
         kit.judge.typed_rejection(outcome)
         pytest.skip(f"capability `embeddings-dimensions` not declared, and dimensions=8 is rejected: "
                     f"{outcome.describe_error()}")
-    kit.judge.answered(outcome, "inference.embeddings.dimensions", capability="embeddings-dimensions")
-    kit.validate(outcome, member, expect_stream=False, check_id="inference.embeddings.dimensions")
+    kit.accept(outcome, member, EMBED_DIMENSIONS, capability="embeddings-dimensions")
     kit.judge.take(_dimensions_optional(kit, check_embeddings(outcome.value, request, method=member.member_id)))
 
 
-@pytest.mark.checks("inference.embeddings.fuzz", *CAPABILITY, *FUZZED, *EMBEDDINGS, *ANSWER)
+@pytest.mark.checks(EMBED_FUZZ, *CAPABILITY, *FUZZED, *EMBEDDINGS, *ANSWER)
 def test_embeddings_fuzz(llama_kit: Kit) -> None:
     """inference.embeddings.fuzz"""
     kit = llama_kit
@@ -257,7 +263,7 @@ def test_embeddings_fuzz(llama_kit: Kit) -> None:
         if not outcome.succeeded:
             kit.judge.typed_rejection(outcome)
             return
-        kit.validate(outcome, member, expect_stream=False, check_id="inference.embeddings.fuzz")
+        kit.validate(outcome, member, expect_stream=False, check_id=EMBED_FUZZ)
         kit.judge.take(_dimensions_optional(kit, check_embeddings(outcome.value, request, method=member.member_id)))
 
     kit.examples(strategy, body)
@@ -265,7 +271,7 @@ def test_embeddings_fuzz(llama_kit: Kit) -> None:
 
 # -- rerank -------------------------------------------------------------------------------
 
-@pytest.mark.checks("inference.rerank.answer", *CAPABILITY, *ANSWER)
+@pytest.mark.checks(RERANK_ANSWER, *CAPABILITY, *ANSWER)
 def test_rerank_answer(llama_kit: Kit) -> None:
     """inference.rerank.answer"""
     kit = llama_kit
@@ -276,16 +282,14 @@ def test_rerank_answer(llama_kit: Kit) -> None:
     items = ["Paris is the capital of France.", "Bananas are yellow.", "France borders Spain."]
     request = kit.request(member, {"model": model, "query": "capital of France", "items": items,
                                    "max_num_results": 2})
-    outcome = kit.call_request(member, request)
-    kit.judge.answered(outcome, "inference.rerank.answer", capability="rerank")
-    kit.validate(outcome, member, expect_stream=False, check_id="inference.rerank.answer")
-    indices = [d.index for d in outcome.value.data]
+    ranked = kit.accept(kit.call_request(member, request), member, RERANK_ANSWER, capability="rerank")
+    indices = [d.index for d in ranked.data]
     kit.judge.check(all(0 <= i < len(items) for i in indices) and len(set(indices)) == len(indices),
-                    "inference.rerank.answer", f"indices {indices} are not distinct positions in {len(items)} items.")
-    kit.judge.check(len(indices) <= 2, "inference.rerank.answer",
+                    RERANK_ANSWER, f"indices {indices} are not distinct positions in {len(items)} items.")
+    kit.judge.check(len(indices) <= 2, RERANK_ANSWER,
                     f"max_num_results=2 but {len(indices)} results came back.")
-    scores = [d.relevance_score for d in outcome.value.data]
-    kit.judge.check(scores == sorted(scores, reverse=True), "inference.rerank.answer",
+    scores = [d.relevance_score for d in ranked.data]
+    kit.judge.check(scores == sorted(scores, reverse=True), RERANK_ANSWER,
                     f"results are not ordered by relevance_score: {scores}.")
 
 
@@ -308,7 +312,14 @@ CAPABILITY_OF_CALL = {"chat": "chat", "chat-stream": "streaming", "completion": 
 def test_unknown_model(
     llama_kit: Kit, member_name: str, payload: dict[str, Any], request: pytest.FixtureRequest
 ) -> None:
-    """negative.unknown-id: an unknown model is a typed client error, never a success or a 5xx."""
+    """negative.unknown-id: an unknown model is a typed client error, never a success or a 5xx.
+
+    Not a row of the negative table (``WING.unknown_ids``): a row calls ``member(id_field=id)`` without
+    streaming and with no capability, but this test streams one call (``chat-stream``: the error may come
+    with the stream) and holds each call's NotImplementedError to the capability it belongs to (a skip
+    when undeclared, ``capability.declared-implemented`` when declared), and a model id is a free string,
+    so one unknown name tells all a drawn one would.
+    """
     kit = llama_kit
     member = kit.member(member_name)
     call = kit.request(member, {"model": UNKNOWN_MODEL, **payload})
@@ -318,8 +329,8 @@ def test_unknown_model(
         capability = CAPABILITY_OF_CALL[request.node.callspec.id]
         kit.judge.not_implemented(capability, outcome)
     if outcome.succeeded:
-        kit.judge.fail("negative.unknown-id", f"{member.member_id} answered a request for the unknown model "
+        kit.judge.fail(UNKNOWN_ID, f"{member.member_id} answered a request for the unknown model "
                                               f"{UNKNOWN_MODEL!r} instead of raising a not-found error.")
     kit.judge.typed_rejection(outcome)
-    kit.judge.check(outcome.answer is not None and outcome.answer.client_error, "negative.unknown-id",
+    kit.judge.check(outcome.answer is not None and outcome.answer.client_error, UNKNOWN_ID,
                     f"{member.member_id} raised {outcome.describe_error()} for an unknown model; a 4xx is due.")

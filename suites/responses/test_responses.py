@@ -1,8 +1,10 @@
 """Responses suite: create (plain, streamed, drawn), retrieve, list, input items, delete, cancel,
-``previous_response_id`` chains, ``store=false``, unknown ids.
+``previous_response_id`` chains, ``store=false``.
 
-Every object is judged as the JSON a client reads (``as_json``), so the suite runs the same
-in-process and over HTTP. Responses the tests store are deleted again.
+Each test names the checks it makes (``checks.py`` beside this file); unknown response ids are the
+shared negative table's row (``WING.unknown_ids``). Every object is judged as the JSON a client
+reads (``as_json``), so the suite runs the same in-process and over HTTP. Responses the tests
+store are deleted again.
 """
 
 from __future__ import annotations
@@ -14,9 +16,29 @@ import pytest
 from hypothesis import strategies as st
 
 from llama_conformance.behaviour.context import Kit
-from llama_conformance.behaviour.coverage import ANSWER, FUZZED, NEGATIVE
-from llama_conformance.behaviour.negative import expect_not_found, unknown_ids
-from llama_conformance.behaviour.responses import (
+from llama_conformance.behaviour.coverage import ANSWER, FUZZED
+from llama_conformance.behaviour.negative import expect_not_found
+from llama_conformance.behaviour.plan import NO_HANG, VALID_REQUEST_ACCEPTED
+from llama_conformance.strategies import ValueHints, valid_requests
+from llama_conformance.transport.checks import SSE_FRAMING
+from llama_conformance.validate import ids
+from llama_conformance_suites.responses.checks import (
+    CANCEL,
+    CHAIN,
+    CHAIN_CONTEXT,
+    CREATE,
+    CREATE_FUZZ,
+    DELETE,
+    INPUT_ITEMS,
+    LIST,
+    LIST_ORDER,
+    LIST_PAGINATION,
+    RETRIEVE,
+    STORE_FALSE,
+    STREAM,
+    STREAM_TEXT_DONE,
+)
+from llama_conformance_suites.responses.helpers import (
     as_json,
     by_id,
     chat_model,
@@ -29,15 +51,13 @@ from llama_conformance.behaviour.responses import (
     text_not_closed,
     user_messages,
 )
-from llama_conformance.strategies import ValueHints, valid_requests
-from llama_conformance.validate import ids
 
 pytestmark = [pytest.mark.behavioral, pytest.mark.api("responses")]
 
-RESPONSE_STREAM = ("call.no-hang", ids.STREAM_CHUNK_TYPE, ids.STREAM_CHUNK_SCHEMA, ids.STREAM_CHUNK_ROUNDTRIP,
+RESPONSE_STREAM = (NO_HANG, ids.STREAM_CHUNK_TYPE, ids.STREAM_CHUNK_SCHEMA, ids.STREAM_CHUNK_ROUNDTRIP,
                    ids.STREAM_NONEMPTY, ids.RESPONSES_CREATED_FIRST, ids.RESPONSES_SEQUENCE,
                    ids.RESPONSES_TERMINAL_ONCE, ids.RESPONSES_TERMINAL_LAST, ids.RESPONSES_SAME_ID,
-                   ids.RESPONSES_TERMINAL_STATUS, "http.sse.framing")
+                   ids.RESPONSES_TERMINAL_STATUS, SSE_FRAMING)
 USER_TEXT = "Name three prime numbers."
 # Fields that name resources other APIs own (stored responses, conversations, prompts, vector
 # stores, MCP servers, skills) or ask for background work: drawn values would name nothing
@@ -48,10 +68,7 @@ RESOURCE_FIELDS = ("previous_response_id", "conversation", "prompt", "tools", "t
 
 def _created(kit: Kit, text: Any = USER_TEXT, **extra: Any) -> dict[str, Any]:
     """A created response (judged under responses.create), as JSON."""
-    outcome = create(kit, text, **extra)
-    kit.judge.answered(outcome, "responses.create")
-    kit.validate(outcome, kit.member("create_openai_response"), expect_stream=False, check_id="responses.create")
-    return as_json(kit, outcome.value)
+    return as_json(kit, kit.accept(create(kit, text, **extra), "create_openai_response", CREATE))
 
 
 def _cleanup(kit: Kit, *response_ids: str) -> None:
@@ -60,59 +77,55 @@ def _cleanup(kit: Kit, *response_ids: str) -> None:
 
 
 def _retrieved(kit: Kit, response_id: str) -> dict[str, Any]:
-    outcome = by_id(kit, "get_openai_response", response_id)
-    kit.judge.answered(outcome, "responses.retrieve")
-    kit.validate(outcome, kit.member("get_openai_response"), expect_stream=False, check_id="responses.retrieve")
-    return as_json(kit, outcome.value)
+    return as_json(kit, kit.accept(by_id(kit, "get_openai_response", response_id), "get_openai_response", RETRIEVE))
 
 
 def _same_response(kit: Kit, retrieved: dict[str, Any], created: dict[str, Any], how: str) -> None:
     for name in ("id", "status", "model", "created_at"):
-        kit.judge.check(retrieved.get(name) == created.get(name), "responses.retrieve",
+        kit.judge.check(retrieved.get(name) == created.get(name), RETRIEVE,
                         f"retrieve says {name}={retrieved.get(name)!r}, {how} said {created.get(name)!r}.")
-    kit.judge.check(output_text(retrieved) == output_text(created), "responses.retrieve",
+    kit.judge.check(output_text(retrieved) == output_text(created), RETRIEVE,
                     f"retrieve's output text is {output_text(retrieved)[:80]!r}, {how} ended with "
                     f"{output_text(created)[:80]!r}.")
 
 
-@pytest.mark.checks("responses.create", "responses.retrieve", *ANSWER)
+@pytest.mark.checks(CREATE, RETRIEVE, *ANSWER)
 def test_create_and_retrieve(llama_kit: Kit) -> None:
     """responses.create: completed, assistant output, model and store as asked; responses.retrieve."""
     kit = llama_kit
     created = _created(kit, USER_TEXT)
     try:
-        kit.judge.check(created.get("status") == "completed", "responses.create",
+        kit.judge.check(created.get("status") == "completed", CREATE,
                         f"status is {created.get('status')!r}, not 'completed', for a request with no tools.")
-        kit.judge.check(created.get("model") == chat_model(kit), "responses.create",
+        kit.judge.check(created.get("model") == chat_model(kit), CREATE,
                         f"model is {created.get('model')!r}; the request named {chat_model(kit)!r}.")
-        kit.judge.check(created.get("store") is True, "responses.create",
+        kit.judge.check(created.get("store") is True, CREATE,
                         f"store is {created.get('store')!r}; the request left it at its default, true.")
         output = created.get("output") or []
         messages = [i for i in output if i.get("type") == "message"]
-        kit.judge.check(bool(messages) and all(m.get("role") == "assistant" for m in messages), "responses.create",
+        kit.judge.check(bool(messages) and all(m.get("role") == "assistant" for m in messages), CREATE,
                         f"output holds no assistant message: {[(i.get('type'), i.get('role')) for i in output]}.")
         _same_response(kit, _retrieved(kit, created["id"]), created, "create")
     finally:
         _cleanup(kit, created["id"])
 
 
-@pytest.mark.checks("responses.stream", "responses.stream.text-done", "responses.retrieve", *RESPONSE_STREAM)
+@pytest.mark.checks(STREAM, STREAM_TEXT_DONE, RETRIEVE, *RESPONSE_STREAM)
 def test_create_stream(llama_kit: Kit) -> None:
     """responses.stream: items and deltas add up to the terminal response; responses.retrieve of it."""
     kit = llama_kit
     member = kit.member("create_openai_response")
     outcome = create(kit, user_messages(USER_TEXT, "And two more."), stream=True)
-    kit.judge.answered(outcome, "responses.stream")
-    kit.validate(outcome, member, expect_stream=True, check_id="responses.stream")
+    kit.accept(outcome, member, STREAM, stream=True)
     events = [as_json(kit, chunk) for chunk in outcome.chunks or []]
     final = terminal_response(kit, outcome.chunks or [])
     if final is None or not final.get("id"):
-        kit.judge.fail("responses.stream", "the stream's terminal event carries no response object with an id.")
+        kit.judge.fail(STREAM, "the stream's terminal event carries no response object with an id.")
     try:
         problems = stream_problems(events, final)
-        kit.judge.check(not problems, "responses.stream", "; ".join(problems))
+        kit.judge.check(not problems, STREAM, "; ".join(problems))
         unclosed = text_not_closed(events)
-        kit.judge.check(not unclosed, "responses.stream.text-done",
+        kit.judge.check(not unclosed, STREAM_TEXT_DONE,
                         f"text streamed for (item, content index) {unclosed} gets no response.output_text.done; "
                         "clients that wait for it to take the whole text never see it.")
         if final.get("status") == "completed":
@@ -137,25 +150,25 @@ def _fuzz(kit: Kit, *, stream: bool) -> None:
             kit.judge.typed_rejection(outcome)
             return
         tally["answered"] += 1
-        kit.validate(outcome, member, expect_stream=stream, check_id="responses.create.fuzz")
+        kit.validate(outcome, member, expect_stream=stream, check_id=CREATE_FUZZ)
         answer = terminal_response(kit, outcome.chunks) if outcome.streamed else as_json(kit, outcome.value)
         if answer and answer.get("id") and request.store is not False:
             _cleanup(kit, answer["id"])
 
     kit.examples(strategy, body)
     total = tally["answered"] + tally["rejected"]
-    kit.judge.check(total == 0 or tally["answered"] * 2 >= total, "call.valid-request-accepted",
+    kit.judge.check(total == 0 or tally["answered"] * 2 >= total, VALID_REQUEST_ACCEPTED,
                     f"{member.member_id} rejected {tally['rejected']} of {total} valid drawn requests "
                     "with typed errors: most valid requests should be answered.")
 
 
-@pytest.mark.checks("responses.create.fuzz", *FUZZED, *ANSWER)
+@pytest.mark.checks(CREATE_FUZZ, *FUZZED, *ANSWER)
 def test_create_fuzz(llama_kit: Kit) -> None:
     """responses.create.fuzz (stream=false)"""
     _fuzz(llama_kit, stream=False)
 
 
-@pytest.mark.checks("responses.create.fuzz", *FUZZED, *RESPONSE_STREAM)
+@pytest.mark.checks(CREATE_FUZZ, *FUZZED, *RESPONSE_STREAM)
 def test_create_stream_fuzz(llama_kit: Kit) -> None:
     """responses.create.fuzz (stream=true): every drawn stream honours the event invariants."""
     _fuzz(llama_kit, stream=True)
@@ -167,27 +180,25 @@ def _walk(kit: Kit, *, limit: int, order: str) -> list[dict[str, Any]]:
     after = None
     for _ in range(1000):
         outcome = list_page(kit, limit=limit, order=order, **({"after": after} if after else {}))
-        kit.judge.answered(outcome, "responses.list")
-        kit.validate(outcome, kit.member("list_openai_responses"), expect_stream=False, check_id="responses.list")
-        page = as_json(kit, outcome.value)
+        page = as_json(kit, kit.accept(outcome, "list_openai_responses", LIST))
         rows = page.get("data") or []
         got = [row.get("id") for row in rows]
-        kit.judge.check(len(got) <= limit, "responses.list.pagination",
+        kit.judge.check(len(got) <= limit, LIST_PAGINATION,
                         f"a page asked for limit={limit} holds {len(got)} responses.")
         if got:
             kit.judge.check(page.get("first_id") == got[0] and page.get("last_id") == got[-1],
-                            "responses.list.pagination",
+                            LIST_PAGINATION,
                             f"first_id/last_id are {page.get('first_id')!r}/{page.get('last_id')!r}, the page runs "
                             f"{got[0]!r}..{got[-1]!r}.")
         seen.extend(rows)
         if not page.get("has_more"):
             return seen
-        kit.judge.check(bool(got), "responses.list.pagination", "has_more is true on an empty page.")
+        kit.judge.check(bool(got), LIST_PAGINATION, "has_more is true on an empty page.")
         after = got[-1]
-    kit.judge.fail("responses.list.pagination", "pagination does not end after 1000 pages.")
+    kit.judge.fail(LIST_PAGINATION, "pagination does not end after 1000 pages.")
 
 
-@pytest.mark.checks("responses.list", "responses.list.pagination", "responses.list.order", *ANSWER)
+@pytest.mark.checks(LIST, LIST_PAGINATION, LIST_ORDER, *ANSWER)
 def test_list_pagination_and_order(llama_kit: Kit) -> None:
     """responses.list (with input), responses.list.pagination, responses.list.order (SHOULD)."""
     kit = llama_kit
@@ -202,31 +213,31 @@ def test_list_pagination_and_order(llama_kit: Kit) -> None:
             walked = _walk(kit, limit=2, order=order)
             got = [row.get("id") for row in walked]
             duplicates = sorted({i for i in got if got.count(i) > 1})
-            kit.judge.check(not duplicates, "responses.list.pagination",
+            kit.judge.check(not duplicates, LIST_PAGINATION,
                             f"walking order={order} with limit=2 returned {duplicates} more than once.")
             missing = sorted(set(ours) - set(got))
-            kit.judge.check(not missing, "responses.list.pagination" if got else "responses.list",
+            kit.judge.check(not missing, LIST_PAGINATION if got else LIST,
                             f"walking order={order} with limit=2 never returned stored responses {missing}.")
             for row in walked:
                 if row.get("id") in ours:
                     sent = f"list entry {'later' if row['id'] == later['id'] else created.index(ours[row['id']])}"
-                    kit.judge.check(sent in item_texts(row.get("input") or []), "responses.list",
+                    kit.judge.check(sent in item_texts(row.get("input") or []), LIST,
                                     f"listed {row['id']} carries input {item_texts(row.get('input') or [])}, "
                                     f"not the {sent!r} it was created with.")
             stamps = [row.get("created_at") for row in walked if row.get("id") in ours]
-            kit.judge.check(stamps == sorted(stamps, reverse=order == "desc"), "responses.list.order",
+            kit.judge.check(stamps == sorted(stamps, reverse=order == "desc"), LIST_ORDER,
                             f"order={order} lists created_at {stamps} out of order.")
             mine = [i for i in got if i in ours]
             if mine and later["created_at"] > max(c["created_at"] for c in created[:-1]):
                 expected_at = -1 if order == "asc" else 0
-                kit.judge.check(mine[expected_at] == later["id"], "responses.list.order",
+                kit.judge.check(mine[expected_at] == later["id"], LIST_ORDER,
                                 f"order={order}: {later['id']} (a second later) is not listed "
                                 f"{'last' if order == 'asc' else 'first'} of the responses created here.")
     finally:
         _cleanup(kit, *ours)
 
 
-@pytest.mark.checks("responses.input-items", *ANSWER)
+@pytest.mark.checks(INPUT_ITEMS, *ANSWER)
 def test_input_items(llama_kit: Kit) -> None:
     """responses.input-items: the input sent, newest first by default, order and limit honoured."""
     kit = llama_kit
@@ -238,42 +249,38 @@ def test_input_items(llama_kit: Kit) -> None:
         expectations = ({}, sent[::-1]), ({"order": "asc"}, sent), ({"order": "desc"}, sent[::-1]), \
             ({"order": "asc", "limit": 1}, sent[:1])
         for extra, texts in expectations:
-            outcome = by_id(kit, member.name, listed["id"], **extra)
-            kit.judge.answered(outcome, "responses.input-items")
-            kit.validate(outcome, member, expect_stream=False, check_id="responses.input-items")
-            got = item_texts(as_json(kit, outcome.value).get("data") or [])
-            kit.judge.check(got == texts, "responses.input-items",
+            answer = kit.accept(by_id(kit, member.name, listed["id"], **extra), member, INPUT_ITEMS)
+            got = item_texts(as_json(kit, answer).get("data") or [])
+            kit.judge.check(got == texts, INPUT_ITEMS,
                             f"input items {extra or '(defaults)'} are {got}; {texts} were due.")
         outcome = by_id(kit, member.name, single["id"])
-        kit.judge.answered(outcome, "responses.input-items")
+        kit.judge.answered(outcome, INPUT_ITEMS)
         got = item_texts(as_json(kit, outcome.value).get("data") or [])
-        kit.judge.check(got == ["a single string input"], "responses.input-items",
+        kit.judge.check(got == ["a single string input"], INPUT_ITEMS,
                         f"a string input comes back as input items {got}, not one message with its text.")
     finally:
         _cleanup(kit, listed["id"], single["id"])
 
 
-@pytest.mark.checks("responses.delete", *ANSWER)
+@pytest.mark.checks(DELETE, *ANSWER)
 def test_delete(llama_kit: Kit) -> None:
     """responses.delete: deleted=true, then retrieve / input items / delete are not-found and list omits it."""
     kit = llama_kit
     created = _created(kit, "to be deleted")
-    outcome = by_id(kit, "delete_openai_response", created["id"])
-    kit.judge.answered(outcome, "responses.delete")
-    kit.validate(outcome, kit.member("delete_openai_response"), expect_stream=False, check_id="responses.delete")
-    answer = as_json(kit, outcome.value)
-    kit.judge.check(answer.get("deleted") is True and answer.get("id") == created["id"], "responses.delete",
+    deleted = kit.accept(by_id(kit, "delete_openai_response", created["id"]), "delete_openai_response", DELETE)
+    answer = as_json(kit, deleted)
+    kit.judge.check(answer.get("deleted") is True and answer.get("id") == created["id"], DELETE,
                     f"delete answered {answer!r}, not deleted=true for {created['id']}.")
     listed = list_page(kit, limit=100)
-    kit.judge.answered(listed, "responses.list")
+    kit.judge.answered(listed, LIST)
     kit.judge.check(created["id"] not in {r.get("id") for r in as_json(kit, listed.value).get("data") or []},
-                    "responses.delete", f"{created['id']} is still listed after delete.")
+                    DELETE, f"{created['id']} is still listed after delete.")
     for member in ("get_openai_response", "list_openai_response_input_items", "delete_openai_response"):
-        expect_not_found(kit, by_id(kit, member, created["id"]), "responses.delete",
+        expect_not_found(kit, by_id(kit, member, created["id"]), DELETE,
                           f"{member} of a deleted response")
 
 
-@pytest.mark.checks("responses.cancel", *ANSWER)
+@pytest.mark.checks(CANCEL, *ANSWER)
 def test_cancel_finished_response(llama_kit: Kit) -> None:
     """responses.cancel: a completed foreground response cannot be cancelled; it stays completed."""
     kit = llama_kit
@@ -283,21 +290,21 @@ def test_cancel_finished_response(llama_kit: Kit) -> None:
         kit.judge.no_hang(outcome)
         if outcome.succeeded:
             status = as_json(kit, outcome.value).get("status")
-            kit.judge.fail("responses.cancel", f"cancel of a completed response succeeded with status {status!r}; "
+            kit.judge.fail(CANCEL, f"cancel of a completed response succeeded with status {status!r}; "
                                                "only background responses in progress can be cancelled (409).")
         kit.judge.typed_rejection(outcome)
-        kit.judge.check(outcome.answer is not None and outcome.answer.client_error, "responses.cancel",
+        kit.judge.check(outcome.answer is not None and outcome.answer.client_error, CANCEL,
                         f"cancel of a completed response raised {outcome.describe_error()}; a client error "
                         "(409) is due.")
         after = _retrieved(kit, created["id"])
-        kit.judge.check(after.get("status") == created.get("status"), "responses.cancel",
+        kit.judge.check(after.get("status") == created.get("status"), CANCEL,
                         f"a refused cancel changed the status from {created.get('status')!r} to "
                         f"{after.get('status')!r}.")
     finally:
         _cleanup(kit, created["id"])
 
 
-@pytest.mark.checks("responses.chain", "responses.chain.context", *ANSWER)
+@pytest.mark.checks(CHAIN, CHAIN_CONTEXT, *ANSWER)
 def test_previous_response_chain(llama_kit: Kit) -> None:
     """responses.chain: previous_response_id echoed, unknown one refused; responses.chain.context (SHOULD)."""
     kit = llama_kit
@@ -307,25 +314,23 @@ def test_previous_response_chain(llama_kit: Kit) -> None:
     ids_made = [first["id"], alone["id"]]
     try:
         outcome = create(kit, question, previous_response_id=first["id"])
-        kit.judge.answered(outcome, "responses.chain")
-        kit.validate(outcome, kit.member("create_openai_response"), expect_stream=False, check_id="responses.chain")
-        chained = as_json(kit, outcome.value)
+        chained = as_json(kit, kit.accept(outcome, "create_openai_response", CHAIN))
         ids_made.append(chained["id"])
-        kit.judge.check(chained.get("previous_response_id") == first["id"], "responses.chain",
+        kit.judge.check(chained.get("previous_response_id") == first["id"], CHAIN,
                         f"the chained response says previous_response_id={chained.get('previous_response_id')!r}, "
                         f"not {first['id']!r}.")
         used, fresh = (chained.get("usage") or {}).get("input_tokens"), (alone.get("usage") or {}).get("input_tokens")
         if isinstance(used, int) and isinstance(fresh, int):
-            kit.judge.check(used > fresh, "responses.chain.context",
+            kit.judge.check(used > fresh, CHAIN_CONTEXT,
                             f"the chained response used {used} input tokens, the same input alone {fresh}: the "
                             "earlier turn did not reach the model.")
         unknown = create(kit, question, previous_response_id="resp_kit_unknown_previous")
-        expect_not_found(kit, unknown, "responses.chain", "create with an unknown previous_response_id")
+        expect_not_found(kit, unknown, CHAIN, "create with an unknown previous_response_id")
     finally:
         _cleanup(kit, *ids_made)
 
 
-@pytest.mark.checks("responses.store-false", *ANSWER)
+@pytest.mark.checks(STORE_FALSE, *ANSWER)
 def test_store_false_is_not_kept(llama_kit: Kit) -> None:
     """responses.store-false: answered, but neither retrievable nor listed."""
     kit = llama_kit
@@ -333,24 +338,8 @@ def test_store_false_is_not_kept(llama_kit: Kit) -> None:
     retrieved = by_id(kit, "get_openai_response", created["id"])
     if retrieved.succeeded:
         _cleanup(kit, created["id"])
-    expect_not_found(kit, retrieved, "responses.store-false", "retrieve of a response created with store=false")
+    expect_not_found(kit, retrieved, STORE_FALSE, "retrieve of a response created with store=false")
     listed = list_page(kit, limit=100)
-    kit.judge.answered(listed, "responses.list")
+    kit.judge.answered(listed, LIST)
     kit.judge.check(created["id"] not in {r.get("id") for r in as_json(kit, listed.value).get("data") or []},
-                    "responses.store-false", f"{created['id']} (store=false) is listed.")
-
-
-@pytest.mark.checks("responses.not-found", *NEGATIVE)
-@pytest.mark.negative
-def test_unknown_response_id(llama_kit: Kit) -> None:
-    """responses.not-found: unknown ids are a typed not-found for retrieve, delete, input items and cancel."""
-    kit = llama_kit
-    unknown = unknown_ids("resp_kit_unknown_", known="resp_does_not_exist")
-
-    def body(response_id: str) -> None:
-        for member in ("get_openai_response", "delete_openai_response", "list_openai_response_input_items",
-                       "cancel_openai_response"):
-            expect_not_found(kit, by_id(kit, member, response_id), "responses.not-found",
-                              f"{member}({response_id!r})")
-
-    kit.examples(unknown, body, label="response_id")
+                    STORE_FALSE, f"{created['id']} (store=false) is listed.")

@@ -13,11 +13,12 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invaria
 
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.coverage import ANSWER
-from llama_conformance.behaviour.responses import as_json, by_id, create, list_page, output_text
+from llama_conformance_suites.responses.checks import STATEFUL
+from llama_conformance_suites.responses.helpers import as_json, by_id, create, list_page, output_text
 
 pytestmark = [pytest.mark.stateful, pytest.mark.api("responses")]
 
-CHECK = "responses.stateful"
+CHECK = STATEFUL
 WORDS = st.lists(st.sampled_from(["alpha", "beta", "gamma", "delta", "seven", "teal"]), min_size=1, max_size=4)
 
 
@@ -100,7 +101,7 @@ class ResponsesMachine(RuleBasedStateMachine):
             by_id(self.kit, "delete_openai_response", response_id)
 
 
-@pytest.mark.checks("responses.stateful", *ANSWER)
+@pytest.mark.checks(STATEFUL, *ANSWER)
 def test_responses_state_machine(llama_kit: Kit) -> None:
     """responses.stateful"""
     llama_kit.run_machine(ResponsesMachine)

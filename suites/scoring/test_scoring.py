@@ -2,7 +2,8 @@
 
 Only functions the provider lists are used. score_batch reads a dataset through the
 provider's datasetio dependency: the kit's reference datasetio serves the sample dataset
-``kit-qa`` (three rows), so it is checked where the provider depends on datasetio.
+``kit-qa`` (three rows), so it is checked where the provider depends on datasetio. Each test
+names the checks it makes (``checks.py`` beside this file).
 """
 
 from __future__ import annotations
@@ -13,8 +14,16 @@ from hypothesis import strategies as st
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.coverage import ANSWER, FUZZED, NEGATIVE
 from llama_conformance.behaviour.negative import expect_not_found, unknown_ids
-from llama_conformance.behaviour.scoring import list_functions, sample_rows, score, score_batch, shape_problems
+from llama_conformance.behaviour.plan import TYPED_ERROR
 from llama_conformance.behaviour.steps import KIT_DATASET_ID, refused_cleanly
+from llama_conformance_suites.scoring.checks import FUNCTIONS_LISTED, NOT_FOUND, SCORE, SCORE_BATCH, SCORE_FUZZ
+from llama_conformance_suites.scoring.helpers import (
+    list_functions,
+    sample_rows,
+    score,
+    score_batch,
+    shape_problems,
+)
 
 pytestmark = [pytest.mark.behavioral, pytest.mark.api("scoring")]
 
@@ -24,12 +33,9 @@ ROW = st.fixed_dictionaries({"input_query": CELL, "expected_answer": CELL, "gene
 
 
 def _functions(kit: Kit) -> list[str]:
-    outcome = list_functions(kit)
-    kit.judge.answered(outcome, "scoring.functions.listed")
-    kit.validate(outcome, kit.member("list_scoring_functions"), expect_stream=False,
-                 check_id="scoring.functions.listed")
-    ids = [fn.identifier for fn in outcome.value]
-    kit.judge.check(len(ids) == len(set(ids)), "scoring.functions.listed",
+    listed = kit.accept(list_functions(kit), "list_scoring_functions", FUNCTIONS_LISTED)
+    ids = [fn.identifier for fn in listed]
+    kit.judge.check(len(ids) == len(set(ids)), FUNCTIONS_LISTED,
                     f"list_scoring_functions names some functions twice: {ids}.")
     if not ids:
         pytest.skip("list_scoring_functions names no function, so there is nothing to score with")
@@ -54,30 +60,28 @@ def _answering(kit: Kit, functions: list[str], *, judge: bool = True) -> list[st
         if not judge:
             usable.append(name)
             continue
-        kit.validate(outcome, kit.member("score"), expect_stream=False, check_id="scoring.score")
+        kit.validate(outcome, kit.member("score"), expect_stream=False, check_id=SCORE)
         problems = shape_problems(outcome.value, [name], len(rows))
-        kit.judge.check(not problems, "scoring.score", f"score with {name}: {'; '.join(problems)}.")
+        kit.judge.check(not problems, SCORE, f"score with {name}: {'; '.join(problems)}.")
         usable.append(name)
-    kit.judge.check(bool(usable) or not judge, "scoring.score",
+    kit.judge.check(bool(usable) or not judge, SCORE,
                     f"none of the listed functions {functions} scores rows with input_query / expected_answer / "
                     "generated_answer.")
     return usable
 
 
-@pytest.mark.checks("scoring.functions.listed", "scoring.score", *ANSWER, "call.typed-error")
+@pytest.mark.checks(FUNCTIONS_LISTED, SCORE, *ANSWER, TYPED_ERROR)
 def test_score_listed_functions(llama_kit: Kit) -> None:
     """scoring.score: each listed function alone, then all answering ones together."""
     kit = llama_kit
     usable = _answering(kit, _functions(kit))
     rows = sample_rows()
-    outcome = score(kit, rows, usable)
-    kit.judge.answered(outcome, "scoring.score")
-    kit.validate(outcome, kit.member("score"), expect_stream=False, check_id="scoring.score")
-    problems = shape_problems(outcome.value, usable, len(rows))
-    kit.judge.check(not problems, "scoring.score", f"score with {usable}: {'; '.join(problems)}.")
+    response = kit.accept(score(kit, rows, usable), "score", SCORE)
+    problems = shape_problems(response, usable, len(rows))
+    kit.judge.check(not problems, SCORE, f"score with {usable}: {'; '.join(problems)}.")
 
 
-@pytest.mark.checks("scoring.score.fuzz", *ANSWER, *FUZZED)
+@pytest.mark.checks(SCORE_FUZZ, *ANSWER, *FUZZED)
 def test_score_fuzz(llama_kit: Kit) -> None:
     """scoring.score.fuzz: drawn rows are scored validly (one row each) or refused with a typed error."""
     kit = llama_kit
@@ -87,16 +91,16 @@ def test_score_fuzz(llama_kit: Kit) -> None:
 
     def body(rows: list[dict]) -> None:
         outcome = score(kit, rows, usable)
-        if refused_cleanly(kit, outcome, "scoring.score.fuzz"):
+        if refused_cleanly(kit, outcome, SCORE_FUZZ):
             return
-        kit.validate(outcome, kit.member("score"), expect_stream=False, check_id="scoring.score.fuzz")
+        kit.validate(outcome, kit.member("score"), expect_stream=False, check_id=SCORE_FUZZ)
         problems = shape_problems(outcome.value, usable, len(rows))
-        kit.judge.check(not problems, "scoring.score.fuzz", "; ".join(problems))
+        kit.judge.check(not problems, SCORE_FUZZ, "; ".join(problems))
 
     kit.examples(st.lists(ROW, min_size=1, max_size=6), body, label="input_rows")
 
 
-@pytest.mark.checks("scoring.score-batch", *ANSWER)
+@pytest.mark.checks(SCORE_BATCH, *ANSWER)
 def test_score_batch(llama_kit: Kit) -> None:
     """scoring.score-batch: every row of the kit's sample dataset is scored."""
     kit = llama_kit
@@ -108,23 +112,25 @@ def test_score_batch(llama_kit: Kit) -> None:
     usable = _answering(kit, _functions(kit), judge=False)
     if not usable:
         pytest.skip("no listed function scores the sample rows")
-    outcome = score_batch(kit, KIT_DATASET_ID, usable)
-    kit.judge.answered(outcome, "scoring.score-batch")
-    kit.validate(outcome, kit.member("score_batch"), expect_stream=False, check_id="scoring.score-batch")
-    problems = shape_problems(outcome.value, usable, KIT_DATASET_ROWS)
-    kit.judge.check(not problems, "scoring.score-batch", f"score_batch of {KIT_DATASET_ID}: {'; '.join(problems)}.")
+    response = kit.accept(score_batch(kit, KIT_DATASET_ID, usable), "score_batch", SCORE_BATCH)
+    problems = shape_problems(response, usable, KIT_DATASET_ROWS)
+    kit.judge.check(not problems, SCORE_BATCH, f"score_batch of {KIT_DATASET_ID}: {'; '.join(problems)}.")
 
 
-@pytest.mark.checks("scoring.not-found", *NEGATIVE)
+@pytest.mark.checks(NOT_FOUND, *NEGATIVE)
 @pytest.mark.negative
 def test_unknown_function_and_dataset(llama_kit: Kit) -> None:
-    """scoring.not-found: unknown scoring functions and datasets are client errors."""
+    """scoring.not-found: unknown scoring functions and datasets are client errors.
+
+    Not a row of the negative table: the unknown name is a key of ``scoring_functions`` (no id
+    field of the request), and score_batch's unknown dataset is derived from it.
+    """
     kit = llama_kit
     names = unknown_ids("kit-unknown::", known="kit::does-not-exist", max_size=30)
 
     def body(name: str) -> None:
-        expect_not_found(kit, score(kit, sample_rows(), [name]), "scoring.not-found", f"score with {name!r}")
-        expect_not_found(kit, score_batch(kit, f"kit-unknown-dataset-{name}", [name]), "scoring.not-found",
+        expect_not_found(kit, score(kit, sample_rows(), [name]), NOT_FOUND, f"score with {name!r}")
+        expect_not_found(kit, score_batch(kit, f"kit-unknown-dataset-{name}", [name]), NOT_FOUND,
                          f"score_batch of an unknown dataset with {name!r}")
 
     kit.examples(names, body, label="scoring function")

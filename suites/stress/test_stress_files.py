@@ -16,10 +16,9 @@ from starlette.datastructures import Headers
 
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.coverage import HTTP_ANSWER
-from llama_conformance.behaviour.files import list_page, upload_purposes
+from llama_conformance.behaviour.plan import ANSWERED_ONCE
 from llama_conformance.behaviour.steps import response_bytes
 from llama_conformance.behaviour.stress import (
-    ANSWERED_ONCE,
     StressRun,
     field_of,
     lost,
@@ -28,6 +27,8 @@ from llama_conformance.behaviour.stress import (
     report,
     stress_run,
 )
+from llama_conformance_suites.files.checks import LIST
+from llama_conformance_suites.files.helpers import list_page, upload_purposes
 
 pytestmark = [pytest.mark.behavioral, pytest.mark.api("files")]
 
@@ -69,7 +70,7 @@ def test_concurrent_uploads_are_stored_once(llama_kit: Kit, request: pytest.Fixt
                          and field_of(v, "filename") != f"{sent[i]}.txt"]
             report(kit, ANSWERED_ONCE, problems, batch, "upload")
             listed = list_page(kit, limit=10000)
-            kit.judge.answered(listed, "files.list")
+            kit.judge.answered(listed, LIST)
             names = {f"{m}.txt" for m in sent}
             ours = [field_of(f, "id") for f in field_of(listed.value, "data") or [] if field_of(f, "filename") in names]
             twice = sorted({i for i in ours if ours.count(i) > 1})

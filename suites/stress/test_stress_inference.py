@@ -14,9 +14,8 @@ import pytest
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.coverage import CAPABILITY, HTTP_ANSWER
 from llama_conformance.behaviour.invoke import Outcome, request_arguments
+from llama_conformance.behaviour.plan import ANSWERED_ONCE, STREAM_COMPLETE
 from llama_conformance.behaviour.stress import (
-    ANSWERED_ONCE,
-    STREAM_COMPLETE,
     Batch,
     chat_text,
     crossed,
@@ -28,6 +27,7 @@ from llama_conformance.behaviour.stress import (
     stream_facts,
     stress_run,
 )
+from llama_conformance.transport.checks import SSE_FRAMING
 
 pytestmark = [pytest.mark.behavioral, pytest.mark.api("inference")]
 
@@ -49,10 +49,7 @@ def _chat(kit: Kit, marker: str, *, long: bool = False) -> Any:
 def _alone(kit: Kit, request: Any) -> Outcome:
     member = kit.member("openai_chat_completion")
     args, kwargs = request_arguments(member, request)
-    outcome = kit.call(member, *args, **kwargs)
-    if kit.put.over_http:
-        kit.judge.take(kit.put.wire.drain())
-    return outcome
+    return kit.call(member, *args, **kwargs)  # over HTTP, its answer's findings are judged too
 
 
 @pytest.mark.checks(ANSWERED_ONCE, *HTTP_ANSWER)
@@ -104,7 +101,7 @@ def _stream_problems(batch: Batch, sent: list[str]) -> tuple[list[str], list[str
     return incomplete, doubled
 
 
-@pytest.mark.checks(STREAM_COMPLETE, ANSWERED_ONCE, *CAPABILITY, *HTTP_ANSWER, "http.sse.framing")
+@pytest.mark.checks(STREAM_COMPLETE, ANSWERED_ONCE, *CAPABILITY, *HTTP_ANSWER, SSE_FRAMING)
 def test_long_concurrent_streams_complete(llama_kit: Kit, request: pytest.FixtureRequest) -> None:
     """stress.stream-complete: a long stream alone, then several at once, each to its finish_reason."""
     kit = llama_kit

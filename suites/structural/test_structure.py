@@ -8,31 +8,46 @@ from __future__ import annotations
 
 import pytest
 
+from llama_conformance.checks import (
+    ATTRIBUTE_ASSIGNABLE,
+    ATTRIBUTE_PRESENT,
+    ATTRIBUTE_TYPE,
+    BUILD,
+    MEMBER_ASYNC,
+    MEMBER_CALLABLE,
+    MEMBER_NOT_STUB,
+    MEMBER_PRESENT,
+    PARAMS_ANNOTATIONS,
+    PARAMS_DEFAULTS_KEPT,
+    PARAMS_NAMES_AND_KINDS,
+    PARAMS_NO_NEW_REQUIRED,
+    ROUTING_IMPLIED_MEMBER,
+    STREAM_RETURNS_ITERATOR,
+    finding,
+)
 from llama_conformance.contract import AttributeSpec, MemberSpec
 from llama_conformance.evidence import Inconclusive
 from llama_conformance.harness.build import is_missing
 from llama_conformance.pytest_plugin.session import KitSession
-from llama_conformance.pytest_plugin.verdict import judge, require_built
+from llama_conformance.pytest_plugin.verdict import fail_with, judge, require_built
 from llama_conformance.structural import check_attribute, check_member
 
 pytestmark = [pytest.mark.structural]
 
-MEMBER_CHECKS = ("structure.member.present", "structure.member.callable", "structure.member.async",
-                 "structure.member.stream-returns-iterator", "structure.member.not-protocol-stub",
-                 "structure.params.names-and-kinds", "structure.params.no-new-required",
-                 "structure.params.defaults-kept", "structure.annotations.compatible",
-                 "structure.routing.implied-member")
-ATTRIBUTE_CHECKS = ("structure.attribute.present", "structure.attribute.assignable", "structure.attribute.type")
+MEMBER_CHECKS = (MEMBER_PRESENT, MEMBER_CALLABLE, MEMBER_ASYNC, STREAM_RETURNS_ITERATOR, MEMBER_NOT_STUB,
+                 PARAMS_NAMES_AND_KINDS, PARAMS_NO_NEW_REQUIRED, PARAMS_DEFAULTS_KEPT, PARAMS_ANNOTATIONS,
+                 ROUTING_IMPLIED_MEMBER)
+ATTRIBUTE_CHECKS = (ATTRIBUTE_PRESENT, ATTRIBUTE_ASSIGNABLE, ATTRIBUTE_TYPE)
 
 
-@pytest.mark.checks("lifecycle.build")
+@pytest.mark.checks(BUILD)
 def test_build(llama_session: KitSession) -> None:
     """lifecycle.build: the factory returns a provider within the timeout."""
     put = llama_session.provider()
     if put.build_inconclusive:
-        raise Inconclusive(["lifecycle.build"], f"{put.build_inconclusive} ({put.build_error})")
+        raise Inconclusive([BUILD.id], f"{put.build_inconclusive} ({put.build_error})")
     if put.build_error:
-        pytest.fail(f"[MUST lifecycle.build] {put.build_error}", pytrace=False)
+        fail_with([finding(BUILD, put.build_error)])
 
 
 @pytest.mark.checks(*MEMBER_CHECKS)

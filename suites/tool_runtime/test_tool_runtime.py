@@ -3,7 +3,8 @@ with arguments that violate it, and invoke a tool that does not exist.
 
 A refusal may come two ways: a raised error (the server maps it to a status) or a
 ``ToolInvocationResult`` carrying ``error_message``. Both are fine for bad arguments and
-unknown tools; only a 5xx (an untyped crash), a hang or a plain success is not.
+unknown tools; only a 5xx (an untyped crash), a hang or a plain success is not. Each test
+names the checks it makes (``checks.py`` beside this file).
 """
 
 from __future__ import annotations
@@ -13,39 +14,38 @@ from typing import Any
 import pytest
 from hypothesis import strategies as st
 
-from llama_conformance.behaviour import tool_runtime as tr
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.coverage import ANSWER, FUZZED, NEGATIVE
+from llama_conformance.checks import CheckDef
+from llama_conformance_suites.tool_runtime import helpers as tr
+from llama_conformance_suites.tool_runtime.checks import INVALID_ARGUMENTS, INVOKE, INVOKE_ANSWERS, LIST, NOT_FOUND
 
 pytestmark = [pytest.mark.behavioral, pytest.mark.api("tool_runtime")]
 
 
 def _tools(kit: Kit) -> list[Any]:
-    outcome = tr.call(kit, "list_runtime_tools")
-    kit.judge.answered(outcome, "tool_runtime.list")
-    kit.validate(outcome, kit.member("list_runtime_tools"), expect_stream=False, check_id="tool_runtime.list")
-    return list(outcome.value.data)
+    return list(kit.accept(tr.call(kit, "list_runtime_tools"), "list_runtime_tools", LIST).data)
 
 
-def _crash(kit: Kit, outcome: Any, check_id: str, what: str) -> None:
-    """A hang or a 5xx is a failure of ``check_id`` (with the typed-error advice)."""
+def _crash(kit: Kit, outcome: Any, check: CheckDef, what: str) -> None:
+    """A hang or a 5xx is a failure of ``check`` (with the typed-error advice)."""
     kit.judge.no_hang(outcome)
     answer = outcome.answer
     if outcome.error is not None and answer is not None and answer.server_error:
-        kit.judge.fail(check_id, f"{what} raised {outcome.describe_error()}: a client cannot act on a "
+        kit.judge.fail(check, f"{what} raised {outcome.describe_error()}: a client cannot act on a "
                                  f"{answer.status}. Raise ValueError (or a typed error), or answer a "
                                  "ToolInvocationResult with error_message.")
 
 
-@pytest.mark.checks("tool_runtime.list", *ANSWER)
+@pytest.mark.checks(LIST, *ANSWER)
 def test_list_tools(llama_kit: Kit) -> None:
     """tool_runtime.list: valid definitions, unique non-empty names, object input schemas."""
     kit = llama_kit
     tools = _tools(kit)
     names = [t.name for t in tools]
-    kit.judge.check(all(names), "tool_runtime.list", f"a tool has an empty name: {names}.")
+    kit.judge.check(all(names), LIST, f"a tool has an empty name: {names}.")
     twice = sorted({n for n in names if names.count(n) > 1})
-    kit.judge.check(not twice, "tool_runtime.list", f"tools listed more than once: {twice}.")
+    kit.judge.check(not twice, LIST, f"tools listed more than once: {twice}.")
     for tool in tools:
         schema = tool.input_schema
         if schema is None:
@@ -57,13 +57,13 @@ def test_list_tools(llama_kit: Kit) -> None:
             valid = True
         except Exception as exc:  # jsonschema's SchemaError, or a schema of the wrong shape
             valid, problem = False, str(exc).splitlines()[0]
-        kit.judge.check(valid, "tool_runtime.list", f"{tool.name}: input_schema is not a JSON Schema "
+        kit.judge.check(valid, LIST, f"{tool.name}: input_schema is not a JSON Schema "
                                                     f"({problem if not valid else ''}).")
-        kit.judge.check(schema.get("type", "object") == "object", "tool_runtime.list",
+        kit.judge.check(schema.get("type", "object") == "object", LIST,
                         f"{tool.name}: input_schema has type {schema.get('type')!r}; tool arguments are an object.")
 
 
-@pytest.mark.checks("tool_runtime.invoke", "tool_runtime.invoke.answers", *ANSWER, *FUZZED)
+@pytest.mark.checks(INVOKE, INVOKE_ANSWERS, *ANSWER, *FUZZED)
 def test_invoke_with_valid_arguments(llama_kit: Kit) -> None:
     """tool_runtime.invoke (MUST) and tool_runtime.invoke.answers (SHOULD) over drawn arguments."""
     kit = llama_kit
@@ -77,22 +77,22 @@ def test_invoke_with_valid_arguments(llama_kit: Kit) -> None:
         name, arguments = example
         outcome = tr.call(kit, "invoke_tool", tool_name=name, kwargs=arguments)
         what = f"invoke_tool({name!r}, {arguments!r})"
-        _crash(kit, outcome, "tool_runtime.invoke", what)
+        _crash(kit, outcome, INVOKE, what)
         if outcome.error is None:
-            kit.validate(outcome, member, expect_stream=False, check_id="tool_runtime.invoke")
+            kit.validate(outcome, member, expect_stream=False, check_id=INVOKE)
         reason = tr.refused(outcome)
-        kit.judge.check(reason is None, "tool_runtime.invoke.answers",
+        kit.judge.check(reason is None, INVOKE_ANSWERS,
                         f"{what}, valid for the tool's input_schema, was refused: {reason}.")
 
     kit.examples(pairs, body, label="(tool, arguments)")
 
 
-@pytest.mark.checks("tool_runtime.invoke.invalid-arguments", *NEGATIVE)
+@pytest.mark.checks(INVALID_ARGUMENTS, *NEGATIVE)
 @pytest.mark.negative
 def test_invoke_with_invalid_arguments(llama_kit: Kit) -> None:
     """tool_runtime.invoke.invalid-arguments: a required argument missing or of the wrong type."""
     kit = llama_kit
-    check = "tool_runtime.invoke.invalid-arguments"
+    check = INVALID_ARGUMENTS
     cases = [(t.name, label, args) for t in _tools(kit) for label, args in tr.invalid_arguments(t.input_schema)]
     if not cases:
         pytest.skip("no listed tool requires an argument, so none can be left out")
@@ -105,12 +105,16 @@ def test_invoke_with_invalid_arguments(llama_kit: Kit) -> None:
                         "refused (a 4xx error or error_message).")
 
 
-@pytest.mark.checks("tool_runtime.not-found", *NEGATIVE)
+@pytest.mark.checks(NOT_FOUND, *NEGATIVE)
 @pytest.mark.negative
 def test_unknown_tool(llama_kit: Kit) -> None:
-    """tool_runtime.not-found: an unknown tool name, with arguments a listed tool would accept."""
+    """tool_runtime.not-found: an unknown tool name, with arguments a listed tool would accept.
+
+    Not a row of the negative table: the names and arguments come from the listed tools (setup),
+    and a result carrying error_message is a refusal too.
+    """
     kit = llama_kit
-    check = "tool_runtime.not-found"
+    check = NOT_FOUND
     tools = _tools(kit)
     known = {t.name for t in tools}
     # Arguments a listed tool would accept, so only the name is wrong.

@@ -13,14 +13,16 @@ import contextlib
 import pytest
 
 from llama_conformance.behaviour import resource_bound as rb
-from llama_conformance.behaviour import vector_io as vio
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.coverage import ANSWER
+from llama_conformance.behaviour.plan import RESOURCE_BOUND
+from llama_conformance_suites.vector_io import helpers as vio
+from llama_conformance_suites.vector_io.checks import STORE_CREATE
 
 pytestmark = [pytest.mark.behavioral, pytest.mark.api("vector_io")]
 
 
-@pytest.mark.checks(rb.CHECK_ID, vio.STORE_CREATE, *ANSWER)
+@pytest.mark.checks(RESOURCE_BOUND, STORE_CREATE, *ANSWER)
 def test_vector_io_resource_bound(llama_kit: Kit) -> None:
     """call.resource-bound: absurd result counts, queries and list limits are refused (4xx) or answered."""
     kit = llama_kit

@@ -11,13 +11,14 @@ import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invariant, precondition, rule
 
-from llama_conformance.behaviour import vector_io as vio
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.coverage import ANSWER
+from llama_conformance_suites.vector_io import helpers as vio
+from llama_conformance_suites.vector_io.checks import STATEFUL
 
 pytestmark = [pytest.mark.stateful, pytest.mark.api("vector_io")]
 
-CHECK = "vector_io.stateful"
+CHECK = STATEFUL
 MAX_LIVE = 3
 WORDS = st.lists(st.text(st.characters(min_codepoint=97, max_codepoint=122), min_size=3, max_size=8),
                  min_size=2, max_size=5).map(" ".join)
@@ -94,7 +95,7 @@ class VectorIOMachine(RuleBasedStateMachine):
             vio.delete_store(self.kit, store_id)
 
 
-@pytest.mark.checks("vector_io.stateful", *ANSWER)
+@pytest.mark.checks(STATEFUL, *ANSWER)
 def test_vector_io_state_machine(llama_kit: Kit) -> None:
     """vector_io.stateful"""
     llama_kit.run_machine(VectorIOMachine)

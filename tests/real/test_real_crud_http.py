@@ -45,7 +45,10 @@ ERROR_BODY = ["http.error.body"]
 FAILED = {
     "test_items_pagination_and_delete": ERROR_BODY,  # retrieve of the deleted item: 404 {"detail"}
     "test_delete": ERROR_BODY,
-    "test_unknown_ids": ERROR_BODY,
+    "test_unknown_ids[conversations]": ERROR_BODY,  # the negative table's rows
+    "test_unknown_ids[prompts]": ERROR_BODY,
+    "test_unknown_item_ids": ERROR_BODY,  # ids beside a request: conversations' own negative test
+    "test_unknown_versions": ERROR_BODY,  # an unknown version of a real prompt: prompts' own
     "test_conversations_state_machine": ERROR_BODY,
     "test_versions_and_default": ERROR_BODY,  # the stale update's 400
     "test_prompts_state_machine": ERROR_BODY,
@@ -55,7 +58,7 @@ FAILED = {
 # refuses them with a 400 whose body is {"detail"} as well.
 PASSED = {"test_items_add_retrieve_order", "test_duplicate_item_ids", "test_create_get_list",
           "test_create_run_complete", "test_list_pagination", "test_cancel", "test_missing_input_file",
-          "test_unknown_batch_id"}
+          "test_unknown_ids[batches]"}
 WARNINGS = {("test_create_run_complete", "SHOULD", "batches.output.format"),
             ("test_create_get_list", "SHOULD", "prompts.answer-default")}
 
@@ -77,11 +80,11 @@ def _run_on_server(pytester: pytest.Pytester, kind: str, config: str) -> tuple[K
 def test_conversations_prompts_batches_on_the_ogx_server(pytester: pytest.Pytester) -> None:
     run, text = _run_on_server(pytester, "ogx", "ogx-offline-10-apis.yaml")
     result = run.result
-    # test_delete and test_unknown_ids exist in both suites: both fail, on the same check
+    # test_delete exists in both suites: both fail, on the same check
     drawn = run.ids("FAILED") - set(FAILED)
     assert drawn <= {"test_create_get_update"}, text
     assert run.ids("FAILED") >= set(FAILED), text
-    assert result.parseoutcomes().get("failed") == 8 + len(drawn), text
+    assert result.parseoutcomes().get("failed") == len(FAILED) + 1 + len(drawn), text
     for test in run.ids("FAILED"):
         assert run.must.get(test) == ERROR_BODY, (test, run.must.get(test))
     assert run.ids("PASSED") >= PASSED, text
@@ -165,18 +168,19 @@ def test_conversations_prompts_batches_on_the_llama_stack_server(pytester: pytes
     """
     run, text = _run_on_server(pytester, "llama-stack", "llama-stack-offline-11-apis.yaml")
     failing = run.ids("FAILED")
-    assert {"test_items_pagination_and_delete", "test_unknown_ids", "test_duplicate_item_ids"} <= failing, text
+    assert {"test_items_pagination_and_delete", "test_unknown_ids[conversations]",
+            "test_duplicate_item_ids"} <= failing, text
     assert failing <= {"test_create_get_update", "test_items_add_retrieve_order", "test_items_pagination_and_delete",
-                       "test_delete", "test_unknown_ids", "test_duplicate_item_ids",
-                       "test_conversations_state_machine"}, text
+                       "test_delete", "test_unknown_ids[conversations]", "test_unknown_item_ids",
+                       "test_duplicate_item_ids", "test_conversations_state_machine"}, text
     assert run.must["test_items_pagination_and_delete"] == ["conversations.items.pagination"], text
-    assert run.must["test_unknown_ids"] == ERROR_BODY, text
+    assert run.must["test_unknown_ids[conversations]"] == ERROR_BODY, text
     assert run.must["test_duplicate_item_ids"] == ["call.typed-error"], text
     allowed = {"conversations.items.order", "conversations.items.pagination", "http.error.body", "call.typed-error"}
     assert all(set(run.must[test]) <= allowed for test in failing), run.must
     prompts_and_batches = {"test_create_get_list", "test_versions_and_default", "test_create_run_complete",
                            "test_list_pagination", "test_cancel", "test_missing_input_file",
-                           "test_unknown_batch_id", "test_prompts_state_machine"}
+                           "test_unknown_ids[batches]", "test_prompts_state_machine"}
     assert prompts_and_batches <= run.ids("PASSED"), text
     assert run.warnings >= {("test_create_run_complete", "SHOULD", "batches.output.format"),
                             ("test_create_get_list", "SHOULD", "prompts.answer-default")}, run.warnings
@@ -184,8 +188,8 @@ def test_conversations_prompts_batches_on_the_llama_stack_server(pytester: pytes
 
 @needs_ogx
 @pytest.mark.parametrize(("api", "passed", "warnings"), [
-    ("conversations", 16, set()),
-    ("prompts", 13, {("test_create_get_list", "SHOULD", "prompts.answer-default"),
+    ("conversations", 17, set()),
+    ("prompts", 14, {("test_create_get_list", "SHOULD", "prompts.answer-default"),
                      ("test_versions_and_default", "SHOULD", "prompts.answer-default")}),
 ])
 def test_ogx_core_service_in_process(pytester: pytest.Pytester, api: str, passed: int,

@@ -47,7 +47,7 @@ def test_datasetio_localfs(run_real_provider) -> None:
                 "structure.params.names-and-kinds", "structure.params.no-new-required",
             ],
             "test_append_rows_round_trip": ["datasetio.append-rows"],
-            "test_unknown_dataset": ["call.typed-error", "datasetio.not-found"],
+            "test_unknown_ids[datasetio]": ["call.typed-error", "datasetio.not-found"],
         },
         warnings={
             ("test_structure[datasetio.iterrows]", "MAY", "structure.params.names-and-kinds"),
@@ -125,7 +125,7 @@ def test_eval_builtin(run_real_provider) -> None:
             "test_structure[eval.register_benchmark]": [
                 "structure.params.names-and-kinds", "structure.params.no-new-required",
             ],
-            "test_unknown_benchmark": ["call.typed-error", "eval.benchmark.not-found"],
+            "test_unknown_ids[eval]": ["call.typed-error", "eval.benchmark.not-found"],
         },
         warnings={("test_unregister_benchmark", "SHOULD", "benchmarks.unregister.forgets")},
     )
@@ -162,7 +162,7 @@ def test_eval_csoai(run_real_provider, monkeypatch: pytest.MonkeyPatch) -> None:
             "test_evaluate_rows": ["eval.evaluate-rows"],
             "test_run_eval_job_lifecycle": ["eval.job.lifecycle"],
             "test_unknown_job": ["eval.job.not-found"],
-            "test_unknown_benchmark": ["call.typed-error", "eval.benchmark.not-found"],
+            "test_unknown_ids[eval]": ["call.typed-error", "eval.benchmark.not-found"],
         },
         warnings={("test_unregister_benchmark", "SHOULD", "benchmarks.unregister.forgets")},
     )

@@ -26,7 +26,6 @@ from typing import Any
 import pytest
 from kitrun import CONFIGS, expect_failures_only, has_module, needs_ogx, with_behaviour_must
 
-from llama_conformance.behaviour.served import discover_served_models
 from llama_conformance.capabilities import load_manifest
 from llama_conformance.discovery import DiscoveryOptions, discover
 from llama_conformance.errors import KitUsageError
@@ -36,6 +35,7 @@ from llama_conformance.harness.build import (
     construct_provider,
     prepare_provider,
 )
+from llama_conformance.target.served import discover_served_models
 
 pytestmark = [
     pytest.mark.slow,

@@ -70,12 +70,14 @@ def test_reference_providers_behind_a_real_server_pass(pytester: pytest.Pytester
 BUILTIN_FINDINGS: dict[str, tuple[set[str], set[str]]] = {
     "ogx": ({"conversations/test_conversations.py::test_delete",
              "conversations/test_conversations.py::test_items_pagination_and_delete",
-             "conversations/test_conversations.py::test_unknown_ids",
+             "negative/test_unknown_ids.py::test_unknown_ids[conversations]",
+             "conversations/test_conversations.py::test_unknown_item_ids",
              "conversations/test_conversations_stateful.py::test_conversations_state_machine",
-             "prompts/test_prompts.py::test_delete", "prompts/test_prompts.py::test_unknown_ids",
+             "prompts/test_prompts.py::test_delete", "negative/test_unknown_ids.py::test_unknown_ids[prompts]",
+             "prompts/test_prompts.py::test_unknown_versions",
              "prompts/test_prompts.py::test_versions_and_default",
              "prompts/test_prompts_stateful.py::test_prompts_state_machine",
-             "responses/test_responses.py::test_unknown_response_id",
+             "negative/test_unknown_ids.py::test_unknown_ids[responses]",
              # the responses suite runs over a URL now (the chat model comes from /v1/models): ogx answers
              # create with input "" by a 500 (a stream: an `error` event before response.created, and no
              # terminal event), and not-found / 409s of every responses route with `{"detail": ...}`
@@ -91,10 +93,11 @@ BUILTIN_FINDINGS: dict[str, tuple[set[str], set[str]]] = {
                      "conversations/test_conversations.py::test_duplicate_item_ids",
                      "conversations/test_conversations.py::test_items_add_retrieve_order",
                      "conversations/test_conversations.py::test_items_pagination_and_delete",
-                     "conversations/test_conversations.py::test_unknown_ids",
+                     "negative/test_unknown_ids.py::test_unknown_ids[conversations]",
+                     "conversations/test_conversations.py::test_unknown_item_ids",
                      "conversations/test_conversations_stateful.py::test_conversations_state_machine",
                      "files/test_files.py::test_list_pagination_and_order",
-                     "responses/test_responses.py::test_unknown_response_id",
+                     "negative/test_unknown_ids.py::test_unknown_ids[responses]",
                      # over a URL too: create with input "" answers 500, the list's `after` skips
                      # same-second responses and chains say previous_response_id null (as in-process,
                      # test_real_responses.py), and not-found bodies are `{"detail": ...}`

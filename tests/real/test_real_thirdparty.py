@@ -51,7 +51,7 @@ def test_safety_trustyai_fms(run_real_provider, detector_url: str, tmp_path: Pat
 # Found whether the detector is up or down: neither needs it.
 FMS_DEFECTS = {
     "test_structure[safety.register_shield]": ["structure.annotations.compatible"],
-    "test_unknown_shield": ["safety.shield.not-found"],
+    "test_unknown_ids[safety]": ["safety.shield.not-found"],
 }
 
 
@@ -109,7 +109,7 @@ def test_eval_ragas_inline(run_real_provider, tmp_path: Path) -> None:
         failed={
             "test_evaluate_rows": ["eval.evaluate-rows"],
             "test_unknown_job": ["call.typed-error", "eval.job.not-found"],
-            "test_unknown_benchmark": ["call.typed-error", "eval.benchmark.not-found"],
+            "test_unknown_ids[eval]": ["call.typed-error", "eval.benchmark.not-found"],
         },
         warnings={("test_unregister_benchmark", "SHOULD", "benchmarks.unregister.forgets")},
     )

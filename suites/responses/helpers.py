@@ -1,0 +1,155 @@
+"""Responses API helpers for the suites: create, call by id, list, and read objects as JSON.
+
+Suites judge what a provider *said*, so every object is read as the JSON a client gets
+(``as_json``): the same code judges an in-process pydantic object and an HTTP answer. The
+model named in requests is one the inference behind the provider serves: a served or
+declared chat model, else the kit's reference chat model (the harness gives an in-process
+responses provider the kit's reference inference as its dependency).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from llama_conformance.behaviour.context import Kit
+from llama_conformance.behaviour.invoke import Outcome
+
+# The chat model of the kit's reference inference (fixtures/reference/inference.py), which
+# the harness builds as an in-process responses provider's inference dependency.
+REFERENCE_CHAT_MODEL = "kit-echo"
+TERMINAL_EVENTS = ("response.completed", "response.failed", "response.incomplete")
+
+
+def chat_model(kit: Kit) -> str:
+    """A model the provider's inference answers chat with."""
+    served = kit.served().of("llm")
+    if served:
+        return served[0]
+    declared = [m.provider_resource_id or m.model_id for m in kit.session.manifest.models if m.model_type == "llm"]
+    if declared:
+        return declared[0]
+    if kit.session.options.stack_url:  # a deployment's inference is its own: the kit cannot guess a model
+        pytest.skip("no chat model known for this deployment's responses API: its /v1/models lists no llm model "
+                    "and no manifest names one. Whoever runs the kit: register a chat model in the deployment, or "
+                    "name a served one in a --llama-manifest (models: [{model_id: ..., model_type: llm}]).")
+    return REFERENCE_CHAT_MODEL
+
+
+def as_json(kit: Kit, value: Any) -> Any:
+    """What a client reads for ``value``: JSON from a server, or the object dumped as JSON."""
+    wired = kit.wire(value)
+    dump = getattr(wired, "model_dump", None)
+    return dump(mode="json") if callable(dump) else wired
+
+
+def create(kit: Kit, text: str | list[dict[str, Any]], **extra: Any) -> Outcome:
+    """Create a response to ``text`` (one user message) or to a list of input items."""
+    member = kit.member("create_openai_response")
+    payload = {"model": chat_model(kit), "input": text, **extra}
+    return kit.call_request(member, kit.request(member, payload), stream=bool(extra.get("stream")))
+
+
+def user_messages(*texts: str) -> list[dict[str, Any]]:
+    """Input items: one user message per text."""
+    return [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": t}]} for t in texts]
+
+
+def by_id(kit: Kit, member_name: str, response_id: str, **extra: Any) -> Outcome:
+    return kit.ask(member_name, response_id=response_id, **extra)
+
+
+def list_page(kit: Kit, **payload: Any) -> Outcome:
+    return kit.ask("list_openai_responses", **payload)
+
+
+def text_of(content: Any) -> str:
+    """The text of a message's content: a string, or its text parts joined."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(str(part.get("text", "")) for part in content if isinstance(part, dict))
+    return ""
+
+
+def output_text(response: dict[str, Any]) -> str:
+    """All output_text of the assistant messages of a response object (JSON)."""
+    return "".join(text_of(item.get("content")) for item in response.get("output") or []
+                   if isinstance(item, dict) and item.get("type") == "message")
+
+
+def item_texts(items: list[Any]) -> list[str]:
+    """The text of each message item (others are skipped): what input items say was sent."""
+    return [text_of(item.get("content")) for item in items
+            if isinstance(item, dict) and item.get("type", "message") == "message"]
+
+
+def terminal_response(kit: Kit, chunks: list[Any]) -> dict[str, Any] | None:
+    """The response object the terminal event carried, as JSON."""
+    for chunk in chunks:
+        event = as_json(kit, chunk)
+        if isinstance(event, dict) and event.get("type") in TERMINAL_EVENTS:
+            response = event.get("response")
+            return response if isinstance(response, dict) else None
+    return None
+
+
+def _item_key(item: dict[str, Any]) -> tuple[Any, Any]:
+    return item.get("type"), item.get("id")
+
+
+def stream_problems(events: list[dict[str, Any]], final: dict[str, Any] | None) -> list[str]:
+    """Where a stream's items and text disagree with each other or with its terminal response.
+
+    The streaming protocol announces each output item (``output_item.added``), streams its
+    text (``output_text.delta`` ... ``output_text.done``), closes it (``output_item.done``)
+    and ends with the response whose ``output`` is exactly the items it closed.
+    """
+    problems: list[str] = []
+    added: set[Any] = set()
+    done: dict[Any, dict[str, Any]] = {}
+    deltas: dict[tuple[Any, Any], str] = {}
+    texts: dict[tuple[Any, Any], str] = {}
+    for number, event in enumerate(events, start=1):
+        kind, index = event.get("type"), event.get("output_index")
+        if kind == "response.output_item.added":
+            added.add(index)
+        elif kind == "response.output_item.done":
+            if index not in added:
+                problems.append(f"event #{number} closes output item {index}, which no output_item.added opened")
+            done[index] = event.get("item") or {}
+        elif kind == "response.output_text.delta":
+            key = (event.get("item_id"), event.get("content_index"))
+            deltas[key] = deltas.get(key, "") + str(event.get("delta", ""))
+        elif kind == "response.output_text.done":
+            key = (event.get("item_id"), event.get("content_index"))
+            texts[key] = str(event.get("text", ""))
+            if key in deltas and deltas[key] != texts[key]:
+                problems.append(f"output_text.done of item {key[0]!r} says {texts[key][:60]!r}, but its deltas "
+                                f"add up to {deltas[key][:60]!r}")
+    if final is None or final.get("status") != "completed":
+        return problems
+    output = [item for item in final.get("output") or [] if isinstance(item, dict)]
+    closed = [done[i] for i in sorted(done, key=lambda i: (not isinstance(i, int), i if isinstance(i, int) else 0))]
+    if [_item_key(i) for i in output] != [_item_key(i) for i in closed]:
+        problems.append(f"the completed response's output is {[_item_key(i) for i in output]}, but the stream "
+                        f"closed the items {[_item_key(i) for i in closed]} (type, id)")
+    for item in output:
+        if item.get("type") != "message" or not isinstance(item.get("content"), list):
+            continue
+        for index, part in enumerate(item["content"]):
+            streamed = texts.get((item.get("id"), index))
+            if isinstance(part, dict) and streamed is not None and part.get("text") != streamed:
+                problems.append(f"item {item.get('id')!r} part {index} ends as {str(part.get('text'))[:60]!r} in the "
+                                f"completed response, but output_text.done streamed {streamed[:60]!r}")
+    return problems
+
+
+def text_not_closed(events: list[dict[str, Any]]) -> list[tuple[Any, Any]]:
+    """(item id, content index) of streamed text that no ``output_text.done`` closed."""
+    streamed = {(e.get("item_id"), e.get("content_index")) for e in events
+                if e.get("type") == "response.output_text.delta"}
+    closed = {(e.get("item_id"), e.get("content_index")) for e in events
+              if e.get("type") == "response.output_text.done"}
+    return sorted(streamed - closed, key=repr)

@@ -1,0 +1,118 @@
+"""The vector_io wing's check table: what the VectorIO API promises, and the broken fixtures that prove it.
+
+Each check is declared once, here (its id is written nowhere else: the suite and the proofs
+use these names). ``WING`` is what ``llama_conformance.catalogue`` registers.
+
+No row of the shared negative table: every vector_io member takes its ids as keywords beside
+(or instead of) a request model, a call the row's form (``kit.ask`` with a request model) does
+not make; ``test_vector_io.py::test_unknown_ids`` judges them.
+"""
+
+from __future__ import annotations
+
+from llama_conformance.behaviour.plan import TYPED_ERROR
+from llama_conformance.checks import CheckDef, Level, Proof, Wing
+
+MUST, SHOULD = Level.MUST, Level.SHOULD
+API = "vector_io"
+
+STORE_CREATE = CheckDef(
+    "vector_io.store.create", MUST,
+    "Create returns a valid store with the name and metadata sent and no files", API, None,
+    reference="VectorIO.openai_create_vector_store; POST /v1/vector_stores; VectorStoreObject")
+STORE_RETRIEVE = CheckDef(
+    "vector_io.store.retrieve", MUST, "Retrieve returns the created store (id, name, created_at)", API,
+    None, reference="VectorIO.openai_retrieve_vector_store; GET /v1/vector_stores/{vector_store_id}; "
+                    "VectorStoreObject")
+STORE_LIST = CheckDef(
+    "vector_io.store.list", MUST,
+    "List includes every created store; limit/after pages yield each once; first_id/last_id agree", API,
+    None, reference="VectorIO.openai_list_vector_stores; GET /v1/vector_stores; VectorStoreListResponse")
+STORE_UPDATE = CheckDef(
+    "vector_io.store.update", MUST, "Update sets name and metadata, and retrieve shows them", API, None,
+    reference="VectorIO.openai_update_vector_store; POST /v1/vector_stores/{vector_store_id}; "
+              "OpenAIUpdateVectorStoreRequest")
+STORE_DELETE = CheckDef(
+    "vector_io.store.delete", MUST,
+    "Delete answers deleted=true; the store is then not found and not listed", API, None,
+    reference="VectorIO.openai_delete_vector_store; DELETE /v1/vector_stores/{vector_store_id}; "
+              "VectorStoreDeleteResponse")
+CHUNKS_QUERY = CheckDef(
+    "vector_io.chunks.query", MUST,
+    "Inserted chunks are found: a query equal to a chunk's text returns it first, with one score per "
+    "chunk, ranked high to low, at most max_chunks", API, None,
+    reference="VectorIO.insert_chunks, VectorIO.query_chunks; POST /v1/vector-io/insert, "
+              "POST /v1/vector-io/query; QueryChunksResponse")
+SEARCH = CheckDef(
+    "vector_io.search", MUST,
+    "Search returns the store's own content ranked high to low, scores numbers, at most "
+    "max_num_results", API, None,
+    reference="VectorIO.openai_search_vector_store; POST /v1/vector_stores/{vector_store_id}/search; "
+              "VectorStoreSearchResponsePage")
+SCORES_FINITE = CheckDef(
+    "vector_io.search.scores-finite", SHOULD,
+    "Scores are finite: JSON has no Infinity, so an infinite score cannot reach a client", API, None,
+    reference="VectorStoreSearchResponse.score, QueryChunksResponse.scores (float, serialized as JSON)")
+ISOLATION = CheckDef(
+    "vector_io.isolation", MUST,
+    "Two stores never see each other's chunks or files (query, search, file listing)", API, None,
+    reference="VectorIO.query_chunks, VectorIO.openai_search_vector_store: results of vector_store_id")
+ISOLATION_BACKEND = CheckDef(
+    "vector_io.isolation.backend", MUST,
+    "A provider lists and finds only its own stores, even when another instance shares its storage "
+    "backend under another namespace", API, None,
+    reference="VectorIO.openai_list_vector_stores, VectorIO.openai_retrieve_vector_store; "
+              "KVStoreReference.namespace / SqlStoreReference.table_name of the provider config")
+FILES_ATTACH = CheckDef(
+    "vector_io.files.attach", MUST,
+    "An attached file reaches a terminal status (completed with its text searchable, or failed with "
+    "last_error); list / retrieve / contents / update / delete of the store's files agree", API, None,
+    reference="VectorIO.openai_attach_file_to_vector_store and the /v1/vector_stores/{id}/files "
+              "routes; VectorStoreFileObject, VectorStoreFileStatus")
+FILES_BATCH = CheckDef(
+    "vector_io.files.batch", MUST,
+    "A file batch reaches a terminal status, its file_counts add up and list its files; a terminal "
+    "batch never changes status, and cancelling it is refused with a 4xx or leaves it terminal", API,
+    None, reference="VectorIO.openai_create_vector_store_file_batch, "
+                    "openai_retrieve_vector_store_file_batch, openai_cancel_vector_store_file_batch; "
+                    "/v1/vector_stores/{id}/file_batches; VectorStoreFileBatchObject")
+NOT_FOUND = CheckDef(
+    "vector_io.not-found", MUST,
+    "Unknown store, file and batch ids raise a not-found (4xx) error", API, None,
+    reference="VectorStoreNotFoundError; every /v1/vector_stores/{vector_store_id} route")
+STATEFUL = CheckDef(
+    "vector_io.stateful", MUST,
+    "Any sequence of store, chunk and file operations matches a model of what exists", API, None,
+    reference="VectorIO (all members); /v1/vector_stores routes")
+
+# A run of the vector_io suites on one broken fixture, selecting the tests that judge its defect.
+_SUITES = ("--llama-api=vector_io", "-m", "behavioral or negative or stateful")
+
+
+def _proof(fixture: str, fails: dict[str, tuple[CheckDef, ...]]) -> Proof:
+    """``fixture`` (``vector-io-<defect>``) fails exactly the tests in ``fails``, which are all it runs."""
+    return Proof(f"vector-io-{fixture}", fails, run=(*_SUITES, "-k", " or ".join(fails)))
+
+
+WING = Wing(
+    api=API,
+    checks=(STORE_CREATE, STORE_RETRIEVE, STORE_LIST, STORE_UPDATE, STORE_DELETE, CHUNKS_QUERY, SEARCH,
+            SCORES_FINITE, ISOLATION, ISOLATION_BACKEND, FILES_ATTACH, FILES_BATCH, NOT_FOUND, STATEFUL),
+    proofs=(
+        _proof("create-drops-name", {"test_store_create_retrieve_update": (STORE_CREATE,)}),
+        _proof("retrieve-differs", {"test_store_create_retrieve_update": (STORE_RETRIEVE,)}),
+        _proof("update-ignored", {"test_store_create_retrieve_update": (STORE_UPDATE,)}),
+        _proof("list-ignores-after", {"test_store_list_and_delete": (STORE_LIST,)}),
+        _proof("delete-keeps", {"test_store_list_and_delete": (STORE_DELETE,),
+                                "test_vector_io_state_machine": (STATEFUL,)}),
+        _proof("query-unranked", {"test_chunks_insert_query_search": (CHUNKS_QUERY,)}),
+        _proof("search-ignores-max", {"test_chunks_insert_query_search": (SEARCH,)}),
+        _proof("query-all-stores", {"test_stores_are_isolated": (ISOLATION,)}),
+        _proof("attach-not-indexed", {"test_attach_file": (FILES_ATTACH,)}),
+        _proof("batch-counts-wrong", {"test_file_batch": (FILES_BATCH,)}),
+        _proof("unknown-key-error", {"test_unknown_ids": (TYPED_ERROR, NOT_FOUND)}),
+        _proof("shared-backend", {"test_backend_shared_with_another_instance": (ISOLATION_BACKEND,)}),
+        Proof("vector-io-infinite-scores", run=(*_SUITES, "-k", "test_exact_match_scores_are_finite"),
+              warns=((SCORES_FINITE, "query_chunks of an exact match scored [[]inf[]]*"),)),
+    ),
+)

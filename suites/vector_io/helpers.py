@@ -1,0 +1,317 @@
+"""VectorIO helpers for the suites: stores made the way the server makes them, chunks, files.
+
+The server's router registers a store with the provider (``register_vector_store``, the
+routing table's private call) before it asks the provider to create it, and passes the
+registered id and embedding model in the request's extra body. In-process (and over the
+kit's own HTTP mount) the kit plays that router; against a deployment (``--llama-stack-url``)
+the deployment's router does it, so the kit only names the embedding model.
+
+Every call passes its arguments by keyword: the HTTP stand-in maps keywords onto the route.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi import UploadFile
+from starlette.datastructures import Headers
+
+from llama_conformance.behaviour.context import Kit
+from llama_conformance.behaviour.invoke import Outcome, call_member
+from llama_conformance.checks import CheckDef
+from llama_conformance.harness.build import provider_id
+from llama_conformance.target.served import MODEL_KINDS
+from llama_conformance_suites.vector_io.checks import STORE_CREATE
+
+# The kit's reference inference serves this embedding model (its dependency for vector_io).
+EMBEDDING_MODEL = "kit-embed"
+EMBEDDING_DIMENSION = 32
+
+
+@dataclass
+class Store:
+    """A store the suite created: its id and the embedding model its chunks must use."""
+
+    id: str
+    created: Any
+    embedding_model: str = EMBEDDING_MODEL
+    dimension: int = EMBEDDING_DIMENSION
+
+
+def embedding_model(kit: Kit) -> str:
+    """The embedding model stores are created with: one the target serves, never a guess.
+
+    In-process it is the reference inference's ``kit-embed`` (the harness builds it as the
+    provider's inference dependency). A deployment names its models itself
+    (``<provider_id>/kit-embed``) in ``/v1/models``, whichever APIs ``--llama-api`` selects;
+    the suite takes the listed model backed by the kit's reference (its vectors are what the
+    ranking checks expect), else a listed model the manifest declares ``model_type:
+    embedding``, else the first listed embedding model. A manifest that names only other
+    models does not hide the deployment's embedding models from this suite. None listed:
+    the test is skipped with that reason, since every store needs one.
+    """
+    if not kit.session.options.stack_url:
+        return EMBEDDING_MODEL
+    served = kit.session.served_models("inference")
+    listed = [m for m in served.listed or [] if getattr(m, "identifier", None)]
+    # Any kind: llama-stack 0.7's openai adapter lists every model as an llm, kit-embed included.
+    names = [name for kind in MODEL_KINDS for name in served.of(kind)] + [m.identifier for m in listed]
+    ours = [name for name in names if name.rsplit("/", 1)[-1] == EMBEDDING_MODEL]
+    declared = [d.model_id for d in kit.session.manifest.models if d.model_type == "embedding" and d.model_id in names]
+    embedding = served.of("embedding") + [m.identifier for m in listed
+                                          if str(getattr(m.model_type, "value", m.model_type)) == "embedding"]
+    found = ours or declared or embedding
+    if found:
+        return found[0]
+    listing = served.problems.get("list_models")
+    why = f" (listing it failed: {listing})" if listing is not None else ""
+    pytest.skip(f"the deployment serves no embedding model: its /v1/models lists none{why}, and every vector store "
+                "needs one (an embedding model of its inference API is a required dependency of vector_io), so "
+                "this is not checked. Whoever runs the kit: register an embedding model in the deployment's run "
+                "config, or name a served one in a --llama-manifest with `model_type: embedding`.")
+
+
+def call(kit: Kit, name: str, **kwargs: Any) -> Outcome:
+    """Call member ``name`` with keyword arguments (most vector_io members take their ids, and
+    often their parameters, as keywords rather than one request model: ``kit.ask`` does not fit)."""
+    return kit.call(kit.member(name), **kwargs)
+
+
+def _routing_table_registers(kit: Kit) -> bool:
+    return not kit.session.options.stack_url and hasattr(kit.session.put.impl, "register_vector_store")
+
+
+def _register(kit: Kit, store_id: str, name: str | None, check: CheckDef) -> None:
+    """What the routing table does before create: register the store with the provider."""
+    put = kit.session.put  # the built provider, also when the suite reaches it over HTTP
+    api = put.contract.package.module
+    vector_store = api.VectorStore(
+        identifier=store_id, provider_resource_id=store_id, provider_id=provider_id(put.entry),
+        embedding_model=EMBEDDING_MODEL, embedding_dimension=EMBEDDING_DIMENSION, vector_store_name=name)
+    member = next(m for m in put.surface.members if m.name == "register_vector_store")
+    outcome = call_member(put, member, vector_store=vector_store)
+    kit.judge.no_hang(outcome)
+    if outcome.error is not None:
+        kit.judge.fail(check, f"register_vector_store({store_id!r}), the routing table's call before "
+                                 f"create, raised {outcome.describe_error()}.")
+    # The routing table keeps what it registered (the kit's ``vector_store_store``, as both servers assign it).
+    register = getattr(getattr(put.impl, "vector_store_store", None), "register_vector_store", None)
+    if "vector_store_store" in put.injected and callable(register):
+        put.gate.run("vector_stores routing table: register_vector_store",
+                     lambda: register(store_id, EMBEDDING_MODEL, EMBEDDING_DIMENSION, provider_id(put.entry),
+                                      store_id, name))
+
+
+def create_request(kit: Kit, *, name: str | None = None, metadata: dict[str, Any] | None = None,
+                   store_id: str | None = None) -> Any:
+    member = kit.member("openai_create_vector_store")
+    payload: dict[str, Any] = {"embedding_model": embedding_model(kit), "embedding_dimension": EMBEDDING_DIMENSION}
+    if name is not None:
+        payload["name"] = name
+    if metadata is not None:
+        payload["metadata"] = metadata
+    if store_id is not None:
+        payload["provider_vector_store_id"] = store_id
+        payload["provider_id"] = provider_id(kit.session.put.entry)
+    return kit.request(member, payload)
+
+
+def create_store(kit: Kit, check: CheckDef, *, name: str | None = None,
+                 metadata: dict[str, Any] | None = None) -> tuple[Outcome, Store | None]:
+    """Create a store as the router would; the outcome, and the store when it was created."""
+    store_id = None
+    if _routing_table_registers(kit):
+        store_id = f"vs_kit_{uuid.uuid4().hex}"
+        _register(kit, store_id, name, check)
+    member = kit.member("openai_create_vector_store")
+    outcome = kit.call_request(member, create_request(kit, name=name, metadata=metadata, store_id=store_id))
+    if outcome.error is not None or outcome.timed_out:
+        return outcome, None
+    return outcome, Store(id=outcome.value.id, created=outcome.value, embedding_model=embedding_model(kit))
+
+
+def created_store(kit: Kit, check: CheckDef = STORE_CREATE, **kwargs: Any) -> Store:
+    """A new store, or the test fails under ``check``: ``STORE_CREATE``, the check of this step,
+    whichever test needs the store. A test whose setup failed is charged with that step alone;
+    its own checks (isolation, files, ...) were not judged (``report.results``). Only a state machine,
+    which judges every step as one sequence, passes its own check."""
+    outcome, store = create_store(kit, check, **kwargs)
+    kit.accept(outcome, "openai_create_vector_store", check)
+    assert store is not None
+    return store
+
+
+def delete_store(kit: Kit, store_id: str) -> Outcome:
+    return call(kit, "openai_delete_vector_store", vector_store_id=store_id)
+
+
+def embedding(text: str, dimension: int, *, exact: bool = False) -> list[float]:
+    """The store model's embedding of ``text``, slightly moved unless ``exact``.
+
+    A query for ``text`` is then nearest to this chunk by far (the reference embedding is a
+    hash: other texts land anywhere), yet not at distance 0, where indexes that score by
+    1/distance answer an infinite score; ``exact`` probes that case on purpose.
+    """
+    from llama_conformance_fixtures.reference.inference import embed_text
+
+    vector = embed_text(text, dimension)
+    if exact:
+        return vector
+    moved = [x + 0.05 * y for x, y in zip(vector, embed_text(f"kit-offset:{text}", dimension), strict=True)]
+    norm = sum(x * x for x in moved) ** 0.5 or 1.0
+    return [x / norm for x in moved]
+
+
+def embedded_chunk(kit: Kit, store: Store, text: str, chunk_id: str, metadata: dict[str, Any] | None = None,
+                   *, exact: bool = False) -> Any:
+    """An ``EmbeddedChunk`` embedded near the way the store's model embeds ``text``."""
+    api = kit.api
+    return api.EmbeddedChunk(
+        content=text, chunk_id=chunk_id, metadata={"document_id": chunk_id, **(metadata or {})},
+        chunk_metadata=api.ChunkMetadata(chunk_id=chunk_id, document_id=chunk_id),
+        embedding=embedding(text, store.dimension, exact=exact), embedding_model=store.embedding_model,
+        embedding_dimension=store.dimension)
+
+
+def insert(kit: Kit, store_id: str, chunks: list[Any]) -> Outcome:
+    member = kit.member("insert_chunks")
+    return kit.call_request(member, kit.request(member, {"vector_store_id": store_id, "chunks": chunks}))
+
+
+def query(kit: Kit, store_id: str, text: str, max_chunks: int = 5) -> Outcome:
+    member = kit.member("query_chunks")
+    return kit.call_request(member, kit.request(member, {
+        "vector_store_id": store_id, "query": text, "params": {"max_chunks": max_chunks}}))
+
+
+def search(kit: Kit, store_id: str, text: str, max_num_results: int = 10) -> Outcome:
+    request = kit.api.OpenAISearchVectorStoreRequest(query=text, max_num_results=max_num_results)
+    return call(kit, "openai_search_vector_store", vector_store_id=store_id, request=request)
+
+
+def upload_to_files(kit: Kit, content: bytes, filename: str) -> str:
+    """Upload ``content`` to the files API the provider reads from; its file id.
+
+    In-process that is the kit's reference files provider built as the dependency; against
+    a deployment, the deployment's files API. No files API: the test is skipped.
+    """
+    if kit.session.options.stack_url:
+        put = kit.session.put_for("files")
+        impl, gate = put.impl, put.gate
+    else:
+        impl, gate = kit.session.put.dependencies.get("files"), kit.session.put.gate
+    if impl is None:
+        pytest.skip("the provider has no files dependency, so files cannot be attached to a store")
+    api = kit.api
+    request = api.UploadFileRequest(purpose="assistants")
+    upload = UploadFile(file=io.BytesIO(content), filename=filename, size=len(content),
+                        headers=Headers({"content-type": "text/plain"}))
+    created = gate.run("files.openai_upload_file (for vector_io)",
+                       lambda: impl.openai_upload_file(request, upload))
+    return str(created.id)
+
+
+def attach(kit: Kit, store_id: str, file_id: str, attributes: dict[str, Any] | None = None) -> Outcome:
+    request = kit.api.OpenAIAttachFileRequest(file_id=file_id, attributes=attributes)
+    return call(kit, "openai_attach_file_to_vector_store", vector_store_id=store_id, request=request)
+
+
+def list_stores(kit: Kit, **kwargs: Any) -> Outcome:
+    return call(kit, "openai_list_vector_stores", **kwargs)
+
+
+def wait_terminal(kit: Kit, fetch: Any, check: CheckDef, what: str, timeout_s: float = 15.0) -> Any:
+    """Poll ``fetch()`` (an Outcome) until its value's status is terminal; the last value."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        outcome = fetch()
+        kit.judge.answered(outcome, check)
+        status = str(getattr(outcome.value.status, "value", outcome.value.status))
+        if status != "in_progress":
+            return outcome.value
+        if time.monotonic() > deadline:
+            kit.judge.fail(check, f"{what} is still in_progress after {timeout_s:.0f} s.")
+        time.sleep(0.1)
+
+
+def status_of(obj: Any) -> str:
+    return str(getattr(obj.status, "value", obj.status))
+
+
+# -- a second instance on the same storage backend ---------------------------------------
+
+SIBLING_SUFFIX = "kit-sibling"
+
+
+def sibling_values(config: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """``config`` with every store reference moved to its own namespace / table, and files
+    of its own (``db_path``): what a second, separately configured instance would use.
+    Returns the new mapping and how many store references it moved."""
+    moved = 0
+
+    def walk(obj: Any) -> Any:
+        nonlocal moved
+        if isinstance(obj, dict):
+            out = {key: walk(value) for key, value in obj.items()}
+            if isinstance(obj.get("backend"), str):
+                for key, suffix in (("namespace", f"::{SIBLING_SUFFIX}"),
+                                    ("table_name", f"_{SIBLING_SUFFIX.replace('-', '_')}")):
+                    if isinstance(obj.get(key), str):
+                        out[key] = f"{obj[key]}{suffix}"
+                        moved += 1
+            if isinstance(obj.get("db_path"), str):
+                out["db_path"] = f"{obj['db_path']}.{SIBLING_SUFFIX}"
+            return out
+        if isinstance(obj, list):
+            return [walk(value) for value in obj]
+        return obj
+
+    return walk(config), moved
+
+
+def build_instance(put: Any, config: Any, suffix: str = "") -> Any:
+    """Another instance of the provider under test, built as the harness built it: the same
+    dependencies (a server shares them among its providers), the resolver's attributes and the
+    routing tables' stores (``harness.build``)."""
+    from llama_conformance.harness.build import assign_stores, factory_arguments, load_factory, mark_as_resolved
+
+    factory = load_factory(put.entry)
+    api_enum = put.contract.api_enum()
+    deps = {api_enum(api): impl for api, impl in put.dependencies.items()}
+    impl = put.gate.run(f"{put.entry.factory_name} (another instance)",
+                        lambda: factory(*factory_arguments(factory, config, deps)))
+    mark_as_resolved(impl, put.contract, provider_id(put.entry) + suffix, put.entry.raw_spec, config, deps)
+    assign_stores(impl, put.surface, put.contract)
+    return impl
+
+
+async def create_in(impl: Any, api: Any, store_id: str, provider: str) -> Any:
+    """Register and create ``store_id`` in ``impl`` directly (the routing table's two calls)."""
+    register = getattr(impl, "register_vector_store", None)
+    if callable(register):
+        await register(api.VectorStore(identifier=store_id, provider_resource_id=store_id, provider_id=provider,
+                                       embedding_model=EMBEDDING_MODEL, embedding_dimension=EMBEDDING_DIMENSION))
+    request = api.OpenAICreateVectorStoreRequestWithExtraBody.model_validate({
+        "name": "kit-sibling-store", "embedding_model": EMBEDDING_MODEL, "embedding_dimension": EMBEDDING_DIMENSION,
+        "provider_vector_store_id": store_id, "provider_id": provider})
+    return await impl.openai_create_vector_store(request)
+
+
+async def sees(impl: Any, store_id: str) -> list[str]:
+    """How ``impl`` shows ``store_id``, if it does: listed, retrievable."""
+    shown = []
+    listing = await impl.openai_list_vector_stores(limit=100)
+    if store_id in {s.id for s in listing.data}:
+        shown.append("lists it")
+    try:
+        await impl.openai_retrieve_vector_store(store_id)
+        shown.append("retrieves it")
+    except Exception:
+        pass
+    return shown

@@ -1,0 +1,162 @@
+"""No module of the engine imports a layer above its own (a static scan: no import runs).
+
+The layers of ``llama_conformance/``, lowest first. A unit is a top-level module or package
+(``gate``, ``behaviour``); every import counts, at module level, inside a function, or under
+``TYPE_CHECKING`` (a type a module names is a dependency too).
+
+====  ===========================================================================================
+ 0    ``errors``, ``checks``, ``redact``, ``version``, ``progress``, ``configfile``: words every
+      layer speaks (exceptions, check definitions, redaction, config-file reading)
+ 1    ``contract``: the API packages, their protocols, routes and the package table
+ 2    ``capabilities``, ``engine_checks``, ``evidence``, ``discovery``, ``validate``,
+      ``strategies``, ``openapi``, ``transport``: judging values, drawing requests, moving bytes
+ 3    ``gate``, ``isolation``, ``harness``: running provider code and building providers
+ 4    ``target``: what a run checks (the provider, its routers over ASGI, a deployment URL) and
+      the session a test holds
+ 5    ``structural``, ``fuzz``: judging a provider's object and a target's HTTP surface
+ 6    ``behaviour``: the behavioural engine (the ``Kit``)
+ 7    ``report``: results, verdicts, renderings
+ 8    ``pytest_plugin``, ``plugin``, ``cli``, ``catalogue``, the package ``__init__``: wiring;
+      only these may import the suites package (``llama_conformance_suites``)
+====  ===========================================================================================
+
+Within a layer an import is allowed when the units' graph stays acyclic (``gate`` before
+``isolation`` before ``harness``). The bundled fixtures (``llama_conformance_fixtures``) are
+built on the contract and read by the harness as data; they are not a layer of the engine.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1] / "llama_conformance"
+PACKAGE = "llama_conformance"
+SUITES = "llama_conformance_suites"
+
+LAYERS: tuple[tuple[str, ...], ...] = (
+    ("errors", "checks", "redact", "version", "progress", "configfile"),
+    ("contract",),
+    ("capabilities", "engine_checks", "evidence", "discovery", "validate", "strategies", "openapi", "transport"),
+    ("gate", "isolation", "harness"),
+    ("target",),
+    ("structural", "fuzz"),
+    ("behaviour",),
+    ("report",),
+    ("pytest_plugin", "plugin", "cli", "catalogue", "__init__"),
+)
+LEVEL = {unit: level for level, units in enumerate(LAYERS) for unit in units}
+TOP = len(LAYERS) - 1
+
+# Imports still waiting for an edit in a file this change does not own, each with the edit that
+# removes it. The scan fails when one of them disappears too, so the list only shrinks.
+PENDING: dict[tuple[str, str], str] = {}
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _unit(module: str) -> str | None:
+    """The layer unit of a module of the engine (``llama_conformance.gate`` -> ``gate``), else None."""
+    parts = module.split(".")
+    if parts[0] != PACKAGE:
+        return None
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def _imports(path: Path) -> list[tuple[str, int]]:
+    """Every module ``path`` imports, with its line (``from a import b``: ``a.b`` if a module, else ``a``)."""
+    module = _module_name(path)
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found: list[tuple[str, int]] = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found += [(alias.name, node.lineno) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                name = ".".join([*base, *([node.module] if node.module else [])])
+            else:
+                name = node.module or ""
+            found += [(f"{name}.{alias.name}" if _is_module(f"{name}.{alias.name}") else name, node.lineno)
+                      for alias in node.names]
+    return found
+
+
+def _graph() -> dict[str, list[tuple[str, str, int]]]:
+    """``{module: [(imported module, its unit, line)]}`` for every import of another unit or the suites."""
+    graph: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
+    for path in sorted(ROOT.rglob("*.py")):
+        module = _module_name(path)
+        own = _unit(module)
+        seen: set[str] = set()
+        for name, line in _imports(path):
+            unit = SUITES if name.split(".")[0] == SUITES else _unit(name)
+            if unit is None or unit == own:
+                continue
+            if name not in seen:
+                seen.add(name)
+                graph[module].append((name, unit, line))
+    return graph
+
+
+def _is_module(name: str) -> bool:
+    """Whether ``name`` is a module of the engine (``llama_conformance.gate``), not a name inside one."""
+    parts = name.split(".")
+    if parts[0] != PACKAGE:
+        return False
+    path = ROOT.joinpath(*parts[1:])
+    return path.with_suffix(".py").exists() or (path / "__init__.py").exists()
+
+
+GRAPH = _graph()
+
+
+def test_every_unit_has_a_layer() -> None:
+    units = {_unit(_module_name(path)) for path in ROOT.rglob("*.py")}
+    assert units - set(LEVEL) == set(), "give each new top-level module or package of the engine a layer here"
+
+
+def test_no_module_imports_a_higher_layer() -> None:
+    upward: list[str] = []
+    for module, imports in sorted(GRAPH.items()):
+        level = LEVEL[_unit(module) or ""]
+        for target, unit, line in imports:
+            if (module, target) in PENDING:
+                continue
+            if unit == SUITES:
+                if level != TOP:
+                    upward.append(f"{module}:{line} imports the suites package ({target}): only the wiring may")
+            elif LEVEL[unit] > level:
+                upward.append(f"{module}:{line} (layer {level}) imports {target} (layer {LEVEL[unit]})")
+    assert upward == [], "imports of a higher layer:\n" + "\n".join(upward)
+
+
+def test_units_of_one_layer_form_no_cycle() -> None:
+    edges: dict[str, set[str]] = defaultdict(set)
+    for module, imports in GRAPH.items():
+        own = _unit(module) or ""
+        for target, unit, _ in imports:
+            if unit != SUITES and LEVEL[unit] == LEVEL[own] and (module, target) not in PENDING:
+                edges[own].add(unit)
+
+    def reaches(start: str, goal: str, seen: set[str]) -> bool:
+        return any(nxt == goal or (nxt not in seen and reaches(nxt, goal, seen | {nxt}))
+                   for nxt in edges.get(start, ()))
+
+    cycles = sorted(f"{a} <-> {b}" for a in edges for b in edges[a] if reaches(b, a, {b}))
+    assert cycles == [], "units of one layer import each other: " + ", ".join(cycles)
+
+
+@pytest.mark.parametrize(("module", "imported"), sorted(PENDING))
+def test_pending_import_is_still_there(module: str, imported: str) -> None:
+    """A pending import that is gone leaves the list (else the list would hide a new one)."""
+    assert any(target == imported for target, _, _ in GRAPH.get(module, [])), (
+        f"{module} no longer imports {imported}: remove it from PENDING")
