@@ -77,4 +77,4 @@ def downgrade_should(outcome: OperationOutcome, *, strict: bool, redact: Redacto
         return []
     should = [failure for failure in outcome.failures if check_for_code(failure.code).level is not Level.MUST]
     outcome.failures = [failure for failure in outcome.failures if failure not in should]
-    return [finding(check_for_code(failure.code), redact(str(failure))) for failure in should]
+    return [finding(check_for_code(failure.code), redact(failure.detail())) for failure in should]

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.coverage import ANSWER
+from llama_conformance.behaviour.plan import TYPED_ERROR
 from llama_conformance.behaviour.steps import METADATA
 from llama_conformance_suites.batches.checks import (
     CANCEL,
@@ -127,7 +128,7 @@ def test_create_run_complete(llama_kit: Kit) -> None:
     kit.examples(st.tuples(TEXTS, METADATA), body, label="batch")
 
 
-@pytest.mark.checks(LIST, *ANSWER)
+@pytest.mark.checks(CREATE, RETRIEVE, STATUS, LIST, *ANSWER)
 def test_list_pagination(llama_kit: Kit) -> None:
     """Every created batch is listed; walking limit=1 pages with after yields each batch once."""
     kit = llama_kit
@@ -157,7 +158,7 @@ def test_list_pagination(llama_kit: Kit) -> None:
         poll(kit, batch_id, LIST)
 
 
-@pytest.mark.checks(CANCEL, STATUS, *ANSWER)
+@pytest.mark.checks(CREATE, RETRIEVE, CANCEL, STATUS, TYPED_ERROR, *ANSWER)
 def test_cancel(llama_kit: Kit) -> None:
     """Cancel of a running batch answers cancelling/cancelled and it ends cancelled (or terminal)."""
     kit = llama_kit
@@ -184,7 +185,7 @@ def test_cancel(llama_kit: Kit) -> None:
     kit.judge.typed_rejection(again)
 
 
-@pytest.mark.checks(INVALID_INPUT, STATUS, *ANSWER)
+@pytest.mark.checks(RETRIEVE, INVALID_INPUT, STATUS, TYPED_ERROR, *ANSWER)
 def test_missing_input_file(llama_kit: Kit) -> None:
     """A batch naming an input file that does not exist is rejected, or ends failed."""
     kit = llama_kit

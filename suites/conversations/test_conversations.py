@@ -108,7 +108,7 @@ def test_create_get_update(llama_kit: Kit) -> None:
                     "with typed errors: most valid requests should be answered.")
 
 
-@pytest.mark.checks(ITEMS_ADD, ITEMS_RETRIEVE, ITEMS_ORDER, ITEMS_DEFAULT_ORDER, *ANSWER)
+@pytest.mark.checks(CREATE, ITEMS_ADD, ITEMS_RETRIEVE, ITEMS_ORDER, ITEMS_DEFAULT_ORDER, *ANSWER)
 def test_items_add_retrieve_order(llama_kit: Kit) -> None:
     """Items come back with the content sent, retrievable by id, listed in insertion order."""
     kit = llama_kit
@@ -171,7 +171,7 @@ def _walk(kit: Kit, conversation_id: str, limit: int, order: str) -> list[str]:
     kit.judge.fail(ITEMS_PAGINATION, "pagination does not end after 100 pages.")
 
 
-@pytest.mark.checks(ITEMS_PAGINATION, ITEMS_DELETE, *ANSWER)
+@pytest.mark.checks(CREATE, ITEMS_PAGINATION, ITEMS_DELETE, *ANSWER)
 def test_items_pagination_and_delete(llama_kit: Kit) -> None:
     """Walking pages with limit/after yields each item once; a deleted item is gone, the rest stay."""
     kit = llama_kit
@@ -194,7 +194,7 @@ def test_items_pagination_and_delete(llama_kit: Kit) -> None:
         delete(kit, conversation.id)
 
 
-@pytest.mark.checks(DELETE, *ANSWER)
+@pytest.mark.checks(CREATE, DELETE, *ANSWER)
 def test_delete(llama_kit: Kit) -> None:
     """deleted=true with the id; then get, list_items, add_items and delete are not-found."""
     kit = llama_kit
@@ -212,7 +212,7 @@ def test_delete(llama_kit: Kit) -> None:
         expect_not_found(kit, after, DELETE, f"{what} of a deleted conversation")
 
 
-@pytest.mark.checks(NOT_FOUND, *NEGATIVE)
+@pytest.mark.checks(CREATE, NOT_FOUND, *NEGATIVE)
 @pytest.mark.negative
 def test_unknown_item_ids(llama_kit: Kit) -> None:
     """conversations.not-found where the negative table's row cannot reach: unknown item ids need a

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.coverage import ANSWER, CAPABILITY, EMBEDDINGS, FUZZED, NEGATIVE, STREAM, STREAM_USAGE
 from llama_conformance.behaviour.judge import as_capability
-from llama_conformance.behaviour.plan import UNKNOWN_ID, VALID_REQUEST_ACCEPTED
+from llama_conformance.behaviour.plan import TYPED_ERROR, UNKNOWN_ID, VALID_REQUEST_ACCEPTED
 from llama_conformance.checks import CheckDef
 from llama_conformance.strategies import ValueHints, valid_requests
 from llama_conformance.validate import (
@@ -165,7 +165,7 @@ def test_chat_stream_usage(llama_kit: Kit) -> None:
     kit.validate(outcome, member, expect_stream=True, check_id=CHAT_STREAM_USAGE)
 
 
-@pytest.mark.checks(CHAT_TOOLS, *CAPABILITY, *ANSWER)
+@pytest.mark.checks(CHAT_TOOLS, TYPED_ERROR, *CAPABILITY, *ANSWER)
 def test_chat_with_tools(llama_kit: Kit) -> None:
     """inference.chat.tools: a request offering a tool is answered validly (tool call or text)."""
     kit = llama_kit
@@ -235,7 +235,7 @@ def _dimensions_optional(kit: Kit, findings: list) -> list:
     return rest + as_capability(dims, "embeddings-dimensions", kit.session.manifest)
 
 
-@pytest.mark.checks(EMBED_DIMENSIONS, EMBEDDINGS_DIMENSIONS, *CAPABILITY, *ANSWER)
+@pytest.mark.checks(EMBED_DIMENSIONS, EMBEDDINGS_DIMENSIONS, TYPED_ERROR, *CAPABILITY, *ANSWER)
 def test_embeddings_dimensions(llama_kit: Kit) -> None:
     """inference.embeddings.dimensions (capability embeddings-dimensions)"""
     kit = llama_kit
@@ -308,7 +308,7 @@ CAPABILITY_OF_CALL = {"chat": "chat", "chat-stream": "streaming", "completion": 
     ("openai_completion", {"prompt": "hi"}),
     ("openai_embeddings", {"input": "hi"}),
 ], ids=list(CAPABILITY_OF_CALL))
-@pytest.mark.checks(*NEGATIVE)
+@pytest.mark.checks(*NEGATIVE, *CAPABILITY)
 def test_unknown_model(
     llama_kit: Kit, member_name: str, payload: dict[str, Any], request: pytest.FixtureRequest
 ) -> None:

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.coverage import ANSWER, NEGATIVE
 from llama_conformance.behaviour.negative import expect_not_found
+from llama_conformance.behaviour.plan import TYPED_ERROR
 from llama_conformance.checks import CheckDef
 from llama_conformance_suites.prompts.checks import (
     ANSWER_DEFAULT,
@@ -80,8 +81,7 @@ def test_create_get_list(llama_kit: Kit) -> None:
     kit.examples(templates(), body, label="template")
 
 
-@pytest.mark.checks(VERSIONS, ANSWER_DEFAULT, VERSIONS_STALE, DEFAULT,
-                    *ANSWER)
+@pytest.mark.checks(CREATE, VERSIONS, ANSWER_DEFAULT, VERSIONS_STALE, DEFAULT, TYPED_ERROR, *ANSWER)
 def test_versions_and_default(llama_kit: Kit) -> None:
     """Updates add versions 2..n; the default follows set_as_default and set_default_version."""
     kit = llama_kit
@@ -147,7 +147,7 @@ def test_versions_and_default(llama_kit: Kit) -> None:
     kit.examples(st.tuples(templates(), updates), body, label="versions")
 
 
-@pytest.mark.checks(DELETE, *ANSWER)
+@pytest.mark.checks(CREATE, DELETE, *ANSWER)
 def test_delete(llama_kit: Kit) -> None:
     """Delete removes every version: get, get(version), versions and list no longer show it."""
     kit = llama_kit
@@ -165,7 +165,7 @@ def test_delete(llama_kit: Kit) -> None:
         expect_not_found(kit, after, DELETE, f"{what} of a deleted prompt")
 
 
-@pytest.mark.checks(NOT_FOUND, *NEGATIVE)
+@pytest.mark.checks(CREATE, NOT_FOUND, *NEGATIVE)
 @pytest.mark.negative
 def test_unknown_versions(llama_kit: Kit) -> None:
     """prompts.not-found: versions a real prompt does not have (its unknown ids: the negative table)."""

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.coverage import ANSWER, FUZZED
 from llama_conformance.behaviour.negative import expect_not_found
-from llama_conformance.behaviour.plan import NO_HANG, VALID_REQUEST_ACCEPTED
+from llama_conformance.behaviour.plan import NO_HANG, TYPED_ERROR, VALID_REQUEST_ACCEPTED
 from llama_conformance.strategies import ValueHints, valid_requests
 from llama_conformance.transport.checks import SSE_FRAMING
 from llama_conformance.validate import ids
@@ -198,7 +198,7 @@ def _walk(kit: Kit, *, limit: int, order: str) -> list[dict[str, Any]]:
     kit.judge.fail(LIST_PAGINATION, "pagination does not end after 1000 pages.")
 
 
-@pytest.mark.checks(LIST, LIST_PAGINATION, LIST_ORDER, *ANSWER)
+@pytest.mark.checks(CREATE, LIST, LIST_PAGINATION, LIST_ORDER, *ANSWER)
 def test_list_pagination_and_order(llama_kit: Kit) -> None:
     """responses.list (with input), responses.list.pagination, responses.list.order (SHOULD)."""
     kit = llama_kit
@@ -237,7 +237,7 @@ def test_list_pagination_and_order(llama_kit: Kit) -> None:
         _cleanup(kit, *ours)
 
 
-@pytest.mark.checks(INPUT_ITEMS, *ANSWER)
+@pytest.mark.checks(CREATE, INPUT_ITEMS, *ANSWER)
 def test_input_items(llama_kit: Kit) -> None:
     """responses.input-items: the input sent, newest first by default, order and limit honoured."""
     kit = llama_kit
@@ -262,7 +262,7 @@ def test_input_items(llama_kit: Kit) -> None:
         _cleanup(kit, listed["id"], single["id"])
 
 
-@pytest.mark.checks(DELETE, *ANSWER)
+@pytest.mark.checks(CREATE, LIST, DELETE, *ANSWER)
 def test_delete(llama_kit: Kit) -> None:
     """responses.delete: deleted=true, then retrieve / input items / delete are not-found and list omits it."""
     kit = llama_kit
@@ -280,7 +280,7 @@ def test_delete(llama_kit: Kit) -> None:
                           f"{member} of a deleted response")
 
 
-@pytest.mark.checks(CANCEL, *ANSWER)
+@pytest.mark.checks(CREATE, RETRIEVE, CANCEL, TYPED_ERROR, *ANSWER)
 def test_cancel_finished_response(llama_kit: Kit) -> None:
     """responses.cancel: a completed foreground response cannot be cancelled; it stays completed."""
     kit = llama_kit
@@ -304,7 +304,7 @@ def test_cancel_finished_response(llama_kit: Kit) -> None:
         _cleanup(kit, created["id"])
 
 
-@pytest.mark.checks(CHAIN, CHAIN_CONTEXT, *ANSWER)
+@pytest.mark.checks(CREATE, CHAIN, CHAIN_CONTEXT, *ANSWER)
 def test_previous_response_chain(llama_kit: Kit) -> None:
     """responses.chain: previous_response_id echoed, unknown one refused; responses.chain.context (SHOULD)."""
     kit = llama_kit
@@ -330,7 +330,7 @@ def test_previous_response_chain(llama_kit: Kit) -> None:
         _cleanup(kit, *ids_made)
 
 
-@pytest.mark.checks(STORE_FALSE, *ANSWER)
+@pytest.mark.checks(CREATE, LIST, STORE_FALSE, *ANSWER)
 def test_store_false_is_not_kept(llama_kit: Kit) -> None:
     """responses.store-false: answered, but neither retrievable nor listed."""
     kit = llama_kit

@@ -19,7 +19,7 @@ import pytest
 
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.coverage import ANSWER, FUZZED
-from llama_conformance.behaviour.plan import REQUEST_UNCHANGED
+from llama_conformance.behaviour.plan import REQUEST_UNCHANGED, TYPED_ERROR
 from llama_conformance.behaviour.steps import refused_cleanly
 from llama_conformance_suites.safety.checks import (
     CLEAN,
@@ -46,7 +46,7 @@ def _clean_messages(text: str) -> list[dict]:
     return [{"role": "user", "content": text}]
 
 
-@pytest.mark.checks(SHIELD_REGISTER, RUN_SHIELD_CLEAN, *ANSWER)
+@pytest.mark.checks(SHIELD_REGISTER, RUN_SHIELD_CLEAN, TYPED_ERROR, *ANSWER)
 def test_run_shield_clean_input(llama_kit: Kit) -> None:
     """safety.run-shield.clean: benign text gets a valid answer with no error-level violation."""
     kit = llama_kit
@@ -78,7 +78,7 @@ def test_run_shield_fuzz(llama_kit: Kit) -> None:
     kit.examples(MESSAGES, body, label="messages")
 
 
-@pytest.mark.checks(SHIELD_REGISTER, MODERATION, MODERATION_CLEAN, REQUEST_UNCHANGED, *ANSWER)
+@pytest.mark.checks(SHIELD_REGISTER, MODERATION, MODERATION_CLEAN, REQUEST_UNCHANGED, TYPED_ERROR, *ANSWER)
 def test_run_moderation_shape(llama_kit: Kit) -> None:
     """safety.moderation: one result per input (a string or a list of clean and drawn, domain-salted
     texts); safety.moderation.clean (SHOULD): the clean ones are not flagged."""
@@ -100,7 +100,7 @@ def test_run_moderation_shape(llama_kit: Kit) -> None:
     kit.examples(moderation_inputs(CLEAN), body, label="input")
 
 
-@pytest.mark.checks(SHIELD_REGISTER, SHIELD_UNREGISTER, *ANSWER)
+@pytest.mark.checks(SHIELD_REGISTER, SHIELD_UNREGISTER, TYPED_ERROR, *ANSWER)
 def test_unregister_shield(llama_kit: Kit) -> None:
     """safety.shield.unregister: the routing table's unregister_shield(identifier) answers."""
     kit = llama_kit

@@ -81,7 +81,7 @@ def test_score_listed_functions(llama_kit: Kit) -> None:
     kit.judge.check(not problems, SCORE, f"score with {usable}: {'; '.join(problems)}.")
 
 
-@pytest.mark.checks(SCORE_FUZZ, *ANSWER, *FUZZED)
+@pytest.mark.checks(FUNCTIONS_LISTED, SCORE, SCORE_FUZZ, *ANSWER, *FUZZED)
 def test_score_fuzz(llama_kit: Kit) -> None:
     """scoring.score.fuzz: drawn rows are scored validly (one row each) or refused with a typed error."""
     kit = llama_kit
@@ -100,7 +100,7 @@ def test_score_fuzz(llama_kit: Kit) -> None:
     kit.examples(st.lists(ROW, min_size=1, max_size=6), body, label="input_rows")
 
 
-@pytest.mark.checks(SCORE_BATCH, *ANSWER)
+@pytest.mark.checks(FUNCTIONS_LISTED, SCORE, SCORE_BATCH, *ANSWER)
 def test_score_batch(llama_kit: Kit) -> None:
     """scoring.score-batch: every row of the kit's sample dataset is scored."""
     kit = llama_kit

@@ -51,7 +51,7 @@ def _delete(kit: Kit, run: StressRun, ids: list[str]) -> None:
     run.clean_up(kit.member("openai_delete_file"), _by_id_calls(kit, "openai_delete_file", ids))
 
 
-@pytest.mark.checks(ANSWERED_ONCE, *HTTP_ANSWER)
+@pytest.mark.checks(ANSWERED_ONCE, LIST, *HTTP_ANSWER)
 def test_concurrent_uploads_are_stored_once(llama_kit: Kit, request: pytest.FixtureRequest) -> None:
     """stress.answered-once: N uploads at once get N distinct ids, each listed once, with its own name and bytes."""
     kit = llama_kit

@@ -52,7 +52,7 @@ def _alone(kit: Kit, request: Any) -> Outcome:
     return kit.call(member, *args, **kwargs)  # over HTTP, its answer's findings are judged too
 
 
-@pytest.mark.checks(ANSWERED_ONCE, *HTTP_ANSWER)
+@pytest.mark.checks(ANSWERED_ONCE, *CAPABILITY, *HTTP_ANSWER)
 def test_concurrent_chats_are_answered_once(llama_kit: Kit, request: pytest.FixtureRequest) -> None:
     """stress.answered-once: N chats at once, each answered once (own id, no stranger's marker), none lost."""
     kit = llama_kit

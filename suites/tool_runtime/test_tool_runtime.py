@@ -63,7 +63,7 @@ def test_list_tools(llama_kit: Kit) -> None:
                         f"{tool.name}: input_schema has type {schema.get('type')!r}; tool arguments are an object.")
 
 
-@pytest.mark.checks(INVOKE, INVOKE_ANSWERS, *ANSWER, *FUZZED)
+@pytest.mark.checks(LIST, INVOKE, INVOKE_ANSWERS, *ANSWER, *FUZZED)
 def test_invoke_with_valid_arguments(llama_kit: Kit) -> None:
     """tool_runtime.invoke (MUST) and tool_runtime.invoke.answers (SHOULD) over drawn arguments."""
     kit = llama_kit
@@ -87,7 +87,7 @@ def test_invoke_with_valid_arguments(llama_kit: Kit) -> None:
     kit.examples(pairs, body, label="(tool, arguments)")
 
 
-@pytest.mark.checks(INVALID_ARGUMENTS, *NEGATIVE)
+@pytest.mark.checks(LIST, INVALID_ARGUMENTS, *NEGATIVE)
 @pytest.mark.negative
 def test_invoke_with_invalid_arguments(llama_kit: Kit) -> None:
     """tool_runtime.invoke.invalid-arguments: a required argument missing or of the wrong type."""
@@ -105,7 +105,7 @@ def test_invoke_with_invalid_arguments(llama_kit: Kit) -> None:
                         "refused (a 4xx error or error_message).")
 
 
-@pytest.mark.checks(NOT_FOUND, *NEGATIVE)
+@pytest.mark.checks(LIST, NOT_FOUND, *NEGATIVE)
 @pytest.mark.negative
 def test_unknown_tool(llama_kit: Kit) -> None:
     """tool_runtime.not-found: an unknown tool name, with arguments a listed tool would accept.

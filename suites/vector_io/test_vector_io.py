@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.coverage import ANSWER, FUZZED, NEGATIVE
 from llama_conformance.behaviour.negative import expect_not_found, unknown_ids
-from llama_conformance.behaviour.plan import NO_HANG
+from llama_conformance.behaviour.plan import NO_HANG, TYPED_ERROR
 from llama_conformance.checks import CheckDef
 from llama_conformance.report.applicability import NotApplicable
 from llama_conformance.strategies.domain import salted
@@ -107,7 +107,7 @@ def test_store_create_retrieve_update(llama_kit: Kit) -> None:
     kit.examples(st.tuples(NAMES, METADATA, NAMES, METADATA), body, label="(name, metadata, new name, new metadata)")
 
 
-@pytest.mark.checks(STORE_LIST, STORE_DELETE, *ANSWER)
+@pytest.mark.checks(STORE_CREATE, STORE_LIST, STORE_DELETE, *ANSWER)
 def test_store_list_and_delete(llama_kit: Kit) -> None:
     """vector_io.store.list (pages with limit/after) and vector_io.store.delete."""
     kit = llama_kit
@@ -151,7 +151,7 @@ def test_store_list_and_delete(llama_kit: Kit) -> None:
             vio.delete_store(kit, store.id)
 
 
-@pytest.mark.checks(CHUNKS_QUERY, SEARCH, *ANSWER)
+@pytest.mark.checks(STORE_CREATE, CHUNKS_QUERY, SEARCH, *ANSWER)
 def test_chunks_insert_query_search(llama_kit: Kit) -> None:
     """vector_io.chunks.query and vector_io.search over drawn chunk texts, a fresh store per example
     (so a shrunk example replays against the same state)."""
@@ -194,7 +194,7 @@ def _insert_query_search(kit: Kit, store: vio.Store, texts: list[str]) -> None:
         _scores_ranked(kit, [r.score for r in results], SEARCH, "search")
 
 
-@pytest.mark.checks(SCORES_FINITE, NO_HANG)
+@pytest.mark.checks(STORE_CREATE, CHUNKS_QUERY, SCORES_FINITE, NO_HANG)
 def test_exact_match_scores_are_finite(llama_kit: Kit) -> None:
     """vector_io.search.scores-finite (SHOULD): a chunk whose embedding equals the query's
     (distance 0) still gets a finite score, from query_chunks and from search."""
@@ -221,7 +221,7 @@ def test_exact_match_scores_are_finite(llama_kit: Kit) -> None:
         vio.delete_store(kit, store.id)
 
 
-@pytest.mark.checks(ISOLATION, *ANSWER)
+@pytest.mark.checks(STORE_CREATE, ISOLATION, *ANSWER)
 def test_stores_are_isolated(llama_kit: Kit) -> None:
     """vector_io.isolation: a store's queries, searches and file lists never show another's data."""
     kit = llama_kit
@@ -252,7 +252,7 @@ DOCUMENT = ("The kit attaches this file to a vector store. Quokkas live on Rottn
             "Searching for quokkas must find this file.")
 
 
-@pytest.mark.checks(FILES_ATTACH, ISOLATION, *ANSWER)
+@pytest.mark.checks(STORE_CREATE, FILES_ATTACH, ISOLATION, *ANSWER)
 def test_attach_file(llama_kit: Kit) -> None:
     """vector_io.files.attach: status, listing, contents, search, attributes, delete; the other
     store never lists the file (vector_io.isolation)."""
@@ -313,7 +313,7 @@ def test_attach_file(llama_kit: Kit) -> None:
         vio.delete_store(kit, other.id)
 
 
-@pytest.mark.checks(FILES_BATCH, *ANSWER)
+@pytest.mark.checks(STORE_CREATE, FILES_BATCH, TYPED_ERROR, *ANSWER)
 def test_file_batch(llama_kit: Kit) -> None:
     """vector_io.files.batch: terminal status, counts, listing, cancel of a terminal batch."""
     kit = llama_kit
@@ -355,7 +355,7 @@ def test_file_batch(llama_kit: Kit) -> None:
         vio.delete_store(kit, store.id)
 
 
-@pytest.mark.checks(NOT_FOUND, *NEGATIVE)
+@pytest.mark.checks(STORE_CREATE, NOT_FOUND, *NEGATIVE)
 @pytest.mark.negative
 def test_unknown_ids(llama_kit: Kit) -> None:
     """vector_io.not-found: unknown store ids everywhere; unknown file and batch ids in a store.
