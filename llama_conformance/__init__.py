@@ -26,7 +26,7 @@ _LAZY = {
     "validate_value": "llama_conformance.validate",
     "stream_checker": "llama_conformance.validate",
     "check_embeddings": "llama_conformance.validate",
-    "test_plan": "llama_conformance.report.plan",
+    "test_plan": "llama_conformance.catalogue",  # registers the wings' checks first
     "load_baseline": "llama_conformance.report.baseline",
     "diff_reports": "llama_conformance.report.diff",
     "write_report": "llama_conformance.report.write",

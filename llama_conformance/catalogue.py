@@ -15,7 +15,7 @@ import pkgutil
 from functools import cache
 
 from llama_conformance import checks as registry
-from llama_conformance.checks import Wing
+from llama_conformance.checks import CheckDef, Wing
 
 # The engine's own checks (any API: how a call ends, validation, HTTP answers, the fuzzer),
 # declared in the modules that judge them; importing them registers them.
@@ -67,3 +67,14 @@ def proofs() -> dict[str, list[str]]:
         for check, test in wing.proven_elsewhere.items():
             proven.setdefault(check, []).append(test)
     return proven
+
+
+def test_plan() -> list[CheckDef]:
+    """Every check of the kit, sorted by id, the wings' included (the public ``llama_conformance.test_plan``)."""
+    from llama_conformance.report.plan import test_plan as registered
+
+    load()
+    return registered()
+
+
+test_plan.__test__ = False  # type: ignore[attr-defined]  # not a pytest test, whatever its name

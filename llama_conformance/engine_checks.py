@@ -2,8 +2,7 @@
 
 They are judged by the generic machinery at several layers (the gate and the crash isolation,
 the transport's size bounds, the fuzzer, the behavioural ``Kit``), so they are declared below
-all of them. ``behaviour.plan`` re-exports them under the same names. An API's own checks live
-in its wing (``suites/<api>/checks.py``).
+all of them. An API's own checks live in its wing (``suites/<api>/checks.py``).
 """
 
 from __future__ import annotations

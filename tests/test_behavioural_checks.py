@@ -18,8 +18,8 @@ import pytest
 import tests_support
 from tests_support import assert_fails_exactly, assert_passes, only, output_block, requires
 
-from llama_conformance.behaviour.plan import NO_HANG, TYPED_ERROR
 from llama_conformance.checks import CheckRef, check_ids
+from llama_conformance.engine_checks import NO_HANG, TYPED_ERROR
 from llama_conformance_suites.files.checks import STATEFUL
 from llama_conformance_suites.inference.checks import ALL, BEHAVIOURAL, STREAM_TESTS
 

@@ -21,7 +21,7 @@ import httpx
 import pytest
 from tests_support import BROKEN_MODULE, requires
 
-from llama_conformance.behaviour.plan import RESOURCE_BOUND
+from llama_conformance.engine_checks import RESOURCE_BOUND
 from llama_conformance.transport.asgi_stream import StreamingASGITransport
 from llama_conformance.transport.limits import EventCounter, Limits, ResponseCut
 from llama_conformance_fixtures.deployment.flood import serve_flood

@@ -18,8 +18,8 @@ import pytest
 from tests_support import assert_fails_exactly, failed_tests, failure_reports, must_ids, requires
 
 from llama_conformance import catalogue
-from llama_conformance.behaviour.plan import TYPED_ERROR
 from llama_conformance.checks import Proof, check_ids
+from llama_conformance.engine_checks import TYPED_ERROR
 from llama_conformance_fixtures.deployment import serve_deployment
 from llama_conformance_suites.files.checks import UNKNOWN_TEST
 

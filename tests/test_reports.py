@@ -372,8 +372,8 @@ def test_findings_travel_from_the_exception_to_the_record_as_data() -> None:
     """A failure's findings are taken from the exception (Hypothesis' groups included), redacted, and
     reach the report through the record: nothing reads a check id back out of the failure's text."""
     from llama_conformance.behaviour.judge import CheckFailed
-    from llama_conformance.behaviour.plan import NO_HANG, TYPED_ERROR
     from llama_conformance.checks import finding
+    from llama_conformance.engine_checks import NO_HANG, TYPED_ERROR
     from llama_conformance.pytest_plugin.reporting import failure_findings
     from llama_conformance.pytest_plugin.verdict import FindingsFailed, findings_of
     from llama_conformance.report.collect import TestOutcome

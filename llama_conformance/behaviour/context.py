@@ -20,10 +20,10 @@ import pytest
 from llama_conformance.behaviour.examples import run_examples, run_machine
 from llama_conformance.behaviour.invoke import Outcome, call_member, request_arguments
 from llama_conformance.behaviour.judge import Judge
-from llama_conformance.behaviour.plan import DECLARED_IMPLEMENTED, REQUEST_UNCHANGED
 from llama_conformance.behaviour.secrets import SecretWatch
 from llama_conformance.checks import CheckRef
 from llama_conformance.contract.members import MemberSpec
+from llama_conformance.engine_checks import DECLARED_IMPLEMENTED, REQUEST_UNCHANGED
 from llama_conformance.errors import NotApplicable
 from llama_conformance.evidence import Inconclusive
 from llama_conformance.harness.build import ProviderUnderTest

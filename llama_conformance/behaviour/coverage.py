@@ -7,7 +7,8 @@ in-process drops them from the record (no HTTP answer was judged).
 
 from __future__ import annotations
 
-from llama_conformance.behaviour.plan import (
+from llama_conformance.checks import Needs
+from llama_conformance.engine_checks import (
     DECLARED_IMPLEMENTED,
     NO_CRASH,
     NO_HANG,
@@ -16,7 +17,6 @@ from llama_conformance.behaviour.plan import (
     UNKNOWN_ID,
     VALID_REQUEST_ACCEPTED,
 )
-from llama_conformance.checks import Needs
 from llama_conformance.transport.checks import CONTENT_TYPE, ERROR_BODY, HTTP_CHECKS, REDIRECT, SSE_FRAMING
 from llama_conformance.validate import ids
 

@@ -17,10 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from llama_conformance.behaviour.plan import NO_HANG
 from llama_conformance.checks import CheckRef, Finding
 from llama_conformance.contract.errors import ErrorAnswer, error_answer
 from llama_conformance.contract.members import MemberSpec
+from llama_conformance.engine_checks import NO_HANG
 from llama_conformance.errors import CallRefused, GateTimeout, ProviderExit, describe_exception, released_memory_error
 from llama_conformance.gate import request_of
 from llama_conformance.harness.build import ProviderUnderTest

@@ -22,9 +22,9 @@ from typing import NoReturn
 import pytest
 
 from llama_conformance.behaviour.invoke import Outcome
-from llama_conformance.behaviour.plan import DECLARED_IMPLEMENTED, NO_CRASH, RESOURCE_BOUND, TYPED_ERROR
 from llama_conformance.capabilities import Manifest
 from llama_conformance.checks import CheckRef, Finding, Level, check_id, finding
+from llama_conformance.engine_checks import DECLARED_IMPLEMENTED, NO_CRASH, RESOURCE_BOUND, TYPED_ERROR
 from llama_conformance.errors import ProviderExit
 from llama_conformance.evidence import EvidenceLog, Inconclusive
 

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.invoke import Outcome
-from llama_conformance.behaviour.plan import TYPED_ERROR
 from llama_conformance.checks import CheckRef, UnknownIds, finding
+from llama_conformance.engine_checks import TYPED_ERROR
 
 
 def run_unknown_ids(kit: Kit, row: UnknownIds) -> None:

@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING, Any
 import annotated_types
 import pydantic
 
-from llama_conformance.behaviour.plan import RESOURCE_BOUND
 from llama_conformance.checks import Finding, finding
 from llama_conformance.contract.sizes import (  # noqa: F401  (the size vocabulary is the contract's; re-exported)
     _SIZE_NAME,
@@ -43,6 +42,7 @@ from llama_conformance.contract.sizes import (  # noqa: F401  (the size vocabula
     is_size_name,
     show,
 )
+from llama_conformance.engine_checks import RESOURCE_BOUND
 
 if TYPE_CHECKING:  # the fuzzer imports ``absurd_in_body`` without the behavioural engine
     from llama_conformance.behaviour.context import Kit

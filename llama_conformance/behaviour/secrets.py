@@ -46,8 +46,8 @@ from urllib.parse import quote, urlsplit
 import pydantic_core
 
 from llama_conformance.behaviour.invoke import Outcome
-from llama_conformance.behaviour.plan import SECRET_IN_ERROR
 from llama_conformance.checks import Finding, finding
+from llama_conformance.engine_checks import SECRET_IN_ERROR
 from llama_conformance.evidence import environment_cause
 from llama_conformance.harness.config import config_as_data, config_secrets, credential_fields
 from llama_conformance.redact import REDACTED, Redactor

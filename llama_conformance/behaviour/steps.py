@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.invoke import Outcome
-from llama_conformance.behaviour.plan import TYPED_ERROR
 from llama_conformance.checks import MEMBER_CALLABLE, CheckRef, finding
+from llama_conformance.engine_checks import TYPED_ERROR
 from llama_conformance.harness.build import provider_id
 from llama_conformance.structural import absence_check
 

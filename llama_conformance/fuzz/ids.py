@@ -21,8 +21,6 @@ STATUS_CODE = CheckDef("fuzz.status-code", Level.MUST, "Every answer's status co
                        reference=_DOC + ": paths.*.*.responses", needs=_HTTP)
 CONTENT_TYPE = CheckDef("fuzz.content-type", Level.MUST, "Every answer's Content-Type is one the operation documents",
                         reference=_DOC + ": responses.*.content", needs=_HTTP)
-HEADERS = CheckDef("fuzz.headers", Level.MUST, "Every answer carries the headers the operation documents",
-                   reference=_DOC + ": responses.*.headers", needs=_HTTP)
 RESPONSE_SCHEMA = CheckDef("fuzz.response-schema", Level.MUST, "Every JSON answer matches the documented schema",
                            reference=_DOC + ": responses.*.content.application/json.schema", needs=_HTTP)
 SSE_EVENT = CheckDef("fuzz.sse-event", Level.MUST,
@@ -49,7 +47,7 @@ IMPLEMENTED = CheckDef("fuzz.implemented", Level.SHOULD,
 ANSWER = CheckDef("fuzz.answer", Level.MUST, "Every request gets an HTTP answer in time (no reset, no hang)",
                   reference=_DOC + ": every operation; --llama-timeout", needs=_HTTP)
 FUZZ_CHECKS: tuple[CheckDef, ...] = (
-    NOT_A_SERVER_ERROR, STATUS_CODE, CONTENT_TYPE, HEADERS, RESPONSE_SCHEMA, SSE_EVENT, NEGATIVE_DATA_REJECTION,
+    NOT_A_SERVER_ERROR, STATUS_CODE, CONTENT_TYPE, RESPONSE_SCHEMA, SSE_EVENT, NEGATIVE_DATA_REJECTION,
     POSITIVE_DATA_ACCEPTANCE, USE_AFTER_FREE, RESOURCE_AVAILABILITY, IMPLEMENTED, ANSWER,
 )
 register(*FUZZ_CHECKS)
@@ -59,7 +57,8 @@ CODE_TO_CHECK: dict[str, CheckDef] = {
     "ST101": NOT_A_SERVER_ERROR, "ST102": NOT_A_SERVER_ERROR,
     "ST103": STATUS_CODE,
     "ST104": CONTENT_TYPE, "ST105": CONTENT_TYPE, "ST106": CONTENT_TYPE,
-    "ST107": HEADERS,
+    # ST107 (a documented response header missing) has no check: no operation of either API package documents
+    # a response header, so schemathesis' response_headers_conformance is not run (fuzz.checks.CHECKS).
     "ST108": RESPONSE_SCHEMA, "ST109": RESPONSE_SCHEMA, "ST110": RESPONSE_SCHEMA, "ST111": RESPONSE_SCHEMA,
     "ST112": ANSWER, "LC-NET": ANSWER,
     "ST201": NEGATIVE_DATA_REJECTION, "ST202": POSITIVE_DATA_ACCEPTANCE,

@@ -113,13 +113,9 @@ class ProviderUnderTest:
     # Set when the factory failed because the provider's backend could not be reached: the
     # build is then inconclusive, not a lifecycle.build failure.
     build_inconclusive: str | None = None
-    # Set when ``impl`` is a deployment reached over HTTP: the JSON behind each parsed
-    # value and the HTTP-level findings of each call (``transport.WireLog``).
-    wire: Any = None
-
-    @property
-    def over_http(self) -> bool:
-        return self.wire is not None
+    # ``impl`` is a deployment reached over HTTP (``transport.RemoteImpl``): each call's answer
+    # carries the JSON it was parsed from and its HTTP findings (``transport.wire.WireAnswer``).
+    over_http: bool = False
 
     @property
     def surface(self) -> ApiSurface:

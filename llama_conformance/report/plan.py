@@ -1,7 +1,7 @@
 """The published test plan: every check the kit can run, as registered.
 
 The engine declares the checks any API is held to (structural ones in ``checks``, how a call
-ends in ``behaviour.plan``, validation in ``validate.ids``, HTTP in ``transport.checks``, the
+ends in ``engine_checks``, validation in ``validate.ids``, HTTP in ``transport.checks``, the
 fuzzer in ``fuzz.ids``); each API's wing declares its own (``suites/<api>/checks.py``).
 ``llama_conformance.catalogue.load()`` registers both; the report layer only reads the registry.
 """

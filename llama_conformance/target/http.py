@@ -112,7 +112,6 @@ class RemoteTarget(Target):
     gate: CallGate
     redactor: Redactor
     client: Any  # transport.TargetClient
-    wire: Any  # transport.WireLog
     spec: dict[str, Any]
     apis: list[str]
     in_process: bool = False
@@ -152,7 +151,7 @@ class RemoteTarget(Target):
                                   else "an HTTP deployment")
             self.puts[api] = ProviderUnderTest(
                 entry=entry, contract=self.contract, gate=self.gate, redactor=self.redactor,
-                impl=RemoteImpl(api, self.contract, self.client, self.wire), wire=self.wire)
+                impl=RemoteImpl(api, self.contract, self.client), over_http=True)
         return self.puts[api]
 
     def close(self) -> str | None:
@@ -163,9 +162,8 @@ class RemoteTarget(Target):
         return None
 
 
-def _client(url: str, headers: dict[str, str], options: KitOptions, app: Any = None) -> tuple[Any, Any]:
+def _client(url: str, headers: dict[str, str], options: KitOptions, app: Any = None) -> Any:
     from llama_conformance.transport.client import TargetClient, TargetOptions
-    from llama_conformance.transport.wire import WireLog
 
     transport = None
     if app is not None:
@@ -177,7 +175,7 @@ def _client(url: str, headers: dict[str, str], options: KitOptions, app: Any = N
 
     target = TargetOptions(base_url=url, headers=headers, timeout_s=options.timeout_s,
                            max_requests=options.max_requests, transport=transport)
-    return TargetClient(target), WireLog()
+    return TargetClient(target)
 
 
 def open_url_target(options: KitOptions) -> RemoteTarget:
@@ -201,9 +199,9 @@ def open_url_target(options: KitOptions) -> RemoteTarget:
             f"{url} publishes no route of any {contract.package} API"
             f"{' named ' + options.api if options.api else ''} in its OpenAPI document, so there is nothing "
             "to check. Is it an ogx / llama-stack server, and is --llama-api-package the package it serves?")
-    client, wire = _client(url, headers, options)
+    client = _client(url, headers, options)
     return RemoteTarget(url=url, contract=contract, gate=CallGate(options.timeout_s, name="http"),
-                        redactor=redactor, client=client, wire=wire, spec=spec, apis=apis, headers=headers)
+                        redactor=redactor, client=client, spec=spec, apis=apis, headers=headers)
 
 
 def mount_in_process(put: ProviderUnderTest, options: KitOptions) -> RemoteTarget:
@@ -214,9 +212,9 @@ def mount_in_process(put: ProviderUnderTest, options: KitOptions) -> RemoteTarge
     app = app_for({put.entry.api: put.impl}, put.contract)
     app.add_middleware(RequestDeadline, gate=put.gate)  # the fuzzer's requests do not pass the gate
     url = "http://in-process.invalid"
-    client, wire = _client(url, {}, options, app=app)
+    client = _client(url, {}, options, app=app)
     apis = served_apis(put.contract, app.openapi())
     return RemoteTarget(url=url, contract=put.contract, gate=put.gate, redactor=put.redactor, client=client,
-                        wire=wire, spec=app.openapi(), apis=[a for a in apis if a == put.entry.api],
+                        spec=app.openapi(), apis=[a for a in apis if a == put.entry.api],
                         in_process=True, app=app)
 

@@ -35,9 +35,7 @@ def package_error_model(contract: Contract) -> Any:
 class RemoteImpl:
     """``impl.<member>(...)`` -> the member's route on the target, answer decoded."""
 
-    def __init__(self, api: str, contract: Contract, client: TargetClient, wire: Any = None) -> None:
-        # ``wire``: no longer used (each call's answer carries its JSON and findings); accepted until
-        # ``pytest_plugin.remote`` stops passing it.
+    def __init__(self, api: str, contract: Contract, client: TargetClient) -> None:
         self._api = api
         self._contract = contract
         self._members = {m.name: m for m in contract.surface(api).members}

@@ -60,11 +60,3 @@ class WireAnswer:
         """``exc`` carrying this call's findings (the same list: a stream's later ones included)."""
         exc.findings = self.findings
         return exc
-
-
-class WireLog:
-    """Transitional marker of a target reached over HTTP (``ProviderUnderTest.wire`` is not None).
-
-    It keeps nothing: each call's JSON and findings travel in its ``WireAnswer``. Remove it once
-    the target says "over HTTP" by itself (``target.http`` builds one, ``harness.build`` tests it).
-    """

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.coverage import ANSWER
-from llama_conformance.behaviour.plan import TYPED_ERROR
 from llama_conformance.behaviour.steps import METADATA
+from llama_conformance.engine_checks import TYPED_ERROR
 from llama_conformance_suites.batches.checks import (
     CANCEL,
     COMPLETE,

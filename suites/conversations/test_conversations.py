@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.coverage import ANSWER, FUZZED, NEGATIVE
 from llama_conformance.behaviour.negative import expect_not_found, unknown_ids
-from llama_conformance.behaviour.plan import VALID_REQUEST_ACCEPTED
 from llama_conformance.behaviour.steps import METADATA
 from llama_conformance.checks import CheckDef
+from llama_conformance.engine_checks import VALID_REQUEST_ACCEPTED
 from llama_conformance.strategies import valid_requests
 from llama_conformance_suites.conversations.checks import (
     CREATE,

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from llama_conformance.behaviour.plan import TYPED_ERROR
 from llama_conformance.checks import CheckDef, Level, Proof, UnknownCall, UnknownIds, Wing
+from llama_conformance.engine_checks import TYPED_ERROR
 from llama_conformance_suites.benchmarks import checks as benchmarks
 
 MUST, SHOULD = Level.MUST, Level.SHOULD

@@ -6,8 +6,8 @@ use these names). ``WING`` is what ``llama_conformance.catalogue`` registers.
 
 from __future__ import annotations
 
-from llama_conformance.behaviour.plan import REQUEST_UNCHANGED, TYPED_ERROR
 from llama_conformance.checks import CheckDef, CheckRef, Level, Proof, UnknownCall, UnknownIds, Wing
+from llama_conformance.engine_checks import REQUEST_UNCHANGED, TYPED_ERROR
 
 MUST, SHOULD = Level.MUST, Level.SHOULD
 API = "files"
@@ -33,6 +33,10 @@ ORDER = CheckDef("files.list.order", SHOULD, "order=asc|desc sorts by created_at
                  reference=_FILES + ": openai_list_files(order)")
 PURPOSE = CheckDef("files.list.purpose", SHOULD, "The purpose filter returns only files of that purpose", API,
                    reference=_FILES + ": openai_list_files(purpose)")
+CREATED_AT = CheckDef("files.upload.created-at", SHOULD,
+                      "created_at is a Unix time in seconds (after 2000, not ahead of the kit's clock): not "
+                      "milliseconds, not zero", API,
+                      reference="Files protocol: OpenAIFileObject.created_at ('The Unix timestamp (in seconds)')")
 DELETE = CheckDef("files.delete", MUST, "Delete answers deleted=true and the file is gone afterwards", API,
                   reference=_FILES + ": openai_delete_file; DELETE /v1/files/{file_id}; OpenAIFileDeleteResponse")
 NOT_FOUND = CheckDef("files.not-found", MUST,
@@ -72,7 +76,8 @@ _LISTING_TESTS = ("test_list_pagination_and_order", "test_list_purpose_filter", 
 
 WING = Wing(
     api=API,
-    checks=(UPLOAD, FILENAME_KEPT, RETRIEVE, CONTENT, LIST, PAGINATION, ORDER, PURPOSE, DELETE, NOT_FOUND, STATEFUL),
+    checks=(UPLOAD, FILENAME_KEPT, CREATED_AT, RETRIEVE, CONTENT, LIST, PAGINATION, ORDER, PURPOSE, DELETE, NOT_FOUND,
+            STATEFUL),
     proofs=(
         _proof("files-upload-wrong-bytes", {"test_upload_retrieve_content": (UPLOAD,)},
                "test_upload_retrieve_content"),
@@ -96,6 +101,8 @@ WING = Wing(
         _warning("files-list-ignores-asc", "test_list_pagination_and_order", ORDER, "order=asc lists created_at *"),
         _warning("files-list-ignores-purpose", "test_list_purpose_filter", PURPOSE, "purpose=* also listed *"),
         _warning("files-filename-sanitized", "test_upload_retrieve_content", FILENAME_KEPT, "filename is *"),
+        _warning("files-created-at-millis", "test_upload_retrieve_content", CREATED_AT,
+                 "created_at is 1*, which is not a Unix time in seconds*"),
         # ogx collapses ".." on purpose: "0.." (every character safe) comes back "0_"; a SHOULD finding, not a
         # MUST files.upload failure. The thorough budget draws "0.." or ".env" for certain.
         _warning("files-filename-dots-collapsed", "test_upload_retrieve_content", FILENAME_KEPT,

@@ -20,6 +20,7 @@ from llama_conformance.strategies import valid_requests
 from llama_conformance_suites.files.checks import (
     BY_ID,
     CONTENT,
+    CREATED_AT,
     DELETE,
     FILENAME_KEPT,
     LIST,
@@ -32,6 +33,8 @@ from llama_conformance_suites.files.checks import (
 from llama_conformance_suites.files.helpers import by_id, list_page, upload_file, upload_purposes
 
 pytestmark = [pytest.mark.behavioral, pytest.mark.api("files")]
+
+YEAR_2000 = 946_684_800  # created_at before this is no upload time in seconds (zero, a counter, ...)
 
 FILENAMES = st.one_of(
     # with names a careful server rewrites though every character is safe: "..", a leading dot
@@ -51,7 +54,7 @@ def _cleanup(kit: Kit, file_id: str) -> None:
     by_id(kit, "openai_delete_file", file_id)
 
 
-@pytest.mark.checks(UPLOAD, FILENAME_KEPT, RETRIEVE, CONTENT, *ANSWER)
+@pytest.mark.checks(UPLOAD, FILENAME_KEPT, CREATED_AT, RETRIEVE, CONTENT, *ANSWER)
 def test_upload_retrieve_content(llama_kit: Kit) -> None:
     """files.upload, files.retrieve, files.content over drawn contents, names, purposes and expiries."""
     kit = llama_kit
@@ -70,6 +73,9 @@ def test_upload_retrieve_content(llama_kit: Kit) -> None:
             # characters outside [A-Za-z0-9._-] (ogx collapses "..", so "0.." comes back "0_").
             kit.judge.check(created.filename == filename, FILENAME_KEPT,
                             f"filename is {created.filename!r}, but {filename!r} was uploaded.")
+            kit.judge.check(YEAR_2000 <= created.created_at <= time.time() + 60, CREATED_AT,
+                            f"created_at is {created.created_at}, which is not a Unix time in seconds of this upload "
+                            "(milliseconds? a fixed value?): clients render it as a date.")
             kit.judge.check(str(getattr(created.purpose, "value", created.purpose)) == request.purpose.value,
                             UPLOAD, f"purpose is {created.purpose!r}, not {request.purpose.value!r}.")
             retrieved = kit.accept(by_id(kit, "openai_retrieve_file", created.id), "openai_retrieve_file", RETRIEVE)

@@ -6,9 +6,9 @@ proven by a deployment with that one defect (``fixtures/deployment/defects.py``,
 ``tests/test_fuzz_proofs.py``); use-after-free and resource availability need chained cases, on
 a broken provider over HTTP.
 
-``HEADERS`` (``fuzz.headers``: a documented response header missing) has no proof: no operation
-of the API packages' routers documents a response header, and the kit's fuzzer does not run
-schemathesis' ``response_headers_conformance`` (``fuzz.checks.CHECKS``), so no deployment can fail it.
+There is no ``fuzz.headers``: no operation of the API packages' routers documents a response
+header, so schemathesis' ``response_headers_conformance`` could never fail; the kit does not run
+it and declares no check it could not prove.
 """
 
 from __future__ import annotations

@@ -8,7 +8,8 @@ semantics, response and chunk shapes, typed errors, request mutation, capabiliti
 
 from __future__ import annotations
 
-from llama_conformance.behaviour.plan import (
+from llama_conformance.checks import CheckDef, CheckRef, Level, Proof, Wing
+from llama_conformance.engine_checks import (
     DECLARED_IMPLEMENTED,
     NO_HANG,
     REQUEST_UNCHANGED,
@@ -16,7 +17,6 @@ from llama_conformance.behaviour.plan import (
     UNKNOWN_ID,
     VALID_REQUEST_ACCEPTED,
 )
-from llama_conformance.checks import CheckDef, CheckRef, Level, Proof, Wing
 from llama_conformance.transport.checks import HTTP_CHECKS
 from llama_conformance.validate import ids
 

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.coverage import ANSWER, CAPABILITY, EMBEDDINGS, FUZZED, NEGATIVE, STREAM, STREAM_USAGE
 from llama_conformance.behaviour.judge import as_capability
-from llama_conformance.behaviour.plan import TYPED_ERROR, UNKNOWN_ID, VALID_REQUEST_ACCEPTED
 from llama_conformance.checks import CheckDef
+from llama_conformance.engine_checks import TYPED_ERROR, UNKNOWN_ID, VALID_REQUEST_ACCEPTED
 from llama_conformance.strategies import ValueHints, valid_requests
 from llama_conformance.validate import (
     EMBEDDINGS_DIMENSIONS,

@@ -7,8 +7,8 @@ memory), so their proofs are kit tests. Unknown ids are proven by each wing's ro
 
 from __future__ import annotations
 
-from llama_conformance.behaviour.plan import NO_CRASH, RESOURCE_BOUND
 from llama_conformance.checks import Wing
+from llama_conformance.engine_checks import NO_CRASH, RESOURCE_BOUND
 
 WING = Wing(
     api="negative",

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.coverage import ANSWER, NEGATIVE
 from llama_conformance.behaviour.negative import expect_not_found
-from llama_conformance.behaviour.plan import TYPED_ERROR
 from llama_conformance.checks import CheckDef
+from llama_conformance.engine_checks import TYPED_ERROR
 from llama_conformance_suites.prompts.checks import (
     ANSWER_DEFAULT,
     CREATE,

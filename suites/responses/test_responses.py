@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.coverage import ANSWER, FUZZED
 from llama_conformance.behaviour.negative import expect_not_found
-from llama_conformance.behaviour.plan import NO_HANG, TYPED_ERROR, VALID_REQUEST_ACCEPTED
+from llama_conformance.engine_checks import NO_HANG, TYPED_ERROR, VALID_REQUEST_ACCEPTED
 from llama_conformance.strategies import ValueHints, valid_requests
 from llama_conformance.transport.checks import SSE_FRAMING
 from llama_conformance.validate import ids

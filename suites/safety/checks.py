@@ -6,8 +6,8 @@ Each check is declared once, here (the suite and the proofs use these names). ``
 
 from __future__ import annotations
 
-from llama_conformance.behaviour.plan import REQUEST_UNCHANGED, TYPED_ERROR
 from llama_conformance.checks import CheckDef, Level, Proof, UnknownCall, UnknownIds, Wing
+from llama_conformance.engine_checks import REQUEST_UNCHANGED, TYPED_ERROR
 
 MUST, SHOULD = Level.MUST, Level.SHOULD
 API = "safety"

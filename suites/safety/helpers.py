@@ -24,11 +24,11 @@ from hypothesis import strategies as st
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.invoke import Outcome
 from llama_conformance.behaviour.judge import CheckFailed
-from llama_conformance.behaviour.plan import REQUEST_UNCHANGED
 from llama_conformance.behaviour.request_diff import describe_changes
 from llama_conformance.behaviour.steps import owner, routing_call
 from llama_conformance.checks import CheckDef, Finding
 from llama_conformance.contract.members import MemberSpec
+from llama_conformance.engine_checks import REQUEST_UNCHANGED
 from llama_conformance.strategies.domain import salted
 from llama_conformance_suites.safety.checks import SHIELD_REGISTER, SHIELD_UNREGISTER
 

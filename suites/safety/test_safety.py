@@ -19,8 +19,8 @@ import pytest
 
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.coverage import ANSWER, FUZZED
-from llama_conformance.behaviour.plan import REQUEST_UNCHANGED, TYPED_ERROR
 from llama_conformance.behaviour.steps import refused_cleanly
+from llama_conformance.engine_checks import REQUEST_UNCHANGED, TYPED_ERROR
 from llama_conformance_suites.safety.checks import (
     CLEAN,
     MODERATION,

@@ -7,8 +7,8 @@ test, not a row of the negative table: the name is a key of ``scoring_functions`
 
 from __future__ import annotations
 
-from llama_conformance.behaviour.plan import TYPED_ERROR
 from llama_conformance.checks import CheckDef, Level, Proof, Wing
+from llama_conformance.engine_checks import TYPED_ERROR
 
 MUST, SHOULD = Level.MUST, Level.SHOULD
 API = "scoring"

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.coverage import ANSWER, FUZZED, NEGATIVE
 from llama_conformance.behaviour.negative import expect_not_found, unknown_ids
-from llama_conformance.behaviour.plan import TYPED_ERROR
 from llama_conformance.behaviour.steps import KIT_DATASET_ID, refused_cleanly
+from llama_conformance.engine_checks import TYPED_ERROR
 from llama_conformance_suites.scoring.checks import FUNCTIONS_LISTED, NOT_FOUND, SCORE, SCORE_BATCH, SCORE_FUZZ
 from llama_conformance_suites.scoring.helpers import (
     list_functions,

@@ -16,7 +16,6 @@ from starlette.datastructures import Headers
 
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.coverage import HTTP_ANSWER
-from llama_conformance.behaviour.plan import ANSWERED_ONCE
 from llama_conformance.behaviour.steps import response_bytes
 from llama_conformance.behaviour.stress import (
     StressRun,
@@ -27,6 +26,7 @@ from llama_conformance.behaviour.stress import (
     report,
     stress_run,
 )
+from llama_conformance.engine_checks import ANSWERED_ONCE
 from llama_conformance_suites.files.checks import LIST
 from llama_conformance_suites.files.helpers import list_page, upload_purposes
 

@@ -14,7 +14,6 @@ import pytest
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.coverage import CAPABILITY, HTTP_ANSWER
 from llama_conformance.behaviour.invoke import Outcome, request_arguments
-from llama_conformance.behaviour.plan import ANSWERED_ONCE, STREAM_COMPLETE
 from llama_conformance.behaviour.stress import (
     Batch,
     chat_text,
@@ -27,6 +26,7 @@ from llama_conformance.behaviour.stress import (
     stream_facts,
     stress_run,
 )
+from llama_conformance.engine_checks import ANSWERED_ONCE, STREAM_COMPLETE
 from llama_conformance.transport.checks import SSE_FRAMING
 
 pytestmark = [pytest.mark.behavioral, pytest.mark.api("inference")]

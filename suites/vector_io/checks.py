@@ -10,8 +10,8 @@ not make; ``test_vector_io.py::test_unknown_ids`` judges them.
 
 from __future__ import annotations
 
-from llama_conformance.behaviour.plan import TYPED_ERROR
 from llama_conformance.checks import CheckDef, Level, Proof, Wing
+from llama_conformance.engine_checks import TYPED_ERROR
 
 MUST, SHOULD = Level.MUST, Level.SHOULD
 API = "vector_io"

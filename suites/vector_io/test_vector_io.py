@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.coverage import ANSWER, FUZZED, NEGATIVE
 from llama_conformance.behaviour.negative import expect_not_found, unknown_ids
-from llama_conformance.behaviour.plan import NO_HANG, TYPED_ERROR
 from llama_conformance.checks import CheckDef
+from llama_conformance.engine_checks import NO_HANG, TYPED_ERROR
 from llama_conformance.report.applicability import NotApplicable
 from llama_conformance.strategies.domain import salted
 from llama_conformance_suites.vector_io import helpers as vio

@@ -15,7 +15,7 @@ import pytest
 from llama_conformance.behaviour import resource_bound as rb
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.coverage import ANSWER
-from llama_conformance.behaviour.plan import RESOURCE_BOUND
+from llama_conformance.engine_checks import RESOURCE_BOUND
 from llama_conformance_suites.vector_io import helpers as vio
 from llama_conformance_suites.vector_io.checks import STORE_CREATE
 
