@@ -57,9 +57,9 @@ def released_memory_error(exc: MemoryError) -> MemoryError:
     The frames of a ``MemoryError`` hold what filled the memory: clearing them lets it go before
     the kit reports the error (``behaviour.invoke``, ``isolation.asgi_deadline``).
     """
-    frames = traceback.extract_tb(exc.__traceback__) if exc.__traceback__ is not None else []
-    if exc.__traceback__ is not None:
+    if exc.__traceback__ is not None:  # first: reading the frames allocates, and the ceiling is still full
         traceback.clear_frames(exc.__traceback__)
+    frames = traceback.extract_tb(exc.__traceback__) if exc.__traceback__ is not None else []
     where = f" at {frames[-1].filename}:{frames[-1].lineno} in {frames[-1].name}" if frames else ""
     return MemoryError(f"{exc}{where}".strip())
 

@@ -7,10 +7,12 @@ Most tests run the kit the way a provider author does — a pytest run with
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 
 from llama_conformance import catalogue
+from llama_conformance.contract.packages import API_PACKAGE_ENV
 
 pytest_plugins = ["pytester"]
 
@@ -18,9 +20,13 @@ BROKEN = "--llama-provider-module=llama_conformance_fixtures.broken"
 
 
 @pytest.fixture(autouse=True)
-def _fresh_fixture_package(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A run may pin the fixtures' API package through the environment; undo it."""
-    monkeypatch.delenv("LLAMA_CONFORMANCE_API_PACKAGE", raising=False)
+def _fresh_fixture_package() -> Iterator[None]:
+    """A test may pin the fixtures' API package through the environment (``select_api_package``, a
+    provider built in this process): no test starts with it, and none leaves it behind, so no later
+    subprocess (a deployment a module fixture starts, a kit run) inherits another test's choice."""
+    os.environ.pop(API_PACKAGE_ENV, None)
+    yield
+    os.environ.pop(API_PACKAGE_ENV, None)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -103,7 +103,10 @@ def test_select_api_package_rebuilds_fixtures_of_another_package(monkeypatch: py
     from llama_conformance.contract import select_api_package, selected_api_package
     from llama_conformance.contract.packages import API_PACKAGE_ENV
 
-    monkeypatch.delenv(API_PACKAGE_ENV, raising=False)
+    # setenv first, so the undo deletes what ``select_api_package`` exports (a bare delenv of an unset
+    # variable records nothing, and the choice would leak into every later subprocess of this worker)
+    monkeypatch.setenv(API_PACKAGE_ENV, "")
+    monkeypatch.delenv(API_PACKAGE_ENV)
     assert selected_api_package() is None
     for name in [n for n in sys.modules if n.startswith("llama_conformance_fixtures.")]:
         monkeypatch.setitem(sys.modules, name, sys.modules[name])  # put back after the test, whatever it drops
@@ -118,3 +121,12 @@ def test_select_api_package_rebuilds_fixtures_of_another_package(monkeypatch: py
     assert selected_api_package() == "llama_stack_api"
     assert "llama_conformance_fixtures._api" not in sys.modules
     assert "llama_conformance_fixtures.reference.files" not in sys.modules
+
+
+def test_selecting_a_package_in_a_test_does_not_leak_into_later_ones() -> None:
+    """Runs after the test above (same module, file order): the variable is gone again."""
+    import os
+
+    from llama_conformance.contract.packages import API_PACKAGE_ENV
+
+    assert API_PACKAGE_ENV not in os.environ
