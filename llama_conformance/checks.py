@@ -216,6 +216,17 @@ class Proof:
         return named | {check_id(ref) for ref, _text in self.warns}
 
 
+def only(*tests: str) -> tuple[str, ...]:
+    """A proof's ``-k`` for these tests (-k matches substrings: each name is part of no other test's
+    name, except parametrized ids such as ``test_embeddings_answer[single]`` / ``[batch]``)."""
+    return ("-k", " or ".join(tests))
+
+
+def each(tests: tuple[str, ...], *checks: CheckRef) -> dict[str, tuple[CheckRef, ...]]:
+    """A proof's ``fails``: every one of ``tests`` fails naming ``checks``."""
+    return {test: checks for test in tests}
+
+
 @dataclass(frozen=True)
 class UnknownCall:
     """One member called with an id that names nothing: ``member(<id_field>=id, **extra)``."""

@@ -18,7 +18,7 @@ import pytest
 import tests_support
 from tests_support import assert_fails_exactly, assert_passes, only, output_block, requires
 
-from llama_conformance.checks import CheckRef, check_ids
+from llama_conformance.checks import each
 from llama_conformance.engine_checks import NO_HANG, TYPED_ERROR
 from llama_conformance_suites.files.checks import STATEFUL
 from llama_conformance_suites.inference.checks import ALL, BEHAVIOURAL, STREAM_TESTS
@@ -42,9 +42,6 @@ def run_seconds(result: pytest.RunResult) -> float:
     assert found, result.stdout.lines[-1]
     return float(found.group(1))
 
-
-def each(tests: tuple[str, ...], *checks: CheckRef) -> dict[str, tuple[str, ...]]:
-    return {test: check_ids(checks) for test in tests}
 
 
 def test_only_the_state_machine_catches_reused_ids(run_suites) -> None:

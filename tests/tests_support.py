@@ -12,10 +12,12 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 
+from llama_conformance.checks import CheckRef, check_id, only  # noqa: F401  (only: the proofs' -k, for tests)
 from llama_conformance.contract.packages import API_PACKAGE_ENV
 
 
@@ -173,7 +175,7 @@ def must_ids(report: str) -> set[str]:
     return set(re.findall(r"\[MUST ([\w.-]+)\]", report))
 
 
-def assert_fails_exactly(result: pytest.RunResult, failing: dict[str, tuple[str, ...]]) -> dict[str, str]:
+def assert_fails_exactly(result: pytest.RunResult, failing: Mapping[str, tuple[CheckRef, ...]]) -> dict[str, str]:
     """Exactly ``failing`` failed (exit 1), each report naming its check ids; returns the reports."""
     text = result.stdout.str()
     assert result.ret == pytest.ExitCode.TESTS_FAILED, text
@@ -183,7 +185,7 @@ def assert_fails_exactly(result: pytest.RunResult, failing: dict[str, tuple[str,
     reports = failure_reports(result)
     assert set(reports) == set(failing), sorted(reports)
     for test, check_ids in failing.items():
-        missing = set(check_ids) - must_ids(reports[test])
+        missing = {check_id(ref) for ref in check_ids} - must_ids(reports[test])
         assert not missing, f"{test} does not name {sorted(missing)}:\n{reports[test]}"
     return reports
 
@@ -199,8 +201,3 @@ def literal(text: str) -> str:
     """``text`` as an fnmatch pattern that matches only itself (test ids contain brackets)."""
     return "".join("[[]" if c == "[" else "[]]" if c == "]" else c for c in text)
 
-
-def only(*tests: str) -> tuple[str, ...]:
-    """``-k`` for these tests (-k matches substrings: each name here is part of no other test's name,
-    except parametrized ids such as ``test_embeddings_answer[single]`` / ``[batch]``)."""
-    return ("-k", " or ".join(tests))

@@ -6,7 +6,7 @@ use these names). ``WING`` is what ``llama_conformance.catalogue`` registers.
 
 from __future__ import annotations
 
-from llama_conformance.checks import CheckDef, CheckRef, Level, Proof, UnknownCall, UnknownIds, Wing
+from llama_conformance.checks import CheckDef, CheckRef, Level, Proof, UnknownCall, UnknownIds, Wing, each, only
 from llama_conformance.engine_checks import REQUEST_UNCHANGED, TYPED_ERROR
 
 MUST, SHOULD = Level.MUST, Level.SHOULD
@@ -55,10 +55,6 @@ BEHAVIOURAL = ("-m", "behavioral")
 UNKNOWN_TEST = "test_unknown_ids[files]"  # the negative table's row (suites/negative/test_unknown_ids.py)
 
 
-def only(*tests: str) -> tuple[str, ...]:
-    """``-k`` for these tests (each name is part of no other test's name)."""
-    return ("-k", " or ".join(tests))
-
 
 def _proof(fixture: str, fails: dict[str, tuple[CheckRef, ...]], *tests: str) -> Proof:
     return Proof(fixture, fails, run=(*BEHAVIOURAL, *(only(*tests) if tests else ())))
@@ -67,9 +63,6 @@ def _proof(fixture: str, fails: dict[str, tuple[CheckRef, ...]], *tests: str) ->
 def _warning(fixture: str, test: str, check: CheckDef, text: str, *extra: str) -> Proof:
     return Proof(fixture, run=(*BEHAVIOURAL, *only(test), *extra), warns=((check, text),))
 
-
-def each(tests: tuple[str, ...], *checks: CheckRef) -> dict[str, tuple[CheckRef, ...]]:
-    return {test: checks for test in tests}
 
 
 _LISTING_TESTS = ("test_list_pagination_and_order", "test_list_purpose_filter", "test_delete")

@@ -8,7 +8,7 @@ semantics, response and chunk shapes, typed errors, request mutation, capabiliti
 
 from __future__ import annotations
 
-from llama_conformance.checks import CheckDef, CheckRef, Level, Proof, Wing
+from llama_conformance.checks import CheckDef, CheckRef, Level, Proof, Wing, each, only
 from llama_conformance.engine_checks import (
     DECLARED_IMPLEMENTED,
     NO_HANG,
@@ -72,10 +72,6 @@ BEHAVIOURAL = ("-m", "behavioral")
 SEEDED = ("--hypothesis-seed=1",)
 
 
-def only(*tests: str) -> tuple[str, ...]:
-    """``-k`` for these tests (each name is part of no other test's name, except parametrized ids)."""
-    return ("-k", " or ".join(tests))
-
 
 STREAMS = (*BEHAVIOURAL, "-k", "test_chat_stream and not fuzz", *ALL)  # test_chat_stream, ..._stream_usage
 STREAM_TESTS = ("test_chat_stream", "test_chat_stream_usage")
@@ -88,9 +84,6 @@ CHAT_TESTS = ("test_chat_answer", "test_chat_fuzz", "test_chat_stream", "test_ch
               "test_chat_stream_usage", "test_chat_with_tools", "test_unknown_model[chat]",
               "test_unknown_model[chat-stream]")
 
-
-def each(tests: tuple[str, ...], *checks: CheckRef) -> dict[str, tuple[CheckRef, ...]]:
-    return {test: checks for test in tests}
 
 
 def _warning(fixture: str, run: tuple[str, ...], check: CheckRef, text: str) -> Proof:
