@@ -37,6 +37,9 @@ KNOWN_CAPABILITIES: dict[str, dict[str, str]] = {
         "embeddings-dimensions": "the dimensions parameter of embeddings is honoured",
         "rerank": "rerank documents against a query",
         "tool-calls": "chat requests that carry tools",
+        "logprobs": "logprobs / top_logprobs return a log probability per token, with that many alternatives",
+        "seed": "the same seed and request give the same answer",
+        "response-format": "response_format json_object / json_schema answers parse and validate",
     },
     "files": {},
 }

@@ -117,7 +117,7 @@ def test_undeclared_streaming_that_raises_not_implemented_is_a_skip(run_suites) 
 def test_order_check_passes_a_provider_that_orders_distinct_timestamps(run_suites) -> None:
     """The good twin of files-list-ignores-asc (one upload per clock second) passes every files suite."""
     result = run_suites("inline::broken-files-distinct-clock", *EVERY_SUITE)
-    assert assert_passes(result).get("passed") == 7
+    assert assert_passes(result).get("passed") == 8
     assert not output_block(result, "SHOULD-level findings"), result.stdout.str()
 
 

@@ -48,3 +48,23 @@ def test_reference_passes_every_suite(runs: dict[str, RunResult], name: str) -> 
     outcomes = assert_passes(result)
     assert outcomes.get("passed", 0) >= 9, outcomes
     assert "SHOULD-level findings" not in result.stdout.str() or name.endswith("-http"), result.stdout.str()
+    for test in DEPTH.get(name, ()):  # the contract-depth tests (issue 15) ran and passed
+        assert test in passed_ids(result), (test, result.stdout.str()[-3000:])
+
+
+# The contract-depth tests (issue 15) each reference must pass, by run.
+DEPTH = {
+    "kit-batches": ("test_idempotency_key", "test_invalid_lines"),
+    "kit-conversations": ("test_item_copied", "test_delete"),
+    "kit-conversations-http": ("test_item_copied", "test_delete"),
+}
+
+
+def passed_ids(result: RunResult) -> set[str]:
+    """The names of the tests the run reports PASSED (its -v or -rA lines)."""
+    names = set()
+    for line in result.outlines:
+        for word in line.split():
+            if "::" in word and "PASSED" in line:
+                names.add(word.rsplit("::", 1)[-1])
+    return names

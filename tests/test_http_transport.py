@@ -247,3 +247,14 @@ def test_unrouted_members_do_not_exist_over_http() -> None:
     impl = RemoteImpl("inference", CONTRACT, _client())
     assert hasattr(impl, "openai_chat_completion") and not hasattr(impl, "register_model")
     assert hasattr(impl, "list_models")  # served by the Models API's GET /v1/models
+
+
+def test_a_union_tag_left_at_its_default_is_still_sent() -> None:
+    """``exclude_unset`` alone drops ``type: "static"``; the router then cannot pick the union member."""
+    from llama_conformance.transport.encode import dump_sent
+
+    static = ogx_api.VectorStoreChunkingStrategyStatic(
+        static=ogx_api.VectorStoreChunkingStrategyStaticConfig(max_chunk_size_tokens=100, chunk_overlap_tokens=10))
+    sent = dump_sent(ogx_api.vector_io.OpenAIAttachFileRequest(file_id="file-1", chunking_strategy=static))
+    assert sent["chunking_strategy"]["type"] == "static"
+    assert "attributes" not in sent  # what the caller left unset stays the server's default

@@ -16,7 +16,8 @@ The layers of ``llama_conformance/``, lowest first. A unit is a top-level module
  5    ``structural``, ``fuzz``: judging a provider's object and a target's HTTP surface
  6    ``behaviour``: the behavioural engine (the ``Kit``)
  7    ``report``: results, verdicts, renderings
- 8    ``pytest_plugin``, ``plugin``, ``cli``, ``catalogue``, the package ``__init__``: wiring;
+ 8    ``pytest_plugin``, ``plugin``, ``cli``, ``catalogue``, ``upstream_coverage``, the package
+      ``__init__``: wiring;
       only these may import the suites package (``llama_conformance_suites``)
 ====  ===========================================================================================
 
@@ -44,7 +45,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("structural", "fuzz"),
     ("behaviour",),
     ("report",),
-    ("pytest_plugin", "plugin", "cli", "catalogue", "__init__"),
+    ("pytest_plugin", "plugin", "cli", "catalogue", "upstream_coverage", "__init__"),
 )
 LEVEL = {unit: level for level, units in enumerate(LAYERS) for unit in units}
 TOP = len(LAYERS) - 1

@@ -31,7 +31,7 @@ from llama_conformance.openapi import (
     repair_spec,
     sse_chunk_schemas,
 )
-from llama_conformance.openapi.repair import iter_refs, resolves
+from llama_conformance.openapi.repair import ERROR_BODY_NAME, iter_refs, resolves
 from llama_conformance.openapi.sse import iter_operations
 
 SPECS = Path(__file__).resolve().parent.parent / "fixtures" / "specs"
@@ -131,9 +131,12 @@ def test_every_change_is_one_listed_repair(repaired_pair: tuple[dict[str, Any], 
         assert all(any(p == pointer or p.startswith(pointer + "/") for p in errata) for pointer in relaxed), relaxed
     for method, path, operation in iter_operations(repaired.spec):
         for status, response in operation["responses"].items():
+            before = spec["paths"][path][method]["responses"].get(status, {})
             for media_type, media in response.get("content", {}).items():
+                escaped = path.replace("~", "~0").replace("/", "~1")
+                if media_type not in (before.get("content") or {}):  # a media type the router sends, added
+                    changed.add(f"/paths/{escaped}/{method}/responses/{status}")
                 if SSE_DATA_KEY in media:
-                    escaped = path.replace("~", "~0").replace("/", "~1")
                     changed.add(f"/paths/{escaped}/{method}/responses/{status}/content/text~1event-stream")
                     assert media_type == "text/event-stream"
     listed = [(repair.kind, repair.pointer) for repair in repaired.repairs]
@@ -380,3 +383,21 @@ def test_spec_files_are_read_as_json_or_yaml(tmp_path: Path) -> None:
     (tmp_path / "broken.json").write_text("{not json")
     with pytest.raises(KitUsageError, match="neither valid JSON nor YAML"):
         read_spec_file(tmp_path / "broken.json")
+
+
+# --- the errata of ogx-api 1.5's newer APIs ----------------------------------------------
+
+def test_newer_apis_errata_describe_what_their_routers_do() -> None:
+    """file_processors' exclusive file / file_id, messages' JSONL results, the vendor error bodies."""
+    name = "ogx_api"
+    repaired = repair_spec(json.loads(SERVER_SPECS[name].read_text()), _package(name))
+    schemas = repaired.spec["components"]["schemas"]
+    process = next(schema for key, schema in schemas.items() if key.startswith("Body_process_file"))
+    assert "file_id" not in process["properties"] and process["required"] == ["file"]
+    assert process["properties"]["file"]["type"] == "string"  # null is no longer an upload
+    results = repaired.spec["paths"]["/v1/messages/batches/{message_batch_id}/results"]["get"]
+    assert "application/x-jsonl" in results["responses"]["200"]["content"]
+    bodies = {branch.get("$ref") for branch in schemas[ERROR_BODY_NAME]["anyOf"]}
+    assert {"#/components/schemas/AnthropicErrorResponse", "#/components/schemas/GoogleErrorResponse"} <= bodies
+    details = " ".join(repair.detail for repair in repaired.of_kind("erratum"))
+    assert "erratum.mutually-exclusive-fields" in details and "erratum.jsonl-undocumented" in details

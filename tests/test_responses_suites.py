@@ -33,6 +33,9 @@ def test_reference_responses_provider_passes(run_suites, extra: tuple[str, ...])
                  "test_list_pagination_and_order", "test_input_items", "test_delete", "test_cancel_finished_response",
                  "test_previous_response_chain", "test_store_false_is_not_kept"):
         assert f"PASSED responses/test_responses.py::{test}" in text, (test, text[-3000:])
+    for test in ("test_max_output_tokens", "test_background_cancel", "test_background_stream",
+                 "test_structured_output", "test_include_logprobs"):
+        assert f"PASSED responses/test_responses_depth.py::{test}" in text, (test, text[-3000:])
     assert "PASSED negative/test_unknown_ids.py::test_unknown_ids[responses]" in text, text[-3000:]
     assert "PASSED responses/test_responses_stateful.py::test_responses_state_machine" in text, text[-3000:]
 

@@ -17,11 +17,11 @@ from llama_conformance.engine_checks import (
     UNKNOWN_ID,
     VALID_REQUEST_ACCEPTED,
 )
-from llama_conformance.transport.checks import CONTENT_TYPE, ERROR_BODY, HTTP_CHECKS, REDIRECT, SSE_FRAMING
+from llama_conformance.transport.checks import CONTENT_TYPE, ERROR_BODY, HTTP_CHECKS, REDIRECT, SDK_PARSES, SSE_FRAMING
 from llama_conformance.validate import ids
 
-HTTP_ANSWER = (CONTENT_TYPE, ERROR_BODY, REDIRECT)
-HTTP_ONLY = frozenset(check.id for check in HTTP_CHECKS if check.needs is Needs.HTTP)
+HTTP_ANSWER = (CONTENT_TYPE, ERROR_BODY, REDIRECT, SDK_PARSES)
+HTTP_ONLY = frozenset(check.id for check in (*HTTP_CHECKS, SDK_PARSES) if check.needs is Needs.HTTP)
 
 # How any call ends: within the deadline, in the process that made it (``llama_conformance.isolation``).
 ENDS = (NO_HANG, NO_CRASH)

@@ -24,7 +24,13 @@ import pytest
 from llama_conformance.behaviour.invoke import Outcome
 from llama_conformance.capabilities import Manifest
 from llama_conformance.checks import CheckRef, Finding, Level, check_id, finding
-from llama_conformance.engine_checks import DECLARED_IMPLEMENTED, NO_CRASH, RESOURCE_BOUND, TYPED_ERROR
+from llama_conformance.engine_checks import (
+    DECLARED_IMPLEMENTED,
+    NO_CRASH,
+    RESOURCE_BOUND,
+    TYPED_ERROR,
+    VALID_REQUEST_ACCEPTED,
+)
 from llama_conformance.errors import ProviderExit
 from llama_conformance.evidence import EvidenceLog, Inconclusive
 
@@ -179,6 +185,14 @@ class Judge:
                       f"{outcome.member} raised {outcome.describe_error()}: the server turns that into a "
                       f"{answer.status}. Raise ValueError or the API package's typed error for a bad "
                       "request, so the client gets a 4xx it can act on.")
+
+    def mostly_accepted(self, member: str, tally: dict[str, int]) -> None:
+        """call.valid-request-accepted over a run of drawn valid requests: a provider may refuse
+        some on semantic grounds (a typed 4xx), but one that refuses most is not usable."""
+        total = tally["answered"] + tally["rejected"]
+        self.check(total == 0 or tally["answered"] * 2 >= total, VALID_REQUEST_ACCEPTED,
+                   f"{member} rejected {tally['rejected']} of {total} valid drawn requests "
+                   "with typed errors: most valid requests should be answered.")
 
 
 def as_capability(findings: Iterable[Finding], capability: str, manifest: Manifest) -> list[Finding]:

@@ -94,3 +94,29 @@ def response_bytes(kit: Kit, response: Any) -> bytes | None:
         return b"".join(parts)
 
     return kit.put.gate.run("files.openai_retrieve_file_content (body)", drain)
+
+
+def store_in_files(kit: Kit, content: bytes, filename: str, mime: str, *, for_api: str) -> str:
+    """Put ``content`` in the files API the provider reads file ids from; its file id.
+
+    In-process that is the files provider the kit built as the provider's dependency; against
+    a deployment, the deployment's files API. A provider without one cannot be given a file
+    id at all, so the test is skipped, saying so.
+    """
+    import io
+
+    from fastapi import UploadFile
+    from starlette.datastructures import Headers
+
+    if kit.session.options.stack_url:
+        put = kit.session.put_for("files")
+        impl, gate = put.impl, put.gate
+    else:
+        impl, gate = kit.session.put.dependencies.get("files"), kit.session.put.gate
+    if impl is None:
+        pytest.skip(f"the provider has no files dependency, so a {for_api} test cannot give it a file id")
+    request = kit.api.UploadFileRequest(purpose="assistants")
+    upload = UploadFile(file=io.BytesIO(content), filename=filename, size=len(content),
+                        headers=Headers({"content-type": mime}))
+    created = gate.run(f"files.openai_upload_file (for {for_api})", lambda: impl.openai_upload_file(request, upload))
+    return str(created.id)

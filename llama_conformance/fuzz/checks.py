@@ -73,10 +73,40 @@ class PastDeadline(Failure):
         return self.title
 
 
+# Upstream's answer to guardrails on a server with no moderation endpoint: ogx 1.5's builtin responses
+# provider raises ``ServiceNotEnabledError("moderation_endpoint", ...)``
+# (ogx/providers/inline/responses/builtin/responses/openai_responses.py:948-952), which ogx-api declares as
+# HTTP 503 (ogx_api/common/errors.py:331-343, ``status_code = SERVICE_UNAVAILABLE``) with this message.
+_NO_MODERATION = "Service 'moderation_endpoint' is not enabled"
+
+
+def _message(response: Any) -> str:
+    """The error message of a JSON error answer (``{"error": {"message": ...}}`` or ``{"detail": ...}``)."""
+    try:
+        body = response.json()
+    except Exception:  # not JSON: no message to read
+        return ""
+    inner = body.get("error") if isinstance(body, dict) else None
+    if isinstance(inner, dict):
+        return str(inner.get("message", ""))
+    return str(body.get("detail", "")) if isinstance(body, dict) else ""
+
+
+def guardrails_not_enabled(response: Any, case: Any) -> bool:
+    """A 503 to a request with ``guardrails`` that names the unconfigured moderation endpoint: the contract's
+    own answer (see ``_NO_MODERATION``), a deployment's configuration, not a server error."""
+    body = getattr(case, "body", None)
+    return (response.status_code == 503 and isinstance(body, dict) and bool(body.get("guardrails"))
+            and _message(response).startswith(_NO_MODERATION))
+
+
 def not_a_server_error_or_unbounded(ctx: Any, response: Any, case: Any) -> bool | None:
-    """Schemathesis' ``not_a_server_error``, except that a 5xx to an absurd size is ``UnboundedSize``
-    and the kit's own 504 at the deadline is ``PastDeadline``, not the provider's server error."""
+    """Schemathesis' ``not_a_server_error``, except that a 5xx to an absurd size is ``UnboundedSize``,
+    the kit's own 504 at the deadline is ``PastDeadline``, not the provider's server error, and guardrails
+    refused 503 for want of a moderation endpoint is upstream's contract (``guardrails_not_enabled``)."""
     status = response.status_code
+    if guardrails_not_enabled(response, case):
+        return None
     if status >= 500 and status != 501:
         failure = unbounded_size(case, f"HTTP {status}")
         if failure is not None:

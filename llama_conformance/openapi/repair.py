@@ -205,6 +205,18 @@ def find_package_type(package: ModuleType, name: str) -> tuple[Any, str] | None:
     return None
 
 
+def _vendor_error_types(package: ModuleType) -> dict[str, tuple[Any, str]]:
+    """The error bodies of APIs that speak another vendor's protocol: ``*ErrorResponse`` models
+    other than the OpenAI one (ogx-api 1.5: ``AnthropicErrorResponse``, ``GoogleErrorResponse``)."""
+    found: dict[str, tuple[Any, str]] = {}
+    for module in _package_modules(package):
+        for name, obj in vars(module).items():
+            if (name.endswith("ErrorResponse") and name != "OpenAIErrorResponse" and name not in found
+                    and getattr(obj, "__module__", None) == module.__name__ and _is_schema_type(obj)):
+                found[name] = (obj, f"{module.__name__}.{name}")
+    return dict(sorted(found.items()))
+
+
 def type_json_schema(obj: Any, mode: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """``(schema of obj, its nested $defs)`` with refs into ``#/components/schemas``."""
     from pydantic import TypeAdapter
@@ -301,14 +313,25 @@ class _Repairer:
             source = found[1]
         else:
             openai_body, source = _fallback_openai_body(), "a minimal {error: {message}} (no OpenAIErrorResponse)"
+        vendor_bodies = []
+        for vendor_name, (vendor_type, vendor_source) in _vendor_error_types(self.package).items():
+            schema, defs = type_json_schema(vendor_type, "serialization")
+            self.add_defs(defs, name)
+            if vendor_name not in self.schemas:
+                self.schemas[vendor_name] = schema
+                self.record("schema-dependency", f"/components/schemas/{vendor_name}",
+                            f"added from {vendor_source}, needed by {name}")
+            vendor_bodies.append({"$ref": SCHEMAS_PREFIX + vendor_name})
         self.schemas[name] = {
             "title": name,
             "description": "What ogx / llama-stack servers send for an error: the exception handlers' "
-            "OpenAI-style body, or FastAPI's {detail} body for HTTPException.",
-            "anyOf": [openai_body, _starlette_detail_body()],
+            "OpenAI-style body, FastAPI's {detail} body for HTTPException, or the vendor body an API "
+            "speaking another vendor's protocol declares (Anthropic messages, Google interactions).",
+            "anyOf": [openai_body, _starlette_detail_body(), *vendor_bodies],
         }
+        vendors = "".join(f", {vendor}" for vendor in _vendor_error_types(self.package))
         self.record("error-body", f"/components/schemas/{escape_pointer(name)}",
-                    f"the servers' error bodies: {source} or {{detail: ...}}{self.declared_error_note()}")
+                    f"the servers' error bodies: {source}{vendors} or {{detail: ...}}{self.declared_error_note()}")
         self._error_body_ref = SCHEMAS_PREFIX + name
         return self._error_body_ref
 
@@ -403,6 +426,55 @@ class _Repairer:
                             f"JSON of {model[1]} (multipart cannot carry null); described as {len(examples)} "
                             "JSON encodings of that model")
 
+    def relax_mutually_exclusive_fields(self) -> None:
+        """Erratum ``erratum.mutually-exclusive-fields``: two body fields only prose says are exclusive.
+
+        ``POST /v1alpha/file-processors/process`` publishes ``file`` and ``file_id`` as both
+        optional, each described "Mutually exclusive with" the other, and the router answers 400
+        unless exactly one is sent. A fuzzer drawing from the published schema would send both
+        or neither and call the 400 a rejected valid request. The repair describes the body with
+        the upload alone, required: a drawn ``file_id`` names no stored file in any case.
+        """
+        for name, schema in list(self.schemas.items()):
+            props = schema.get("properties") if isinstance(schema, dict) else None
+            if not name.startswith("Body_") or not isinstance(props, dict):
+                continue
+            for field_name, prop in list(props.items()):
+                other = _exclusive_partner(prop)
+                if other is None or other not in props or field_name.endswith("_id") or not other.endswith("_id"):
+                    continue
+                del props[other]
+                schema["required"] = sorted({*schema.get("required", ()), field_name} - {other})
+                branches = prop.get("anyOf") if isinstance(prop, dict) else None
+                if branches:
+                    kept = [b for b in branches if not (isinstance(b, dict) and b.get("type") == "null")]
+                    props[field_name] = {**{k: v for k, v in prop.items() if k != "anyOf"}, **kept[0]} \
+                        if len(kept) == 1 else {**prop, "anyOf": kept}
+                self.record("erratum", f"/components/schemas/{escape_pointer(name)}",
+                            f"erratum.mutually-exclusive-fields: {field_name} and {other} are both optional, "
+                            f"but only one may be sent (their descriptions); described with {field_name} alone, "
+                            "required")
+
+    def document_jsonl_answers(self) -> None:
+        """Erratum ``erratum.jsonl-undocumented``: an answer sent as JSON Lines, documented as JSON.
+
+        ``GET /v1/messages/batches/{id}/results`` ("Stream the results ... as JSONL") answers
+        ``application/x-jsonl`` (a ``StreamingResponse`` in the package's router) while the
+        document names ``application/json`` only, so every provider's answer would be an
+        undocumented content type. The repair adds the media type the router sends.
+        """
+        for path, operations in (self.spec.get("paths") or {}).items():
+            for method, operation in (operations or {}).items():
+                if not isinstance(operation, dict) or "jsonl" not in str(operation.get("description", "")).lower():
+                    continue
+                content = ((operation.get("responses") or {}).get("200") or {}).get("content")
+                if not isinstance(content, dict) or "application/x-jsonl" in content:
+                    continue
+                content["application/x-jsonl"] = {"schema": {"type": "string"}}
+                self.record("erratum", f"/paths/{escape_pointer(path)}/{method}/responses/200",
+                            "erratum.jsonl-undocumented: the router answers application/x-jsonl, the document "
+                            "names only " + ", ".join(sorted(set(content) - {"application/x-jsonl"})))
+
     def describe_streams(self) -> None:
         for pointer, detail in describe_event_streams(self.spec, lambda: {"$ref": self.error_body_ref()}):
             self.record("sse-event", pointer, detail)
@@ -422,6 +494,15 @@ def _changed_properties(before: Any, after: Any, path: str = "") -> Iterator[str
     elif isinstance(before, list) and isinstance(after, list):
         for old, new in zip(before, after, strict=False):
             yield from _changed_properties(old, new, path)
+
+
+_EXCLUSIVE = re.compile(r"mutually exclusive with (\w+)", re.IGNORECASE)
+
+
+def _exclusive_partner(prop: Any) -> str | None:
+    """``file_id`` for a property described "... Mutually exclusive with file_id."."""
+    found = _EXCLUSIVE.search(str(prop.get("description", ""))) if isinstance(prop, dict) else None
+    return found.group(1) if found else None
 
 
 def _camel(name: str) -> str:
@@ -476,6 +557,8 @@ def repair_spec(spec: Mapping[str, Any], package_module: ModuleType, *, errata: 
     if errata:
         repairer.relax_errata()
         repairer.relax_form_json_fields()
+        repairer.relax_mutually_exclusive_fields()
+        repairer.document_jsonl_answers()
     repairer.describe_streams()
     # The working copy always has somewhere to put schemas; a document that needed none keeps its shape.
     components = repairer.spec["components"]

@@ -74,7 +74,9 @@ def out_of_scope(session: KitSession) -> dict[str, str]:
 
     Their tests are dropped at collection (not shown as skips in every run) and the report
     lists the checks as not applicable with the reason: the stress checks outside
-    ``--llama-profile stress``; the secret check when the run holds no secret to look for.
+    ``--llama-profile stress``; the secret check when the run holds no secret to look for; the
+    SDK check when no official client that validates what it reads is installed for the
+    contract's package (``transport.sdk_judge.not_judged_reason``).
     """
     from llama_conformance.behaviour.secrets import watched_secrets
     from llama_conformance.engine_checks import ANSWERED_ONCE, SECRET_IN_ERROR, STREAM_COMPLETE
@@ -88,6 +90,13 @@ def out_of_scope(session: KitSession) -> dict[str, str]:
         scope[SECRET_IN_ERROR.id] = ("the run holds no secret to look for: no SecretStr or credential-named "
                                      "config field, no --llama-stack-header (give the provider a config with "
                                      "its key to exercise it)")
+    if session.over_http:
+        from llama_conformance.transport.checks import SDK_PARSES
+        from llama_conformance.transport.sdk_judge import not_judged_reason
+
+        why_not = not_judged_reason(session.put.contract.package.module.__name__)
+        if why_not is not None:
+            scope[SDK_PARSES.id] = why_not
     return scope
 
 

@@ -120,6 +120,7 @@ def verify_markers(item: pytest.Item, report: pytest.TestReport) -> None:
 def record_for(item: pytest.Item, session: KitSession, reproducer: str | None) -> TestRecord:
     """The test's record: the checks it covers in this mode, and what it noted so far."""
     from llama_conformance.behaviour.coverage import HTTP_ONLY
+    from llama_conformance.transport.checks import SDK_PARSES
 
     subject = item.callspec.id if hasattr(item, "callspec") else None
     marker = item.get_closest_marker("api")
@@ -127,7 +128,16 @@ def record_for(item: pytest.Item, session: KitSession, reproducer: str | None) -
     record = make_record(item, subject, api, reproducer, session.put.redactor)
     if not session.over_http:  # no HTTP answer was judged in-process
         record.checks = [check_id for check_id in record.checks if check_id not in HTTP_ONLY]
+    elif SDK_PARSES.id in record.checks and _sdk_not_judged(session):
+        record.checks = [check_id for check_id in record.checks if check_id != SDK_PARSES.id]
     return record
+
+
+def _sdk_not_judged(session: KitSession) -> bool:
+    """No official SDK judged this run's answers (not installed, or one that validates nothing)."""
+    from llama_conformance.transport.sdk_judge import not_judged_reason
+
+    return not_judged_reason(session.put.contract.package.module.__name__) is not None
 
 
 class ReportCollector:

@@ -26,5 +26,13 @@ REDIRECT = CheckDef("http.redirect", Level.MUST,
                     needs=Needs.HTTP,
                     reference="every route of the package's create_router")
 HTTP_CHECKS: tuple[CheckDef, ...] = (CONTENT_TYPE, SSE_FRAMING, ERROR_BODY, REDIRECT)
+# The official client SDK as a second judge (``transport.sdk_judge``): proven by a deployment of its own
+# (``tests/test_sdk_judge.py``), so it stays out of HTTP_CHECKS, which the inference wing's HTTP proof covers.
+SDK_PARSES = CheckDef("http.sdk-parses", Level.MUST,
+                      "Every JSON answer and stream event parses with the official client SDK of the server's "
+                      "contract (ogx-client for ogx-api) the way its own client parses it",
+                      needs=Needs.HTTP,
+                      reference="the SDK's generated method of the route: its 200 model (ApiClient.deserialize) "
+                                "and its stream decoder (_create_event_stream)")
 
-register(*HTTP_CHECKS)
+register(*HTTP_CHECKS, SDK_PARSES)

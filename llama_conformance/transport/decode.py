@@ -23,7 +23,7 @@ from __future__ import annotations
 import functools
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
@@ -211,16 +211,22 @@ def _event_status(data: dict[str, Any]) -> int:
     return status if 400 <= status < 600 else 500
 
 
+# A judge of each event's JSON (its index in the stream): a finding to note on the call, or None.
+EventJudge = Callable[[Any, int], Finding | None]
+
+
 def stream_answer(response: httpx.Response, route: RouteSpec, chunk_type: Any, wire: WireAnswer,
-                  bounds: Bounds | None = None) -> WireAnswer:
-    """``wire`` with the stream as its value: ``wire.raw`` gets each event's JSON as its chunk is yielded."""
+                  bounds: Bounds | None = None, on_event: EventJudge | None = None) -> WireAnswer:
+    """``wire`` with the stream as its value: ``wire.raw`` gets each event's JSON as its chunk is yielded
+    (and ``on_event``'s finding on it, such as the official SDK's, is noted on ``wire`` first)."""
     wire.raw = []
-    wire.value = decode_stream(response, route, chunk_type, wire, bounds)
+    wire.value = decode_stream(response, route, chunk_type, wire, bounds, on_event)
     return wire
 
 
 async def decode_stream(
-    response: httpx.Response, route: RouteSpec, chunk_type: Any, wire: WireAnswer, bounds: Bounds | None = None
+    response: httpx.Response, route: RouteSpec, chunk_type: Any, wire: WireAnswer, bounds: Bounds | None = None,
+    on_event: EventJudge | None = None,
 ) -> AsyncIterator[Any]:
     """Chunks as the server sends them; closes the response however the consumer stops.
 
@@ -252,6 +258,7 @@ async def decode_stream(
                     raise wire.failed(RemoteError(_event_status(chunk), error_message(chunk), body=chunk,
                                                   route=route.label, after_chunks=delivered))
                 delivered += 1
+                _judged(on_event, chunk, event.index, wire)
                 if raws is not None:
                     raws.append(chunk)
                 yield parse_as(chunk_type, chunk)
@@ -259,11 +266,18 @@ async def decode_stream(
             if not event.done:
                 delivered += 1
                 chunk = _event_chunk(event.data, event.index, route, wire)
+                _judged(on_event, chunk, event.index, wire)
                 if raws is not None:
                     raws.append(chunk)
                 yield parse_as(chunk_type, chunk)
     finally:
         await response.aclose()
+
+
+def _judged(on_event: EventJudge | None, chunk: Any, index: int, wire: WireAnswer) -> None:
+    found = on_event(chunk, index) if on_event is not None else None
+    if found is not None:
+        wire.note(found)
 
 
 def _event_chunk(data: str, index: int, route: RouteSpec, wire: WireAnswer) -> Any:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, get_args, get_origin
 from urllib.parse import quote
 
 from pydantic import BaseModel
@@ -54,12 +54,42 @@ def _upload_part(upload: Any) -> tuple[str, bytes, str]:
     return upload.filename or "upload.bin", bytes(content), content_type
 
 
+def dump_sent(model: BaseModel) -> dict[str, Any]:
+    """The JSON a client sends for ``model``: the fields it set, and every union tag.
+
+    ``exclude_unset`` keeps a request as the caller wrote it (defaults stay the server's), but
+    it also drops a tag left at its default (``VectorStoreChunkingStrategyStatic.type``), and
+    the router then cannot tell the union's members apart (400 ``union_tag_not_found``). A
+    one-value ``Literal`` field is a tag: it is always sent, at any depth.
+    """
+    data = model.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    _restore_tags(model, data)
+    return data
+
+
+def _restore_tags(value: Any, data: Any) -> None:
+    if isinstance(value, BaseModel) and isinstance(data, dict):
+        for name, field in type(value).model_fields.items():
+            key = field.alias or name
+            if key not in data and get_origin(field.annotation) is Literal and len(get_args(field.annotation)) == 1:
+                data[key] = to_jsonable_python(getattr(value, name))
+            elif key in data:
+                _restore_tags(getattr(value, name), data[key])
+    elif isinstance(value, list | tuple) and isinstance(data, list):
+        for item, dumped in zip(value, data, strict=False):
+            _restore_tags(item, dumped)
+    elif isinstance(value, dict) and isinstance(data, dict):
+        for key, item in value.items():
+            if key in data:
+                _restore_tags(item, data[key])
+
+
 def _fields(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[dict[str, Any], list[Any]]:
     values: dict[str, Any] = {}
     uploads: list[Any] = []
     for value in (*args, *kwargs.values()):
         if isinstance(value, BaseModel):
-            values.update(value.model_dump(mode="json", by_alias=True, exclude_unset=True))
+            values.update(dump_sent(value))
         elif _is_upload(value):
             uploads.append(value)
     for name, value in kwargs.items():

@@ -16,16 +16,33 @@ from __future__ import annotations
 
 from typing import Any
 
+from llama_conformance.checks import Finding
 from llama_conformance.contract import Contract, MemberSpec, RouteSpec
 from llama_conformance.transport.client import TargetClient
 from llama_conformance.transport.decode import Bounds, decode_value, is_stream, raise_for_answer, stream_answer
 from llama_conformance.transport.encode import HttpCall, encode_call
 from llama_conformance.transport.limits import shown_request
+from llama_conformance.transport.sdk_judge import judge_for
 from llama_conformance.transport.wire import WireAnswer
 
 
-def package_error_model(contract: Contract) -> Any:
-    """The error body the package declares (``OpenAIErrorResponse``), if it declares one."""
+def package_error_model(contract: Contract, api: str | None = None) -> Any:
+    """The error body the package declares for ``api``, if it declares one.
+
+    Most APIs answer errors as ``OpenAIErrorResponse`` (``common.errors``). An API whose routers
+    speak another vendor's protocol declares its own error body in its models module, and its
+    routers write that one: ogx-api 1.5's messages (``AnthropicErrorResponse``) and interactions
+    (``GoogleErrorResponse``).
+    """
+    if api is not None:
+        try:
+            models = contract.package.submodule(f"{api}.models")
+        except ImportError:
+            models = None
+        own = [value for name, value in vars(models).items() if name.endswith("ErrorResponse")
+               and isinstance(value, type) and value.__module__ == models.__name__] if models else []
+        if len(own) == 1:
+            return own[0]
     try:
         return getattr(contract.package.submodule("common.errors"), "OpenAIErrorResponse", None)
     except ImportError:
@@ -41,7 +58,8 @@ class RemoteImpl:
         self._members = {m.name: m for m in contract.surface(api).members}
         self._routes = contract.routes()
         self._client = client
-        self._error_model = package_error_model(contract)
+        self._error_model = package_error_model(contract, api)
+        self._sdk = judge_for(contract.package.module.__name__)  # None: no SDK judges (not applicable)
 
     def route_of(self, name: str) -> RouteSpec | None:
         if name == "list_models" and self._api == "inference":
@@ -98,8 +116,24 @@ class RemoteImpl:
         response = await self._client.send(http.method, http.path, stream=True, **http.as_kwargs())
         await raise_for_answer(response, route, self._error_model, wire, bounds)
         if is_stream(response):
-            return stream_answer(response, route, member.chunk_type, wire, bounds)
-        return await decode_value(response, route, member.response_type, wire, bounds)
+            on_event = None
+            if self._sdk is not None:
+                sdk, chunk_type = self._sdk, member.chunk_type
+
+                def on_event(raw: Any, index: int) -> Finding | None:  # each event, as it is read
+                    return sdk.judge_event(route.method, route.path, raw, index, chunk_type)
+
+            return stream_answer(response, route, member.chunk_type, wire, bounds, on_event=on_event)
+        answer = await decode_value(response, route, member.response_type, wire, bounds)
+        self._sdk_answer(answer, route, member.response_type)
+        return answer
+
+    def _sdk_answer(self, wire: WireAnswer, route: RouteSpec, package_type: Any) -> None:
+        """The official SDK's verdict on a 2xx JSON answer, noted on the call (``transport.sdk_judge``)."""
+        if self._sdk is not None and wire.raw is not None:
+            rejected = self._sdk.judge_answer(route.method, route.path, wire.raw, package_type)
+            if rejected is not None:
+                wire.note(rejected)
 
     async def _list_models(self, route: RouteSpec) -> list[Any]:
         """The deployment's models as ``Model`` objects named by the id a client sends."""

@@ -42,6 +42,18 @@ CANCEL = CheckDef("batches.cancel", MUST,
 INVALID_INPUT = CheckDef("batches.invalid-input", SHOULD,
                          "A batch whose input file does not exist is rejected (4xx) or ends failed, never completed",
                          API, None, f"{_P}create_batch; CreateBatchRequest.input_file_id")
+IDEMPOTENT = CheckDef("batches.idempotency", MUST,
+                      "A create repeating an idempotency_key with the same parameters answers the first batch "
+                      "(same id, created_at); with different parameters it is refused (409 conflict)",
+                      API, None, f"{_P}create_batch; CreateBatchRequest.idempotency_key ('enables idempotent "
+                      "behavior'); POST /batches 409 'idempotency key was previously used with different "
+                      "parameters'")
+INVALID_LINES = CheckDef("batches.invalid-lines", SHOULD,
+                         "A batch whose input holds an invalid line (body.stream true, a url other than the batch "
+                         "endpoint, no body, a body without its required fields) ends failed with errors naming "
+                         "that line, never completed",
+                         API, None, f"{_P}create_batch; Batch.status 'failed' (the input file failed validation), "
+                         "Batch.errors.data[].line; OpenAI batch input format")
 NOT_FOUND = CheckDef("batches.not-found", MUST,
                      "Retrieve and cancel of an unknown batch id raise a typed not-found (4xx)",
                      API, None, f"{_P}retrieve_batch / cancel_batch; BatchNotFoundError")
@@ -60,7 +72,8 @@ def _warning(fixture: str, tests: str, check: CheckDef, text: str) -> Proof:
 
 WING = Wing(
     api=API,
-    checks=(CREATE, RETRIEVE, LIST, STATUS, COMPLETE, OUTPUT_FORMAT, CANCEL, INVALID_INPUT, NOT_FOUND),
+    checks=(CREATE, RETRIEVE, LIST, STATUS, COMPLETE, OUTPUT_FORMAT, CANCEL, INVALID_INPUT, IDEMPOTENT, INVALID_LINES,
+            NOT_FOUND),
     proofs=(
         _proof("batches-create-drops-metadata", "test_create_run_complete", {"test_create_run_complete": (CREATE,)}),
         _proof("batches-retrieve-differs", "test_create_run_complete", {"test_create_run_complete": (RETRIEVE,)}),
@@ -69,6 +82,9 @@ WING = Wing(
         _proof("batches-list-after-skips", "test_list_pagination", {"test_list_pagination": (LIST,)}),
         _proof("batches-cancel-ignored", "test_cancel", {"test_cancel": (CANCEL,)}),
         _proof("batches-unknown-answered", "test_unknown_ids", {"test_unknown_ids[batches]": (NOT_FOUND,)}),
+        _proof("batches-idempotency-ignored", "test_idempotency_key", {"test_idempotency_key": (IDEMPOTENT,)}),
+        _warning("batches-lines-unvalidated", "test_invalid_lines", INVALID_LINES,
+                 "a batch whose line 2 has body.stream true ended 'completed'*"),
         _warning("batches-body-string", "test_create_run_complete", OUTPUT_FORMAT,
                  "output line for 'line-0' has response.body of type str*"),
         _warning("batches-missing-input-completes", "test_missing_input_file", INVALID_INPUT,

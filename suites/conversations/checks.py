@@ -48,6 +48,12 @@ ITEMS_DELETE = CheckDef("conversations.items.delete", MUST,
                         "Deleting an item removes it from retrieve and list_items and leaves the other items",
                         API, None, f"{_P}openai_delete_conversation_item; DELETE "
                         "/conversations/{conversation_id}/items/{item_id}")
+ITEMS_COPY = CheckDef("conversations.items.copy", SHOULD,
+                      "add_items with the id of an item stored in another conversation copies that item (same id, "
+                      "its stored content, not the content sent), the copy outlives a delete in the source, and an "
+                      "id already in the conversation is refused (4xx)",
+                      API, None, f"{_P}add_items; ConversationItem.id (OpenAI: a client-supplied item id names "
+                      "a stored item)")
 NOT_FOUND = CheckDef("conversations.not-found", MUST,
                      "Unknown conversation or item ids are a typed not-found (4xx) for every member that takes one",
                      API, None, f"{_P}get_conversation / update_conversation / openai_delete_conversation / "
@@ -71,13 +77,16 @@ def _proof(fixture: str, tests: str, fails: dict[str, tuple[CheckDef, ...]], *ex
 WING = Wing(
     api=API,
     checks=(CREATE, GET, UPDATE, DELETE, ITEMS_ADD, ITEMS_RETRIEVE, ITEMS_ORDER, ITEMS_DEFAULT_ORDER,
-            ITEMS_PAGINATION, ITEMS_DELETE, NOT_FOUND, STATEFUL),
+            ITEMS_PAGINATION, ITEMS_DELETE, ITEMS_COPY, NOT_FOUND, STATEFUL),
     proofs=(
         _proof("conversations-create-adds-metadata", "test_create_get_update",
                {"test_create_get_update": (CREATE,)}),
         _proof("conversations-get-differs", "test_create_get_update", {"test_create_get_update": (GET,)}),
         _proof("conversations-update-not-stored", "test_create_get_update", {"test_create_get_update": (UPDATE,)}),
         _proof("conversations-delete-keeps", "test_delete and not pagination", {"test_delete": (DELETE,)}),
+        _proof("conversations-delete-keeps-items", "test_delete and not pagination", {"test_delete": (DELETE,)}),
+        Proof("conversations-copy-takes-sent-content", run=(*_SUITES, "-k", "test_item_copied"),
+              warns=((ITEMS_COPY, "add_items with the id of *, an item of another conversation, answered text*"),)),
         _proof("conversations-add-answers-nothing", "test_items_add_retrieve_order",
                {"test_items_add_retrieve_order": (ITEMS_ADD,)}),
         _proof("conversations-retrieve-first-item", "test_items_add_retrieve_order",

@@ -18,7 +18,6 @@ from llama_conformance.behaviour.coverage import ANSWER, FUZZED, NEGATIVE
 from llama_conformance.behaviour.negative import expect_not_found, unknown_ids
 from llama_conformance.behaviour.steps import METADATA
 from llama_conformance.checks import CheckDef
-from llama_conformance.engine_checks import VALID_REQUEST_ACCEPTED
 from llama_conformance.strategies import valid_requests
 from llama_conformance_suites.conversations.checks import (
     CREATE,
@@ -102,10 +101,7 @@ def test_create_get_update(llama_kit: Kit) -> None:
             delete(kit, created.id)
 
     kit.examples(st.tuples(valid_requests(member.request_model), METADATA), body)
-    total = tally["answered"] + tally["rejected"]
-    kit.judge.check(total == 0 or tally["answered"] * 2 >= total, VALID_REQUEST_ACCEPTED,
-                    f"create_conversation rejected {tally['rejected']} of {total} valid drawn requests "
-                    "with typed errors: most valid requests should be answered.")
+    kit.judge.mostly_accepted("create_conversation", tally)
 
 
 @pytest.mark.checks(CREATE, ITEMS_ADD, ITEMS_RETRIEVE, ITEMS_ORDER, ITEMS_DEFAULT_ORDER, *ANSWER)
@@ -196,15 +192,20 @@ def test_items_pagination_and_delete(llama_kit: Kit) -> None:
 
 @pytest.mark.checks(CREATE, DELETE, *ANSWER)
 def test_delete(llama_kit: Kit) -> None:
-    """deleted=true with the id; then get, list_items, add_items and delete are not-found."""
+    """deleted=true with the id; then get, list_items, retrieve of its items, add_items and delete are
+    not-found."""
     kit = llama_kit
     conversation = create(kit, items=[message("user", "to be deleted")])
+    item_ids = [item.id for item in all_items(kit, conversation.id, DELETE)]
     deleted = kit.accept(delete(kit, conversation.id), "openai_delete_conversation", DELETE)
     kit.judge.check(deleted.deleted is True and deleted.id == conversation.id, DELETE,
                     f"delete answered {deleted!r}, not deleted=true for {conversation.id}.")
     for what, after in (
         ("get_conversation", kit.ask("get_conversation", conversation_id=conversation.id)),
         ("list_items", list_items(kit, conversation.id)),
+        # its items go with it (ogx: tests/integration/conversations test_deleted_conversation_items_are_not_accessible)
+        *((f"retrieve of item {item_id}", kit.ask("retrieve", conversation_id=conversation.id, item_id=item_id))
+          for item_id in item_ids),
         ("add_items", kit.ask_with("add_items", {"items": [message("user", "late")]},
                                    conversation_id=conversation.id)),
         ("openai_delete_conversation", delete(kit, conversation.id)),

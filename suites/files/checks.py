@@ -20,6 +20,11 @@ FILENAME_KEPT = CheckDef("files.upload.filename-kept", SHOULD,
                          "The filename comes back as uploaded (providers may sanitize it: `..`, a leading dot, "
                          "characters outside [A-Za-z0-9._-])", API,
                          reference=_FILES + ": OpenAIFileObject.filename")
+EXPIRES_AT = CheckDef("files.upload.expires-at", MUST,
+                      "An upload with expires_after {anchor: created_at, seconds: N} answers expires_at = "
+                      "created_at + N, and retrieve agrees", API,
+                      reference=_FILES + ": UploadFileRequest.expires_after (ExpiresAfter: anchor 'created_at', "
+                      "seconds 3600..2592000); OpenAIFileObject.expires_at")
 RETRIEVE = CheckDef("files.retrieve", MUST, "Retrieve returns the uploaded file object", API,
                     reference=_FILES + ": openai_retrieve_file; GET /v1/files/{file_id}")
 CONTENT = CheckDef("files.content", MUST, "Content returns exactly the uploaded bytes", API,
@@ -69,8 +74,8 @@ _LISTING_TESTS = ("test_list_pagination_and_order", "test_list_purpose_filter", 
 
 WING = Wing(
     api=API,
-    checks=(UPLOAD, FILENAME_KEPT, CREATED_AT, RETRIEVE, CONTENT, LIST, PAGINATION, ORDER, PURPOSE, DELETE, NOT_FOUND,
-            STATEFUL),
+    checks=(UPLOAD, FILENAME_KEPT, CREATED_AT, EXPIRES_AT, RETRIEVE, CONTENT, LIST, PAGINATION, ORDER, PURPOSE, DELETE,
+            NOT_FOUND, STATEFUL),
     proofs=(
         _proof("files-upload-wrong-bytes", {"test_upload_retrieve_content": (UPLOAD,)},
                "test_upload_retrieve_content"),
@@ -78,6 +83,8 @@ WING = Wing(
                "test_upload_retrieve_content"),
         _proof("files-retrieve-differs", {"test_upload_retrieve_content": (RETRIEVE,)},
                "test_upload_retrieve_content"),
+        _proof("files-expires-after-ignored", {"test_upload_expires_after": (EXPIRES_AT,)},
+               "test_upload_expires_after"),
         _proof("files-list-after-skips", {"test_list_pagination_and_order": (PAGINATION,)},
                "test_list_pagination_and_order"),
         _proof("files-list-no-more", {"test_list_pagination_and_order": (PAGINATION,)},

@@ -22,10 +22,11 @@ def upload_purposes(kit: Kit) -> list[str]:
     return kit.put.contract.package.file_upload_purposes()
 
 
-def upload_file(kit: Kit, content: bytes, filename: str, purpose: str) -> tuple[Outcome, Any]:
-    """Upload ``content``; returns the outcome and the request that was sent."""
+def upload_file(kit: Kit, content: bytes, filename: str, purpose: str, **fields: Any) -> tuple[Outcome, Any]:
+    """Upload ``content`` (``fields``: more request fields, e.g. ``expires_after``); returns the outcome
+    and the request that was sent."""
     member = kit.member("openai_upload_file")
-    request = kit.request(member, {"purpose": purpose})
+    request = kit.request(member, {"purpose": purpose, **fields})
     upload = UploadFile(file=io.BytesIO(content), filename=filename, size=len(content),
                         headers=Headers({"content-type": "application/octet-stream"}))
     return kit.call_request(member, request, upload), request

@@ -1,4 +1,4 @@
-"""The HTTP wing: the fuzzer's checks and the kit tests that prove each is caught.
+"""The HTTP wing: the fuzzer's checks, the SDK judge's, and the kit tests that prove each is caught.
 
 The checks themselves are the engine's (declared in ``llama_conformance.fuzz.ids``, one per
 schemathesis failure code); this table only says what proves them. A per-operation defect is
@@ -15,9 +15,12 @@ from __future__ import annotations
 
 from llama_conformance.checks import Wing
 from llama_conformance.fuzz import ids as fuzz
+from llama_conformance.transport.checks import SDK_PARSES
 
 _BROKEN_DEPLOYMENT = "tests/test_fuzz_proofs.py::test_fuzz_check_is_caught_by_a_broken_deployment"
 _CHAINED = "tests/test_http_mode.py::test_chained_cases_catch_what_single_cases_cannot"
+# ogx-client rejects what the package's schema takes: file objects with `bytes` as a float (files-bytes-as-float).
+_SDK = "tests/test_sdk_judge.py::test_a_deployment_the_sdk_cannot_read_fails_only_the_sdk_check"
 
 WING = Wing(api="http", checks=(), proofs=(), proven_elsewhere={
     fuzz.NOT_A_SERVER_ERROR.id: _BROKEN_DEPLOYMENT,  # a 500 (files-delete-fails)
@@ -31,4 +34,5 @@ WING = Wing(api="http", checks=(), proofs=(), proven_elsewhere={
     fuzz.RESOURCE_AVAILABILITY.id: _CHAINED,  # an upload not readable (inline::broken-files-upload-not-stored)
     fuzz.IMPLEMENTED.id: _BROKEN_DEPLOYMENT,  # 501 (rerank-not-implemented)
     fuzz.ANSWER.id: _BROKEN_DEPLOYMENT,  # the connection dropped, no answer (files-content-resets)
+    SDK_PARSES.id: _SDK,  # the official SDK as a second judge of every HTTP answer (transport.sdk_judge)
 })

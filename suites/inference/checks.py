@@ -56,13 +56,46 @@ EMBED_FUZZ = CheckDef("inference.embeddings.fuzz", MUST,
                       API, "embeddings", _EMBEDDINGS + "; OpenAIEmbeddingsRequestWithExtraBody")
 EMBED_DIMENSIONS = CheckDef("inference.embeddings.dimensions", MUST, "The dimensions parameter sets the vector length",
                             API, "embeddings-dimensions", _EMBEDDINGS + " (dimensions)")
+# -- generation parameters a client relies on (test_inference_params.py): a provider asked one
+# must honour it, or refuse the request with a typed 4xx; answering as if it were absent is the defect
+USAGE_TOTAL = CheckDef("inference.chat.usage-total", MUST,
+                       "A chat answer's usage adds up: total_tokens = prompt_tokens + completion_tokens",
+                       API, None, _CHAT + "; OpenAIChatCompletion.usage (OpenAIChatCompletionUsage)")
+CHAT_N = CheckDef("inference.chat.n", MUST,
+                  "n=k is answered with k choices indexed 0..k-1 (or refused with a 4xx, never ignored)",
+                  API, "chat", _CHAT + " (n); OpenAIChatCompletion.choices[].index")
+CHAT_STOP = CheckDef("inference.chat.stop", MUST,
+                     "A stop sequence ends the answer before it, with finish_reason stop (or a 4xx, never ignored)",
+                     API, "chat", _CHAT + " (stop); OpenAIChoice.finish_reason")
+CHAT_MAX_TOKENS = CheckDef("inference.chat.max-tokens", MUST,
+                           "max_tokens / max_completion_tokens bound usage.completion_tokens, and a cut answer "
+                           "finishes with length (or a 4xx, never ignored)",
+                           API, "chat", _CHAT + " (max_tokens, max_completion_tokens); OpenAIChoice.finish_reason")
+CHAT_LOGPROBS = CheckDef("inference.chat.logprobs", MUST,
+                         "logprobs=true with top_logprobs=k returns a log probability (<= 0) per token of the "
+                         "content, each with k alternatives", API, "logprobs",
+                         _CHAT + " (logprobs, top_logprobs); OpenAIChoiceLogprobs, OpenAITokenLogProb")
+CHAT_SEED = CheckDef("inference.chat.seed", MUST, "The same request with the same seed gets the same answer",
+                     API, "seed", _CHAT + " (seed)")
+CHAT_RESPONSE_FORMAT = CheckDef("inference.chat.response-format", MUST,
+                                "response_format json_object answers a JSON object; json_schema answers JSON that "
+                                "validates against the schema", API, "response-format",
+                                _CHAT + " (response_format); OpenAIResponseFormatJSONObject / JSONSchema")
+CHAT_TOOL_STREAM = CheckDef("inference.chat.tool-stream", MUST,
+                            "A forced tool call streamed: the argument deltas reassemble into JSON arguments that "
+                            "validate against the function's parameters, finish_reason tool_calls",
+                            API, "tool-calls",
+                            _CHAT + " (tools, tool_choice, stream=true); OpenAIChoiceDelta.tool_calls")
+COMPLETION_STREAM_USAGE = CheckDef("inference.completion.stream-usage", MUST,
+                                   "A text completion streamed with stream_options.include_usage reports usage",
+                                   API, "stream-usage", _COMPLETION + " (stream=true, stream_options.include_usage)")
 RERANK_ANSWER = CheckDef("inference.rerank.answer", MUST, "Rerank returns one score per document, indices in range",
                          API, "rerank", "InferenceProvider.rerank; POST /v1alpha/inference/rerank; RerankResponse")
 
 # -- the proofs -------------------------------------------------------------------------------
 
 CAPABILITIES = ("chat", "streaming", "stream-usage", "completions", "embeddings", "embeddings-dimensions",
-                "rerank", "tool-calls")
+                "rerank", "tool-calls", "logprobs", "seed", "response-format")
 ALL = tuple(f"--llama-capability={name}" for name in CAPABILITIES)
 BEHAVIOURAL = ("-m", "behavioral")
 # A seed for which the fast profile draws what the defect needs: an explicit ``stream=false``
@@ -86,6 +119,12 @@ CHAT_TESTS = ("test_chat_answer", "test_chat_fuzz", "test_chat_stream", "test_ch
 
 
 
+def _param(fixture: str, check: CheckDef, *tests: str) -> Proof:
+    """A parameter defect: exactly ``tests`` of test_inference_params.py fail, naming ``check``."""
+    names = tuple(dict.fromkeys(test.split("[")[0] for test in tests))  # -k takes no parametrize ids
+    return Proof(fixture, each(tests, check), (*BEHAVIOURAL, *only(*names), *ALL))
+
+
 def _warning(fixture: str, run: tuple[str, ...], check: CheckRef, text: str) -> Proof:
     return Proof(fixture, run=run, warns=((check, text),))
 
@@ -93,8 +132,22 @@ def _warning(fixture: str, run: tuple[str, ...], check: CheckRef, text: str) -> 
 WING = Wing(
     api=API,
     checks=(MODELS_LISTED, MODELS_REGISTER, CHAT_ANSWER, CHAT_FUZZ, CHAT_STREAM, CHAT_STREAM_USAGE, CHAT_TOOLS,
-            COMPLETION_ANSWER, COMPLETION_STREAM, EMBED_ANSWER, EMBED_FUZZ, EMBED_DIMENSIONS, RERANK_ANSWER),
+            COMPLETION_ANSWER, COMPLETION_STREAM, EMBED_ANSWER, EMBED_FUZZ, EMBED_DIMENSIONS, RERANK_ANSWER,
+            USAGE_TOTAL, CHAT_N, CHAT_STOP, CHAT_MAX_TOKENS, CHAT_LOGPROBS, CHAT_SEED, CHAT_RESPONSE_FORMAT,
+            CHAT_TOOL_STREAM, COMPLETION_STREAM_USAGE),
     proofs=(
+        # generation parameters (test_inference_params.py)
+        _param("inference-param-usage-total-off", USAGE_TOTAL, "test_usage_adds_up"),
+        _param("inference-param-n-ignored", CHAT_N, "test_n_choices"),
+        _param("inference-param-stop-ignored", CHAT_STOP, "test_stop_sequence"),
+        _param("inference-param-max-tokens-ignored", CHAT_MAX_TOKENS, "test_max_tokens[max_tokens]",
+               "test_max_tokens[max_completion_tokens]"),
+        _param("inference-param-logprobs-dropped", CHAT_LOGPROBS, "test_logprobs"),
+        _param("inference-param-seed-ignored", CHAT_SEED, "test_seed_repeats"),
+        _param("inference-param-format-ignored", CHAT_RESPONSE_FORMAT, "test_response_format[json_object]",
+               "test_response_format[json_schema]"),
+        _param("inference-param-tool-args-cumulative", CHAT_TOOL_STREAM, "test_tool_call_deltas"),
+        _param("inference-param-completion-usage-dropped", COMPLETION_STREAM_USAGE, "test_text_stream_usage"),
         # stream invariants
         Proof("inference-stream-ids-differ", each(STREAM_TESTS, ids.STREAM_SAME_ID), STREAMS),
         Proof("inference-stream-model-changes", each(STREAM_TESTS, ids.STREAM_SAME_MODEL), STREAMS),

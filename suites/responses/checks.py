@@ -69,6 +69,33 @@ CHAIN_CONTEXT = CheckDef("responses.chain.context", SHOULD,
 STORE_FALSE = CheckDef("responses.store-false", MUST,
                        "A response created with store=false is neither retrievable nor listed", API,
                        reference=f"CreateResponseRequest.store; OpenAIResponseObject.store; {_GET}")
+MAX_OUTPUT = CheckDef("responses.max-output-tokens", MUST,
+                     "A response never reports more output tokens than max_output_tokens, and one that reached the "
+                     "limit is not 'completed' (status incomplete, incomplete_details set)", API,
+                     reference=f"{_CREATE}; CreateResponseRequest.max_output_tokens; OpenAIResponseObject.status / "
+                     "incomplete_details")
+INCOMPLETE_REASON = CheckDef("responses.incomplete-reason", SHOULD,
+                             "A response cut at max_output_tokens says incomplete_details.reason 'max_output_tokens' "
+                             "(OpenAI's value, which clients switch on)", API,
+                             reference="OpenAIResponseIncompleteDetails.reason (OpenAI: max_output_tokens | "
+                             "content_filter)")
+BACKGROUND = CheckDef("responses.background", MUST,
+                      "background=true answers at once (status queued or in_progress, background true); cancel "
+                      "then answers cancelled and it stays cancelled; an uncancelled one finishes on its own", API,
+                      reference=f"{_CREATE}; CreateResponseRequest.background ('returns immediately with status "
+                      f"queued'); {_CANCEL}")
+BACKGROUND_STREAM = CheckDef("responses.background-stream", MUST,
+                             "background with stream is refused with a client error, or streamed as a background "
+                             "response; never streamed as if background had not been asked", API,
+                             reference=f"{_CREATE}; CreateResponseRequest.background / stream")
+STRUCTURED = CheckDef("responses.structured-output", MUST,
+                      "text.format json_schema: the output text is JSON valid against the schema", API,
+                      reference=f"{_CREATE}; CreateResponseRequest.text.format (json_schema)")
+INCLUDE_LOGPROBS = CheckDef("responses.include.logprobs", SHOULD,
+                            "include ['message.output_text.logprobs'] gives each output_text part its token logprobs "
+                            "(a non-empty list, each logprob <= 0)", API,
+                            reference=f"{_CREATE}; CreateResponseRequest.include (ResponseItemInclude."
+                            "message_output_text_logprobs); OpenAIResponseOutputMessageContentOutputText.logprobs")
 STATEFUL = CheckDef("responses.stateful", MUST,
                     "Any sequence of creates, chains, retrievals, lists and deletes matches a model of what is "
                     "stored", API, reference=f"{_CREATE}; {_GET}; {_LIST}; {_DELETE}")
@@ -79,8 +106,13 @@ STATEFUL = CheckDef("responses.stateful", MUST,
 _RUN = ("--hypothesis-seed=1", "-m", "behavioral or negative or stateful")
 
 
+# The contract-depth tests have their own proofs (``_depth``): the older rows leave them out, so a
+# defect of what those rows judge (a retrieve that differs, a stream unasked) is declared once.
+_OLDER = ("-k", "not test_responses_depth")
+
+
 def _proof(fixture: str, fails: dict[str, tuple[CheckDef, ...]]) -> Proof:
-    return Proof(f"responses-{fixture}", fails, run=_RUN)
+    return Proof(f"responses-{fixture}", fails, run=(*_RUN, *_OLDER))
 
 
 _STREAMING = ("-k", "test_create_stream")  # test_create_stream and test_create_stream_fuzz: the tests that stream
@@ -92,14 +124,20 @@ def _stream_proof(fixture: str, *checks: str) -> Proof:
                  run=(*_RUN, *_STREAMING))
 
 
+def _depth(fixture: str, test: str, check: CheckDef) -> Proof:
+    """A contract-depth defect: the one test that judges it fails, naming ``check``."""
+    return Proof(f"responses-{fixture}", {test: (check,)}, run=(*_RUN, "-k", test))
+
+
 def _warning(fixture: str, check: CheckDef, text: str) -> Proof:
-    return Proof(f"responses-{fixture}", run=_RUN, warns=((check, text),))
+    return Proof(f"responses-{fixture}", run=(*_RUN, *_OLDER), warns=((check, text),))
 
 
 WING = Wing(
     api=API,
     checks=(CREATE, CREATE_FUZZ, STREAM, STREAM_TEXT_DONE, RETRIEVE, LIST, LIST_PAGINATION, LIST_ORDER, INPUT_ITEMS,
-            DELETE, NOT_FOUND, CANCEL, CHAIN, CHAIN_CONTEXT, STORE_FALSE, STATEFUL),
+            DELETE, NOT_FOUND, CANCEL, CHAIN, CHAIN_CONTEXT, STORE_FALSE, MAX_OUTPUT, INCOMPLETE_REASON, BACKGROUND,
+            BACKGROUND_STREAM, STRUCTURED, INCLUDE_LOGPROBS, STATEFUL),
     proofs=(
         _proof("model-renamed", {"test_create_and_retrieve": (CREATE,)}),
         _proof("streams-unasked", {"test_create_fuzz": (CREATE_FUZZ,)}),
@@ -123,6 +161,16 @@ WING = Wing(
         Proof("responses-stream-terminal-status", run=(*_RUN, *_STREAMING),
               warns=((ids.RESPONSES_TERMINAL_STATUS, "responses.create_openai_response: * the 'response.completed' "
                       "event carries response.status 'in_progress', not 'completed'*"),)),
+        # contract depth (test_responses_depth.py): one test each
+        _depth("max-output-completed", "test_max_output_tokens", MAX_OUTPUT),
+        _depth("background-cancel-ignored", "test_background_cancel", BACKGROUND),
+        _depth("background-stream-dropped", "test_background_stream", BACKGROUND_STREAM),
+        _depth("text-format-ignored", "test_structured_output", STRUCTURED),
+        Proof("responses-include-logprobs-dropped", run=(*_RUN, "-k", "test_include_logprobs"),
+              warns=((INCLUDE_LOGPROBS, "include message.output_text.logprobs was asked, but output_text part*"),)),
+        Proof("responses-incomplete-reason-length", run=(*_RUN, "-k", "test_max_output_tokens"),
+              warns=((INCOMPLETE_REASON, "a response cut at max_output_tokens=* says incomplete_details.reason "
+                      "'length'*"),)),
         _warning("no-text-done", STREAM_TEXT_DONE, "text streamed for * gets no *"),
         _warning("list-ignores-asc", LIST_ORDER, "order=asc lists created_at *"),
         _warning("chain-forgets", CHAIN_CONTEXT, "the chained response used * input tokens, the same input alone *"),

@@ -50,9 +50,30 @@ SEARCH = CheckDef(
     reference="VectorIO.openai_search_vector_store; POST /v1/vector_stores/{vector_store_id}/search; "
               "VectorStoreSearchResponsePage")
 SCORES_FINITE = CheckDef(
-    "vector_io.search.scores-finite", SHOULD,
-    "Scores are finite: JSON has no Infinity, so an infinite score cannot reach a client", API, None,
+    "vector_io.search.scores-finite", MUST,
+    "Scores are finite: JSON has no Infinity, so a server sends an infinite score as null, which the "
+    "contract's number type (and ogx-client's search) rejects", API, None,
     reference="VectorStoreSearchResponse.score, QueryChunksResponse.scores (float, serialized as JSON)")
+SEARCH_FILE_ID = CheckDef(
+    "vector_io.search.file-id", MUST,
+    "A search result from an attached file names that file's id in file_id (not an internal document "
+    "or chunk id)", API, None,
+    reference="VectorStoreSearchResponse.file_id; POST /v1/vector_stores/{vector_store_id}/search")
+SEARCH_FILTERS = CheckDef(
+    "vector_io.search.filters", MUST,
+    "Search filters on file attributes select exactly the matching files: eq, ne, gt, gte, lt, lte, in, "
+    "nin, and, or, nested", API, None,
+    reference="OpenAISearchVectorStoreRequest.filters; ComparisonFilter, CompoundFilter (ogx_api.filters)")
+FILES_ATTRIBUTES_UPDATE = CheckDef(
+    "vector_io.files.attributes-update", MUST,
+    "Updated file attributes are the ones retrieve shows and search filters apply", API, None,
+    reference="VectorIO.openai_update_vector_store_file; POST /v1/vector_stores/{id}/files/{file_id}; "
+              "OpenAISearchVectorStoreRequest.filters")
+FILES_DELETE_UNSEARCHABLE = CheckDef(
+    "vector_io.files.delete-unsearchable", MUST,
+    "Deleting a file from a store removes its chunks: search and query no longer return its text", API,
+    None, reference="VectorIO.openai_delete_vector_store_file; "
+                    "DELETE /v1/vector_stores/{vector_store_id}/files/{file_id}")
 ISOLATION = CheckDef(
     "vector_io.isolation", MUST,
     "Two stores never see each other's chunks or files (query, search, file listing)", API, None,
@@ -80,6 +101,37 @@ NOT_FOUND = CheckDef(
     "vector_io.not-found", MUST,
     "Unknown store, file and batch ids raise a not-found (4xx) error", API, None,
     reference="VectorStoreNotFoundError; every /v1/vector_stores/{vector_store_id} route")
+SEARCH_MODES = CheckDef(
+    "vector_io.search.modes", MUST,
+    "search_mode keyword ranks by the query's words and hybrid fuses words and vectors, or the provider "
+    "refuses the mode cleanly (4xx / 501); an unknown search_mode is a 400", API, None,
+    reference="OpenAISearchVectorStoreRequest.search_mode (vector, keyword, hybrid)")
+SEARCH_HYBRID_OPTIONS = CheckDef(
+    "vector_io.search.hybrid-options", MUST,
+    "ranking_options.hybrid_search weights decide the fused ranking (text-only ranks by words, "
+    "embedding-only by vectors), or a provider that cannot apply them rejects the search with a 400",
+    API, None, reference="SearchRankingOptions.hybrid_search, HybridSearchOptions (ogx-api 1.5)")
+CHUNKS_PRECOMPUTED = CheckDef(
+    "vector_io.chunks.precomputed-embeddings", MUST,
+    "An inserted chunk is found by the embedding it carries, not one recomputed from its text; a chunk "
+    "whose embedding has another dimension than the store's is refused with a 4xx", API, None,
+    reference="VectorIO.insert_chunks; EmbeddedChunk.embedding, embedding_dimension")
+FILES_CHUNKING = CheckDef(
+    "vector_io.files.chunking", MUST,
+    "A file attached with a static chunking strategy reports that strategy, and its contents come back "
+    "as chunks within max_chunk_size_tokens that together hold the whole file", API, None,
+    reference="OpenAIAttachFileRequest.chunking_strategy, VectorStoreChunkingStrategyStatic; "
+              "VectorIO.openai_retrieve_vector_store_file_contents; VectorStoreFileContentResponse")
+SEARCH_RANKERS = CheckDef(
+    "vector_io.search.rankers", MUST,
+    "In a hybrid search, ranking_options.ranker weighted follows alpha (1: vectors only, 0: words only) "
+    "and rrf fuses both rankings; a provider without hybrid search refuses it cleanly (4xx / 501)", API,
+    None, reference="SearchRankingOptions.ranker, alpha, impact_factor; OpenAISearchVectorStoreRequest.search_mode")
+NOT_FOUND_404 = CheckDef(
+    "vector_io.not-found.404", SHOULD,
+    "An unknown vector store is answered 404 (the typed not-found), not 400: SDKs map 404 to NotFoundError",
+    API, None, reference="VectorStoreNotFoundError (ResourceNotFoundError, 404); OpenAI and ogx-client "
+                         "NotFoundError")
 STATEFUL = CheckDef(
     "vector_io.stateful", MUST,
     "Any sequence of store, chunk and file operations matches a model of what exists", API, None,
@@ -97,7 +149,10 @@ def _proof(fixture: str, fails: dict[str, tuple[CheckDef, ...]]) -> Proof:
 WING = Wing(
     api=API,
     checks=(STORE_CREATE, STORE_RETRIEVE, STORE_LIST, STORE_UPDATE, STORE_DELETE, CHUNKS_QUERY, SEARCH,
-            SCORES_FINITE, ISOLATION, ISOLATION_BACKEND, FILES_ATTACH, FILES_BATCH, NOT_FOUND, STATEFUL),
+            SCORES_FINITE, ISOLATION, ISOLATION_BACKEND, FILES_ATTACH, FILES_BATCH, NOT_FOUND, STATEFUL,
+            SEARCH_FILE_ID, SEARCH_FILTERS, FILES_ATTRIBUTES_UPDATE, FILES_DELETE_UNSEARCHABLE, NOT_FOUND_404,
+            SEARCH_MODES, SEARCH_HYBRID_OPTIONS, CHUNKS_PRECOMPUTED, FILES_CHUNKING,
+            SEARCH_RANKERS),
     proofs=(
         _proof("create-drops-name", {"test_store_create_retrieve_update": (STORE_CREATE,)}),
         _proof("retrieve-differs", {"test_store_create_retrieve_update": (STORE_RETRIEVE,)}),
@@ -112,7 +167,22 @@ WING = Wing(
         _proof("batch-counts-wrong", {"test_file_batch": (FILES_BATCH,)}),
         _proof("unknown-key-error", {"test_unknown_ids": (TYPED_ERROR, NOT_FOUND)}),
         _proof("shared-backend", {"test_backend_shared_with_another_instance": (ISOLATION_BACKEND,)}),
-        Proof("vector-io-infinite-scores", run=(*_SUITES, "-k", "test_exact_match_scores_are_finite"),
-              warns=((SCORES_FINITE, "query_chunks of an exact match scored [[]inf[]]*"),)),
+        _proof("infinite-scores", {"test_exact_match_scores_are_finite": (SCORES_FINITE,)}),
+        _proof("search-document-id", {"test_search_names_attached_file": (SEARCH_FILE_ID,)}),
+        _proof("filters-ignore-ne", {"test_search_filters": (SEARCH_FILTERS,)}),
+        _proof("filters-nested-flat", {"test_search_filters": (SEARCH_FILTERS,)}),
+        _proof("attributes-update-stale", {"test_file_attributes_update": (FILES_ATTRIBUTES_UPDATE,)}),
+        _proof("delete-file-keeps-chunks", {"test_deleted_file_unsearchable": (FILES_DELETE_UNSEARCHABLE,)}),
+        _proof("keyword-is-vector", {"test_search_modes": (SEARCH_MODES,)}),
+        _proof("unknown-mode-accepted", {"test_search_modes": (SEARCH_MODES,)}),
+        _proof("hybrid-weights-ignored", {"test_hybrid_search_options": (SEARCH_HYBRID_OPTIONS,)}),
+        _proof("hybrid-weights-crash", {"test_hybrid_search_options": (SEARCH_HYBRID_OPTIONS,)}),
+        _proof("insert-reembeds", {"test_precomputed_embeddings": (CHUNKS_PRECOMPUTED,)}),
+        _proof("insert-any-dimension", {"test_precomputed_embeddings": (CHUNKS_PRECOMPUTED,)}),
+        _proof("chunking-not-echoed", {"test_static_chunking": (FILES_CHUNKING,)}),
+        _proof("contents-drop-last", {"test_static_chunking": (FILES_CHUNKING,)}),
+        _proof("weighted-alpha-ignored", {"test_search_rankers": (SEARCH_RANKERS,)}),
+        Proof("vector-io-unknown-store-400", run=(*_SUITES, "-k", "test_unknown_store_answers_404"),
+              warns=((NOT_FOUND_404, "openai_retrieve_vector_store(*) was answered 400*"),)),
     ),
 )

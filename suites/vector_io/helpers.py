@@ -11,17 +11,15 @@ Every call passes its arguments by keyword: the HTTP stand-in maps keywords onto
 
 from __future__ import annotations
 
-import io
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from fastapi import UploadFile
-from starlette.datastructures import Headers
 
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.invoke import Outcome, call_member
+from llama_conformance.behaviour.steps import store_in_files
 from llama_conformance.checks import CheckDef
 from llama_conformance.harness.build import provider_id
 from llama_conformance.target.served import MODEL_KINDS
@@ -194,25 +192,8 @@ def search(kit: Kit, store_id: str, text: str, max_num_results: int = 10) -> Out
 
 
 def upload_to_files(kit: Kit, content: bytes, filename: str) -> str:
-    """Upload ``content`` to the files API the provider reads from; its file id.
-
-    In-process that is the kit's reference files provider built as the dependency; against
-    a deployment, the deployment's files API. No files API: the test is skipped.
-    """
-    if kit.session.options.stack_url:
-        put = kit.session.put_for("files")
-        impl, gate = put.impl, put.gate
-    else:
-        impl, gate = kit.session.put.dependencies.get("files"), kit.session.put.gate
-    if impl is None:
-        pytest.skip("the provider has no files dependency, so files cannot be attached to a store")
-    api = kit.api
-    request = api.UploadFileRequest(purpose="assistants")
-    upload = UploadFile(file=io.BytesIO(content), filename=filename, size=len(content),
-                        headers=Headers({"content-type": "text/plain"}))
-    created = gate.run("files.openai_upload_file (for vector_io)",
-                       lambda: impl.openai_upload_file(request, upload))
-    return str(created.id)
+    """Upload ``content`` to the files API the provider reads from; its file id."""
+    return store_in_files(kit, content, filename, "text/plain", for_api="vector_io")
 
 
 def attach(kit: Kit, store_id: str, file_id: str, attributes: dict[str, Any] | None = None) -> Outcome:
@@ -315,3 +296,31 @@ async def sees(impl: Any, store_id: str) -> list[str]:
     except Exception:
         pass
     return shown
+
+
+def attached_file(kit: Kit, store: Store, text: str, filename: str, check: CheckDef,
+                  attributes: dict[str, Any] | None = None) -> str:
+    """Upload ``text``, attach it to ``store`` with ``attributes`` and wait until it is processed;
+    its file id. A file the provider could not process (``failed``: no text extractor for it here)
+    skips the test, since what it checks needs the file's text in the store; ``vector_io.files.attach``
+    judges that status."""
+    file_id = upload_to_files(kit, text.encode(), filename)
+    kit.accept(attach(kit, store.id, file_id, attributes=attributes), "openai_attach_file_to_vector_store", check)
+    final = wait_terminal(kit, lambda: call(kit, "openai_retrieve_vector_store_file", vector_store_id=store.id,
+                                            file_id=file_id), check, f"file {file_id}")
+    if status_of(final) != "completed":
+        pytest.skip(f"the provider could not process a small text file here ({status_of(final)}: "
+                    f"{getattr(final.last_error, 'message', '')}); this check needs its text in the store")
+    return file_id
+
+
+def search_with(kit: Kit, store_id: str, text: str, check: CheckDef, **options: Any) -> list[Any]:
+    """The results of a search for ``text`` with request ``options`` (filters, ...), judged answered."""
+    request = kit.api.OpenAISearchVectorStoreRequest(query=text, **options)
+    outcome = call(kit, "openai_search_vector_store", vector_store_id=store_id, request=request)
+    kit.judge.answered(outcome, check)
+    return list(outcome.value.data)
+
+
+def result_texts(results: list[Any]) -> list[str]:
+    return [" ".join(c.text for c in r.content) for r in results]

@@ -22,10 +22,11 @@ RERANK_WARNING = ("test_structure[inference.rerank]", "SHOULD", "structure.membe
 
 
 def test_files_localfs(run_real_provider) -> None:
-    """Structure and behaviour pass; localfs sanitizes filenames at upload (a SHOULD warning:
-    a name outside [A-Za-z0-9._-] does not come back as uploaded)."""
+    """Structure and behaviour pass (``expires_after`` becomes ``expires_at`` = created_at + seconds);
+    localfs sanitizes filenames at upload (a SHOULD warning: a name outside [A-Za-z0-9._-] does not
+    come back as uploaded)."""
     run = run_real_provider("inline::localfs", "--llama-api=files", "--hypothesis-seed=1")
-    run.expect(passed=13, warnings={
+    run.expect(passed=14, warnings={
         ("test_upload_retrieve_content", "SHOULD", "files.upload.filename-kept"),
     })
 

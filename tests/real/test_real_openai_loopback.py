@@ -12,6 +12,7 @@ and a whole kit run on it (structural suite today, behavioural suites as they la
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -161,6 +162,60 @@ def test_unknown_model_surfaces_the_servers_404(
             put.gate.call("openai_chat_completion", put.impl.openai_chat_completion, params)
     assert raised.value.status_code == 404
     assert "kit-nope" in str(raised.value)
+
+
+# What each generation parameter makes kit-echo answer (fixtures/reference/inference.py), so an
+# adapter that drops or rewrites one on its way to the server is seen exactly.
+TOOL = {"type": "function", "function": {"name": "add", "parameters": {
+    "type": "object", "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}}, "required": ["a", "b"]}}}
+SCHEMA = {"type": "object", "properties": {"primes": {"type": "array", "items": {"type": "integer"}}},
+          "required": ["primes"]}
+
+
+@per_target
+def test_generation_parameters_reach_the_server(
+    openai_loopback_url: str, monkeypatch: pytest.MonkeyPatch, package: str, adapter: str
+) -> None:
+    """n, stop, max_tokens, logprobs, response_format, a forced tool call (streamed) and
+    include_usage on a streamed text completion: each adapter passes them through
+    (``OpenAIMixin.openai_chat_completion`` / ``openai_completion`` hand every field to the
+    openai SDK), and what comes back is what the server answered, unchanged."""
+    with kit_built(package, adapter, monkeypatch) as put:
+        def chat(**fields: Any) -> Any:
+            params = _request(put, "chat", model="kit-echo", messages=MESSAGES, **fields)
+            return put.gate.call("openai_chat_completion", put.impl.openai_chat_completion, params)
+
+        def streamed(kind: str, **fields: Any) -> list[Any]:
+            member = {"chat": put.impl.openai_chat_completion, "completion": put.impl.openai_completion}[kind]
+            params = _request(put, kind, model="kit-echo", stream=True, **fields)
+
+            async def collect() -> list[Any]:
+                return [chunk async for chunk in await member(params)]
+
+            return put.gate.run(f"{kind} (stream=True)", collect)
+
+        two = chat(n=2)
+        stopped = chat(stop=["must"])
+        cut = chat(max_tokens=2)
+        probed = chat(logprobs=True, top_logprobs=2)
+        shaped = chat(response_format={"type": "json_schema", "json_schema": {"name": "primes", "schema": SCHEMA}})
+        tool_chunks = streamed("chat", messages=MESSAGES, tools=[TOOL],
+                               tool_choice={"type": "function", "function": {"name": "add"}})
+        text_chunks = streamed("completion", prompt="complete this prompt", stream_options={"include_usage": True})
+    assert [(c.index, c.message.content) for c in two.choices] == [(0, LAST_USER), (1, LAST_USER)]
+    assert [(c.message.content, c.finish_reason) for c in stopped.choices] == [("the echo ", "stop")]
+    assert [(c.message.content, c.finish_reason) for c in cut.choices] == [("the echo", "length")]
+    assert cut.usage.completion_tokens == 2
+    tokens = probed.choices[0].logprobs.content
+    assert "".join(t.token for t in tokens) == LAST_USER and {len(t.top_logprobs) for t in tokens} == {2}
+    assert json.loads(shaped.choices[0].message.content) == {"primes": [0]}
+    deltas = [call for chunk in tool_chunks for choice in chunk.choices for call in choice.delta.tool_calls or []]
+    assert deltas[0].function.name == "add"
+    assert json.loads("".join(call.function.arguments or "" for call in deltas)) == {"a": 0, "b": 0}
+    assert [c.finish_reason for chunk in tool_chunks for c in chunk.choices if c.finish_reason] == ["tool_calls"]
+    usage = [chunk.usage for chunk in text_chunks if getattr(chunk, "usage", None) is not None]
+    if package == "ogx_api":
+        assert [(u.prompt_tokens, u.completion_tokens, u.total_tokens) for u in usage] == [(3, 3, 6)]
 
 
 # remote::vllm guesses the type from the name ("embed"); the others call every listed model

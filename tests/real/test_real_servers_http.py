@@ -86,9 +86,14 @@ BUILTIN_FINDINGS: dict[str, tuple[set[str], set[str]]] = {
              "responses/test_responses.py::test_previous_response_chain",
              "responses/test_responses.py::test_store_false_is_not_kept",
              "responses/test_responses_stateful.py::test_responses_state_machine",
-             "vector_io/test_vector_io.py::test_attach_file", "vector_io/test_vector_io.py::test_unknown_ids"},
+             "vector_io/test_vector_io.py::test_attach_file", "vector_io/test_vector_io.py::test_unknown_ids",
+             # ogx-client rejects the null that sqlite-vec's infinite exact-match score becomes
+             # (http.sdk-parses: tests/real/test_real_sdk_judge.py)
+             "vector_io/test_vector_io.py::test_exact_match_scores_are_finite",
+             "vector_io/test_vector_io_files.py::test_file_attributes_update",
+             "vector_io/test_vector_io_search.py::test_search_names_attached_file"},
             {"http.error.body", "vector_io.files.attach", "stream.responses.created-first",
-             "stream.responses.terminal-once"}),
+             "stream.responses.terminal-once", "http.sdk-parses"}),
     "llama-stack": ({"conversations/test_conversations.py::test_delete",
                      "conversations/test_conversations.py::test_duplicate_item_ids",
                      "conversations/test_conversations.py::test_items_add_retrieve_order",

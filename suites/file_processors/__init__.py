@@ -1,0 +1,1 @@
+"""The file_processors wing: documents into chunks (suites, checks, proofs)."""

@@ -1,0 +1,1 @@
+"""The interactions suite (Google Interactions API, ogx-api 1.5)."""

@@ -1,0 +1,1 @@
+"""The skills suite (versioned skill bundles, ogx-api 1.5)."""
