@@ -31,6 +31,11 @@ class PackageRow:
     provider_dist_prefix: str  # external provider distributions advertise themselves by this prefix
     # The Files API's enum of purposes an upload may name (ogx 1.x split it from the older ``OpenAIFilePurpose``).
     file_upload_purpose: str
+    # The MIME types every file processor must process. ogx 1.5's vector stores hand each attached
+    # file to the file processor and have no other path; llama-stack 0.7's fall back to their own
+    # chunking when it fails (openai_vector_store_mixin.py, "falling back to legacy chunking"), so a
+    # PDF-only processor there need only refuse text cleanly.
+    file_processor_core_types: tuple[str, ...] = ()
 
     @property
     def server_registry(self) -> str:
@@ -40,7 +45,7 @@ class PackageRow:
 
 PACKAGE_TABLE: tuple[PackageRow, ...] = (
     PackageRow("ogx_api", "ogx-api", server="ogx", server_distribution="ogx", provider_dist_prefix="ogx-provider-",
-               file_upload_purpose="OpenAIFileUploadPurpose"),
+               file_upload_purpose="OpenAIFileUploadPurpose", file_processor_core_types=("text/plain",)),
     PackageRow("llama_stack_api", "llama-stack-api", server="llama_stack", server_distribution="llama-stack",
                provider_dist_prefix="llama-stack-provider-", file_upload_purpose="OpenAIFilePurpose"),
 )

@@ -20,6 +20,7 @@ import zlib
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
 from fastapi import UploadFile
 from starlette.datastructures import Headers
 
@@ -136,7 +137,6 @@ DOC_TYPES = (
             "application/vnd.openxmlformats-officedocument.wordprocessingml.document", docx_bytes,
             b"PK\x03\x04\x14\x00\x00\x00\x08\x00 this is not a zip archive \xff\x00\x9c"),
 )
-CORE_TYPES = ("text/plain",)  # what every file processor must process: vector stores attach text
 
 
 def declared_types(kit: Kit) -> tuple[str, ...] | None:
@@ -150,9 +150,21 @@ def declared_types(kit: Kit) -> tuple[str, ...] | None:
 
 
 def declares(kit: Kit, mime: str) -> bool:
-    """Whether the provider must process ``mime``: declared by it, or core (plain text)."""
+    """Whether the provider must process ``mime``: declared by it, or core for its package generation
+    (plain text in ogx 1.5, whose vector stores give every attached file to the processor)."""
     patterns = declared_types(kit) or ()
-    return mime in CORE_TYPES or any(fnmatch.fnmatch(mime, pattern) for pattern in patterns)
+    core = kit.put.contract.package.row.file_processor_core_types
+    return mime in core or any(fnmatch.fnmatch(mime, pattern) for pattern in patterns)
+
+
+def require_text(kit: Kit) -> None:
+    """Skip a test built on plain-text documents when the provider need not process text: it does
+    not declare it, and its generation does not require it (a PDF-only processor of llama-stack 0.7).
+    Its handling of text is still judged: processed for real, or refused with a 4xx."""
+    if not declares(kit, "text/plain"):
+        pytest.skip("this test processes plain text, which the provider does not declare "
+                    f"({declared_types(kit)}) and {kit.put.contract.package} does not require of every "
+                    "file processor; test_process_document[txt] judges how it answers text")
 
 
 def upload(content: bytes, filename: str, mime: str) -> UploadFile:

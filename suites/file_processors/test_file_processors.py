@@ -3,8 +3,9 @@ the errors for unsupported, corrupt and malformed input.
 
 Each test names the checks it makes (``checks.py`` beside this file). The documents are built at
 run time (``helpers``) from known words, so "the text was extracted" is a word-by-word check.
-Which types a provider must process is what it declares (``supported_mime_types()``) plus plain
-text; a type it does not declare it may refuse with a 4xx, or process for real.
+Which types a provider must process is what it declares (``supported_mime_types()``) plus what
+its package generation requires of every processor (plain text in ogx 1.5: ``PackageRow``); a
+type it need not process it may refuse with a 4xx, or process for real.
 """
 
 from __future__ import annotations
@@ -99,6 +100,7 @@ def test_process_document(llama_kit: Kit, doc: fp.DocType) -> None:
 def test_process_by_file_id(llama_kit: Kit) -> None:
     """file_processors.file-id: a file in the files API, by id, gives the chunks its upload gives."""
     kit = llama_kit
+    fp.require_text(kit)
     document = fp.text_bytes(fp.words(TYPE_WORDS))
     by_upload = _chunks(kit, fp.process_upload(kit, document, "kit-by-id.txt", "text/plain"), FILE_ID, "upload")
     file_id = fp.upload_to_files(kit, document, "kit-by-id.txt", "text/plain")
@@ -122,6 +124,7 @@ def test_unknown_file_id(llama_kit: Kit) -> None:
 def _text_chunks(kit: Kit, strategy: dict[str, Any], check: CheckDef) -> tuple[list[str], list[list[str]]]:
     """The long plain-text document processed with ``strategy``: (its words, each chunk's words).
     Its chunks must have distinct ids (file_processors.chunks.ids-unique)."""
+    fp.require_text(kit)
     document = fp.words(LONG_WORDS)
     what = f"process_file(kit-long.txt, chunking_strategy={strategy})"
     outcome = fp.process_upload(kit, fp.text_bytes(document), "kit-long.txt", "text/plain",

@@ -319,7 +319,26 @@ def search_with(kit: Kit, store_id: str, text: str, check: CheckDef, **options: 
     request = kit.api.OpenAISearchVectorStoreRequest(query=text, **options)
     outcome = call(kit, "openai_search_vector_store", vector_store_id=store_id, request=request)
     kit.judge.answered(outcome, check)
-    return list(outcome.value.data)
+    return page_results(kit, outcome.value)
+
+
+def page_results(kit: Kit, page: Any) -> list[Any]:
+    """The results of a search page, as models, whatever the transport could parse.
+
+    A deployment's page the package cannot parse (an exact match scored ``inf`` arrives as
+    ``null``) stays the JSON the server sent. Its scores are judged by
+    ``vector_io.search.scores-finite`` alone; here a result is read for its content, file id and
+    attributes, so a score that is not a number reads as 0.0 rather than stopping the test.
+    """
+    results = page.get("data") if isinstance(page, dict) else getattr(page, "data", None)
+    parsed = []
+    for result in results or []:
+        if isinstance(result, dict):
+            score = result.get("score")
+            result = kit.api.VectorStoreSearchResponse.model_validate(
+                {**result, "score": score if isinstance(score, int | float) else 0.0})
+        parsed.append(result)
+    return parsed
 
 
 def result_texts(results: list[Any]) -> list[str]:

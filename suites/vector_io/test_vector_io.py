@@ -240,7 +240,7 @@ def test_stores_are_isolated(llama_kit: Kit) -> None:
                             f"querying {store.id} returned chunks of another store: {leaked}.")
             page = vio.search(kit, store.id, texts[other.id])
             kit.judge.answered(page, ISOLATION)
-            seen = [c.text for r in page.value.data for c in r.content]
+            seen = [c.text for r in vio.page_results(kit, page.value) for c in r.content]
             kit.judge.check(texts[other.id] not in seen, ISOLATION,
                             f"searching {store.id} returned the text of {other.id}: {seen}.")
     finally:
@@ -295,8 +295,9 @@ def test_attach_file(llama_kit: Kit) -> None:
         page = vio.search(kit, store.id, "Quokkas live on Rottnest Island")
         kit.judge.answered(page, check)
         # By its text: whether the result names the file by its id is vector_io.search.file-id's.
-        kit.judge.check(any("Rottnest" in c.text for r in page.value.data for c in r.content), check,
-                        f"searching for the file's text does not return it: {vio.result_texts(page.value.data)}.")
+        found = vio.result_texts(vio.page_results(kit, page.value))
+        kit.judge.check(any("Rottnest" in text for text in found), check,
+                        f"searching for the file's text does not return it: {found}.")
         request = kit.api.OpenAIUpdateVectorStoreFileRequest(attributes={"topic": "marsupials"})
         updated = vio.call(kit, "openai_update_vector_store_file", vector_store_id=store.id, file_id=file_id,
                            request=request)

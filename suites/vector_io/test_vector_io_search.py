@@ -185,13 +185,13 @@ def test_search_modes(llama_kit: Kit) -> None:
     try:
         vector = _search(kit, store, search_mode="vector")
         kit.judge.answered(vector, SEARCH)
-        texts = vio.result_texts(vector.value.data)
+        texts = vio.result_texts(vio.page_results(kit, vector.value))
         kit.judge.check(bool(texts) and texts[0] == DECOY, SEARCH,
                         f"a vector search for {WORD!r} ranks {texts}, not the chunk nearest its embedding first.")
         problems = []
         keyword = _search(kit, store, search_mode="keyword")
         if keyword.error is None:
-            texts = vio.result_texts(keyword.value.data)
+            texts = vio.result_texts(vio.page_results(kit, keyword.value))
             if not texts or texts[0] != TARGET:
                 problems.append(f"search_mode=keyword ranks {texts}, not the chunk holding {WORD!r} first")
         elif not _refused(keyword):
@@ -199,7 +199,7 @@ def test_search_modes(llama_kit: Kit) -> None:
                             "clean refusal (4xx / 501)")
         hybrid = _search(kit, store, search_mode="hybrid")
         if hybrid.error is None:
-            texts = vio.result_texts(hybrid.value.data)
+            texts = vio.result_texts(vio.page_results(kit, hybrid.value))
             if not {DECOY, TARGET} <= set(texts[:2]):
                 problems.append(f"search_mode=hybrid ranks {texts}: not the best vector match ({DECOY!r}) and the "
                                 f"best keyword match ({TARGET!r}) on top")
@@ -236,7 +236,7 @@ def test_hybrid_search_options(llama_kit: Kit) -> None:
             outcome = _search(kit, store, ranking_options=options)
             weights = f"hybrid_search embedding_weight={embedding_weight}, text_weight={text_weight}"
             if outcome.error is None:
-                texts = vio.result_texts(outcome.value.data)
+                texts = vio.result_texts(vio.page_results(kit, outcome.value))
                 if not texts or texts[0] != first:
                     problems.append(f"{weights} ranks {texts}, not {first!r} first")
             elif outcome.answer is None or outcome.answer.status != 400:
@@ -294,7 +294,7 @@ def test_search_rankers(llama_kit: Kit) -> None:
         for options, label, top in cases:
             outcome = _search(kit, store, search_mode="hybrid", ranking_options=options)
             if outcome.error is None:
-                texts = vio.result_texts(outcome.value.data)
+                texts = vio.result_texts(vio.page_results(kit, outcome.value))
                 if not top <= set(texts[:len(top)]):
                     problems.append(f"{label} ranks {texts}, not {sorted(top)} on top")
             elif not _refused(outcome):

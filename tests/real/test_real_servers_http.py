@@ -86,14 +86,40 @@ BUILTIN_FINDINGS: dict[str, tuple[set[str], set[str]]] = {
              "responses/test_responses.py::test_previous_response_chain",
              "responses/test_responses.py::test_store_false_is_not_kept",
              "responses/test_responses_stateful.py::test_responses_state_machine",
-             "vector_io/test_vector_io.py::test_attach_file", "vector_io/test_vector_io.py::test_unknown_ids",
+             "vector_io/test_vector_io.py::test_unknown_ids",
              # ogx-client rejects the null that sqlite-vec's infinite exact-match score becomes
              # (http.sdk-parses: tests/real/test_real_sdk_judge.py)
              "vector_io/test_vector_io.py::test_exact_match_scores_are_finite",
              "vector_io/test_vector_io_files.py::test_file_attributes_update",
-             "vector_io/test_vector_io_search.py::test_search_names_attached_file"},
-            {"http.error.body", "vector_io.files.attach", "stream.responses.created-first",
-             "stream.responses.terminal-once", "http.sdk-parses"}),
+             "vector_io/test_vector_io_search.py::test_search_names_attached_file",
+             # a duplicate item id / background with stream refused with a 400 whose body is {"detail"}
+             "conversations/test_conversations_items.py::test_item_copied",
+             "responses/test_responses_depth.py::test_background_stream",
+             # file processors run in a worker (execution_mode: worker): ogx/core/jobs/proxy.py:96 raises
+             # RuntimeError for every failed job, so pypdf's ValueError (400) and the files API's not-found
+             # (404) reach the client as a 500; in-process pypdf refuses them cleanly
+             # (tests/real/test_real_file_processors.py). Exactly-one-of file / file_id: {"detail"} body.
+             "file_processors/test_file_processors.py::test_corrupt_document[docx]",
+             "file_processors/test_file_processors.py::test_corrupt_document[pdf]",
+             "file_processors/test_file_processors.py::test_file_xor_file_id",
+             "file_processors/test_file_processors.py::test_process_document[docx]",
+             "file_processors/test_file_processors.py::test_unknown_file_id",
+             "file_processors/test_file_processors.py::test_unsupported_type",
+             # messages through the vllm adapter's native passthrough (AnthropicMixin) to the loopback
+             # server's /v1/messages: the inference router rewrites params.model to the provider's id and,
+             # unlike chat / completions / embeddings (ogx/core/routers/inference.py:223, 236, 298), never
+             # restores it (lines 355-361), so the answer names 'kit-echo', not the 'vllm/kit-echo' asked;
+             # a backend 400 on a streamed request (messages: []) becomes a 200 whose first event is an
+             # error (anthropic_mixin.py:121-133 raises inside the stream's generator)
+             "messages/test_messages.py::test_create", "messages/test_messages.py::test_stream",
+             "messages/test_messages.py::test_stream_fuzz",
+             # three version uploads at once all get version 2 (skills/builtin/impl.py:221-247)
+             "skills/test_skills.py::test_versions_at_once"},
+            {"http.error.body", "stream.responses.created-first", "stream.responses.terminal-once",
+             "http.sdk-parses", "call.typed-error", "file_processors.errors.corrupt",
+             "file_processors.errors.unsupported", "file_processors.not-found", "messages.create",
+             "messages.stream", "stream.messages.start-first", "stream.messages.stop-last",
+             "skills.versions.at-once"}),
     "llama-stack": ({"conversations/test_conversations.py::test_delete",
                      "conversations/test_conversations.py::test_duplicate_item_ids",
                      "conversations/test_conversations.py::test_items_add_retrieve_order",
@@ -114,11 +140,42 @@ BUILTIN_FINDINGS: dict[str, tuple[set[str], set[str]]] = {
                      "responses/test_responses.py::test_previous_response_chain",
                      "responses/test_responses.py::test_store_false_is_not_kept",
                      "responses/test_responses_stateful.py::test_responses_state_machine",
-                     "vector_io/test_vector_io.py::test_unknown_ids"},
+                     "vector_io/test_vector_io.py::test_unknown_ids",
+                     # localfs ignores expires_after (files.py 156-159) and sets its own ttl (line 173)
+                     "files/test_files_expiry.py::test_upload_expires_after",
+                     # {"detail"} bodies: an unknown item's 404, background with stream's 400
+                     "conversations/test_conversations_items.py::test_item_copied",
+                     "responses/test_responses_depth.py::test_background_stream",
+                     # pypdf 0.7.3 reads every file as a PDF: text, Markdown, HTML, DOCX, opaque bytes and a
+                     # corrupt PDF raise PdfStreamError / PdfReadError, a 500 (not a 4xx refusal)
+                     "file_processors/test_file_processors.py::test_corrupt_document[docx]",
+                     "file_processors/test_file_processors.py::test_corrupt_document[html]",
+                     "file_processors/test_file_processors.py::test_corrupt_document[md]",
+                     "file_processors/test_file_processors.py::test_corrupt_document[pdf]",
+                     "file_processors/test_file_processors.py::test_corrupt_document[txt]",
+                     "file_processors/test_file_processors.py::test_process_document[docx]",
+                     "file_processors/test_file_processors.py::test_process_document[html]",
+                     "file_processors/test_file_processors.py::test_process_document[md]",
+                     "file_processors/test_file_processors.py::test_process_document[txt]",
+                     "file_processors/test_file_processors.py::test_unsupported_type",
+                     # faiss scores an exact match inf (null on the wire); attributes updated on the file
+                     # only, not on its chunks (openai_vector_store_mixin.py:1237); keyword / hybrid search
+                     # raise NotImplementedError in faiss, which the mixin (789-797) answers as no results
+                     "vector_io/test_vector_io.py::test_exact_match_scores_are_finite",
+                     "vector_io/test_vector_io_files.py::test_file_attributes_update",
+                     "vector_io/test_vector_io_search.py::test_search_modes",
+                     "vector_io/test_vector_io_search.py::test_search_rankers"},
                     {"http.error.body", "files.list.pagination", "conversations.items.pagination",
                      "conversations.items.order", "call.typed-error", "responses.list.pagination",
-                     "responses.chain"}),
+                     "responses.chain", "files.upload.expires-at", "file_processors.errors.corrupt",
+                     "file_processors.errors.unsupported", "vector_io.search.scores-finite",
+                     "vector_io.files.attributes-update", "vector_io.search.modes", "vector_io.search.rankers"}),
 }
+
+# Findings whose test depends on timing, each a real one when it shows: a background response
+# the echo model finishes before the cancel arrives is refused with a 409 whose body is
+# {"detail"} (http.error.body), as every other ogx refusal.
+RACES = {kind: {"responses/test_responses_depth.py::test_background_cancel"} for kind in ("ogx", "llama-stack")}
 
 
 @pytest.mark.parametrize("kind", ["ogx", "llama-stack"])
@@ -131,7 +188,7 @@ def test_builtin_providers_behind_a_real_server(pytester: pytest.Pytester, kind:
     assert "files.upload.filename-kept" in text  # both localfs sanitize names (SHOULD)
     failing, allowed = BUILTIN_FINDINGS[kind]
     failed = {line.split(" ", 1)[1].split(" - ", 1)[0] for line in text.splitlines() if line.startswith("FAILED ")}
-    assert failed == failing, "\n".join(sorted(failed))
+    assert failing <= failed <= failing | RACES.get(kind, set()), "\n".join(sorted(failed))
     named = set(re.findall(r"\[MUST ([\w.-]+)\]", text))
     assert named <= allowed, sorted(named - allowed)
     assert result.ret == (pytest.ExitCode.TESTS_FAILED if failing else pytest.ExitCode.OK), text[-3000:]
