@@ -48,7 +48,8 @@ def test_only_the_state_machine_catches_reused_ids(run_suites) -> None:
     """Ids reused after delete: every single-call test passes; the state machine fails."""
     result = run_suites("inline::broken-files-ids-reused", *EVERY_SUITE)
     reports = assert_fails_exactly(result, each(("test_files_state_machine",), STATEFUL))
-    assert result.parseoutcomes().get("passed") == 6  # upload/retrieve/content, list x2, delete, unknown id, limits
+    # upload/retrieve/content, list x2, delete, unknown id, limits, expires_after
+    assert result.parseoutcomes().get("passed") == 7
     assert re.search(r"upload returned id '[^']+', which was already used", reports["test_files_state_machine"])
     assert "state.delete(" in reports["test_files_state_machine"]  # the shrunk sequence is shown
 

@@ -36,6 +36,11 @@ class PackageRow:
     # chunking when it fails (openai_vector_store_mixin.py, "falling back to legacy chunking"), so a
     # PDF-only processor there need only refuse text cleanly.
     file_processor_core_types: tuple[str, ...] = ()
+    # Where the upload router reads ``expires_after`` from: None if what OpenAI clients send
+    # (``expires_after[anchor]`` / ``[seconds]`` form fields, or its JSON) reaches the provider; else why
+    # not. llama-stack-api 0.7.3 declares ``expires_after: Form(ExpiresAfter | None)``, which FastAPI
+    # reads from flattened ``anchor`` / ``seconds`` fields only (files/fastapi_routes.py:121).
+    upload_drops_expires_after: str | None = None
 
     @property
     def server_registry(self) -> str:
@@ -47,7 +52,11 @@ PACKAGE_TABLE: tuple[PackageRow, ...] = (
     PackageRow("ogx_api", "ogx-api", server="ogx", server_distribution="ogx", provider_dist_prefix="ogx-provider-",
                file_upload_purpose="OpenAIFileUploadPurpose", file_processor_core_types=("text/plain",)),
     PackageRow("llama_stack_api", "llama-stack-api", server="llama_stack", server_distribution="llama-stack",
-               provider_dist_prefix="llama-stack-provider-", file_upload_purpose="OpenAIFilePurpose"),
+               provider_dist_prefix="llama-stack-provider-", file_upload_purpose="OpenAIFilePurpose",
+               upload_drops_expires_after="its upload router (files/fastapi_routes.py:121, a Form of ExpiresAfter) "
+               "reads expires_after only from flattened anchor / seconds fields, so what OpenAI clients send "
+               "(expires_after[anchor], expires_after[seconds]) reaches no provider: over HTTP the provider "
+               "cannot be judged on it (in-process it is)"),
 )
 # (import name, distribution name), newest generation first.
 KNOWN_API_PACKAGES: tuple[tuple[str, str], ...] = tuple((row.name, row.distribution) for row in PACKAGE_TABLE)

@@ -87,8 +87,9 @@ BUILTIN_FINDINGS: dict[str, tuple[set[str], set[str]]] = {
              "responses/test_responses.py::test_store_false_is_not_kept",
              "responses/test_responses_stateful.py::test_responses_state_machine",
              "vector_io/test_vector_io.py::test_unknown_ids",
-             # ogx-client rejects the null that sqlite-vec's infinite exact-match score becomes
-             # (http.sdk-parses: tests/real/test_real_sdk_judge.py)
+             # sqlite-vec scores an exact match inf, null on the wire (sqlite_vec.py:375); updated
+             # attributes reach the file, not its chunks (openai_vector_store_mixin.py:1609-1610); search
+             # results name pypdf's document UUID, not the file id (mixin :1171, pypdf.py:165)
              "vector_io/test_vector_io.py::test_exact_match_scores_are_finite",
              "vector_io/test_vector_io_files.py::test_file_attributes_update",
              "vector_io/test_vector_io_search.py::test_search_names_attached_file",
@@ -116,7 +117,8 @@ BUILTIN_FINDINGS: dict[str, tuple[set[str], set[str]]] = {
              # three version uploads at once all get version 2 (skills/builtin/impl.py:221-247)
              "skills/test_skills.py::test_versions_at_once"},
             {"http.error.body", "stream.responses.created-first", "stream.responses.terminal-once",
-             "http.sdk-parses", "call.typed-error", "file_processors.errors.corrupt",
+             "vector_io.search.scores-finite", "vector_io.files.attributes-update", "vector_io.search.file-id",
+             "call.typed-error", "file_processors.errors.corrupt",
              "file_processors.errors.unsupported", "file_processors.not-found", "messages.create",
              "messages.stream", "stream.messages.start-first", "stream.messages.stop-last",
              "skills.versions.at-once"}),
@@ -141,8 +143,6 @@ BUILTIN_FINDINGS: dict[str, tuple[set[str], set[str]]] = {
                      "responses/test_responses.py::test_store_false_is_not_kept",
                      "responses/test_responses_stateful.py::test_responses_state_machine",
                      "vector_io/test_vector_io.py::test_unknown_ids",
-                     # localfs ignores expires_after (files.py 156-159) and sets its own ttl (line 173)
-                     "files/test_files_expiry.py::test_upload_expires_after",
                      # {"detail"} bodies: an unknown item's 404, background with stream's 400
                      "conversations/test_conversations_items.py::test_item_copied",
                      "responses/test_responses_depth.py::test_background_stream",
@@ -167,7 +167,7 @@ BUILTIN_FINDINGS: dict[str, tuple[set[str], set[str]]] = {
                      "vector_io/test_vector_io_search.py::test_search_rankers"},
                     {"http.error.body", "files.list.pagination", "conversations.items.pagination",
                      "conversations.items.order", "call.typed-error", "responses.list.pagination",
-                     "responses.chain", "files.upload.expires-at", "file_processors.errors.corrupt",
+                     "responses.chain", "file_processors.errors.corrupt",
                      "file_processors.errors.unsupported", "vector_io.search.scores-finite",
                      "vector_io.files.attributes-update", "vector_io.search.modes", "vector_io.search.rankers"}),
 }
