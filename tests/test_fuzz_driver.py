@@ -465,3 +465,17 @@ def test_should_failures_are_warnings_unless_strict() -> None:
     strict = outcome()
     assert downgrade_should(strict, strict=True, redact=Redactor(set())) == []
     assert len(strict.failures) == 2
+
+
+def test_a_404_about_a_body_id_is_not_a_missing_created_resource() -> None:
+    """The kit's own vector_io reference met this: a drawn file_id attached to a store just created."""
+    from types import SimpleNamespace
+
+    from llama_conformance.fuzz.checks import about_a_body_id
+
+    attach = SimpleNamespace(body={"file_id": "file-drawn", "attributes": None},
+                             path_parameters={"vector_store_id": "vs_1"})
+    assert about_a_body_id("File file-drawn not found", attach)
+    assert not about_a_body_id("Vector store vs_1 not found", attach)  # the created store itself: judged
+    read = SimpleNamespace(body=None, path_parameters={"file_id": "file-1"})
+    assert not about_a_body_id("Not found", read)  # no body id: schemathesis' check decides

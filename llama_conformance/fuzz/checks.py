@@ -13,7 +13,8 @@ Schemathesis' own checks (``schemathesis.checks`` / ``specs.openapi.checks``, 4.
   (400/401/403/404/409/422 by default are taken as rejection);
 * ``use_after_free``, ``ensure_resource_availability`` - stateful checks: they judge a case
   against the cases that led to it (a DELETE before, a POST that created it), so they only
-  find something when cases are chained (stateful runs); per-operation runs pass them;
+  find something when cases are chained (stateful runs); per-operation runs pass them. The
+  kit's ``resource_availability`` leaves out a 404 about an id the request body names;
 
 and the kit's ``sse_event_conformance`` (``fuzz.sse_check``) and ``resource_bound``
 (``fuzz.bounded``: an answer the kit cut at its limits). A 5xx, a timeout or a reset
@@ -134,6 +135,26 @@ def response_schema_conformance(ctx: Any, response: Any, case: Any) -> bool | No
     return openapi_checks.response_schema_conformance(ctx, response, case)
 
 
+def resource_availability(ctx: Any, response: Any, case: Any) -> bool | None:
+    """Schemathesis' ``ensure_resource_availability``, except for a 404 about an id the request *body*
+    names. The check reads a 404 on ``POST /v1/vector_stores/{id}/files`` after the store was created
+    as "the store is gone", though the answer says the drawn ``file_id`` names no file: a correct
+    answer. A 404 that names none of the path's ids, to a request whose body carries ids, is taken
+    as about those ids (``about_a_body_id``)."""
+    if response.status_code == 404 and about_a_body_id(_message(response), case):
+        return None
+    return openapi_checks.ensure_resource_availability(ctx, response, case)
+
+
+def about_a_body_id(message: str, case: Any) -> bool:
+    """The 404 ``message`` is about an id of the request body, not the resource the path names."""
+    body = getattr(case, "body", None)
+    body_ids = [value for key, value in body.items()
+                if isinstance(key, str) and key.endswith(("_id", "_ids")) and value] if isinstance(body, dict) else []
+    path_ids = [str(value) for value in (getattr(case, "path_parameters", None) or {}).values()]
+    return bool(body_ids) and not any(value and value in message for value in path_ids)
+
+
 CHECKS: dict[str, CheckFunction] = {
     "not_a_server_error": not_a_server_error_or_unbounded,
     "status_code_conformance": openapi_checks.status_code_conformance,
@@ -142,7 +163,7 @@ CHECKS: dict[str, CheckFunction] = {
     "negative_data_rejection": openapi_checks.negative_data_rejection,
     "positive_data_acceptance": openapi_checks.positive_data_acceptance,
     "use_after_free": openapi_checks.use_after_free,
-    "ensure_resource_availability": openapi_checks.ensure_resource_availability,
+    "ensure_resource_availability": resource_availability,
     "sse_event_conformance": sse_event_conformance,
     "resource_bound": resource_bound,  # an answer cut at the kit's limits (fuzz.bounded)
 }

@@ -314,7 +314,8 @@ class _Repairer:
         else:
             openai_body, source = _fallback_openai_body(), "a minimal {error: {message}} (no OpenAIErrorResponse)"
         vendor_bodies = []
-        for vendor_name, (vendor_type, vendor_source) in _vendor_error_types(self.package).items():
+        vendor_types = _vendor_error_types(self.package)
+        for vendor_name, (vendor_type, vendor_source) in vendor_types.items():
             schema, defs = type_json_schema(vendor_type, "serialization")
             self.add_defs(defs, name)
             if vendor_name not in self.schemas:
@@ -329,7 +330,7 @@ class _Repairer:
             "speaking another vendor's protocol declares (Anthropic messages, Google interactions).",
             "anyOf": [openai_body, _starlette_detail_body(), *vendor_bodies],
         }
-        vendors = "".join(f", {vendor}" for vendor in _vendor_error_types(self.package))
+        vendors = "".join(f", {vendor}" for vendor in vendor_types)
         self.record("error-body", f"/components/schemas/{escape_pointer(name)}",
                     f"the servers' error bodies: {source}{vendors} or {{detail: ...}}{self.declared_error_note()}")
         self._error_body_ref = SCHEMAS_PREFIX + name

@@ -255,13 +255,29 @@ class SdkJudge:
         return finding(SDK_PARSES, message + "the server (its provider) must send JSON its official SDK reads.")
 
 
-def _canonical(package_type: Any, raw: Any) -> Any:
-    """The contract's own JSON for ``raw``: parsed as the package type and dumped back over ``raw`` (fields the
-    type does not declare are kept as sent); None if it does not parse."""
+def _adapter(package_type: Any) -> Any:
+    """One TypeAdapter per package type: building one costs milliseconds, and every answer over HTTP
+    is judged against its type (twice when the SDK rejects it). An unhashable type is built each time."""
     from pydantic import TypeAdapter
 
     try:
-        adapter = TypeAdapter(package_type)
+        return _cached_adapter(package_type)
+    except TypeError:
+        return TypeAdapter(package_type)
+
+
+@functools.cache
+def _cached_adapter(package_type: Any) -> Any:
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(package_type)
+
+
+def _canonical(package_type: Any, raw: Any) -> Any:
+    """The contract's own JSON for ``raw``: parsed as the package type and dumped back over ``raw`` (fields the
+    type does not declare are kept as sent); None if it does not parse."""
+    try:
+        adapter = _adapter(package_type)
         dumped = adapter.dump_python(adapter.validate_python(raw), mode="json", by_alias=True, exclude_unset=True)
     except Exception:  # not the contract's shape: the raw JSON alone is judged
         return None
@@ -276,6 +292,7 @@ def _over(raw: Any, dumped: Any) -> Any:
     return dumped
 
 
+@functools.cache
 def not_judged_reason(package_module: str) -> str | None:
     """Why no SDK judges answers for contract ``package_module`` (not applicable); None when one does."""
     sdk = SDK_OF_PACKAGE.get(package_module)
