@@ -33,7 +33,8 @@ class CheckDef:
     """A check of the published test plan. ``capability`` is None for core behaviour.
 
     ``applies_to`` narrows an API-neutral check (``api`` None) to the APIs whose answers can
-    exercise it (the embeddings invariants: inference); empty, any API. ``needs`` is what the
+    exercise it (the embeddings invariants: inference); empty, any API. A check of a cross-API
+    wing (``tenancy``: no provider serves it) names there the APIs it judges. ``needs`` is what the
     run must offer to exercise it. Both are stated where the check is declared, so a report
     lists only checks that can apply to its target, and says which its mode could not exercise.
     """

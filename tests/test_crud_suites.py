@@ -54,7 +54,8 @@ def test_reference_passes_every_suite(runs: dict[str, RunResult], name: str) -> 
 
 # The contract-depth tests (issue 15) each reference must pass, by run.
 DEPTH = {
-    "kit-batches": ("test_idempotency_key", "test_invalid_lines"),
+    "kit-batches": ("test_idempotency_key", "test_invalid_lines", "test_unsupported_endpoint", "test_immediate_cancel",
+                    "test_finished_batch_cancel"),
     "kit-conversations": ("test_item_copied", "test_delete"),
     "kit-conversations-http": ("test_item_copied", "test_delete"),
 }

@@ -36,6 +36,9 @@ def test_reference_responses_provider_passes(run_suites, extra: tuple[str, ...])
     for test in ("test_max_output_tokens", "test_background_cancel", "test_background_stream",
                  "test_structured_output", "test_include_logprobs"):
         assert f"PASSED responses/test_responses_depth.py::{test}" in text, (test, text[-3000:])
+    for test in ("test_params_echoed", "test_prompt_template", "test_prompt_unknown", "test_conversation_with_previous",
+                 "test_conversation_unknown", "test_stream_include_logprobs"):
+        assert f"PASSED responses/test_responses_params.py::{test}" in text, (test, text[-3000:])
     assert "PASSED negative/test_unknown_ids.py::test_unknown_ids[responses]" in text, text[-3000:]
     assert "PASSED responses/test_responses_stateful.py::test_responses_state_machine" in text, text[-3000:]
 

@@ -14,10 +14,11 @@ behavioural test makes to ``SecretWatch``, which looks for the secrets in what t
 
 Which values are secrets (``watched_secrets``): every ``SecretStr`` value of the provider's
 validated config; string fields whose name says credential (``api_key``, ``token``,
-``password``...), ``${env.VAR}`` values included; the values of ``--llama-stack-header`` (and
-the credential after an auth scheme, ``Bearer <token>``). Environment values that feed other
-fields (a URL, a model name, a path) are redacted from output but not looked for: an error
-naming the address its backend could not be reached at is what the user needs, not a leak.
+``password``...), ``${env.VAR}`` values included; the values of ``--llama-stack-header`` and
+``--llama-stack-second-user-header`` (and the credential after an auth scheme, ``Bearer <token>``).
+Environment values that feed other fields (a URL, a model name, a path) are redacted from
+output but not looked for: an error naming the address its backend could not be reached at
+is what the user needs, not a leak.
 Values shorter than ``MIN_SECRET_LENGTH`` are not looked for: they occur in ordinary text.
 
 Besides the value itself, the encodings a leak takes in practice: base64 (standard and
@@ -82,8 +83,9 @@ class Leak:
     again: int = 0  # further chunks of the same stream that hold a secret too
 
 
-def watched_secrets(config: Any, headers: dict[str, str] | None = None) -> dict[str, str]:
-    """``{secret: where it comes from}`` for the provider's config and the run's HTTP headers."""
+def watched_secrets(config: Any, headers: dict[str, str] | None = None,
+                    second_user_headers: dict[str, str] | None = None) -> dict[str, str]:
+    """``{secret: where it comes from}`` for the provider's config and the run's HTTP headers (both users')."""
     found: dict[str, str] = {}
     if config is not None:
         for path, value in credential_fields(config_as_data(config)):
@@ -93,11 +95,12 @@ def watched_secrets(config: Any, headers: dict[str, str] | None = None) -> dict[
                 found.setdefault(password, f"the password in the provider config's `{path}`")
         for value in sorted(config_secrets(config)):
             found.setdefault(value, "a SecretStr value of the provider config")
-    for name, value in (headers or {}).items():
-        found.setdefault(value, f"the --llama-stack-header `{name}` value")
-        scheme = _AUTH_SCHEME.match(value.strip())
-        if scheme:
-            found.setdefault(scheme.group(1), f"the credential in the --llama-stack-header `{name}` value")
+    for flag, given in (("--llama-stack-header", headers), ("--llama-stack-second-user-header", second_user_headers)):
+        for name, value in (given or {}).items():
+            found.setdefault(value, f"the {flag} `{name}` value")
+            scheme = _AUTH_SCHEME.match(value.strip())
+            if scheme:
+                found.setdefault(scheme.group(1), f"the credential in the {flag} `{name}` value")
     return {secret: origin for secret, origin in found.items() if len(secret) >= MIN_SECRET_LENGTH}
 
 
@@ -263,8 +266,9 @@ class SecretWatch:
         self._redactor = redactor or Redactor(set(secrets))
 
     @classmethod
-    def of(cls, config: Any, headers: dict[str, str] | None, redactor: Redactor | None) -> SecretWatch:
-        return cls(watched_secrets(config, headers), redactor)
+    def of(cls, config: Any, headers: dict[str, str] | None, redactor: Redactor | None,
+           second_user_headers: dict[str, str] | None = None) -> SecretWatch:
+        return cls(watched_secrets(config, headers, second_user_headers), redactor)
 
     def __bool__(self) -> bool:
         return bool(self._needles)

@@ -53,6 +53,11 @@ def add_options(parser: pytest.Parser) -> None:
     group.addoption("--llama-stack-header", metavar="'NAME: VALUE'", action="append", default=[],
                     help="Header sent with every request to --llama-stack-url (repeatable), e.g. "
                          "'Authorization: Bearer ...'. Values are redacted from all output.")
+    group.addoption("--llama-stack-second-user-header", metavar="'NAME: VALUE'", action="append", default=[],
+                    help="With --llama-stack-url: a second user's header (repeatable, like --llama-stack-header, "
+                         "which is the first user's). The tenancy suite then checks neither user can read, list "
+                         "or delete the other's files, vector stores, conversations and responses. Values are "
+                         "redacted from all output.")
     group.addoption("--llama-over-http", action="store_true", default=False,
                     help="With --llama-provider: serve the provider through its API package's own routers "
                          "in-process and run the behavioural suites over HTTP (ASGI), without a server process.")
@@ -105,6 +110,7 @@ def options_from_config(config: pytest.Config) -> KitOptions:
             profile=get("--llama-profile"),
             stack_url=get("--llama-stack-url"),
             stack_headers=tuple(get("--llama-stack-header") or ()),
+            second_user_headers=tuple(get("--llama-stack-second-user-header") or ()),
             openapi_file=get("--llama-openapi"),
             max_requests=get("--llama-max-requests"),
             over_http=get("--llama-over-http"),

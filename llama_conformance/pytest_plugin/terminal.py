@@ -53,10 +53,12 @@ def deployment_header(session: KitSession) -> list[str]:
     remote = session.remote
     assert remote is not None
     headers = ", ".join(sorted(name.split(":", 1)[0] for name in session.options.stack_headers))
+    second = ", ".join(sorted(name.split(":", 1)[0] for name in session.options.second_user_headers))
     return [
         f"llama-conformance {__version__} (Python {platform.python_version()})",
         f"deployment: {remote.url} (HTTP; requests stay on this host and port; budget "
-        f"{session.options.max_requests} requests){'; headers: ' + headers + ' (values redacted)' if headers else ''}",
+        f"{session.options.max_requests} requests){'; headers: ' + headers + ' (values redacted)' if headers else ''}"
+        f"{'; second user: ' + second + ' (values redacted)' if second else ''}",
         f"contract: {remote.contract.package}; APIs served: {', '.join(remote.apis)}",
         f"capabilities declared: {', '.join(sorted(session.manifest.capabilities)) or 'none'}; "
         f"profile {session.options.profile}; seed {session.seed} "

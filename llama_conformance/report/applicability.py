@@ -51,6 +51,8 @@ def can_apply(check: CheckDef, apis: Iterable[str]) -> bool:
 def applicable_apis(check: CheckDef, apis: Iterable[str]) -> list[str]:
     """The APIs of the target ``check`` can judge: its own API, else those it applies to (any, if unsaid)."""
     apis = list(apis)
+    if check.api is not None and check.api not in apis and check.applies_to:  # a cross-API wing's check
+        return [api for api in apis if api in check.applies_to]
     if check.api is not None:
         return [check.api] if check.api in apis else []
     return [api for api in apis if not check.applies_to or api in check.applies_to]

@@ -30,17 +30,9 @@ from llama_conformance.gate import CallGate
 from llama_conformance.harness import ProviderUnderTest
 from llama_conformance.redact import Redactor
 from llama_conformance.target.base import Target
-from llama_conformance.target.options import KitOptions
+from llama_conformance.target.options import SECOND_USER_FLAG, KitOptions, parse_headers
 
-
-def parse_headers(raw: tuple[str, ...]) -> dict[str, str]:
-    headers: dict[str, str] = {}
-    for item in raw:
-        name, sep, value = item.partition(":")
-        if not sep or not name.strip() or any(c.isspace() for c in name.strip()):
-            raise KitUsageError(f"--llama-stack-header takes 'Name: value', got {item.split(':', 1)[0]!r}...")
-        headers[name.strip()] = value.strip()
-    return headers
+__all__ = ["RemoteTarget", "mount_in_process", "open_url_target", "parse_headers"]
 
 
 def _published(spec: dict[str, Any]) -> set[tuple[str, str]]:
@@ -115,9 +107,16 @@ class RemoteTarget(Target):
     spec: dict[str, Any]
     apis: list[str]
     in_process: bool = False
+    # Every API the deployment publishes, whichever --llama-api picks: what a suite under test may
+    # lean on (a batch needs the deployment's files and inference).
+    served: list[str] = field(default_factory=list)
     app: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     puts: dict[str, ProviderUnderTest] = field(default_factory=dict)
+    # The second user (--llama-stack-second-user-header): its own client, and its stand-in per API.
+    second_user_headers: dict[str, str] = field(default_factory=dict)
+    second_user_client: Any = None
+    second_user_puts: dict[str, ProviderUnderTest] = field(default_factory=dict)
     _repaired: Any = None
 
     @property
@@ -154,9 +153,26 @@ class RemoteTarget(Target):
                 impl=RemoteImpl(api, self.contract, self.client), over_http=True)
         return self.puts[api]
 
+    def second_user_put(self, api: str) -> ProviderUnderTest | None:
+        """``api``'s stand-in sending the second user's headers (the tenancy suite's other user);
+        None when the run names no second user."""
+        if self.second_user_client is None:
+            return None
+        if api not in self.second_user_puts:
+            from llama_conformance.transport.remote_impl import RemoteImpl
+
+            first = self.put(api)
+            self.second_user_puts[api] = ProviderUnderTest(
+                entry=first.entry, contract=self.contract, gate=self.gate, redactor=self.redactor,
+                impl=RemoteImpl(api, self.contract, self.second_user_client), over_http=True)
+        return self.second_user_puts[api]
+
     def close(self) -> str | None:
         with contextlib.suppress(Exception):  # closing connections of a dead server reports nothing
             self.gate.run("close HTTP client", self.client.reset, timeout_s=5)
+        if self.second_user_client is not None:
+            with contextlib.suppress(Exception):
+                self.gate.run("close the second user's HTTP client", self.second_user_client.reset, timeout_s=5)
         if not self.in_process:  # in-process, the gate is the provider's: its session closes it
             self.gate.close()
         return None
@@ -186,10 +202,11 @@ def open_url_target(options: KitOptions) -> RemoteTarget:
     if not re.match(r"^https?://[^/\s]+", url):
         raise KitUsageError(f"--llama-stack-url must be an http(s) URL such as http://127.0.0.1:8321, got {url!r}.")
     headers = parse_headers(options.stack_headers)
-    redactor = Redactor(set(headers.values()))
+    second = parse_headers(options.second_user_headers, SECOND_USER_FLAG)
+    redactor = Redactor({*headers.values(), *second.values(), *_credentials(headers), *_credentials(second)})
     spec = read_spec_file(options.openapi_file) if options.openapi_file else fetch_spec(url, headers)
     contract = contract_for_spec(spec, options.api_package)
-    apis = served_apis(contract, spec)
+    apis = served = served_apis(contract, spec)
     if options.api:  # a deployment serves many APIs: a comma-separated list picks some
         wanted = {name.strip() for name in options.api.split(",")}
         apis = [api for api in apis if api in wanted]
@@ -201,7 +218,19 @@ def open_url_target(options: KitOptions) -> RemoteTarget:
             "to check. Is it an ogx / llama-stack server, and is --llama-api-package the package it serves?")
     client = _client(url, headers, options)
     return RemoteTarget(url=url, contract=contract, gate=CallGate(options.timeout_s, name="http"),
-                        redactor=redactor, client=client, spec=spec, apis=apis, headers=headers)
+                        redactor=redactor, client=client, spec=spec, apis=apis, served=served,
+                        headers=headers,
+                        second_user_headers=second,
+                        second_user_client=_client(url, second, options) if second else None)
+
+
+def _credentials(headers: dict[str, str]) -> set[str]:
+    """The credential after an auth scheme (``Bearer <token>``): printed alone, it is as secret as the header."""
+    return {parts[1] for value in headers.values()
+            if len(parts := value.split(None, 1)) == 2 and parts[0].lower() in _AUTH_SCHEMES}
+
+
+_AUTH_SCHEMES = ("bearer", "basic", "token", "apikey", "api-key")
 
 
 def mount_in_process(put: ProviderUnderTest, options: KitOptions) -> RemoteTarget:

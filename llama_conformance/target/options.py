@@ -36,6 +36,9 @@ class KitOptions:
     profile: str = DEFAULT_PROFILE
     stack_url: str | None = None
     stack_headers: tuple[str, ...] = ()
+    # A second user's headers (--llama-stack-second-user-header): the tenancy suite checks the two
+    # users' resources are kept apart. Secrets like ``stack_headers``.
+    second_user_headers: tuple[str, ...] = ()
     openapi_file: Path | None = None
     max_requests: int = DEFAULT_MAX_REQUESTS
     over_http: bool = False
@@ -56,6 +59,7 @@ class KitOptions:
                 f"{self.isolation!r}: `process` runs the provider in a worker process the kit can replace, `off` in "
                 "the pytest process. Give one of them and run again.")
         self.check_build_options()
+        self.check_second_user()
 
     def check_build_options(self) -> None:
         """Options that shape how a provider is built mean nothing for a deployment URL: say so, not ignore them."""
@@ -65,6 +69,24 @@ class KitOptions:
                 f"{given} shapes how the kit builds a provider in-process (--llama-provider); with "
                 "--llama-stack-url nothing is built, the deployment brings its own dependencies. Leave it out."
             )
+
+    def check_second_user(self) -> None:
+        """A second user only means something for a deployment, and only as someone other than the first."""
+        if not self.second_user_headers:
+            return
+        if not self.stack_url:
+            raise KitUsageError(
+                "--llama-stack-second-user-header names a second user of a deployment, so the tenancy suite can check "
+                "that neither user sees the other's files, vector stores, conversations or responses; it needs "
+                "--llama-stack-url (a provider run in-process has no users). Give the deployment's URL, or leave "
+                "the option out.")
+        first = parse_headers(self.stack_headers)
+        second = parse_headers(self.second_user_headers, SECOND_USER_FLAG)
+        if second == first:
+            raise KitUsageError(
+                f"{SECOND_USER_FLAG} gives the same headers as --llama-stack-header, so both \"users\" are one user "
+                "and per-user isolation cannot be checked: each would see its own resources. Give the second "
+                "user's own credential, e.g. --llama-stack-second-user-header 'Authorization: Bearer <its token>'.")
 
     @property
     def target(self) -> str | None:
@@ -93,7 +115,27 @@ class KitOptions:
         args += ["--llama-strict"] if self.strict else []
         # Header values are secrets: the rerun line names the header and leaves the value out.
         args += [f"--llama-stack-header={header.split(':', 1)[0]}: <redacted>" for header in self.stack_headers]
+        args += [f"{SECOND_USER_FLAG}={header.split(':', 1)[0]}: <redacted>" for header in self.second_user_headers]
         return args
+
+
+HEADER_FLAG = "--llama-stack-header"
+SECOND_USER_FLAG = "--llama-stack-second-user-header"
+
+
+def parse_headers(raw: tuple[str, ...], flag: str = HEADER_FLAG) -> dict[str, str]:
+    """``('Name: value', ...)`` as a dict; anything else is a usage error naming the flag (never the value)."""
+    headers: dict[str, str] = {}
+    for item in raw:
+        name, sep, value = item.partition(":")
+        if not sep:  # no name to show: the whole item may be the credential itself
+            raise KitUsageError(f"{flag} takes 'Name: value', got {len(item)} characters without a ':' (not "
+                                "shown: it may be a credential). Give e.g. 'Authorization: Bearer <token>'.")
+        if not name.strip() or any(c.isspace() for c in name.strip()):
+            raise KitUsageError(f"{flag} takes 'Name: value', got the name {name.strip()!r}: a header name is "
+                                "one word. Give e.g. 'Authorization: Bearer <token>'.")
+        headers[name.strip()] = value.strip()
+    return headers
 
 
 MAX_TIMEOUT_S = 86_400.0  # a call allowed to run longer than a day is a hang in practice

@@ -186,6 +186,8 @@ async def _decoded_value(response: httpx.Response, route: RouteSpec, response_ty
                         media_type=response.headers.get("content-type"))
     if not content and response_type in (None, type(None)):
         return None
+    if _media(response) in JSON_LINES_MEDIA:  # a route that declares JSON lines (Messages batch results)
+        return _json_lines(content, route, wire)
     if _media(response) != "application/json":
         wire.note(finding(HTTP_CONTENT_TYPE, f"{route.label} answered {_media(response) or 'no content type'}, "
                                              "not application/json."))
@@ -196,6 +198,27 @@ async def _decoded_value(response: httpx.Response, route: RouteSpec, response_ty
         return content.decode("utf-8", errors="replace")
     wire.raw = raw
     return parse_as(response_type, raw)
+
+
+# Media types of a body that is one JSON document a line: what the route declares, not a JSON body.
+JSON_LINES_MEDIA = frozenset({"application/x-jsonl", "application/jsonl", "application/x-ndjson",
+                              "application/jsonlines"})
+
+
+def _json_lines(content: bytes, route: RouteSpec, wire: WireAnswer) -> list[Any]:
+    """Each line's JSON (``wire.raw`` too); a line that is not JSON stays text, and is a finding."""
+    lines: list[Any] = []
+    for line in content.decode("utf-8", errors="replace").splitlines():
+        if not line.strip():
+            continue
+        try:
+            lines.append(json.loads(line))
+        except ValueError:
+            wire.note(finding(HTTP_CONTENT_TYPE, f"{route.label} answered JSON lines with a line that is not "
+                                                 f"JSON: {line[:200]!r}"))
+            lines.append(line)
+    wire.raw = lines
+    return lines
 
 
 def _is_error_event(data: Any) -> bool:

@@ -108,12 +108,24 @@ def _text(value: Any) -> str:
 
 def _path(route: RouteSpec, values: dict[str, Any]) -> str:
     path = route.path
+    values = _renamed_path_value(route, values)
     for name in route.path_params:
         if name not in values:
             raise TypeError(f"{route.label} needs path parameter {name!r}, which the call did not give")
         raw = str(values[name])
         path = path.replace("{" + name + ":path}", quote(raw, safe="/")).replace("{" + name + "}", quote(raw, safe=""))
     return path
+
+
+def _renamed_path_value(route: RouteSpec, values: dict[str, Any]) -> dict[str, Any]:
+    """A route may name its one path parameter otherwise than its request model's one field (the
+    Messages batch routes: ``message_batch_id`` in the path, ``batch_id`` in the model, which the route
+    builds from it): a bodiless route's one unclaimed value fills its one missing path parameter."""
+    missing = [name for name in route.path_params if name not in values]
+    if len(missing) != 1 or route.json_body or route.file_params or route.form_params:
+        return values
+    spare = [name for name in values if name not in route.path_params and name not in route.query_params]
+    return {**values, missing[0]: values[spare[0]]} if len(spare) == 1 else values
 
 
 def _query(route: RouteSpec, values: dict[str, Any]) -> list[tuple[str, str]]:

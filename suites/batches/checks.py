@@ -50,10 +50,26 @@ IDEMPOTENT = CheckDef("batches.idempotency", MUST,
                       "parameters'")
 INVALID_LINES = CheckDef("batches.invalid-lines", SHOULD,
                          "A batch whose input holds an invalid line (body.stream true, a url other than the batch "
-                         "endpoint, no body, a body without its required fields) ends failed with errors naming "
-                         "that line, never completed",
+                         "endpoint, no custom_id / method / url / body, a body without model or messages, a line "
+                         "that is not JSON) ends failed with errors naming that line, never completed",
                          API, None, f"{_P}create_batch; Batch.status 'failed' (the input file failed validation), "
                          "Batch.errors.data[].line; OpenAI batch input format")
+INVALID_ENDPOINT = CheckDef("batches.invalid-endpoint", SHOULD,
+                            "A create naming an endpoint no batch runs is refused with a typed 4xx (ogx: 400 "
+                            "invalid_value), or the batch ends failed; never completed",
+                            API, None, f"{_P}create_batch; CreateBatchRequest.endpoint ('the endpoint to be used "
+                            "for all requests in the batch'; OpenAI: /v1/chat/completions, /v1/completions, "
+                            "/v1/embeddings, ...)")
+CANCEL_IMMEDIATE = CheckDef("batches.cancel.immediate", MUST,
+                            "A cancel sent right after create answers cancelling (cancelling_at set) or cancelled, "
+                            "and the batch ends cancelled with cancelled_at set, never completed or failed; only "
+                            "a batch that had already ended may refuse it",
+                            API, None, f"{_P}cancel_batch; POST /batches/{{batch_id}}/cancel ('Cancel a batch that "
+                            "is in progress'); Batch.status / cancelling_at / cancelled_at")
+CANCEL_FINISHED = CheckDef("batches.cancel.finished", SHOULD,
+                           "Cancel of a batch that already completed is refused with a typed 4xx (ogx: 409 "
+                           "conflict) and the batch stays completed",
+                           API, None, f"{_P}cancel_batch ('Cancel a batch that is in progress'); ConflictError")
 NOT_FOUND = CheckDef("batches.not-found", MUST,
                      "Retrieve and cancel of an unknown batch id raise a typed not-found (4xx)",
                      API, None, f"{_P}retrieve_batch / cancel_batch; BatchNotFoundError")
@@ -73,7 +89,7 @@ def _warning(fixture: str, tests: str, check: CheckDef, text: str) -> Proof:
 WING = Wing(
     api=API,
     checks=(CREATE, RETRIEVE, LIST, STATUS, COMPLETE, OUTPUT_FORMAT, CANCEL, INVALID_INPUT, IDEMPOTENT, INVALID_LINES,
-            NOT_FOUND),
+            INVALID_ENDPOINT, CANCEL_IMMEDIATE, CANCEL_FINISHED, NOT_FOUND),
     proofs=(
         _proof("batches-create-drops-metadata", "test_create_run_complete", {"test_create_run_complete": (CREATE,)}),
         _proof("batches-retrieve-differs", "test_create_run_complete", {"test_create_run_complete": (RETRIEVE,)}),
@@ -85,6 +101,15 @@ WING = Wing(
         _proof("batches-idempotency-ignored", "test_idempotency_key", {"test_idempotency_key": (IDEMPOTENT,)}),
         _warning("batches-lines-unvalidated", "test_invalid_lines", INVALID_LINES,
                  "a batch whose line 2 has body.stream true ended 'completed'*"),
+        _warning("batches-not-json-line-unnamed", "test_invalid_lines", INVALID_LINES,
+                 "a batch whose line 2 is not JSON failed, but its errors name lines [[]None[]], not line 2*"),
+        _warning("batches-endpoint-unchecked", "test_unsupported_endpoint", INVALID_ENDPOINT,
+                 "a batch for endpoint '/v1/kit/unsupported'* ended 'completed'*"),
+        _proof("batches-cancel-unstamped", "test_immediate_cancel", {"test_immediate_cancel": (CANCEL_IMMEDIATE,)}),
+        _proof("batches-cancel-refused-validating", "test_immediate_cancel or test_cancel",
+               {"test_immediate_cancel": (CANCEL_IMMEDIATE,)}),
+        _warning("batches-finished-cancel-answered", "test_finished_batch_cancel", CANCEL_FINISHED,
+                 "cancel of completed batch * was answered*"),
         _warning("batches-body-string", "test_create_run_complete", OUTPUT_FORMAT,
                  "output line for 'line-0' has response.body of type str*"),
         _warning("batches-missing-input-completes", "test_missing_input_file", INVALID_INPUT,

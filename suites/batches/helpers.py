@@ -45,7 +45,7 @@ def dependency(kit: Kit, api: str) -> Dependency:
     """The ``api`` the batch provider works with; skip when this run cannot reach it."""
     session = kit.session
     if session.remote is not None and not session.remote.in_process:
-        if api not in session.remote.apis:
+        if api not in session.remote.served:
             pytest.skip(f"the deployment serves no {api} API, which a batch needs")
         put = session.put_for(api)
         return Dependency(put.impl, put.gate)
@@ -74,10 +74,11 @@ def input_lines(model: str, texts: list[str]) -> list[dict[str, Any]]:
             for i, text in enumerate(texts)]
 
 
-def upload_input(kit: Kit, lines: list[dict[str, Any]]) -> str:
-    """Upload ``lines`` as a JSONL file with purpose batch; returns its id."""
+def upload_input(kit: Kit, lines: list[dict[str, Any] | str]) -> str:
+    """Upload ``lines`` as a JSONL file with purpose batch (a str line is written as it is, so a
+    suite can send a line that is not JSON); returns its id."""
     files = dependency(kit, "files")
-    content = "".join(json.dumps(line) + "\n" for line in lines).encode()
+    content = "".join((line if isinstance(line, str) else json.dumps(line)) + "\n" for line in lines).encode()
     upload = UploadFile(file=io.BytesIO(content), filename="batch-input.jsonl", size=len(content),
                         headers=Headers({"content-type": "application/jsonl"}))
     request = kit.api.UploadFileRequest(purpose="batch")

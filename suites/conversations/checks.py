@@ -45,7 +45,8 @@ ITEMS_PAGINATION = CheckDef("conversations.items.pagination", MUST,
                             "last_id agree",
                             API, None, f"{_P}list_items; ListItemsRequest.limit/after; ConversationItemList.has_more")
 ITEMS_DELETE = CheckDef("conversations.items.delete", MUST,
-                        "Deleting an item removes it from retrieve and list_items and leaves the other items",
+                        "Deleting an item removes it from retrieve and list_items and leaves the other items; "
+                        "deleting it again is a not-found",
                         API, None, f"{_P}openai_delete_conversation_item; DELETE "
                         "/conversations/{conversation_id}/items/{item_id}")
 ITEMS_COPY = CheckDef("conversations.items.copy", SHOULD,
@@ -96,6 +97,10 @@ WING = Wing(
         _proof("conversations-after-skips", "test_items_pagination_and_delete",
                {"test_items_pagination_and_delete": (ITEMS_PAGINATION,)}),
         _proof("conversations-item-delete-keeps", "test_items_pagination_and_delete",
+               {"test_items_pagination_and_delete": (ITEMS_DELETE,)}),
+        _proof("conversations-item-delete-soft", "test_items_pagination_and_delete",
+               {"test_items_pagination_and_delete": (ITEMS_DELETE,)}),
+        _proof("conversations-item-delete-repeat-answered", "test_items_pagination_and_delete",
                {"test_items_pagination_and_delete": (ITEMS_DELETE,)}),
         _proof("conversations-unknown-answered", "test_unknown_ids or test_unknown_item_ids",
                {"test_unknown_ids[conversations]": (NOT_FOUND,)}),

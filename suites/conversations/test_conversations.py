@@ -169,7 +169,8 @@ def _walk(kit: Kit, conversation_id: str, limit: int, order: str) -> list[str]:
 
 @pytest.mark.checks(CREATE, ITEMS_PAGINATION, ITEMS_DELETE, *ANSWER)
 def test_items_pagination_and_delete(llama_kit: Kit) -> None:
-    """Walking pages with limit/after yields each item once; a deleted item is gone, the rest stay."""
+    """Walking pages with limit/after yields each item once; a deleted item is gone (not listed, not
+    retrievable, not deletable again), the rest stay."""
     kit = llama_kit
     conversation = create(kit, items=[message("user", f"item {i}") for i in range(5)])
     try:
@@ -186,6 +187,10 @@ def test_items_pagination_and_delete(llama_kit: Kit) -> None:
                         f"after deleting {victim}, list_items shows {left}.")
         gone = kit.ask("retrieve", conversation_id=conversation.id, item_id=victim)
         expect_not_found(kit, gone, ITEMS_DELETE, f"retrieve of deleted item {victim}")
+        # a delete of what is gone is a not-found (ogx and llama-stack both 404), not a silent 200:
+        # a client retrying with a stale id must learn it deleted nothing
+        again = kit.ask("openai_delete_conversation_item", conversation_id=conversation.id, item_id=victim)
+        expect_not_found(kit, again, ITEMS_DELETE, f"a second delete of item {victim}")
     finally:
         delete(kit, conversation.id)
 

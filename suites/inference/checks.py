@@ -89,6 +89,28 @@ CHAT_TOOL_STREAM = CheckDef("inference.chat.tool-stream", MUST,
 COMPLETION_STREAM_USAGE = CheckDef("inference.completion.stream-usage", MUST,
                                    "A text completion streamed with stream_options.include_usage reports usage",
                                    API, "stream-usage", _COMPLETION + " (stream=true, stream_options.include_usage)")
+CHAT_STREAM_LOGPROBS = CheckDef("inference.chat.stream-logprobs", MUST,
+                                "logprobs=true with top_logprobs=k, streamed: every chunk with content carries a log "
+                                "probability (<= 0) per token of it, each with k alternatives", API, "logprobs",
+                                _CHAT + " (stream=true, logprobs, top_logprobs); OpenAIChunkChoice.logprobs")
+CHAT_TOOL_CHOICE_NONE = CheckDef("inference.chat.tool-choice-none", MUST,
+                                 "tool_choice none with tools given is answered without a tool call (finish_reason "
+                                 "not tool_calls), or refused with a 4xx", API, "tool-calls",
+                                 _CHAT + " (tools, tool_choice=none); OpenAIChatCompletionResponseMessage.tool_calls")
+COMPLETION_STOP = CheckDef("inference.completion.stop", MUST,
+                           "A text completion's stop sequence ends the text before it, finish_reason stop (or a 4xx, "
+                           "never ignored)", API, "completions", _COMPLETION + " (stop); OpenAICompletionChoice")
+COMPLETION_MAX_TOKENS = CheckDef("inference.completion.max-tokens", MUST,
+                                 "A text completion's max_tokens bounds the text and usage.completion_tokens; a cut "
+                                 "text finishes with length (or a 4xx, never ignored)", API, "completions",
+                                 _COMPLETION + " (max_tokens); OpenAICompletionChoice.finish_reason")
+COMPLETION_N = CheckDef("inference.completion.n", MUST,
+                        "A text completion's n=k is answered with k choices indexed 0..k-1 (or a 4xx, never ignored)",
+                        API, "completions", _COMPLETION + " (n); OpenAICompletionChoice.index")
+COMPLETION_LOGPROBS = CheckDef("inference.completion.logprobs", MUST,
+                               "A text completion's logprobs=k returns, per token of the text, a log probability "
+                               "(<= 0) and its k most likely alternatives (tokens / token_logprobs / top_logprobs)",
+                               API, "logprobs", _COMPLETION + " (logprobs); OpenAICompletionChoice.logprobs")
 RERANK_ANSWER = CheckDef("inference.rerank.answer", MUST, "Rerank returns one score per document, indices in range",
                          API, "rerank", "InferenceProvider.rerank; POST /v1alpha/inference/rerank; RerankResponse")
 
@@ -134,7 +156,8 @@ WING = Wing(
     checks=(MODELS_LISTED, MODELS_REGISTER, CHAT_ANSWER, CHAT_FUZZ, CHAT_STREAM, CHAT_STREAM_USAGE, CHAT_TOOLS,
             COMPLETION_ANSWER, COMPLETION_STREAM, EMBED_ANSWER, EMBED_FUZZ, EMBED_DIMENSIONS, RERANK_ANSWER,
             USAGE_TOTAL, CHAT_N, CHAT_STOP, CHAT_MAX_TOKENS, CHAT_LOGPROBS, CHAT_SEED, CHAT_RESPONSE_FORMAT,
-            CHAT_TOOL_STREAM, COMPLETION_STREAM_USAGE),
+            CHAT_TOOL_STREAM, COMPLETION_STREAM_USAGE, CHAT_STREAM_LOGPROBS, CHAT_TOOL_CHOICE_NONE, COMPLETION_STOP,
+            COMPLETION_MAX_TOKENS, COMPLETION_N, COMPLETION_LOGPROBS),
     proofs=(
         # generation parameters (test_inference_params.py)
         _param("inference-param-usage-total-off", USAGE_TOTAL, "test_usage_adds_up"),
@@ -148,6 +171,13 @@ WING = Wing(
                "test_response_format[json_schema]"),
         _param("inference-param-tool-args-cumulative", CHAT_TOOL_STREAM, "test_tool_call_deltas"),
         _param("inference-param-completion-usage-dropped", COMPLETION_STREAM_USAGE, "test_text_stream_usage"),
+        _param("inference-param-stream-logprobs-dropped", CHAT_STREAM_LOGPROBS, "test_streamed_logprobs"),
+        _param("inference-param-tool-choice-none-ignored", CHAT_TOOL_CHOICE_NONE, "test_tool_choice_none"),
+        _param("inference-param-completion-stop-ignored", COMPLETION_STOP, "test_text_stop"),
+        _param("inference-param-completion-max-tokens-ignored", COMPLETION_MAX_TOKENS, "test_text_max_tokens"),
+        _param("inference-param-completion-n-ignored", COMPLETION_N, "test_text_n_choices"),
+        _param("inference-param-completion-logprobs-dropped", COMPLETION_LOGPROBS, "test_text_logprobs[whole]",
+               "test_text_logprobs[streamed]"),
         # stream invariants
         Proof("inference-stream-ids-differ", each(STREAM_TESTS, ids.STREAM_SAME_ID), STREAMS),
         Proof("inference-stream-model-changes", each(STREAM_TESTS, ids.STREAM_SAME_MODEL), STREAMS),

@@ -1,5 +1,6 @@
-"""Inference parameters a client relies on: usage, n, stop, max_tokens, logprobs, seed,
-response_format, streamed tool calls, and usage in streamed text completions.
+"""Inference parameters a client relies on: usage, n, stop, max_tokens, logprobs (whole and
+streamed), seed, response_format, tool calls (streamed, and forbidden by tool_choice none), and
+on text completions stop, max_tokens, n, logprobs and usage in streams.
 
 A client that sends ``n=2`` reads two choices; one that sends ``stop`` or ``max_tokens`` relies
 on the answer ending where it asked. A provider that cannot honour a parameter must say so
@@ -21,6 +22,7 @@ arguments of a forced tool call validate against its parameters' schema.
 from __future__ import annotations
 
 import json
+import typing
 from typing import Any
 
 import jsonschema
@@ -42,7 +44,13 @@ from llama_conformance_suites.inference.checks import (
     CHAT_RESPONSE_FORMAT,
     CHAT_SEED,
     CHAT_STOP,
+    CHAT_STREAM_LOGPROBS,
+    CHAT_TOOL_CHOICE_NONE,
     CHAT_TOOL_STREAM,
+    COMPLETION_LOGPROBS,
+    COMPLETION_MAX_TOKENS,
+    COMPLETION_N,
+    COMPLETION_STOP,
     COMPLETION_STREAM_USAGE,
     USAGE_TOTAL,
 )
@@ -54,6 +62,7 @@ USER_TEXT = "Name three prime numbers and say why each one is prime."
 STOP = "prime"
 LIMIT = 2
 TOP_LOGPROBS = 2
+TEXT_LOGPROBS = 3  # a text completion's logprobs is an int (0..5): how many alternatives per token
 SEED = 1234
 ADD_TOOL = {"type": "function", "function": {
     "name": "add", "description": "Add two integers",
@@ -81,15 +90,19 @@ def _chat(kit: Kit, text: str = USER_TEXT, **extra: Any) -> tuple[MemberSpec, An
 
 
 def _asked(kit: Kit, member: MemberSpec, request: Any, check: CheckDef, what: str, *,
-           capability: str | None = None, stream: bool = False, validate: bool = True) -> Outcome:
+           capability: str | None = None, stream: bool = False, validate: bool = True,
+           serves: str | None = None) -> Outcome:
     """The answer to a request asking for ``what``; a clean refusal skips, unless ``capability``
-    is declared (a promise broken: ``check`` fails); a 5xx fails ``call.typed-error``."""
+    is declared (a promise broken: ``check`` fails); a 5xx fails ``call.typed-error``. A member
+    not implemented at all fails ``capability.declared-implemented`` when ``capability`` (or
+    ``serves``, the capability of the member itself, e.g. completions) is declared."""
     kit.judge.ask(check)
     outcome = kit.call_request(member, request, stream=stream)
     kit.judge.no_hang(outcome)
     if outcome.error is not None:
-        if outcome.answer is not None and outcome.answer.not_implemented and capability:
-            kit.judge.not_implemented(capability, outcome)
+        implemented = capability or serves
+        if outcome.answer is not None and outcome.answer.not_implemented and implemented:
+            kit.judge.not_implemented(implemented, outcome)
         refused_cleanly(kit, outcome, check)  # a 5xx fails here
         if capability and kit.session.manifest.declares(capability):
             kit.judge.fail(check, f"{member.member_id} refused {what} with {outcome.describe_error()}, but the "
@@ -176,23 +189,26 @@ def test_max_tokens(llama_kit: Kit, field: str) -> None:
     kit = llama_kit
     member, request = _chat(kit, **{field: LIMIT})
     outcome = _asked(kit, member, request, CHAT_MAX_TOKENS, f"{field}={LIMIT}")
+    answers = [(_get(choice, "index"), _content(choice) or "", _get(choice, "finish_reason"))
+               for choice in _choices(kit, outcome)]
+    _within_limit(kit, outcome, CHAT_MAX_TOKENS, f"{field}={LIMIT}", answers)
+
+
+def _within_limit(kit: Kit, outcome: Outcome, check: CheckDef, asked: str, answers: list[tuple[Any, str, Any]]) -> None:
+    """At most ``LIMIT`` tokens came (usage and each choice's words), and a choice cut by the limit says
+    ``length``: the one judgement of max_tokens for chat and text completions alike."""
     usage = _get(kit.wire(outcome), "usage")
     completion = _get(usage, "completion_tokens") if usage is not None else None
     if completion is not None:
-        kit.judge.check(completion <= LIMIT, CHAT_MAX_TOKENS,
-                        f"{field}={LIMIT} was asked, but usage.completion_tokens is {completion}.")
-    for choice in _choices(kit, outcome):
-        content = _content(choice) or ""
+        kit.judge.check(completion <= LIMIT, check, f"{asked} was asked, but usage.completion_tokens is {completion}.")
+    for index, text, finish in answers:
         # no token holds two whitespace-separated words: more words than the limit is more tokens
-        kit.judge.check(len(content.split()) <= LIMIT, CHAT_MAX_TOKENS,
-                        f"{field}={LIMIT} was asked, but choice {_get(choice, 'index')} has "
-                        f"{len(content.split())} words: {content!r}.")
-        finish = _get(choice, "finish_reason")
+        kit.judge.check(len(text.split()) <= LIMIT, check,
+                        f"{asked} was asked, but choice {index} has {len(text.split())} words: {text!r}.")
         reached = completion is not None and completion >= LIMIT
-        kit.judge.check(finish == "length" if reached else finish in ("length", "stop"), CHAT_MAX_TOKENS,
-                        f"{field}={LIMIT} was asked and {completion} tokens came; choice {_get(choice, 'index')} "
-                        f"finished with {finish!r}" + (", not 'length'." if reached else "."))
-
+        kit.judge.check(finish == "length" if reached else finish in ("length", "stop"), check,
+                        f"{asked} was asked and {completion} tokens came; choice {index} finished with "
+                        f"{finish!r}" + (", not 'length'." if reached else "."))
 
 # -- optional capabilities ----------------------------------------------------------------
 
@@ -335,3 +351,189 @@ def test_text_stream_usage(llama_kit: Kit) -> None:
     rest = [f for f in outcome.stream_findings if f.check.id not in USAGE_IDS]
     outcome.stream_findings = rest + as_capability(usage, "stream-usage", kit.session.manifest)
     kit.validate(outcome, member, expect_stream=True, check_id=COMPLETION_STREAM_USAGE)
+
+
+@pytest.mark.checks(CHAT_STREAM_LOGPROBS, TYPED_ERROR, *CAPABILITY, *STREAM, *STREAM_USAGE)
+def test_streamed_logprobs(llama_kit: Kit) -> None:
+    """inference.chat.stream-logprobs (capabilities logprobs, streaming): a client that streams and
+    asks for logprobs reads them from the chunk that carries the text; each content chunk must
+    carry its tokens' log probabilities, k alternatives each, and the tokens spell the content."""
+    kit = llama_kit
+    member, request = _chat(kit, stream=True, logprobs=True, top_logprobs=TOP_LOGPROBS)
+    outcome = _asked(kit, member, request, CHAT_STREAM_LOGPROBS,
+                     f"logprobs=true, top_logprobs={TOP_LOGPROBS}, streamed", capability="logprobs", stream=True)
+    binding = ("logprobs", "streaming")
+    content: dict[Any, str] = {}
+    spelled: dict[Any, str] = {}
+    for number, chunk in enumerate(_chunks(outcome)):
+        for choice in _get(chunk, "choices") or []:
+            index, piece = _get(choice, "index"), _get(_get(choice, "delta"), "content")
+            tokens = _get(_get(choice, "logprobs"), "content") or []
+            content[index] = content.get(index, "") + (piece or "")
+            spelled[index] = spelled.get(index, "") + "".join(str(_get(t, "token")) for t in tokens)
+            if piece and not tokens:
+                _honoured(kit, False, CHAT_STREAM_LOGPROBS, f"logprobs=true was asked, but chunk {number} carries "
+                          f"the content {piece!r} of choice {index} without logprobs.content.", *binding)
+            for token in tokens:
+                top = _get(token, "top_logprobs") or []
+                values = [_get(token, "logprob"), *(_get(t, "logprob") for t in top)]
+                _honoured(kit, all(isinstance(v, int | float) and v <= 0 for v in values), CHAT_STREAM_LOGPROBS,
+                          f"chunk {number}, choice {index}, token {_get(token, 'token')!r}: a log probability "
+                          f"above 0 in {values}.", *binding)
+                _honoured(kit, len(top) == TOP_LOGPROBS, CHAT_STREAM_LOGPROBS,
+                          f"top_logprobs={TOP_LOGPROBS} was asked, but token {_get(token, 'token')!r} (chunk "
+                          f"{number}, choice {index}) has {len(top)} alternatives.", *binding)
+    for index, text in content.items():
+        _honoured(kit, spelled.get(index, "") == text, CHAT_STREAM_LOGPROBS, f"choice {index}: the streamed "
+                  f"logprob tokens spell {spelled.get(index, '')!r}, not the streamed content {text!r}.", *binding)
+
+
+@pytest.mark.checks(CHAT_TOOL_CHOICE_NONE, TYPED_ERROR, *CAPABILITY, *ANSWER)
+def test_tool_choice_none(llama_kit: Kit) -> None:
+    """inference.chat.tool-choice-none (capability tool-calls): tools are offered but tool_choice
+    forbids calling them; a client that sends this runs no tool loop, so a call it gets is lost."""
+    kit = llama_kit
+    member, request = _chat(kit, "Add 2 and 3 with the tool.", tools=[ADD_TOOL], tool_choice="none")
+    outcome = _asked(kit, member, request, CHAT_TOOL_CHOICE_NONE, 'tools with tool_choice="none"',
+                     capability="tool-calls")
+    for choice in _choices(kit, outcome):
+        index = _get(choice, "index")
+        calls = _get(_get(choice, "message"), "tool_calls") or []
+        names = [_get(_get(call, "function"), "name") for call in calls]
+        _honoured(kit, not calls, CHAT_TOOL_CHOICE_NONE, f'tool_choice="none" was asked, but choice {index} '
+                  f"calls {names}.", "tool-calls")
+        finish = _get(choice, "finish_reason")
+        _honoured(kit, finish != "tool_calls", CHAT_TOOL_CHOICE_NONE, f'tool_choice="none" was asked, but '
+                  f"choice {index} finished with {finish!r}.", "tool-calls")
+
+
+# -- text completions (openai_completion) --------------------------------------------------
+
+def _text(kit: Kit, **extra: Any) -> tuple[MemberSpec, Any]:
+    member = kit.member("openai_completion")
+    model = kit.model("llm", "completions")
+    return member, kit.request(member, {"model": model, "prompt": USER_TEXT, **extra})
+
+
+def _texts(kit: Kit, outcome: Outcome) -> list[tuple[Any, str, Any]]:
+    """(index, text, finish_reason) of each choice of a text completion."""
+    return [(_get(c, "index"), _get(c, "text") or "", _get(c, "finish_reason")) for c in _choices(kit, outcome)]
+
+
+@pytest.mark.checks(COMPLETION_STOP, TYPED_ERROR, *CAPABILITY, *ANSWER)
+def test_text_stop(llama_kit: Kit) -> None:
+    """inference.completion.stop: the text ends before the stop sequence, which it never contains
+    (upstream inference/test_openai_completion.py::test_openai_completion_stop_sequence)."""
+    kit = llama_kit
+    member, request = _text(kit, stop=[STOP])
+    outcome = _asked(kit, member, request, COMPLETION_STOP, f"stop={[STOP]}", serves="completions")
+    for index, text, finish in _texts(kit, outcome):
+        kit.judge.check(STOP not in text, COMPLETION_STOP,
+                        f"stop={[STOP]} was asked, but choice {index} contains it: {text!r}.")
+        kit.judge.check(finish in ("stop", "length"), COMPLETION_STOP,
+                        f"stop={[STOP]} was asked, but choice {index} finished with {finish!r}.")
+
+
+@pytest.mark.checks(COMPLETION_MAX_TOKENS, TYPED_ERROR, *CAPABILITY, *ANSWER)
+def test_text_max_tokens(llama_kit: Kit) -> None:
+    """inference.completion.max-tokens: at most the limit is generated; a cut text says length."""
+    kit = llama_kit
+    member, request = _text(kit, max_tokens=LIMIT)
+    outcome = _asked(kit, member, request, COMPLETION_MAX_TOKENS, f"max_tokens={LIMIT}", serves="completions")
+    _within_limit(kit, outcome, COMPLETION_MAX_TOKENS, f"max_tokens={LIMIT}", _texts(kit, outcome))
+
+
+@pytest.mark.checks(COMPLETION_N, TYPED_ERROR, *CAPABILITY, *ANSWER)
+def test_text_n_choices(llama_kit: Kit) -> None:
+    """inference.completion.n: n=2 gets two choices, indexed 0 and 1."""
+    kit = llama_kit
+    member, request = _text(kit, n=2)
+    outcome = _asked(kit, member, request, COMPLETION_N, "n=2", serves="completions")
+    indices = sorted(index for index, _, _ in _texts(kit, outcome))
+    kit.judge.check(indices == [0, 1], COMPLETION_N,
+                    f"n=2 was asked of a text completion and answered with choices indexed {indices}; two choices, "
+                    "indexed 0 and 1, are due (or a 4xx if the provider cannot give more than one).")
+
+
+def _text_logprobs(logprobs: Any) -> tuple[list[Any], list[Any], list[dict[Any, Any]]] | None:
+    """(tokens, token_logprobs, top_logprobs) of a text completion choice's ``logprobs``, or None.
+
+    Two shapes carry them. OpenAI's wire format for completions (``tokens``, ``token_logprobs``,
+    ``top_logprobs`` as one {token: logprob} per position), which the openai SDK reads and
+    vLLM / OpenAI answer; and the type the contract declares for ``OpenAICompletionChoice.logprobs``
+    (``OpenAIChoiceLogprobs``: chat's ``content`` list of ``OpenAITokenLogProb``), which is the only
+    shape an in-process provider's typed answer can hold. Either is a client's to read.
+    """
+    tokens = _get(logprobs, "tokens")
+    if tokens:
+        top = list(_get(logprobs, "top_logprobs") or [])
+        return list(tokens), list(_get(logprobs, "token_logprobs") or []), [dict(t or {}) for t in top]
+    content = _get(logprobs, "content")
+    if content:
+        return ([_get(t, "token") for t in content], [_get(t, "logprob") for t in content],
+                [{_get(a, "token"): _get(a, "logprob") for a in _get(t, "top_logprobs") or []} for t in content])
+    return None
+
+
+@pytest.mark.checks(COMPLETION_LOGPROBS, TYPED_ERROR, *CAPABILITY, *ANSWER, *STREAM)
+@pytest.mark.parametrize("mode", ["whole", "streamed"])
+def test_text_logprobs(llama_kit: Kit, mode: str) -> None:
+    """inference.completion.logprobs (capability logprobs; streamed: and streaming): one log
+    probability per token of the text, with its k most likely alternatives, the chosen token
+    among them at its own value; streamed, on every chunk that carries text (upstream
+    inference/test_openai_completion.py::test_openai_completion_logprobs and ..._streaming)."""
+    kit = llama_kit
+    member = kit.member("openai_completion")
+    field = getattr(member.request_model, "model_fields", {}).get("logprobs")
+    if field is None or int not in typing.get_args(field.annotation):
+        # llama-stack-api 0.7 declares it a bool: a client cannot ask for k alternatives through it
+        raise NotApplicable(f"{kit.put.contract.package}'s OpenAICompletionRequestWithExtraBody.logprobs is "
+                            f"{getattr(field, 'annotation', None)}, not OpenAI's int: it cannot ask for "
+                            f"{TEXT_LOGPROBS} alternatives")
+    stream = mode == "streamed"
+    binding = ("logprobs", "streaming") if stream else ("logprobs",)
+    member, request = _text(kit, logprobs=TEXT_LOGPROBS, **({"stream": True} if stream else {}))
+    outcome = _asked(kit, member, request, COMPLETION_LOGPROBS, f"logprobs={TEXT_LOGPROBS}, {mode}",
+                     capability="logprobs", serves="completions", stream=stream)
+    # per choice: its text, and the (tokens, token_logprobs, top_logprobs) that came with it
+    texts: dict[Any, str] = {}
+    shapes: dict[Any, tuple[list[Any], list[Any], list[dict[Any, Any]]]] = {}
+    if stream:
+        parts = [(n, c) for n, chunk in enumerate(_chunks(outcome)) for c in _get(chunk, "choices") or []]
+    else:
+        parts = [(None, c) for c in _choices(kit, outcome)]
+    for number, choice in parts:
+        index, piece = _get(choice, "index"), _get(choice, "text") or ""
+        shape = _text_logprobs(_get(choice, "logprobs"))
+        texts[index] = texts.get(index, "") + piece
+        where = f"choice {index}" + (f" (chunk {number})" if stream else "")
+        if shape is None:
+            _honoured(kit, not piece, COMPLETION_LOGPROBS, f"logprobs={TEXT_LOGPROBS} was asked, but {where} "
+                      f"carries the text {piece!r} without log probabilities (neither tokens nor content).", *binding)
+            continue
+        tokens, values, tops = shape
+        _honoured(kit, len(tokens) == len(values) == len(tops), COMPLETION_LOGPROBS,
+                  f"{where}: {len(tokens)} tokens, {len(values)} token_logprobs and {len(tops)} top_logprobs; "
+                  "one of each per token is due.", *binding)
+        so_far = shapes.setdefault(index, ([], [], []))
+        for into, values_of in zip(so_far, shape, strict=True):
+            into.extend(values_of)
+        for token, value, top in zip(tokens, values, tops, strict=False):
+            alternatives = list(top.values())
+            _honoured(kit, all(isinstance(v, int | float) and v <= 0 for v in [value, *alternatives]),
+                      COMPLETION_LOGPROBS, f"{where}, token {token!r}: a log probability above 0 in "
+                      f"{[value, *alternatives]}.", *binding)
+            # OpenAI's completions reference: "the API will always return the logprob of the sampled
+            # token, so there may be up to logprobs+1 elements in the response" (vLLM does the same)
+            _honoured(kit, TEXT_LOGPROBS <= len(top) <= TEXT_LOGPROBS + 1, COMPLETION_LOGPROBS,
+                      f"logprobs={TEXT_LOGPROBS} was asked, but token {token!r} of {where} has {len(top)} "
+                      "alternatives.", *binding)
+            chosen = top.get(token)
+            _honoured(kit, isinstance(chosen, int | float) and isinstance(value, int | float)
+                      and abs(chosen - value) < 1e-6, COMPLETION_LOGPROBS,
+                      f"{where}: the alternatives of token {token!r} give it {chosen!r}, its token_logprob is "
+                      f"{value!r}.", *binding)
+    for index, text in texts.items():
+        joined = "".join(str(t) for t in shapes.get(index, ([], [], []))[0])
+        _honoured(kit, not text or joined == text, COMPLETION_LOGPROBS,
+                  f"choice {index}: the logprob tokens spell {joined!r}, not the text {text!r}.", *binding)

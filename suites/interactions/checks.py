@@ -46,6 +46,16 @@ STREAM_USAGE = CheckDef("interactions.stream-usage", SHOULD,
                         "answer to the same request does (not zeros)",
                         API, None, f"{_I} (stream=true); InteractionCompleteEvent.interaction.usage: GoogleUsage")
 
+MAX_OUTPUT = CheckDef("interactions.max-output-tokens", MUST,
+                      "generation_config.max_output_tokens bounds the answer, whole and streamed: no more output "
+                      "tokens reported and no more words of text than it allows",
+                      API, None, f"{_I}; GoogleGenerationConfig.max_output_tokens ('Maximum number of tokens to "
+                      "generate'); GoogleUsage.total_output_tokens")
+GENERATION_CONFIG = CheckDef("interactions.generation-config", SHOULD,
+                             "A generation_config of in-range sampling values (temperature, top_p, top_k) is "
+                             "answered, whole and streamed, not refused",
+                             API, None, f"{_I}; GoogleGenerationConfig (temperature 0-2, top_k >= 1, top_p 0-1)")
+
 _SUITES = ("--llama-api=interactions", "-m", "behavioral or negative")
 
 
@@ -55,7 +65,7 @@ def _proof(fixture: str, tests: tuple[str, ...], *checks: CheckDef) -> Proof:
 
 WING = Wing(
     api=API,
-    checks=(CREATE, STREAM, CHAIN, NOT_FOUND, UNKNOWN_MODEL, STREAM_USAGE),
+    checks=(CREATE, STREAM, CHAIN, NOT_FOUND, UNKNOWN_MODEL, STREAM_USAGE, MAX_OUTPUT, GENERATION_CONFIG),
     proofs=(
         _proof("interactions-id-reused", ("test_create",), CREATE),
         _proof("interactions-stream-complete-id", ("test_stream",), STREAM),
@@ -64,5 +74,8 @@ WING = Wing(
         _proof("interactions-model-error-500", ("test_unknown_model",), UNKNOWN_MODEL, TYPED_ERROR),
         Proof("interactions-stream-usage-zero", run=(*_SUITES, *only("test_stream_usage")),
               warns=((STREAM_USAGE, "the streamed interaction of*reports usage*"),)),
+        _proof("interactions-max-output-ignored", ("test_max_output_tokens",), MAX_OUTPUT),
+        Proof("interactions-generation-config-refused", run=(*_SUITES, *only("test_generation_config")),
+              warns=((GENERATION_CONFIG, "create(stream=*) with generation_config*was refused*"),)),
     ),
 )

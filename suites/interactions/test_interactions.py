@@ -21,6 +21,8 @@ from llama_conformance.checks import CheckDef
 from llama_conformance_suites.interactions.checks import (
     CHAIN,
     CREATE,
+    GENERATION_CONFIG,
+    MAX_OUTPUT,
     NOT_FOUND,
     STREAM,
     STREAM_USAGE,
@@ -32,6 +34,7 @@ from llama_conformance_suites.responses.helpers import chat_model
 pytestmark = [pytest.mark.behavioral, pytest.mark.api("interactions")]
 
 UNKNOWN_INTERACTION_ID = "interaction-" + "0" * 24
+TWELVE_WORDS = "one two three four five six seven eight nine ten eleven twelve"
 
 
 def _interaction_id(kit: Kit, text: str, check: CheckDef, **extra: Any) -> str:
@@ -137,3 +140,63 @@ def test_unknown_model(llama_kit: Kit) -> None:
             kit.judge.fail(UNKNOWN_MODEL, f"create(stream=True, model={model!r}) streamed an answer from a model "
                                           "nobody serves.")
         expect_not_found(kit, outcome, UNKNOWN_MODEL, f"create(stream={stream}, model={model!r})")
+
+
+def _streamed(kit: Kit, outcome: Any) -> tuple[str, dict[str, Any]]:
+    """(the text of a stream's deltas, the usage its interaction.complete reports)."""
+    stream = events(kit, outcome)
+    text = "".join((e.get("delta") or {}).get("text", "") for e in stream if e.get("event_type") == "content.delta")
+    complete: dict[str, Any] = next(
+        (e for e in reversed(stream) if e.get("event_type") == "interaction.complete"), {})
+    return text, (complete.get("interaction") or {}).get("usage") or {}
+
+
+@pytest.mark.checks(MAX_OUTPUT, CREATE, STREAM, *ANSWER, *STREAMED)
+def test_max_output_tokens(llama_kit: Kit) -> None:
+    """interactions.max-output-tokens: max_output_tokens=3 for a twelve-word answer (the echo's) bounds it.
+
+    A word is at least one token for every tokenizer a chat model uses (they split on spaces
+    first), so "no more words than tokens allowed" holds whatever the model; the reported
+    output tokens are held to the bound only where the answer reports them (not zero)."""
+    kit = llama_kit
+    bound, text = 3, f"Repeat exactly: {TWELVE_WORDS}"
+    config = {"max_output_tokens": bound}
+    whole = answer(kit, create(kit, text, generation_config=config), MAX_OUTPUT)
+    said = "".join(str(o.get("text", "")) for o in whole.get("outputs") or [] if isinstance(o, dict))
+    used = (whole.get("usage") or {}).get("total_output_tokens") or 0
+    kit.judge.check(len(said.split()) <= bound and used <= bound, MAX_OUTPUT,
+                    f"max_output_tokens={bound}, and the answer holds {len(said.split())} words ({said[:80]!r}), "
+                    f"reporting total_output_tokens={used}.")
+    outcome = create(kit, text, stream=True, generation_config=config)
+    kit.accept(outcome, "create_interaction", STREAM, stream=True)
+    said, usage = _streamed(kit, outcome)
+    used = usage.get("total_output_tokens") or 0
+    kit.judge.check(len(said.split()) <= bound and used <= bound, MAX_OUTPUT,
+                    f"max_output_tokens={bound}, and the stream delivers {len(said.split())} words ({said[:80]!r}), "
+                    f"reporting total_output_tokens={used}.")
+
+
+@pytest.mark.checks(GENERATION_CONFIG, CREATE, STREAM, *ANSWER, *STREAMED)
+def test_generation_config(llama_kit: Kit) -> None:
+    """interactions.generation-config: in-range sampling values, at their bounds too, are answered.
+
+    The answer they shape is not judged (sampling is the model's); a refusal of values the contract
+    declares in range is."""
+    kit = llama_kit
+    configs = ({"temperature": 0.0, "top_p": 1.0, "top_k": 1}, {"temperature": 2.0, "top_p": 0.5, "top_k": 40})
+    for config in configs:
+        for stream in (False, True):
+            outcome = create(kit, "Say hello.", stream=stream, generation_config=config)
+            if not outcome.succeeded:
+                kit.judge.no_hang(outcome)
+                kit.judge.check(False, GENERATION_CONFIG,
+                                f"create(stream={stream}) with generation_config={config} was refused: "
+                                f"{outcome.describe_error()}; the contract declares these values in range.")
+                continue
+            if stream:
+                kit.accept(outcome, "create_interaction", STREAM, stream=True)
+                kit.judge.check(bool(_streamed(kit, outcome)[0]), STREAM,
+                                f"the stream with generation_config={config} delivered no text delta.")
+            else:
+                kit.judge.check(bool(answer(kit, outcome, CREATE).get("outputs")), CREATE,
+                                f"create with generation_config={config} answered no output.")

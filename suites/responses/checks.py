@@ -98,6 +98,39 @@ INCLUDE_LOGPROBS = CheckDef("responses.include.logprobs", SHOULD,
                             "(a non-empty list, each logprob <= 0)", API,
                             reference=f"{_CREATE}; CreateResponseRequest.include (ResponseItemInclude."
                             "message_output_text_logprobs); OpenAIResponseOutputMessageContentOutputText.logprobs")
+PARAMS_ECHOED = CheckDef("responses.params.echoed", MUST,
+                         "The request parameters the response object also carries (temperature, top_p, "
+                         "max_output_tokens, truncation, parallel_tool_calls, prompt_cache_key, max_tool_calls, "
+                         "top_logprobs) come back as asked: on the created response, on a stream's created and "
+                         "terminal events, and on retrieve", API,
+                         reference=f"{_CREATE}; OpenAIResponseObject.temperature / top_p / truncation / "
+                         "parallel_tool_calls / ... (the fields CreateResponseRequest shares with it)")
+PROMPT = CheckDef("responses.prompt", MUST,
+                  "prompt {id, version, variables} is echoed, and the stored template of the version asked, its "
+                  "variables filled in, reaches the model (the input tokens grow with the template, with a "
+                  "variable's value and with the longer version)", API,
+                  reference=f"{_CREATE}; CreateResponseRequest.prompt (OpenAIResponsePrompt); Prompts.get_prompt")
+PROMPT_NOT_FOUND = CheckDef("responses.prompt.not-found", MUST,
+                            "A prompt naming an unknown template id, or an unknown version of a stored one, is "
+                            "refused with a client error (404 / 400), neither answered nor a 5xx", API,
+                            reference=f"{_CREATE}; OpenAIResponsePrompt.id / version; Prompts.get_prompt "
+                            "(upstream responses/test_prompt_templates.py: 404)")
+CONVERSATION_EXCLUSIVE = CheckDef("responses.conversation.exclusive", MUST,
+                                  "previous_response_id together with conversation is refused with a client error "
+                                  "(400): a response continues one or the other", API,
+                                  reference=f"{_CREATE}; CreateResponseRequest.conversation / previous_response_id "
+                                  "(upstream responses/test_responses_errors.py: 400)")
+CONVERSATION_UNKNOWN = CheckDef("responses.conversation.unknown", MUST,
+                                "A conversation id that is malformed, or well formed and naming no conversation, is "
+                                "refused with a client error (400 / 404), neither answered nor a 5xx", API,
+                                reference=f"{_CREATE}; CreateResponseRequest.conversation (upstream "
+                                "responses/test_responses_errors.py TestConversationsAPIErrors)")
+STREAM_LOGPROBS = CheckDef("responses.include.logprobs.stream", SHOULD,
+                           "include ['message.output_text.logprobs'] on a stream: the output_text deltas carry the "
+                           "token logprobs (each <= 0), as the output_text parts of output_item.done and of the "
+                           "terminal response do", API,
+                           reference=f"{_STREAM}; OpenAIResponseObjectStreamResponseOutputTextDelta.logprobs; "
+                           "CreateResponseRequest.include")
 STATEFUL = CheckDef("responses.stateful", MUST,
                     "Any sequence of creates, chains, retrievals, lists and deletes matches a model of what is "
                     "stored", API, reference=f"{_CREATE}; {_GET}; {_LIST}; {_DELETE}")
@@ -108,9 +141,9 @@ STATEFUL = CheckDef("responses.stateful", MUST,
 _RUN = ("--hypothesis-seed=1", "-m", "behavioral or negative or stateful")
 
 
-# The contract-depth tests have their own proofs (``_depth``): the older rows leave them out, so a
+# The contract-depth and parameter tests have their own proofs (``_depth``): the older rows leave them out, so a
 # defect of what those rows judge (a retrieve that differs, a stream unasked) is declared once.
-_OLDER = ("-k", "not test_responses_depth")
+_OLDER = ("-k", "not test_responses_depth and not test_responses_params")
 
 
 def _proof(fixture: str, fails: dict[str, tuple[CheckDef, ...]]) -> Proof:
@@ -139,7 +172,8 @@ WING = Wing(
     api=API,
     checks=(CREATE, CREATE_FUZZ, STREAM, STREAM_TEXT_DONE, RETRIEVE, LIST, LIST_PAGINATION, LIST_ORDER, INPUT_ITEMS,
             DELETE, NOT_FOUND, CANCEL, CHAIN, CHAIN_CONTEXT, STORE_FALSE, MAX_OUTPUT, INCOMPLETE_REASON, BACKGROUND,
-            BACKGROUND_STREAM, STRUCTURED, INCLUDE_LOGPROBS, STATEFUL),
+            BACKGROUND_STREAM, STRUCTURED, INCLUDE_LOGPROBS, PARAMS_ECHOED, PROMPT, PROMPT_NOT_FOUND,
+            CONVERSATION_EXCLUSIVE, CONVERSATION_UNKNOWN, STREAM_LOGPROBS, STATEFUL),
     proofs=(
         _proof("model-renamed", {"test_create_and_retrieve": (CREATE,)}),
         _proof("streams-unasked", {"test_create_fuzz": (CREATE_FUZZ,)}),
@@ -173,6 +207,15 @@ WING = Wing(
         Proof("responses-incomplete-reason-length", run=(*_RUN, "-k", "test_max_output_tokens"),
               warns=((INCOMPLETE_REASON, "a response cut at max_output_tokens=* says incomplete_details.reason "
                       "'length'*"),)),
+        # request parameters, prompt templates, conversations (test_responses_params.py): one test each
+        _depth("param-parallel-tool-calls-fixed", "test_params_echoed", PARAMS_ECHOED),
+        _depth("param-prompt-variables-unfilled", "test_prompt_template", PROMPT),
+        _depth("param-prompt-unknown-answered", "test_prompt_unknown", PROMPT_NOT_FOUND),
+        _depth("param-conversation-with-previous", "test_conversation_with_previous", CONVERSATION_EXCLUSIVE),
+        _depth("param-conversation-unchecked", "test_conversation_unknown", CONVERSATION_UNKNOWN),
+        Proof("responses-param-stream-logprobs-dropped", run=(*_RUN, "-k", "test_stream_include_logprobs"),
+              warns=((STREAM_LOGPROBS, "include message.output_text.logprobs was asked on a stream, but its * "
+                      "text deltas carry no logprobs*"),)),
         _warning("no-text-done", STREAM_TEXT_DONE, "text streamed for * gets no *"),
         _warning("list-ignores-asc", LIST_ORDER, "order=asc lists created_at *"),
         _warning("chain-forgets", CHAIN_CONTEXT, "the chained response used * input tokens, the same input alone *"),

@@ -127,6 +127,24 @@ SEARCH_RANKERS = CheckDef(
     "In a hybrid search, ranking_options.ranker weighted follows alpha (1: vectors only, 0: words only) "
     "and rrf fuses both rankings; a provider without hybrid search refuses it cleanly (4xx / 501)", API,
     None, reference="SearchRankingOptions.ranker, alpha, impact_factor; OpenAISearchVectorStoreRequest.search_mode")
+SEARCH_FILTER_KEYS = CheckDef(
+    "vector_io.search.filter-keys", MUST,
+    "A search filter key the API package's filter models refuse (ogx 1.5: only letters, digits, _ and -), "
+    "at the top or nested in and/or, is refused with a 400; keys it accepts (with _ and -) filter as usual",
+    API, None, reference="ogx_api.filters.ComparisonFilter key validator (_VALID_METADATA_KEY_PATTERN); "
+                         "OpenAISearchVectorStoreRequest.filters")
+CHUNKS_FILTERS = CheckDef(
+    "vector_io.chunks.filters", MUST,
+    "query_chunks params.filters select exactly the chunks whose metadata match (eq, ne, gt, gte, lt, lte, "
+    "in, nin, booleans, and, or, nested; none match: no chunks), or the provider refuses filters with a 501",
+    API, None, reference="VectorIO.query_chunks; QueryChunksRequest.params['filters'] (ComparisonFilter, "
+                         "CompoundFilter, parsed by the server's router)")
+FILES_CONTENTS_INCLUDE = CheckDef(
+    "vector_io.files.contents-include", MUST,
+    "File contents carry each chunk's embedding (of the store's dimension) only with include_embeddings and "
+    "its metadata only with include_metadata; the text is the same either way", API, None,
+    reference="VectorIO.openai_retrieve_vector_store_file_contents(include_embeddings, include_metadata); "
+              "VectorStoreContent.embedding, metadata, chunk_metadata")
 NOT_FOUND_404 = CheckDef(
     "vector_io.not-found.404", SHOULD,
     "An unknown vector store is answered 404 (the typed not-found), not 400: SDKs map 404 to NotFoundError",
@@ -152,7 +170,7 @@ WING = Wing(
             SCORES_FINITE, ISOLATION, ISOLATION_BACKEND, FILES_ATTACH, FILES_BATCH, NOT_FOUND, STATEFUL,
             SEARCH_FILE_ID, SEARCH_FILTERS, FILES_ATTRIBUTES_UPDATE, FILES_DELETE_UNSEARCHABLE, NOT_FOUND_404,
             SEARCH_MODES, SEARCH_HYBRID_OPTIONS, CHUNKS_PRECOMPUTED, FILES_CHUNKING,
-            SEARCH_RANKERS),
+            SEARCH_RANKERS, SEARCH_FILTER_KEYS, CHUNKS_FILTERS, FILES_CONTENTS_INCLUDE),
     proofs=(
         _proof("create-drops-name", {"test_store_create_retrieve_update": (STORE_CREATE,)}),
         _proof("retrieve-differs", {"test_store_create_retrieve_update": (STORE_RETRIEVE,)}),
@@ -182,6 +200,10 @@ WING = Wing(
         _proof("chunking-not-echoed", {"test_static_chunking": (FILES_CHUNKING,)}),
         _proof("contents-drop-last", {"test_static_chunking": (FILES_CHUNKING,)}),
         _proof("weighted-alpha-ignored", {"test_search_rankers": (SEARCH_RANKERS,)}),
+        _proof("filter-keys-unchecked", {"test_search_filter_keys": (SEARCH_FILTER_KEYS,)}),
+        _proof("filter-keys-strict", {"test_search_filter_keys": (SEARCH_FILTER_KEYS,)}),
+        _proof("query-filters-ignored", {"test_query_chunks_filters": (CHUNKS_FILTERS,)}),
+        _proof("contents-include-ignored", {"test_file_contents_include": (FILES_CONTENTS_INCLUDE,)}),
         Proof("vector-io-unknown-store-400", run=(*_SUITES, "-k", "test_unknown_store_answers_404"),
               warns=((NOT_FOUND_404, "openai_retrieve_vector_store(*) was answered 400*"),)),
     ),

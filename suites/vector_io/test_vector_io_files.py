@@ -7,14 +7,18 @@ told apart in search results by a marker word in their text.
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.coverage import ANSWER
+from llama_conformance.report.applicability import NotApplicable
 from llama_conformance_suites.vector_io import helpers as vio
 from llama_conformance_suites.vector_io.checks import (
     FILES_ATTRIBUTES_UPDATE,
     FILES_CHUNKING,
+    FILES_CONTENTS_INCLUDE,
     FILES_DELETE_UNSEARCHABLE,
     STORE_CREATE,
 )
@@ -131,5 +135,48 @@ def test_static_chunking(llama_kit: Kit) -> None:
         if long:
             problems.append(f"chunks of {long} words exceed {MAX_TOKENS} tokens")
         kit.judge.check(not problems, check, f"the contents of {file_id}: " + "; ".join(problems) + ".")
+    finally:
+        vio.delete_store(kit, store.id)
+
+
+CONTENTS_TEXT = "Quokkas live on Rottnest Island and are active mostly at night."
+
+
+@pytest.mark.checks(STORE_CREATE, FILES_CONTENTS_INCLUDE, *ANSWER)
+def test_file_contents_include(llama_kit: Kit) -> None:
+    """vector_io.files.contents-include: the contents of an attached file carry, with
+    include_embeddings, each chunk's embedding (a finite vector of the store's dimension) and with
+    include_metadata its metadata (``metadata`` or ``chunk_metadata``); without the flags neither,
+    and the text is the same. Upstream asserts the embedding both ways; a client that asks for the
+    embeddings to re-rank or debug gets none from a provider that drops the flags."""
+    kit = llama_kit
+    check = FILES_CONTENTS_INCLUDE
+    name = "openai_retrieve_vector_store_file_contents"
+    if not {"include_embeddings", "include_metadata"} <= {p.name for p in kit.member(name).params}:
+        raise NotApplicable(f"{name} has no include_embeddings / include_metadata parameters in this API package")
+    store = vio.created_store(kit, name="kit-contents-include")
+    try:
+        file_id = vio.attached_file(kit, store, CONTENTS_TEXT, "quokka.txt", check)
+        plain = kit.accept(vio.call(kit, name, vector_store_id=store.id, file_id=file_id), name, check)
+        full = kit.accept(vio.call(kit, name, vector_store_id=store.id, file_id=file_id, include_embeddings=True,
+                                   include_metadata=True), name, check)
+        problems = []
+        texts = ([c.text for c in plain.data], [c.text for c in full.data])
+        if not texts[0] or texts[0] != texts[1]:
+            problems.append(f"the text is {texts[0]} without the flags and {texts[1]} with them")
+        for index, content in enumerate(full.data):
+            vector = content.embedding
+            if not vector or len(vector) != store.dimension or not all(math.isfinite(x) for x in vector):
+                problems.append(f"with include_embeddings, chunk {index} has embedding "
+                                f"{'of ' + str(len(vector)) + ' values' if vector else vector!r}, not a finite "
+                                f"vector of the store's {store.dimension} dimensions")
+            if content.metadata is None and content.chunk_metadata is None:
+                problems.append(f"with include_metadata, chunk {index} has neither metadata nor chunk_metadata")
+        for index, content in enumerate(plain.data):
+            extra = [field for field in ("embedding", "metadata", "chunk_metadata")
+                     if getattr(content, field) is not None]
+            if extra:
+                problems.append(f"without the flags, chunk {index} still carries {', '.join(extra)}")
+        kit.judge.check(not problems, check, f"contents of {file_id}: " + "; ".join(problems) + ".")
     finally:
         vio.delete_store(kit, store.id)

@@ -14,7 +14,7 @@ from kitrun import expect_failures_only, needs_ogx
 pytestmark = [pytest.mark.slow, needs_ogx]
 
 SKILLS_TESTS = 21  # 12 structural (build + 11 members), 8 behavioural (test_skills.py), 1 state machine
-INTERACTIONS_TESTS = 8  # 2 structural (build + create_interaction), 6 behavioural (test_interactions.py)
+INTERACTIONS_TESTS = 10  # 2 structural (build + create_interaction), 8 behavioural (test_interactions.py)
 
 
 def test_skills_builtin(run_real_provider) -> None:
@@ -51,7 +51,9 @@ def test_interactions_builtin(run_real_provider) -> None:
     the chat request without ``stream_options={"include_usage": True}``, so an OpenAI-style inference
     never sends the usage chunk that ``_stream_openai_to_google`` waits for (lines 600-602, 650-652).
     Create, the event order of streams, chaining (whole and streamed), an unknown previous
-    interaction (``ValueError``, a 400) and an unserved model (``ModelNotFoundError``, a 404) pass."""
+    interaction (``ValueError``, a 400), an unserved model (``ModelNotFoundError``, a 404) and
+    generation_config pass: ``_google_to_openai`` hands max_output_tokens, temperature, top_p (lines
+    378-380) and top_k (extra body, line 371) to the chat request, and the echo honours max_tokens."""
     run = run_real_provider("inline::builtin", "--llama-api=interactions")
     expect_failures_only(run, {}, at_least=INTERACTIONS_TESTS)
     assert run.warnings == {("test_stream_usage", "SHOULD", "interactions.stream-usage")}, run.warnings

@@ -10,6 +10,11 @@ translates Anthropic requests to chat completions and back
 OpenAI-compatible loopback server (``kit-echo``, which honours ``max_tokens`` and ``stop`` as
 OpenAI does), given with ``--llama-stack-config fixtures/configs/ogx-messages-openai-loopback.yaml``.
 
+Its message batches (lines 106-293: a kvstore-backed batch processed by a background task) pass
+every batch check (``suites/messages/test_message_batches.py``): created in_progress and counted,
+ended with one line per custom_id, a bad request errored alone, a repeated custom_id refused (400),
+404 for an unknown id, cancel while running and 400 once ended, listing newest first with after_id.
+
 Every verdict below is the whole verdict: what passes, and each real finding with its check.
 """
 
@@ -42,17 +47,17 @@ def loopback(openai_loopback_url: str, tmp_path: Path, monkeypatch: pytest.Monke
 
 
 def test_messages_builtin(run_real_provider, loopback: str) -> None:
-    """Structure (build + 7 members) and behaviour (12 tests, drawn requests included) pass; one SHOULD
-    finding: an answer cut by a stop sequence is reported as end_turn."""
+    """Structure (build + 7 members) and behaviour (19 tests, drawn requests and 7 batch tests included)
+    pass; one SHOULD finding: an answer cut by a stop sequence is reported as end_turn."""
     run = run_real_provider("inline::builtin", "--llama-api=messages", SEED, STACK)
-    run.expect(passed=20, warnings={STOP_SEQUENCE_WARNING})
+    run.expect(passed=27, warnings={STOP_SEQUENCE_WARNING})
     run.result.stdout.fnmatch_lines([STOP_SEQUENCE_TEXT])
 
 
 def test_messages_builtin_over_http(run_real_provider, loopback: str) -> None:
     """Behind the package's routers (``--llama-over-http``): the same verdict for the behavioural
-    suites, the event stream included."""
+    suites, the event stream and the batch routes included."""
     run = run_real_provider("inline::builtin", "--llama-api=messages", SEED, STACK, "--llama-over-http",
                             *BEHAVIOURAL)
-    run.expect(passed=12, warnings={STOP_SEQUENCE_WARNING})
+    run.expect(passed=19, warnings={STOP_SEQUENCE_WARNING})
     run.result.stdout.fnmatch_lines([STOP_SEQUENCE_TEXT])

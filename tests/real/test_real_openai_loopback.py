@@ -176,8 +176,9 @@ SCHEMA = {"type": "object", "properties": {"primes": {"type": "array", "items": 
 def test_generation_parameters_reach_the_server(
     openai_loopback_url: str, monkeypatch: pytest.MonkeyPatch, package: str, adapter: str
 ) -> None:
-    """n, stop, max_tokens, logprobs, response_format, a forced tool call (streamed) and
-    include_usage on a streamed text completion: each adapter passes them through
+    """n, stop, max_tokens, logprobs (whole and streamed), response_format, a forced tool call
+    (streamed), tool_choice none, and on text completions include_usage (streamed), stop,
+    max_tokens, n and logprobs: each adapter passes them through
     (``OpenAIMixin.openai_chat_completion`` / ``openai_completion`` hand every field to the
     openai SDK), and what comes back is what the server answered, unchanged."""
     with kit_built(package, adapter, monkeypatch) as put:
@@ -202,6 +203,16 @@ def test_generation_parameters_reach_the_server(
         tool_chunks = streamed("chat", messages=MESSAGES, tools=[TOOL],
                                tool_choice={"type": "function", "function": {"name": "add"}})
         text_chunks = streamed("completion", prompt="complete this prompt", stream_options={"include_usage": True})
+        probed_chunks = streamed("chat", messages=MESSAGES, logprobs=True, top_logprobs=2)
+        unforced = chat(tools=[TOOL], tool_choice="none")
+
+        def text(**fields: Any) -> Any:
+            params = _request(put, "completion", model="kit-echo", prompt="complete this prompt", **fields)
+            return put.gate.call("openai_completion", put.impl.openai_completion, params)
+
+        text_stopped, text_cut, text_two = text(stop=["this"]), text(max_tokens=2), text(n=2)
+        # llama-stack 0.7.3's OpenAICompletionRequestWithExtraBody.logprobs is a bool (OpenAI's is an int)
+        text_probed = text(logprobs=2) if package == "ogx_api" else None
     assert [(c.index, c.message.content) for c in two.choices] == [(0, LAST_USER), (1, LAST_USER)]
     assert [(c.message.content, c.finish_reason) for c in stopped.choices] == [("the echo ", "stop")]
     assert [(c.message.content, c.finish_reason) for c in cut.choices] == [("the echo", "length")]
@@ -216,6 +227,22 @@ def test_generation_parameters_reach_the_server(
     usage = [chunk.usage for chunk in text_chunks if getattr(chunk, "usage", None) is not None]
     if package == "ogx_api":
         assert [(u.prompt_tokens, u.completion_tokens, u.total_tokens) for u in usage] == [(3, 3, 6)]
+    streamed_tokens = [(c.delta.content, [t.token for t in c.logprobs.content], {len(t.top_logprobs)
+                        for t in c.logprobs.content}) for chunk in probed_chunks for c in chunk.choices
+                       if c.delta.content]
+    assert streamed_tokens == [(piece, [piece], {2}) for piece in ("the", " echo", " must", " be", " this",
+                                                                  " sentence")]
+    assert [(c.message.content, c.message.tool_calls, c.finish_reason) for c in unforced.choices] == [
+        (LAST_USER, None, "stop")]
+    assert [(c.text, c.finish_reason) for c in text_stopped.choices] == [("complete ", "stop")]
+    assert [(c.text, c.finish_reason) for c in text_cut.choices] == [("complete this", "length")]
+    assert [(c.index, c.text) for c in text_two.choices] == [(0, "complete this prompt"), (1, "complete this prompt")]
+    if text_probed is not None:  # the server's OpenAI shape, as the openai SDK parsed it
+        [probed_text] = text_probed.choices
+        assert probed_text.logprobs.tokens == ["complete", " this", " prompt"]
+        assert [len(top) for top in probed_text.logprobs.top_logprobs] == [2, 2, 2]
+        assert [top[token] for token, top in zip(probed_text.logprobs.tokens, probed_text.logprobs.top_logprobs,
+                                                 strict=True)] == probed_text.logprobs.token_logprobs
 
 
 # remote::vllm guesses the type from the name ("embed"); the others call every listed model

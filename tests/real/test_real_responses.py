@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from kitrun import expect_failures_only, needs_llama_stack, needs_ogx
+from kitrun import KitRun, expect_failures_only, needs_llama_stack, needs_ogx
 
 pytestmark = pytest.mark.slow
 
@@ -23,6 +23,16 @@ TEXT_DONE = ("test_create_stream", "SHOULD", "responses.stream.text-done")
 # max_output_tokens; OpenAI's value, which ogx itself uses for its builtin-tool budget (line 625), is
 # "max_output_tokens".
 INCOMPLETE_REASON = ("test_max_output_tokens", "SHOULD", "responses.incomplete-reason")
+# suites/responses/test_responses_params.py: parameters echoed, prompt templates (the kit's reference
+# prompts as the dependency), conversation errors and streamed logprobs; each must have run and passed
+PARAMS = {"test_params_echoed", "test_prompt_template", "test_prompt_unknown", "test_conversation_with_previous",
+          "test_conversation_unknown", "test_stream_include_logprobs"}
+
+
+def _params_passed(run: KitRun) -> None:
+    """Every test of the parameter module passed (not skipped: the provider has its prompts dependency)."""
+    missing = PARAMS - run.ids("PASSED")
+    assert not missing, (sorted(missing), run.result.stdout.str())
 
 
 @needs_ogx
@@ -33,13 +43,15 @@ def test_responses_builtin(run_real_provider, tiktoken_cache: Path) -> None:
     SHOULD responses.stream.text-done: text is streamed without ``response.output_text.done``.
     SHOULD responses.incomplete-reason: a cut at max_output_tokens says reason 'length'.
     Create, retrieve, stream, list, input items, delete, cancel, chains, store=false, max_output_tokens
-    (status incomplete), background with cancel, background with stream refused (400) and structured
-    output pass."""
+    (status incomplete), background with cancel, background with stream refused (400), structured
+    output, the request parameters echoed, prompt templates (version and variables reach the model,
+    an unknown id or version a 404), conversation errors (400 / 404) and streamed logprobs pass."""
     run = run_real_provider("inline::builtin", "--llama-api=responses", SEED)
     expect_failures_only(run, {
         "test_create_fuzz": ["call.typed-error"],
         "test_create_stream_fuzz": ["call.typed-error"],
     }, at_least=22)
+    _params_passed(run)
     output = run.result.stdout.str()
     assert 'request (JSON): {"input": [], ' in output, output
     assert "AssertionError: max_infer_iters must not be None" in output, output
@@ -57,6 +69,7 @@ def test_responses_builtin_over_http(run_real_provider, tiktoken_cache: Path) ->
         "test_create_fuzz": ["call.typed-error"],
         "test_create_stream_fuzz": ["stream.responses.created-first", "stream.responses.terminal-once"],
     }, at_least=14)
+    _params_passed(run)
     assert "POST /v1/responses answered 500" in run.result.stdout.str()
     assert run.warnings == {TEXT_DONE, INCOMPLETE_REASON}, run.warnings
 
@@ -68,7 +81,7 @@ def test_responses_builtin_llama_stack(run_real_provider, tiktoken_cache: Path) 
     so responses created in the same second as the cursor are skipped (ogx adds an id tiebreaker);
     MUST responses.chain: a chained response reports ``previous_response_id: null``; the same SHOULD
     responses.incomplete-reason finding as ogx (llama_stack/providers/inline/responses/builtin/responses/
-    streaming.py:674 sets ``incomplete_reason = "length"``)."""
+    streaming.py:674 sets ``incomplete_reason = "length"``). The parameter checks pass, as on ogx."""
     run = run_real_provider("inline::builtin", "--llama-api=responses", SEED)
     expect_failures_only(run, {
         "test_create_fuzz": ["call.typed-error"],
@@ -76,6 +89,7 @@ def test_responses_builtin_llama_stack(run_real_provider, tiktoken_cache: Path) 
         "test_list_pagination_and_order": ["responses.list.pagination"],
         "test_previous_response_chain": ["responses.chain"],
     }, at_least=14)
+    _params_passed(run)
     output = run.result.stdout.str()
     assert 'request (JSON): {"input": [], ' in output, output
     assert "AssertionError: max_infer_iters must not be None" in output, output

@@ -93,9 +93,15 @@ BUILTIN_FINDINGS: dict[str, tuple[set[str], set[str]]] = {
              "vector_io/test_vector_io.py::test_exact_match_scores_are_finite",
              "vector_io/test_vector_io_files.py::test_file_attributes_update",
              "vector_io/test_vector_io_search.py::test_search_names_attached_file",
-             # a duplicate item id / background with stream refused with a 400 whose body is {"detail"}
+             # a duplicate item id / background with stream refused with a 400 whose body is {"detail"};
+             # so are a response naming an unknown prompt (404, core/prompts/prompts.py:109-110), both
+             # previous_response_id and conversation, a malformed conversation id (400, builtin
+             # openai_responses.py:954-967) and an unknown one (404, core/conversations/conversations.py:449)
              "conversations/test_conversations_items.py::test_item_copied",
              "responses/test_responses_depth.py::test_background_stream",
+             "responses/test_responses_params.py::test_prompt_unknown",
+             "responses/test_responses_params.py::test_conversation_with_previous",
+             "responses/test_responses_params.py::test_conversation_unknown",
              # file processors run in a worker (execution_mode: worker): ogx/core/jobs/proxy.py:96 raises
              # RuntimeError for every failed job, so pypdf's ValueError (400) and the files API's not-found
              # (404) reach the client as a 500; in-process pypdf refuses them cleanly
@@ -143,9 +149,14 @@ BUILTIN_FINDINGS: dict[str, tuple[set[str], set[str]]] = {
                      "responses/test_responses.py::test_store_false_is_not_kept",
                      "responses/test_responses_stateful.py::test_responses_state_machine",
                      "vector_io/test_vector_io.py::test_unknown_ids",
-                     # {"detail"} bodies: an unknown item's 404, background with stream's 400
+                     # {"detail"} bodies: an unknown item's 404, background with stream's 400, a response
+                     # naming an unknown prompt (400), both previous_response_id and conversation (400), an
+                     # unknown conversation (404)
                      "conversations/test_conversations_items.py::test_item_copied",
                      "responses/test_responses_depth.py::test_background_stream",
+                     "responses/test_responses_params.py::test_prompt_unknown",
+                     "responses/test_responses_params.py::test_conversation_with_previous",
+                     "responses/test_responses_params.py::test_conversation_unknown",
                      # pypdf 0.7.3 reads every file as a PDF: text, Markdown, HTML, DOCX, opaque bytes and a
                      # corrupt PDF raise PdfStreamError / PdfReadError, a 500 (not a 4xx refusal)
                      "file_processors/test_file_processors.py::test_corrupt_document[docx]",

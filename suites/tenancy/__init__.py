@@ -1,0 +1,1 @@
+"""The tenancy suite: per-user isolation on a deployment with authentication."""
