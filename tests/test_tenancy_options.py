@@ -13,7 +13,7 @@ import pytest
 
 from llama_conformance.behaviour.secrets import watched_secrets
 from llama_conformance.errors import KitUsageError
-from llama_conformance.target.options import KitOptions
+from llama_conformance.target.options import HEADER_FLAG, SECOND_USER_FLAG, KitOptions, parse_headers
 
 TOKEN_A = "kit-tenancy-first-user-0123456789"
 TOKEN_B = "kit-tenancy-second-user-0123456789"
@@ -44,6 +44,11 @@ def test_a_malformed_second_user_header_names_the_flag_not_the_value() -> None:
     assert TOKEN_B not in str(raised.value)  # without a ':' the whole item may be the credential
     with pytest.raises(KitUsageError, match="--llama-stack-second-user-header"):
         _options(stack_url=URL, second_user_headers=(f"Bad Name: {TOKEN_B}",))
+    # A space instead of the ':' puts the credential into the "name": it is not shown either.
+    for flag in (HEADER_FLAG, SECOND_USER_FLAG):
+        with pytest.raises(KitUsageError, match=f"{flag} takes 'Name: value'") as raised:
+            parse_headers((f"Authorization Bearer {TOKEN_B}:x",), flag)
+        assert TOKEN_B not in str(raised.value)
 
 
 def test_second_user_values_are_redacted_from_the_rerun_line_and_watched_as_secrets() -> None:

@@ -132,8 +132,10 @@ def parse_headers(raw: tuple[str, ...], flag: str = HEADER_FLAG) -> dict[str, st
             raise KitUsageError(f"{flag} takes 'Name: value', got {len(item)} characters without a ':' (not "
                                 "shown: it may be a credential). Give e.g. 'Authorization: Bearer <token>'.")
         if not name.strip() or any(c.isspace() for c in name.strip()):
-            raise KitUsageError(f"{flag} takes 'Name: value', got the name {name.strip()!r}: a header name is "
-                                "one word. Give e.g. 'Authorization: Bearer <token>'.")
+            # Not shown either: 'Authorization Bearer <token>:x' puts the token before the ':'.
+            raise KitUsageError(f"{flag} takes 'Name: value', got a name of {len(name.strip())} characters that is "
+                                "empty or holds a space (not shown: it may hold a credential); a header name is one "
+                                "word. Give e.g. 'Authorization: Bearer <token>'.")
         headers[name.strip()] = value.strip()
     return headers
 

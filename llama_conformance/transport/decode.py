@@ -208,7 +208,9 @@ JSON_LINES_MEDIA = frozenset({"application/x-jsonl", "application/jsonl", "appli
 def _json_lines(content: bytes, route: RouteSpec, wire: WireAnswer) -> list[Any]:
     """Each line's JSON (``wire.raw`` too); a line that is not JSON stays text, and is a finding."""
     lines: list[Any] = []
-    for line in content.decode("utf-8", errors="replace").splitlines():
+    # split at "\n" only: str.splitlines also splits at U+2028 / U+2029 / U+0085, which JSON lets a
+    # string hold unescaped (pydantic's model_dump_json writes them raw), cutting a good line in two
+    for line in content.decode("utf-8", errors="replace").split("\n"):
         if not line.strip():
             continue
         try:

@@ -110,11 +110,14 @@ def _bad_lines(model: str) -> dict[str, dict[str, Any] | str]:
 
 
 def _upload_or_none(kit: Kit, lines: list[dict[str, Any] | str]) -> str | None:
-    """The input file's id, or None when the files API refuses the upload (a files provider may
-    validate JSONL content: the batch provider is then never asked, which is no finding on it)."""
+    """The input file's id, or None when the files API refuses an upload holding a line that is not
+    JSON (a files provider may validate JSONL content: the batch provider is then never asked, which
+    is no finding on it). An input of JSON lines is uploaded as any other: its failure is not hidden."""
+    if not any(isinstance(line, str) for line in lines):
+        return upload_input(kit, lines)
     try:
         return upload_input(kit, lines)
-    except Exception:  # the files dependency's refusal, not the batch provider's
+    except Exception:  # the files dependency's refusal of a line that is not JSON, not the batch provider's
         return None
 
 

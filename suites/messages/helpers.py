@@ -124,7 +124,7 @@ def result_lines(kit: Kit, outcome: Outcome) -> list[Any]:
         value = bytes(value).decode("utf-8", errors="replace")
     if isinstance(value, str):
         lines = []
-        for line in value.splitlines():
+        for line in value.split("\n"):  # not splitlines: a JSON string may hold U+2028 unescaped
             if line.strip():
                 try:
                     lines.append(json.loads(line))

@@ -185,8 +185,13 @@ BUILTIN_FINDINGS: dict[str, tuple[set[str], set[str]]] = {
 
 # Findings whose test depends on timing, each a real one when it shows: a background response
 # the echo model finishes before the cancel arrives is refused with a 409 whose body is
-# {"detail"} (http.error.body), as every other ogx refusal.
-RACES = {kind: {"responses/test_responses_depth.py::test_background_cancel"} for kind in ("ogx", "llama-stack")}
+# {"detail"} (http.error.body), as every other ogx refusal; a batch that completes between the
+# reference batches provider's status read and its write of "cancelling" stays "cancelling" for
+# good (ogx batches/reference/batches.py:323-331, llama-stack's :264-272: _update_batch does not
+# look again), which batches.cancel.immediate names when the poll runs out.
+RACES = {kind: {"responses/test_responses_depth.py::test_background_cancel",
+                "batches/test_batches_validation.py::test_immediate_cancel"} for kind in ("ogx", "llama-stack")}
+RACE_CHECKS = {"batches.cancel.immediate"}
 
 
 @pytest.mark.parametrize("kind", ["ogx", "llama-stack"])
@@ -201,7 +206,7 @@ def test_builtin_providers_behind_a_real_server(pytester: pytest.Pytester, kind:
     failed = {line.split(" ", 1)[1].split(" - ", 1)[0] for line in text.splitlines() if line.startswith("FAILED ")}
     assert failing <= failed <= failing | RACES.get(kind, set()), "\n".join(sorted(failed))
     named = set(re.findall(r"\[MUST ([\w.-]+)\]", text))
-    assert named <= allowed, sorted(named - allowed)
+    assert named <= allowed | RACE_CHECKS, sorted(named - allowed - RACE_CHECKS)
     assert result.ret == (pytest.ExitCode.TESTS_FAILED if failing else pytest.ExitCode.OK), text[-3000:]
 
 
