@@ -113,7 +113,7 @@ WING = Wing(
         _warning("batches-body-string", "test_create_run_complete", OUTPUT_FORMAT,
                  "output line for 'line-0' has response.body of type str*"),
         _warning("batches-missing-input-completes", "test_missing_input_file", INVALID_INPUT,
-                 "a batch over a missing input file ended 'completed'*"),
+                 "a batch over a missing input file was created and ended 'completed'*"),
     ),
     unknown_ids=(
         UnknownIds(NOT_FOUND, prefix="batch_kitunknown", known="batch_does_not_exist", max_size=30,

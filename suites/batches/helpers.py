@@ -153,3 +153,16 @@ def poll(kit: Kit, batch_id: str, check: CheckDef, until: frozenset[str] = TERMI
             kit.judge.fail(check, f"{batch_id} is still {batch.status!r} after {kit.put.gate.timeout_s:.0f} s "
                                      f"(statuses seen: {seen}).")
         time.sleep(POLL_S)
+
+
+def refused_or_failed(kit: Kit, outcome: Outcome, check: CheckDef, what: str) -> None:
+    """A batch the contract says cannot run (``what``): refused at create with a typed error, or
+    created and ended ``failed``; never completed."""
+    kit.judge.no_hang(outcome)
+    if outcome.error is not None:
+        kit.judge.typed_rejection(outcome)
+        return
+    done, statuses = poll(kit, outcome.value.id, check)
+    kit.judge.check(done.status == "failed", check,
+                    f"{what} was created and ended {done.status!r} (statuses {statuses}), not failed: it should be "
+                    "refused at create (a 4xx) or fail.")

@@ -38,6 +38,7 @@ from llama_conformance_suites.batches.helpers import (
     input_lines,
     poll,
     read_file,
+    refused_or_failed,
     retrieve,
     upload_input,
 )
@@ -189,11 +190,4 @@ def test_cancel(llama_kit: Kit) -> None:
 def test_missing_input_file(llama_kit: Kit) -> None:
     """A batch naming an input file that does not exist is rejected, or ends failed."""
     kit = llama_kit
-    outcome = create(kit, "file-kit-does-not-exist")
-    kit.judge.no_hang(outcome)
-    if outcome.error is not None:
-        kit.judge.typed_rejection(outcome)
-        return
-    done, statuses = poll(kit, outcome.value.id, INVALID_INPUT)
-    kit.judge.check(done.status == "failed", INVALID_INPUT,
-                    f"a batch over a missing input file ended {done.status!r} (statuses {statuses}), not failed.")
+    refused_or_failed(kit, create(kit, "file-kit-does-not-exist"), INVALID_INPUT, "a batch over a missing input file")

@@ -45,6 +45,7 @@ from llama_conformance_suites.batches.helpers import (
     create,
     input_lines,
     poll,
+    refused_or_failed,
     retrieve,
     upload_input,
 )
@@ -146,14 +147,7 @@ def test_unsupported_endpoint(llama_kit: Kit) -> None:
     kit = llama_kit
     line = {**input_lines(chat_model(kit), ["unsupported"])[0], "url": UNSUPPORTED}
     outcome = create(kit, upload_input(kit, [line]), endpoint=UNSUPPORTED)
-    kit.judge.no_hang(outcome)
-    if outcome.error is not None:
-        kit.judge.typed_rejection(outcome)
-        return
-    done, statuses = poll(kit, outcome.value.id, INVALID_ENDPOINT)
-    kit.judge.check(done.status == "failed", INVALID_ENDPOINT,
-                    f"a batch for endpoint {UNSUPPORTED!r}, which no batch runs, was created and ended "
-                    f"{done.status!r} (statuses {statuses}); it should be refused at create (400) or fail.")
+    refused_or_failed(kit, outcome, INVALID_ENDPOINT, f"a batch for endpoint {UNSUPPORTED!r}, which no batch runs,")
 
 
 @pytest.mark.checks(CREATE, RETRIEVE, STATUS, CANCEL_IMMEDIATE, TYPED_ERROR, *ANSWER)

@@ -55,6 +55,16 @@ def _own_list_names(a: UserKit, list_name: str, check: CheckDef, resource: Resou
     a.judge.check(resource.id in _ids(own), check, f"user A's own `{list_name}` does not list its {resource}.")
 
 
+def _listed_and_deleted_apart(a: UserKit, b: UserKit, check: CheckDef, resource: Resource, list_name: str,
+                              delete: str, get: str, **ids: str) -> None:
+    """B's own list does not name A's resource, B cannot delete it, and A's list still names it: the
+    closing steps of every kind that has a list of its own (newest first)."""
+    listed = call(b, list_name, limit=LIST_LIMIT, order="desc")
+    not_listed(b, listed, check, resource, _ids(listed))
+    _delete_attempt(a, b, check, resource, delete, get, **ids)
+    _own_list_names(a, list_name, check, resource)
+
+
 def _delete_attempt(a: UserKit, b: UserKit, check: CheckDef, resource: Resource, member: str, get: str,
                     **ids: str) -> None:
     """B's delete is refused, and A's resource is still there after it."""
@@ -74,10 +84,8 @@ def test_files_are_per_user(llama_kit: Kit) -> None:
     try:
         refused(b, call(b, "openai_retrieve_file", file_id=file.id), FILES, file, "retrieved")
         refused(b, call(b, "openai_retrieve_file_content", file_id=file.id), FILES, file, "read the content of")
-        listed = call(b, "openai_list_files", limit=LIST_LIMIT, order="desc")
-        not_listed(b, listed, FILES, file, _ids(listed))
-        _delete_attempt(a, b, FILES, file, "openai_delete_file", "openai_retrieve_file", file_id=file.id)
-        _own_list_names(a, "openai_list_files", FILES, file)
+        _listed_and_deleted_apart(a, b, FILES, file, "openai_list_files", "openai_delete_file", "openai_retrieve_file",
+                                  file_id=file.id)
     finally:
         call(a, "openai_delete_file", file_id=file.id)
 
@@ -94,11 +102,8 @@ def test_vector_stores_are_per_user(llama_kit: Kit) -> None:
         refused(b, search(b, store.id, "kit tenancy"), VECTOR_STORES, store, "searched")
         refused(b, b.ask_with("openai_update_vector_store", {"name": "renamed by user B"}, **ids), VECTOR_STORES,
                 store, "renamed")
-        listed = call(b, "openai_list_vector_stores", limit=LIST_LIMIT, order="desc")
-        not_listed(b, listed, VECTOR_STORES, store, _ids(listed))
-        _delete_attempt(a, b, VECTOR_STORES, store, "openai_delete_vector_store", "openai_retrieve_vector_store",
-                        **ids)
-        _own_list_names(a, "openai_list_vector_stores", VECTOR_STORES, store)
+        _listed_and_deleted_apart(a, b, VECTOR_STORES, store, "openai_list_vector_stores",
+                                  "openai_delete_vector_store", "openai_retrieve_vector_store", **ids)
     finally:
         call(a, "openai_delete_vector_store", **ids)
 
@@ -142,10 +147,8 @@ def test_stored_responses_are_per_user(llama_kit: Kit) -> None:
         # Continuing A's response would hand B its conversation as context (and B's answer would quote it).
         refused(b, create_response(b, "kit tenancy: user B's follow-up", previous_response_id=response.id),
                 RESPONSES, response, "continued (previous_response_id)")
-        listed = call(b, "list_openai_responses", limit=LIST_LIMIT, order="desc")
-        not_listed(b, listed, RESPONSES, response, _ids(listed))
-        _delete_attempt(a, b, RESPONSES, response, "delete_openai_response", "get_openai_response", **ids)
-        _own_list_names(a, "list_openai_responses", RESPONSES, response)
+        _listed_and_deleted_apart(a, b, RESPONSES, response, "list_openai_responses", "delete_openai_response",
+                                  "get_openai_response", **ids)
     finally:
         call(a, "delete_openai_response", **ids)
 
