@@ -148,7 +148,7 @@ class CallGate:
                 self._wedged_by = label
                 if recorder is not None:  # nothing inside this process can stop it: end the worker
                     recorder.end_worker("synchronous code or a CPU loop inside an async method")
-            raise GateTimeout(self._timeout_message(label, limit, wedged)) from None
+            raise GateTimeout(timeout_message(label, limit, wedged)) from None
         finally:
             if recorder is not None and token is not None:
                 recorder.call_ended(token)
@@ -190,14 +190,10 @@ class CallGate:
         except concurrent.futures.TimeoutError:
             return False
 
-    @staticmethod
-    def _timeout_message(label: str, limit: float, wedged: bool) -> str:
-        how = (
-            "and blocked the event loop (synchronous code inside an async method)"
-            if wedged
-            else "without returning"
-        )
-        return (
-            f"`{label}` ran for {limit:g} s {how}. A provider must answer or fail within "
-            "the timeout; raise the limit with --llama-timeout if the call is legitimately slow."
-        )
+
+def timeout_message(label: str, limit: float, wedged: bool = False, how: str = "") -> str:
+    """What a call past the deadline is told: the gate's, or the kit's server's 504 (``how`` says which)."""
+    how = how or ("and blocked the event loop (synchronous code inside an async method)" if wedged
+                  else "without returning")
+    return (f"`{label}` ran for {limit:g} s {how}. A provider must answer or fail within "
+            "the timeout; raise the limit with --llama-timeout if the call is legitimately slow.")

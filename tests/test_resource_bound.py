@@ -124,3 +124,37 @@ def test_absurd_sizes_in_a_fuzzed_body_are_named() -> None:
     assert absurd_in_body({"input": ["a"] * 20_000})[0].startswith("input=<an array of 20,000 items")
     assert absurd_in_body({"messages": [{"content": "x" * 2_000_000}]})[0].startswith("messages[0].content=")
     assert absurd_in_body({"n": 3, "max_tokens": 100, "limit": 10_000}) == []
+
+
+def test_the_kit_servers_504_at_the_deadline_is_the_same_timeout_as_the_gates() -> None:
+    """Over HTTP the kit's server and the client's gate share one deadline; whichever fires first, the
+    finding is the same: the server's 504 (marked with the deadline header) is judged as a timeout.
+
+    CI once saw the server's 504 arrive first and the finding read "raised RemoteError" instead."""
+    import asyncio
+
+    from llama_conformance.behaviour.invoke import Outcome, consume
+    from llama_conformance.behaviour.resource_bound import AbsurdCase, verdict
+    from llama_conformance.contract import load_contract
+    from llama_conformance.transport.wire import RemoteError
+
+    package = load_contract("ogx_api").package
+
+    async def cut_by_the_kits_server() -> None:
+        raise RemoteError(504, "POST /v1/chat/completions ran past the kit's 3 s deadline (call.no-hang)",
+                          route="POST /v1/chat/completions", kit_deadline="3")
+
+    outcome = Outcome(member="inference.openai_chat_completion")
+    asyncio.run(consume(outcome, cut_by_the_kits_server, (), {}, None, package))
+    assert outcome.error is None and outcome.timed_out and "ran for 3 s without returning" in outcome.timed_out
+    case = AbsurdCase("n", "2147483647", {"model": "kit-echo", "n": 2147483647})
+    found = verdict(outcome, case)
+    assert found is not None and found.check.id == "call.resource-bound", found
+    assert "did not answer n=2147483647 within the deadline" in found.message, found.message
+
+    async def provider_504() -> None:  # a provider's own 504 (no deadline header) stays the provider's error
+        raise RemoteError(504, "upstream timed out", route="POST /v1/chat/completions")
+
+    outcome = Outcome(member="inference.openai_chat_completion")
+    asyncio.run(consume(outcome, provider_504, (), {}, None, package))
+    assert outcome.timed_out is None and isinstance(outcome.error, RemoteError)

@@ -22,9 +22,9 @@ from llama_conformance.contract.errors import ErrorAnswer, error_answer
 from llama_conformance.contract.members import MemberSpec
 from llama_conformance.engine_checks import NO_HANG
 from llama_conformance.errors import CallRefused, GateTimeout, ProviderExit, describe_exception, released_memory_error
-from llama_conformance.gate import request_of
+from llama_conformance.gate import request_of, timeout_message
 from llama_conformance.harness.build import ProviderUnderTest
-from llama_conformance.transport.wire import WireAnswer, WireFailure
+from llama_conformance.transport.wire import RemoteError, WireAnswer, WireFailure
 
 ChunkSink = Callable[[Any], list[Finding]]
 # No contract stream is this long: the kit's longest asks for a few hundred tokens.
@@ -123,9 +123,15 @@ async def consume(outcome: Outcome, method: Any, args: tuple[Any, ...], kwargs: 
 
 
 def _failed(outcome: Outcome, exc: Exception, package: Any) -> None:
-    outcome.error, outcome.answer = _released(exc), error_answer(exc, package)
     if isinstance(exc, WireFailure) and exc.findings is not outcome.wire_findings:
         outcome.wire_findings.extend(exc.findings)
+    if isinstance(exc, RemoteError) and exc.kit_deadline:
+        # The server the kit runs cut the request at the same deadline, a moment before the client's
+        # gate would have: one fact (the provider did not answer in time), judged as the gate's timeout.
+        outcome.timed_out = timeout_message(outcome.member, float(exc.kit_deadline), how=(
+            f"without returning (the kit's server cut {exc.route} at its deadline and answered 504)"))
+        return
+    outcome.error, outcome.answer = _released(exc), error_answer(exc, package)
 
 
 def _released(exc: Exception) -> Exception:

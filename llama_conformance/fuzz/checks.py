@@ -35,7 +35,7 @@ from schemathesis.specs.openapi import checks as openapi_checks
 from llama_conformance.contract.sizes import absurd_in_body
 from llama_conformance.fuzz.bounded import cut_of, resource_bound
 from llama_conformance.fuzz.sse_check import is_event_stream, sse_event_conformance
-from llama_conformance.isolation.asgi_deadline import DEADLINE_HEADER
+from llama_conformance.transport.wire import DEADLINE_HEADER
 
 
 class UnboundedSize(Failure):

@@ -19,13 +19,13 @@ from typing import Any
 
 from llama_conformance.errors import ProviderExit, released_memory_error
 from llama_conformance.gate import guard_loop
+from llama_conformance.transport.wire import DEADLINE_HEADER
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
-DEADLINE_HEADER = "x-llama-conformance-deadline"  # on the kit's own 504: the deadline that ran out, in seconds
 _BODY_SHOWN = 16_384  # recorded raw; redacted, then cut to 2,000 characters when shown
 
 

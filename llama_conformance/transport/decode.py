@@ -45,7 +45,7 @@ from llama_conformance.transport.limits import (
     stream_past,
 )
 from llama_conformance.transport.sse import SseParser
-from llama_conformance.transport.wire import RemoteError, WireAnswer
+from llama_conformance.transport.wire import DEADLINE_HEADER, RemoteError, WireAnswer
 
 
 @dataclass(frozen=True)
@@ -162,7 +162,8 @@ async def raise_for_answer(response: httpx.Response, route: RouteSpec, error_mod
         body = content.decode("utf-8", errors="replace")
     for item in check_error_body(body, error_model, route.label, response.status_code):
         wire.note(item)
-    raise wire.failed(RemoteError(response.status_code, error_message(body), body=body, route=route.label))
+    raise wire.failed(RemoteError(response.status_code, error_message(body), body=body, route=route.label,
+                                  kit_deadline=response.headers.get(DEADLINE_HEADER)))
 
 
 async def decode_value(response: httpx.Response, route: RouteSpec, response_type: Any, wire: WireAnswer,

@@ -19,6 +19,9 @@ from typing import Any
 
 from llama_conformance.checks import Finding
 
+# On the kit's own 504 (``isolation.asgi_deadline``): the deadline that ran out, in seconds.
+DEADLINE_HEADER = "x-llama-conformance-deadline"
+
 
 class WireFailure(Exception):
     """A remote call that ended without a value; ``findings``: the HTTP findings it made first."""
@@ -34,12 +37,15 @@ class RemoteError(WireFailure):
     """A server's error answer: ``status_code`` is the HTTP status it sent."""
 
     def __init__(self, status_code: int, message: str, *, body: Any = None, route: str = "",
-                 after_chunks: int | None = None) -> None:
+                 after_chunks: int | None = None, kit_deadline: str | None = None) -> None:
         where = f" after {after_chunks} stream events" if after_chunks is not None else ""
         super().__init__(f"{route} answered {status_code}{where}: {message}")
         self.status_code = status_code
         self.body = body
         self.route = route
+        # The kit's own 504 (``isolation.asgi_deadline``): the seconds of the deadline that ran out. The
+        # provider did not answer in time; the server the kit runs said so before the client's gate did.
+        self.kit_deadline = kit_deadline
 
 
 @dataclass
