@@ -264,10 +264,10 @@ def test_a_fuzz_run_against_a_redirecting_server_stays_on_target(
 def test_the_request_budget_and_the_time_bound_stop_a_run(schema: Any) -> None:
     outcome = run_operation(schema, "GET /v1/files", max_examples=10, budget=RequestBudget(2))
     assert outcome.cases == 2 and "budget (2)" in (outcome.stopped or "")
-    started = time.monotonic()
     outcome = run_operation(schema, CHAT, max_examples=50, time_budget_s=0)
-    assert outcome.cases == 0 and outcome.stopped == "time bound reached"
-    assert time.monotonic() - started < 5
+    # The bound runs from the first case sent (building strategies is the kit's time, not the provider's):
+    # one case of the 50 asked, then the stop (no wall-clock assertion: a loaded machine is slow, not wrong).
+    assert outcome.cases == 1 and outcome.stopped == "time bound reached"
 
 
 # --- what a failure says --------------------------------------------------------------------

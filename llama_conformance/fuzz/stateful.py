@@ -63,7 +63,7 @@ def run_linked(
     extra = secrets.values() if isinstance(secrets, Mapping) else secrets
     if getattr(schema, "app", None) is None and session is None:
         session = GuardedSession(schema.config.base_url, budget)
-    run = FuzzRun(schema, None, checks=select_checks(checks), deadline=started + time_budget_s, budget=budget,
+    run = FuzzRun(schema, None, checks=select_checks(checks), time_budget_s=time_budget_s, budget=budget,
                   session=session, redact=Redactor({*headers.values(), *extra}), outcome=outcome)
 
     class Guarded(machine):  # type: ignore[valid-type, misc]
