@@ -31,11 +31,17 @@ def main(argv: list[str] | None = None) -> int:
     diff = commands.add_parser("diff", help="compare two report.json files; exit 1 on any regression")
     diff.add_argument("old", type=Path)
     diff.add_argument("new", type=Path)
+    compat = commands.add_parser("compat", help="run one provider against several API package versions, each in "
+                                                "its own env; writes a version x verdict table (-- passes kit args)")
+    from llama_conformance.compat.main import add_arguments
+
+    add_arguments(compat)
     args, rest = parser.parse_known_args(argv)
-    if args.command != "run" and rest:
+    if args.command not in ("run", "compat") and rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     try:
-        return {"run": _run, "list": _list, "report": _report, "diff": _diff}[args.command](args, rest)
+        return {"run": _run, "list": _list, "report": _report, "diff": _diff,
+                "compat": _compat}[args.command](args, rest)
     except CliError as exc:
         print(f"llama-conformance: {exc}", file=sys.stderr)
         return 2
@@ -117,6 +123,12 @@ def _diff(args: argparse.Namespace, _rest: list[str]) -> int:
     result = diff_reports(_load(args.old), _load(args.new))
     print(result.render())
     return 1 if result.regressions else 0
+
+
+def _compat(args: argparse.Namespace, rest: list[str]) -> int:
+    from llama_conformance.compat.main import main as compat_main
+
+    return compat_main(args, rest)
 
 
 if __name__ == "__main__":

@@ -185,7 +185,7 @@ def specs_from_server_registry(api_package: str | None) -> Iterator[ProviderEntr
     """Built-in providers of the installed server(s) matching the API package, if any."""
     for row in PACKAGE_TABLE:
         registry_module = row.server_registry
-        if api_package and api_package.replace("-", "_") != row.name:
+        if api_package and api_package.replace("-", "_") not in (row.name, row.distribution.replace("-", "_")):
             continue
         try:
             module = importlib.import_module(registry_module)

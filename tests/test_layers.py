@@ -44,7 +44,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("target",),
     ("structural", "fuzz"),
     ("behaviour",),
-    ("report",),
+    ("report", "compat"),
     ("pytest_plugin", "plugin", "cli", "catalogue", "upstream_coverage", "__init__"),
 )
 LEVEL = {unit: level for level, units in enumerate(LAYERS) for unit in units}

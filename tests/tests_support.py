@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from llama_conformance.checks import CheckRef, check_id, only  # noqa: F401  (only: the proofs' -k, for tests)
+from llama_conformance.checks import CheckRef, Proof, check_id, only  # noqa: F401  (only: the proofs' -k, for tests)
 from llama_conformance.contract.packages import API_PACKAGE_ENV
 
 
@@ -201,3 +201,21 @@ def literal(text: str) -> str:
     """``text`` as an fnmatch pattern that matches only itself (test ids contain brackets)."""
     return "".join("[[]" if c == "[" else "[]]" if c == "]" else c for c in text)
 
+
+def assert_proof_run(result: pytest.RunResult, proof: Proof) -> None:
+    """A Proof row's run says exactly what the row declares: these tests fail naming these checks (each
+    drawn-example failure with a rerun line telling its seed), or the run passes; and it shows the row's
+    SHOULD findings. One body for tests/test_proofs.py and tests/real/test_generation_proofs.py, so a wing
+    proved in another generation's env is held to the same verdict."""
+    if proof.fails:
+        failing = {test: tuple(check_id(ref) for ref in refs) for test, refs in proof.fails.items()}
+        reports = assert_fails_exactly(result, failing)
+        if "structural" not in proof.run:  # every drawn-example failure tells how to rerun it with its seed
+            for test in failing:
+                assert "- llama-conformance rerun -" in reports[test], reports[test]
+    else:
+        assert_passes(result)
+    if proof.warns:
+        assert output_block(result, "SHOULD-level findings"), result.stdout.str()
+        result.stdout.fnmatch_lines([f"*[[]SHOULD {literal(check_id(ref))}[]] {text}"
+                                     for ref, text in proof.warns], consecutive=False)

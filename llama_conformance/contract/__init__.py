@@ -28,6 +28,8 @@ from llama_conformance.contract.surface import (
     api_enum,
     derive_surface,
     package_protocols,
+    router_defaults,
+    server_unregisters,
 )
 from llama_conformance.errors import KitUsageError
 
@@ -68,8 +70,13 @@ def load_contract(package_name: str | None = None) -> Contract:
     """Derive the contract of the named API package (default: the newest installed)."""
     package = resolve_api_package(package_name)
     protocols = package_protocols(package)
+    flat = package.flat_requests
+    defaults = router_defaults(package.row.routers) if flat else {}
+    unregisters = server_unregisters(package.row.unregister_caller)
     surfaces = {
-        api.value: derive_surface(api.value, protocols) for api in api_enum(package)
+        api.value: derive_surface(api.value, protocols, flat_requests=flat, defaults=defaults,
+                                  unregisters=unregisters)
+        for api in api_enum(package)
     }
     return Contract(package=package, surfaces=surfaces)
 

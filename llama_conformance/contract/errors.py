@@ -64,7 +64,27 @@ def package_error_base(package: ApiPackage) -> type[Exception] | None:
         return None
     # The root is the last class of the package's own module before Exception.
     roots = [cls for cls in not_found.__mro__ if cls.__module__ == errors.__name__]
-    return roots[-1] if roots else None
+    if not roots or issubclass(roots[-1], ValueError):
+        return None  # llama-stack-api 0.4 / 0.5: no root error carrying a status (see _NAMED_STATUS)
+    return roots[-1]
+
+
+# llama-stack 0.4 / 0.5 had no root error: their errors derive from ValueError and carry no status,
+# and the server named two of them before ValueError (core/server/server.py translate_exception:
+# ConflictError -> 409, ResourceNotFoundError -> 404). Newer packages' root error covers both.
+_NAMED_STATUS = (("ConflictError", 409), ("ResourceNotFoundError", 404))
+
+
+def _named_answer(exc: BaseException, package: ApiPackage) -> ErrorAnswer | None:
+    try:
+        errors = package.submodule("common.errors")
+    except ImportError:
+        return None
+    for class_name, status in _NAMED_STATUS:
+        cls = getattr(errors, class_name, None)
+        if isinstance(cls, type) and isinstance(exc, cls):
+            return ErrorAnswer(status, type(exc).__name__, class_name)
+    return None
 
 
 def error_answer(exc: BaseException, package: ApiPackage) -> ErrorAnswer:
@@ -76,6 +96,8 @@ def error_answer(exc: BaseException, package: ApiPackage) -> ErrorAnswer:
     if base is not None and isinstance(exc, base):
         status = getattr(exc, "status_code", 500)
         return ErrorAnswer(int(status) if isinstance(status, int) else 500, name, base.__name__)
+    if base is None and (named := _named_answer(exc, package)) is not None:
+        return named
     for cls in type(exc).__mro__:
         if cls in _BUILTIN_STATUS:
             return ErrorAnswer(_BUILTIN_STATUS[cls], name, cls.__name__)

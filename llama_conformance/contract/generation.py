@@ -203,9 +203,11 @@ def judge(built: BuiltOn, contract: ApiPackage) -> GenerationFacts:
     if built.package in (OGX_API, LLAMA_STACK_API):
         fix = (f"install the provider beside {built.package}{spec or ''} (the API package it was built on) "
                "to judge it against its own contract")
+    elif built.installed:  # llama-stack <= 0.3 is installed here: its contract can be chosen
+        fix = f"choose its own contract with --llama-api-package={LLAMA_STACK}"
     else:
-        fix = ("the kit reads contracts from ogx-api 1.x and llama-stack-api 0.4+ only, so these results "
-               "measure the provider's distance to the installed contract")
+        fix = (f"install the provider beside {LLAMA_STACK}{spec or '<0.4'} (the server package whose "
+               "llama_stack.apis it was built on) to judge it against its own contract")
     note = (f"MISMATCH: this provider is built on {built.summary}{gap}. Failures of signatures may come "
             f"from the generation gap, not the provider; {fix}.")
     return GenerationFacts(built, contract, True, note)

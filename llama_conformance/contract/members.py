@@ -208,6 +208,42 @@ def implied_unregister(api: str, protocol: type, name: str) -> MemberSpec:
     )
 
 
+def _is_upload(annotation: Any) -> bool:
+    """An upload parameter (FastAPI ``UploadFile``)."""
+    return any(getattr(arg, "__name__", "") == "UploadFile"
+               for arg in (annotation, *typing.get_args(annotation)))
+
+
+def flat_request_call(member: MemberSpec, defaults: dict[str, Any] | None = None) -> MemberSpec:
+    """``member`` of a generation that declares flat parameters (llama-stack 0.2:
+    ``openai_retrieve_file(file_id)``), with a request model made from them.
+
+    The suites speak in request models (``kit.ask(member, **payload)``), as every generation since
+    llama-stack-api 0.4 declares; here the model is this generation's parameters, and the call passes
+    its fields as keywords (``provider_call``: the declared parameters themselves, so the structural
+    suite compares the same shape twice). A member that already takes a request model, takes
+    nothing, or takes an upload (which the suites hand over beside the request, a shape the call
+    cannot yet express here) is unchanged. ``defaults``: what the server's router gives a parameter
+    the protocol requires, when a client leaves it out (``surface.router_defaults``).
+    """
+    if member.request_models or not member.params or any(_is_upload(p.annotation) for p in member.params):
+        return member
+    carried = list(member.params)
+    if any(p.kind not in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+           for p in carried):
+        return member
+    from pydantic import ConfigDict, create_model
+
+    routed = defaults or {}
+    fields = {p.name: (p.annotation, p.default if p.has_default else routed.get(p.name, ...)) for p in carried}
+    try:
+        model = create_model(f"{member.protocol}_{member.name}_arguments",
+                             __config__=ConfigDict(arbitrary_types_allowed=True), **fields)  # type: ignore[call-overload]
+    except Exception:  # a parameter type pydantic cannot hold: the member keeps its flat shape
+        return member
+    return dataclasses.replace(member, request_models=(model,), provider_call=tuple(carried))
+
+
 def exploded_request_call(member: MemberSpec, erratum: str) -> MemberSpec:
     """``member`` as a router calls it with its request model's fields as keywords.
 

@@ -7,11 +7,12 @@ that package's contract even when ``ogx_api`` is installed beside it.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.metadata
 import importlib.util
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import ModuleType
 
 from llama_conformance.errors import KitUsageError
@@ -41,27 +42,71 @@ class PackageRow:
     # not. llama-stack-api 0.7.3 declares ``expires_after: Form(ExpiresAfter | None)``, which FastAPI
     # reads from flattened ``anchor`` / ``seconds`` fields only (files/fastapi_routes.py:121).
     upload_drops_expires_after: str | None = None
+    # Where the contract lives when not in the package ``name`` alone: module prefixes (llama-stack 0.2
+    # kept its private protocols and ProviderSpec in ``llama_stack.providers.datatypes``, outside
+    # ``llama_stack.apis``), and the module presenting it as one flat namespace (``contract.presplit``).
+    contract_modules: tuple[str, ...] = ()
+    namespace: str | None = None
+    # The versions of ``distribution`` that are this generation (the server carried the API before 0.4).
+    versions: str | None = None
+    registry: str | None = None  # the server's registry module when not ``<server>.core.distribution``
+    # Its protocols take flat parameters where later ones take request models (``members.flat_request_call``),
+    # defaulted as the server's routers in ``routers`` default them (``surface.router_defaults``).
+    flat_requests: bool = False
+    routers: str | None = None
+    # The server function whose code names every ``unregister_*`` its routing tables call on providers,
+    # when not every twin of a private ``register_*`` (``surface.server_unregisters``).
+    unregister_caller: str | None = None
+    # The versions of ``distribution`` whose protocols take flat parameters for some members where later
+    # ones take request models (llama-stack-api 0.4 everywhere; 0.5 in vector_io, file_processors, tool_groups;
+    # 0.6 in tool_groups.list_tools).
+    flat_versions: str | None = None
+    # Columns whose value holds for some versions of the package only: (versions, column, value), put
+    # over the row's own by ``ApiPackage.row`` when the installed version is one of ``versions``.
+    by_version: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def server_registry(self) -> str:
         """The module whose ``get_provider_registry()`` lists the server's built-in providers."""
-        return f"{self.server}.core.distribution"
+        return self.registry or f"{self.server}.core.distribution"
+
+    @property
+    def namespace_module(self) -> str:
+        """The module the kit reads the package's names from (``api.Files``, ``api.Api``)."""
+        return self.namespace or self.name
 
 
 PACKAGE_TABLE: tuple[PackageRow, ...] = (
     PackageRow("ogx_api", "ogx-api", server="ogx", server_distribution="ogx", provider_dist_prefix="ogx-provider-",
-               file_upload_purpose="OpenAIFileUploadPurpose", file_processor_core_types=("text/plain",)),
+               file_upload_purpose="OpenAIFileUploadPurpose", file_processor_core_types=("text/plain",),
+               # 1.4 reads the bracketed fields (files/fastapi_routes.py:46-72 there); 1.1-1.3 unchecked, so
+               # judged as 1.0 (not applicable over HTTP: a check not run, never a false failure).
+               by_version=(("<1.4", "upload_drops_expires_after",
+                            "its upload router (ogx-api 1.0: files/fastapi_routes.py:121, a Form of ExpiresAfter) "
+                            "reads expires_after only from flattened anchor / seconds fields, so what OpenAI clients "
+                            "send (expires_after[anchor], expires_after[seconds]) reaches no provider: over HTTP the "
+                            "provider cannot be judged on it (in-process it is)"),)),
     PackageRow("llama_stack_api", "llama-stack-api", server="llama_stack", server_distribution="llama-stack",
                provider_dist_prefix="llama-stack-provider-", file_upload_purpose="OpenAIFilePurpose",
                upload_drops_expires_after="its upload router (files/fastapi_routes.py:121, a Form of ExpiresAfter) "
                "reads expires_after only from flattened anchor / seconds fields, so what OpenAI clients send "
                "(expires_after[anchor], expires_after[seconds]) reaches no provider: over HTTP the provider "
-               "cannot be judged on it (in-process it is)"),
+               "cannot be judged on it (in-process it is)", flat_versions="<0.7"),
+    # llama-stack 0.3 and older: the API inside the server package (``contract.presplit``).
+    PackageRow("llama_stack.apis", "llama-stack", server="llama_stack", server_distribution="llama-stack",
+               provider_dist_prefix="llama-stack-provider-", file_upload_purpose="OpenAIFilePurpose",
+               contract_modules=("llama_stack.apis", "llama_stack.providers.datatypes"),
+               namespace="llama_conformance.contract.presplit", versions="<0.4",
+               registry="llama_stack.distribution.distribution", flat_requests=True,
+               routers="llama_stack.distribution.routers",
+               unregister_caller="llama_stack.distribution.routing_tables.common.unregister_object_from_provider"),
 )
 # (import name, distribution name), newest generation first.
 KNOWN_API_PACKAGES: tuple[tuple[str, str], ...] = tuple((row.name, row.distribution) for row in PACKAGE_TABLE)
+# Every name a row answers to (import and distribution name, as ``select_api_package`` writes them).
+_ROW_NAMES = {n for row in PACKAGE_TABLE for n in (row.name, row.distribution.replace("-", "_"))}
 # The package an unknown name falls back to: older llama-stack lines share the 0.x server's ways.
-_FALLBACK = PACKAGE_TABLE[-1]
+_FALLBACK = next(row for row in PACKAGE_TABLE if row.name == "llama_stack_api")
 
 
 def package_row(name: str | None) -> PackageRow:
@@ -75,7 +120,7 @@ def package_row(name: str | None) -> PackageRow:
 
 def type_prefixes() -> tuple[str, ...]:
     """Module prefixes that a declared type's ``repr`` carries (``ogx_api.``): a readable name drops them."""
-    return tuple(f"{row.name}." for row in PACKAGE_TABLE)
+    return tuple(f"{prefix}." for row in PACKAGE_TABLE for prefix in dict.fromkeys((row.name, *row.contract_modules)))
 
 
 @dataclass(frozen=True)
@@ -88,21 +133,29 @@ class ApiPackage:
 
     @property
     def module(self) -> ModuleType:
-        return importlib.import_module(self.name)
+        return importlib.import_module(self.row.namespace_module)
 
     def submodule(self, dotted: str) -> ModuleType:
         return importlib.import_module(f"{self.name}.{dotted}")
 
     def owns(self, module_name: str | None) -> bool:
         """True if ``module_name`` belongs to this package (``ogx_api.files.api`` ...)."""
-        return bool(module_name) and (
-            module_name == self.name or str(module_name).startswith(self.name + ".")
+        return bool(module_name) and any(
+            module_name == prefix or str(module_name).startswith(prefix + ".")
+            for prefix in (self.name, *self.row.contract_modules)
         )
 
     @property
     def row(self) -> PackageRow:
         """This package's columns of ``PACKAGE_TABLE`` (server, registry, enum names ...)."""
-        return package_row(self.name)
+        return _versioned_row(self.name, self.version)
+
+    @property
+    def flat_requests(self) -> bool:
+        """Its protocols declare flat parameters where the suites speak in request models
+        (``members.flat_request_call``; the references are reshaped to them, ``fixtures._api``)."""
+        versions = self.row.flat_versions
+        return self.row.flat_requests or bool(versions and _in_versions(self.version, versions))
 
     def file_upload_purposes(self) -> list[str]:
         """The purposes a Files upload may name in this package (``files.upload``'s ``purpose``)."""
@@ -115,15 +168,41 @@ class ApiPackage:
 def installed_api_packages() -> list[ApiPackage]:
     """The API packages importable here, newest generation first."""
     found = []
-    for name, dist in KNOWN_API_PACKAGES:
-        if importlib.util.find_spec(name) is None:
+    for row in PACKAGE_TABLE:
+        try:
+            if importlib.util.find_spec(row.name) is None:
+                continue
+        except ImportError:  # a dotted name whose parent is not installed
             continue
         try:
-            version = importlib.metadata.version(dist)
+            version = importlib.metadata.version(row.distribution)
         except importlib.metadata.PackageNotFoundError:
             version = "unknown"
-        found.append(ApiPackage(name=name, distribution=dist, version=version))
+        if row.versions and not _in_versions(version, row.versions):
+            continue
+        found.append(ApiPackage(name=row.name, distribution=row.distribution, version=version))
     return found
+
+
+@functools.cache
+def _versioned_row(name: str, version: str) -> PackageRow:
+    """The row of ``name`` with the columns ``by_version`` gives ``version`` (cached: ``owns`` asks often)."""
+    row = package_row(name)
+    for versions, column, value in row.by_version:
+        if _in_versions(version, versions):
+            row = replace(row, **{column: value})  # type: ignore[arg-type]  # by_version columns hold str values
+    return row
+
+
+def _in_versions(version: str, specifier: str) -> bool:
+    """``version`` is one of the row's (an unreadable version is not: the row then claims nothing)."""
+    from packaging.specifiers import SpecifierSet
+    from packaging.version import InvalidVersion
+
+    try:
+        return SpecifierSet(specifier).contains(version, prereleases=True)
+    except InvalidVersion:
+        return False
 
 
 def resolve_api_package(requested: str | None) -> ApiPackage:
@@ -242,6 +321,7 @@ def select_api_package(name: str) -> None:
     name = name.replace("-", "_")
     os.environ[API_PACKAGE_ENV] = name
     shim = sys.modules.get(f"{_FIXTURES}._api")
-    if shim is not None and getattr(getattr(shim, "api", None), "__name__", name) != name:
+    built_from = package_row(name).namespace_module if name in _ROW_NAMES else name
+    if shim is not None and getattr(getattr(shim, "api", None), "__name__", built_from) != built_from:
         for module in [n for n in sys.modules if n.startswith(f"{_FIXTURES}.")]:
             del sys.modules[module]

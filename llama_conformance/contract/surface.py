@@ -32,6 +32,7 @@ from llama_conformance.contract.members import (
     AttributeSpec,
     MemberSpec,
     exploded_request_call,
+    flat_request_call,
     implied_unregister,
     member_from_function,
     resolved_hints,
@@ -48,11 +49,11 @@ _PRIVATE_SUFFIX = "ProtocolPrivate"
 # suite must accept the called shape rather than fail every real provider.
 ROUTER_EXPLODES_REQUEST: dict[tuple[str, str, str], str] = {
     ("llama_stack_api", "DatasetIO", "iterrows"): (
-        "llama-stack 0.7.x DatasetIORouter.iterrows calls "
+        "llama-stack 0.5-0.7 DatasetIORouter.iterrows calls "
         "provider.iterrows(dataset_id=..., start_index=..., limit=...)"
     ),
     ("llama_stack_api", "DatasetIO", "append_rows"): (
-        "llama-stack 0.7.x DatasetIORouter.append_rows calls "
+        "llama-stack 0.5-0.7 DatasetIORouter.append_rows calls "
         "provider.append_rows(dataset_id=..., rows=...)"
     ),
 }
@@ -205,8 +206,77 @@ def _with_erratum(member: MemberSpec, protocol: type) -> MemberSpec:
     return exploded_request_call(member, erratum) if erratum else member
 
 
-def derive_surface(api: str, protocols: dict[str, type]) -> ApiSurface:
-    """The surface of one API from the package's protocols."""
+def router_defaults(module: str | None) -> dict[tuple[str, str], dict[str, Any]]:
+    """``(protocol, member) -> {parameter: default}`` of the server's routers in ``module``.
+
+    A generation without request models (llama-stack 0.2) had clients call its routers, which
+    default parameters the protocol requires and always pass them on: ``SafetyRouter.run_shield``
+    declares ``params: dict[str, Any] = None`` where ``Safety.run_shield`` requires ``params``
+    (llama_stack/distribution/routers/safety.py:50). Those are the values a provider receives when
+    a client leaves them out. Empty when the server's routers cannot be imported here.
+    """
+    import importlib
+    import pkgutil
+
+    if not module:
+        return {}
+    try:
+        package = importlib.import_module(module)
+    except Exception:  # that server is not installed (or broken): no defaults to learn
+        return {}
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for info in pkgutil.iter_modules(getattr(package, "__path__", [])):
+        try:
+            routers = importlib.import_module(f"{module}.{info.name}")
+        except Exception:
+            continue
+        for router in list(vars(routers).values()):
+            if not isinstance(router, type) or router.__module__ != routers.__name__:
+                continue
+            for protocol in [b for b in router.__mro__[1:] if _is_protocol_class(b)]:
+                for name in _own_functions(protocol):
+                    own = vars(router).get(name)
+                    if not inspect.isfunction(own):
+                        continue
+                    defaults = {p.name: p.default for p in inspect.signature(own).parameters.values()
+                                if p.default is not inspect.Parameter.empty}
+                    if defaults:
+                        found.setdefault((protocol.__name__, name), defaults)
+    return found
+
+
+def server_unregisters(caller: str | None) -> frozenset[str] | None:
+    """The ``unregister_*`` members the server's routing tables call, read from the code of ``caller``
+    (``module.function``); None: every twin of a private ``register_*`` (the newer servers), or the
+    server is not importable here.
+
+    llama-stack 0.2's routing tables unregister from vector_io, inference, datasetio and tool_runtime
+    providers only and refuse the rest (routing_tables/common.py:54-65, "Unregister not supported"),
+    so a shield provider without ``unregister_shield`` misses nothing there.
+    """
+    import importlib
+
+    if not caller:
+        return None
+    module, _, name = caller.rpartition(".")
+    try:
+        code = getattr(importlib.import_module(module), name).__code__
+    except Exception:  # that server is not installed (or changed): assume every twin is called
+        return None
+    return frozenset(n for n in code.co_names if n.startswith("unregister_"))
+
+
+def derive_surface(api: str, protocols: dict[str, type], *, flat_requests: bool = False,
+                   defaults: dict[tuple[str, str], dict[str, Any]] | None = None,
+                   unregisters: frozenset[str] | None = None) -> ApiSurface:
+    """The surface of one API from the package's protocols.
+
+    ``flat_requests``: the generation declares flat parameters (``PackageRow.flat_requests``); each
+    such member gets a request model made of them (``members.flat_request_call``, with the server's
+    router ``defaults`` for what the protocol requires), which also links the private protocols by
+    the resource ids those parameters carry (``eval(benchmark_id, ...)``). ``unregisters``: the
+    implied ``unregister_*`` members the server calls (``server_unregisters``), None for all.
+    """
     protocol = protocol_for_api(api, protocols)
     if protocol is None:
         return ApiSurface(api=api, protocol=None, members=(), attributes=())
@@ -214,6 +284,9 @@ def derive_surface(api: str, protocols: dict[str, type]) -> ApiSurface:
         _with_erratum(member_from_function(api, protocol, name, func), protocol)
         for name, func in _own_functions(protocol).items()
     ]
+    if flat_requests:
+        members = [flat_request_call(member, (defaults or {}).get((member.protocol, member.name), {}))
+                   for member in members]
     attributes = _attributes(api, protocol)
     privates = [cls for name, cls in protocols.items() if name.endswith(_PRIVATE_SUFFIX)]
     linked = _private_protocols_for(members, attributes, privates)
@@ -226,7 +299,7 @@ def derive_surface(api: str, protocols: dict[str, type]) -> ApiSurface:
                 declared.add(name)
         for name in functions:
             twin = "un" + name
-            if name.startswith("register_") and twin not in declared:
+            if name.startswith("register_") and twin not in declared and (unregisters is None or twin in unregisters):
                 members.append(implied_unregister(api, private, twin))
                 declared.add(twin)
     return ApiSurface(

@@ -18,10 +18,8 @@ from hypothesis import strategies as st
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.coverage import ANSWER, FUZZED
 from llama_conformance.behaviour.negative import expect_not_found
-from llama_conformance.engine_checks import NO_HANG, TYPED_ERROR
+from llama_conformance.engine_checks import TYPED_ERROR
 from llama_conformance.strategies import ValueHints, valid_requests
-from llama_conformance.transport.checks import SSE_FRAMING
-from llama_conformance.validate import ids
 from llama_conformance_suites.responses.checks import (
     CANCEL,
     CHAIN,
@@ -39,26 +37,26 @@ from llama_conformance_suites.responses.checks import (
     STREAM_TEXT_DONE,
 )
 from llama_conformance_suites.responses.helpers import (
+    RESPONSE_STREAM,
     as_json,
     by_id,
     chat_model,
+    cleanup,
     create,
+    create_and_retrieve,
+    created,
+    expect_deleted,
+    input_items_in_order,
     item_texts,
     list_page,
-    output_text,
-    stream_problems,
+    retrieved,
+    stream_and_retrieve,
     terminal_response,
-    text_not_closed,
     user_messages,
 )
 
 pytestmark = [pytest.mark.behavioral, pytest.mark.api("responses")]
 
-RESPONSE_STREAM = (NO_HANG, ids.STREAM_CHUNK_TYPE, ids.STREAM_CHUNK_SCHEMA, ids.STREAM_CHUNK_ROUNDTRIP,
-                   ids.STREAM_NONEMPTY, ids.RESPONSES_CREATED_FIRST, ids.RESPONSES_SEQUENCE,
-                   ids.RESPONSES_TERMINAL_ONCE, ids.RESPONSES_TERMINAL_LAST, ids.RESPONSES_SAME_ID,
-                   ids.RESPONSES_TERMINAL_STATUS, SSE_FRAMING)
-USER_TEXT = "Name three prime numbers."
 # Fields that name resources other APIs own (stored responses, conversations, prompts, vector
 # stores, MCP servers, skills) or ask for background work: drawn values would name nothing
 # that exists, so drawn requests leave them out; the chain tests cover previous_response_id.
@@ -66,72 +64,16 @@ RESOURCE_FIELDS = ("previous_response_id", "conversation", "prompt", "tools", "t
                    "context_management", "memory", "skills", "guardrails")
 
 
-def _created(kit: Kit, text: Any = USER_TEXT, **extra: Any) -> dict[str, Any]:
-    """A created response (judged under responses.create), as JSON."""
-    return as_json(kit, kit.accept(create(kit, text, **extra), "create_openai_response", CREATE))
-
-
-def _cleanup(kit: Kit, *response_ids: str) -> None:
-    for response_id in response_ids:
-        by_id(kit, "delete_openai_response", response_id)
-
-
-def _retrieved(kit: Kit, response_id: str) -> dict[str, Any]:
-    return as_json(kit, kit.accept(by_id(kit, "get_openai_response", response_id), "get_openai_response", RETRIEVE))
-
-
-def _same_response(kit: Kit, retrieved: dict[str, Any], created: dict[str, Any], how: str) -> None:
-    for name in ("id", "status", "model", "created_at"):
-        kit.judge.check(retrieved.get(name) == created.get(name), RETRIEVE,
-                        f"retrieve says {name}={retrieved.get(name)!r}, {how} said {created.get(name)!r}.")
-    kit.judge.check(output_text(retrieved) == output_text(created), RETRIEVE,
-                    f"retrieve's output text is {output_text(retrieved)[:80]!r}, {how} ended with "
-                    f"{output_text(created)[:80]!r}.")
-
-
 @pytest.mark.checks(CREATE, RETRIEVE, *ANSWER)
 def test_create_and_retrieve(llama_kit: Kit) -> None:
     """responses.create: completed, assistant output, model and store as asked; responses.retrieve."""
-    kit = llama_kit
-    created = _created(kit, USER_TEXT)
-    try:
-        kit.judge.check(created.get("status") == "completed", CREATE,
-                        f"status is {created.get('status')!r}, not 'completed', for a request with no tools.")
-        kit.judge.check(created.get("model") == chat_model(kit), CREATE,
-                        f"model is {created.get('model')!r}; the request named {chat_model(kit)!r}.")
-        kit.judge.check(created.get("store") is True, CREATE,
-                        f"store is {created.get('store')!r}; the request left it at its default, true.")
-        output = created.get("output") or []
-        messages = [i for i in output if i.get("type") == "message"]
-        kit.judge.check(bool(messages) and all(m.get("role") == "assistant" for m in messages), CREATE,
-                        f"output holds no assistant message: {[(i.get('type'), i.get('role')) for i in output]}.")
-        _same_response(kit, _retrieved(kit, created["id"]), created, "create")
-    finally:
-        _cleanup(kit, created["id"])
+    create_and_retrieve(llama_kit, CREATE, RETRIEVE)
 
 
 @pytest.mark.checks(STREAM, STREAM_TEXT_DONE, RETRIEVE, *RESPONSE_STREAM)
 def test_create_stream(llama_kit: Kit) -> None:
     """responses.stream: items and deltas add up to the terminal response; responses.retrieve of it."""
-    kit = llama_kit
-    member = kit.member("create_openai_response")
-    outcome = create(kit, user_messages(USER_TEXT, "And two more."), stream=True)
-    kit.accept(outcome, member, STREAM, stream=True)
-    events = [as_json(kit, chunk) for chunk in outcome.chunks or []]
-    final = terminal_response(kit, outcome.chunks or [])
-    if final is None or not final.get("id"):
-        kit.judge.fail(STREAM, "the stream's terminal event carries no response object with an id.")
-    try:
-        problems = stream_problems(events, final)
-        kit.judge.check(not problems, STREAM, "; ".join(problems))
-        unclosed = text_not_closed(events)
-        kit.judge.check(not unclosed, STREAM_TEXT_DONE,
-                        f"text streamed for (item, content index) {unclosed} gets no response.output_text.done; "
-                        "clients that wait for it to take the whole text never see it.")
-        if final.get("status") == "completed":
-            _same_response(kit, _retrieved(kit, final["id"]), final, "the stream's completed event")
-    finally:
-        _cleanup(kit, final["id"])
+    stream_and_retrieve(llama_kit, STREAM, RETRIEVE, STREAM_TEXT_DONE)
 
 
 def _fuzz(kit: Kit, *, stream: bool) -> None:
@@ -153,7 +95,7 @@ def _fuzz(kit: Kit, *, stream: bool) -> None:
         kit.validate(outcome, member, expect_stream=stream, check_id=CREATE_FUZZ)
         answer = terminal_response(kit, outcome.chunks) if outcome.streamed else as_json(kit, outcome.value)
         if answer and answer.get("id") and request.store is not False:
-            _cleanup(kit, answer["id"])
+            cleanup(kit, answer["id"])
 
     kit.examples(strategy, body)
     kit.judge.mostly_accepted(member.member_id, tally)
@@ -199,13 +141,13 @@ def _walk(kit: Kit, *, limit: int, order: str) -> list[dict[str, Any]]:
 def test_list_pagination_and_order(llama_kit: Kit) -> None:
     """responses.list (with input), responses.list.pagination, responses.list.order (SHOULD)."""
     kit = llama_kit
-    created = [_created(kit, f"list entry {i}") for i in range(4)]
+    made = [created(kit, f"list entry {i}", CREATE) for i in range(4)]
     # created_at has one-second resolution: only a response from a later second tells asc from desc
     time.sleep(1.02 - time.time() % 1)
-    later = _created(kit, "list entry later")
-    created.append(later)
+    later = created(kit, "list entry later", CREATE)
+    made.append(later)
     try:
-        ours = {c["id"]: c for c in created}
+        ours = {c["id"]: c for c in made}
         for order in ("asc", "desc"):
             walked = _walk(kit, limit=2, order=order)
             got = [row.get("id") for row in walked]
@@ -217,7 +159,7 @@ def test_list_pagination_and_order(llama_kit: Kit) -> None:
                             f"walking order={order} with limit=2 never returned stored responses {missing}.")
             for row in walked:
                 if row.get("id") in ours:
-                    sent = f"list entry {'later' if row['id'] == later['id'] else created.index(ours[row['id']])}"
+                    sent = f"list entry {'later' if row['id'] == later['id'] else made.index(ours[row['id']])}"
                     kit.judge.check(sent in item_texts(row.get("input") or []), LIST,
                                     f"listed {row['id']} carries input {item_texts(row.get('input') or [])}, "
                                     f"not the {sent!r} it was created with.")
@@ -225,13 +167,13 @@ def test_list_pagination_and_order(llama_kit: Kit) -> None:
             kit.judge.check(stamps == sorted(stamps, reverse=order == "desc"), LIST_ORDER,
                             f"order={order} lists created_at {stamps} out of order.")
             mine = [i for i in got if i in ours]
-            if mine and later["created_at"] > max(c["created_at"] for c in created[:-1]):
+            if mine and later["created_at"] > max(c["created_at"] for c in made[:-1]):
                 expected_at = -1 if order == "asc" else 0
                 kit.judge.check(mine[expected_at] == later["id"], LIST_ORDER,
                                 f"order={order}: {later['id']} (a second later) is not listed "
                                 f"{'last' if order == 'asc' else 'first'} of the responses created here.")
     finally:
-        _cleanup(kit, *ours)
+        cleanup(kit, *ours)
 
 
 @pytest.mark.checks(CREATE, INPUT_ITEMS, *ANSWER)
@@ -240,50 +182,42 @@ def test_input_items(llama_kit: Kit) -> None:
     kit = llama_kit
     member = kit.member("list_openai_response_input_items")
     sent = ["first input words", "second input words"]
-    listed = _created(kit, user_messages(*sent))
-    single = _created(kit, "a single string input")
+    listed = created(kit, user_messages(*sent), CREATE)
+    single = created(kit, "a single string input", CREATE)
     try:
-        expectations = ({}, sent[::-1]), ({"order": "asc"}, sent), ({"order": "desc"}, sent[::-1]), \
-            ({"order": "asc", "limit": 1}, sent[:1])
-        for extra, texts in expectations:
-            answer = kit.accept(by_id(kit, member.name, listed["id"], **extra), member, INPUT_ITEMS)
-            got = item_texts(as_json(kit, answer).get("data") or [])
-            kit.judge.check(got == texts, INPUT_ITEMS,
-                            f"input items {extra or '(defaults)'} are {got}; {texts} were due.")
+        input_items_in_order(kit, listed["id"], sent, INPUT_ITEMS)
         outcome = by_id(kit, member.name, single["id"])
         kit.judge.answered(outcome, INPUT_ITEMS)
         got = item_texts(as_json(kit, outcome.value).get("data") or [])
         kit.judge.check(got == ["a single string input"], INPUT_ITEMS,
                         f"a string input comes back as input items {got}, not one message with its text.")
     finally:
-        _cleanup(kit, listed["id"], single["id"])
+        cleanup(kit, listed["id"], single["id"])
 
 
 @pytest.mark.checks(CREATE, LIST, DELETE, *ANSWER)
 def test_delete(llama_kit: Kit) -> None:
     """responses.delete: deleted=true, then retrieve / input items / delete are not-found and list omits it."""
     kit = llama_kit
-    created = _created(kit, "to be deleted")
-    deleted = kit.accept(by_id(kit, "delete_openai_response", created["id"]), "delete_openai_response", DELETE)
+    made = created(kit, "to be deleted", CREATE)
+    deleted = kit.accept(by_id(kit, "delete_openai_response", made["id"]), "delete_openai_response", DELETE)
     answer = as_json(kit, deleted)
-    kit.judge.check(answer.get("deleted") is True and answer.get("id") == created["id"], DELETE,
-                    f"delete answered {answer!r}, not deleted=true for {created['id']}.")
+    kit.judge.check(answer.get("deleted") is True and answer.get("id") == made["id"], DELETE,
+                    f"delete answered {answer!r}, not deleted=true for {made['id']}.")
     listed = list_page(kit, limit=100)
     kit.judge.answered(listed, LIST)
-    kit.judge.check(created["id"] not in {r.get("id") for r in as_json(kit, listed.value).get("data") or []},
-                    DELETE, f"{created['id']} is still listed after delete.")
-    for member in ("get_openai_response", "list_openai_response_input_items", "delete_openai_response"):
-        expect_not_found(kit, by_id(kit, member, created["id"]), DELETE,
-                          f"{member} of a deleted response")
+    kit.judge.check(made["id"] not in {r.get("id") for r in as_json(kit, listed.value).get("data") or []},
+                    DELETE, f"{made['id']} is still listed after delete.")
+    expect_deleted(kit, made["id"], DELETE)
 
 
 @pytest.mark.checks(CREATE, RETRIEVE, CANCEL, TYPED_ERROR, *ANSWER)
 def test_cancel_finished_response(llama_kit: Kit) -> None:
     """responses.cancel: a completed foreground response cannot be cancelled; it stays completed."""
     kit = llama_kit
-    created = _created(kit, "nothing to cancel here")
+    made = created(kit, "nothing to cancel here", CREATE)
     try:
-        outcome = by_id(kit, "cancel_openai_response", created["id"])
+        outcome = by_id(kit, "cancel_openai_response", made["id"])
         kit.judge.no_hang(outcome)
         if outcome.succeeded:
             status = as_json(kit, outcome.value).get("status")
@@ -293,12 +227,12 @@ def test_cancel_finished_response(llama_kit: Kit) -> None:
         kit.judge.check(outcome.answer is not None and outcome.answer.client_error, CANCEL,
                         f"cancel of a completed response raised {outcome.describe_error()}; a client error "
                         "(409) is due.")
-        after = _retrieved(kit, created["id"])
-        kit.judge.check(after.get("status") == created.get("status"), CANCEL,
-                        f"a refused cancel changed the status from {created.get('status')!r} to "
+        after = retrieved(kit, made["id"], RETRIEVE)
+        kit.judge.check(after.get("status") == made.get("status"), CANCEL,
+                        f"a refused cancel changed the status from {made.get('status')!r} to "
                         f"{after.get('status')!r}.")
     finally:
-        _cleanup(kit, created["id"])
+        cleanup(kit, made["id"])
 
 
 @pytest.mark.checks(CREATE, CHAIN, CHAIN_CONTEXT, *ANSWER)
@@ -306,8 +240,8 @@ def test_previous_response_chain(llama_kit: Kit) -> None:
     """responses.chain: previous_response_id echoed, unknown one refused; responses.chain.context (SHOULD)."""
     kit = llama_kit
     question = "What did I tell you just now?"
-    first = _created(kit, "My favourite number is seventeen and my favourite colour is teal.")
-    alone = _created(kit, question)
+    first = created(kit, "My favourite number is seventeen and my favourite colour is teal.", CREATE)
+    alone = created(kit, question, CREATE)
     ids_made = [first["id"], alone["id"]]
     try:
         outcome = create(kit, question, previous_response_id=first["id"])
@@ -324,19 +258,19 @@ def test_previous_response_chain(llama_kit: Kit) -> None:
         unknown = create(kit, question, previous_response_id="resp_kit_unknown_previous")
         expect_not_found(kit, unknown, CHAIN, "create with an unknown previous_response_id")
     finally:
-        _cleanup(kit, *ids_made)
+        cleanup(kit, *ids_made)
 
 
 @pytest.mark.checks(CREATE, LIST, STORE_FALSE, *ANSWER)
 def test_store_false_is_not_kept(llama_kit: Kit) -> None:
     """responses.store-false: answered, but neither retrievable nor listed."""
     kit = llama_kit
-    created = _created(kit, "forget this answer", store=False)
-    retrieved = by_id(kit, "get_openai_response", created["id"])
-    if retrieved.succeeded:
-        _cleanup(kit, created["id"])
-    expect_not_found(kit, retrieved, STORE_FALSE, "retrieve of a response created with store=false")
+    made = created(kit, "forget this answer", CREATE, store=False)
+    fetched = by_id(kit, "get_openai_response", made["id"])
+    if fetched.succeeded:
+        cleanup(kit, made["id"])
+    expect_not_found(kit, fetched, STORE_FALSE, "retrieve of a response created with store=false")
     listed = list_page(kit, limit=100)
     kit.judge.answered(listed, LIST)
-    kit.judge.check(created["id"] not in {r.get("id") for r in as_json(kit, listed.value).get("data") or []},
-                    STORE_FALSE, f"{created['id']} (store=false) is listed.")
+    kit.judge.check(made["id"] not in {r.get("id") for r in as_json(kit, listed.value).get("data") or []},
+                    STORE_FALSE, f"{made['id']} (store=false) is listed.")
