@@ -212,7 +212,8 @@ def test_kit_files_over_two_ogx_api_versions(tmp_path: Path) -> None:
     """The real thing: two envs (cached under build/generations/), the kit run in each, the table's verdicts."""
     if not envs.find_uv() and not os.environ.get("LLAMA_CONFORMANCE_COMPAT_PIP"):
         pytest.skip("uv is not installed (venv + pip works too, but builds each env for minutes)")
-    done = _compat("--llama-provider=inline::kit-files", "--versions=1.4.1,1.5.0",
+    # --kit: the checkout (tox installs the kit from a wheel it deletes after the run; this version is on no index)
+    done = _compat("--llama-provider=inline::kit-files", "--versions=1.4.1,1.5.0", "--kit", str(ROOT),
                    "--cache", str(ROOT / "build" / "generations"), "--out", str(tmp_path / "out"), "-j", "2",
                    "--", "-m", "structural", cwd=tmp_path, timeout=900)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -283,3 +284,11 @@ def test_hints_come_from_the_two_envs_dumps(tmp_path: Path, monkeypatch: pytest.
                              "became prompt_id. For ogx-api 0.4.7 write `async def get_prompt(self, prompt_id: str) "
                              "-> Prompt`"]
     assert passing.hints == []
+
+
+def test_a_kit_path_that_is_neither_a_checkout_nor_a_wheel_exits_4(tmp_path: Path) -> None:
+    done = _compat("--llama-provider=inline::kit-files", "--versions=1.5.0", "--kit", str(tmp_path),
+                   "--cache", str(tmp_path / "cache"), cwd=tmp_path)
+    assert done.returncode == 4, done.stderr
+    assert "neither a source directory holding pyproject.toml nor a wheel" in done.stderr
+    assert "Traceback" not in done.stderr

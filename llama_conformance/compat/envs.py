@@ -35,35 +35,59 @@ class KitSource:
     version: str
     source_dir: str | None  # set for an editable / source install
     fingerprint: str  # version, plus the hash of pyproject.toml for a source install (its dependencies)
+    wheel: str | None = None  # set for an install from a local wheel file (tox installs the kit so)
 
     @property
     def requirement(self) -> list[str]:
-        return ["-e", self.source_dir] if self.source_dir else [f"{KIT_DISTRIBUTION}=={self.version}"]
+        if self.source_dir:
+            return ["-e", self.source_dir]
+        if self.wheel:  # a local build's version is on no index: the same wheel again
+            return [self.wheel]
+        return [f"{KIT_DISTRIBUTION}=={self.version}"]
 
 
-def running_kit() -> KitSource:
-    """The kit this process runs. An editable install sees the working tree, so only its declared
-    dependencies (pyproject.toml) decide whether a cached env is still right."""
+def running_kit(given: Path | None = None) -> KitSource:
+    """The kit each env installs: ``given`` (``--kit``: a source directory or a wheel), else where the
+    running kit came from. An editable install sees the working tree, so only its declared dependencies
+    (pyproject.toml) decide whether a cached env is still right; a wheel is keyed by its hash."""
     dist = importlib.metadata.distribution(KIT_DISTRIBUTION)
-    source = source_dir_of(dist)
+    given = given.resolve() if given is not None else None
+    source = str(given) if given is not None and given.is_dir() else None
+    wheel = str(given) if given is not None and given.suffix == ".whl" else None
+    if given is None:
+        source = source_dir_of(dist)
+        wheel = local_wheel_of(dist) if source is None else None
     fingerprint = dist.version
     if source:
         pyproject = Path(source) / "pyproject.toml"
         digest = hashlib.sha256(pyproject.read_bytes()).hexdigest()[:16] if pyproject.is_file() else "no-pyproject"
         fingerprint = f"{dist.version}+src.{digest}"
-    return KitSource(version=dist.version, source_dir=source, fingerprint=fingerprint)
+    elif wheel:
+        fingerprint = f"{dist.version}+whl.{hashlib.sha256(Path(wheel).read_bytes()).hexdigest()[:16]}"
+    return KitSource(version=dist.version, source_dir=source, fingerprint=fingerprint, wheel=wheel)
 
 
-def source_dir_of(dist: importlib.metadata.Distribution) -> str | None:
-    """The local directory ``dist`` was installed from (PEP 610 ``direct_url.json``), if any."""
+def _installed_from(dist: importlib.metadata.Distribution) -> Path | None:
+    """The local path ``dist`` was installed from (PEP 610 ``direct_url.json``), if any."""
     try:
         data = json.loads(dist.read_text("direct_url.json") or "null")
     except ValueError:
         return None
     if not isinstance(data, dict) or not str(data.get("url", "")).startswith("file://"):
         return None
-    path = unquote(urlparse(data["url"]).path)
-    return path if Path(path).is_dir() else None
+    return Path(unquote(urlparse(data["url"]).path))
+
+
+def source_dir_of(dist: importlib.metadata.Distribution) -> str | None:
+    """The local directory ``dist`` was installed from, if any."""
+    path = _installed_from(dist)
+    return str(path) if path is not None and path.is_dir() else None
+
+
+def local_wheel_of(dist: importlib.metadata.Distribution) -> str | None:
+    """The local wheel file ``dist`` was installed from, if it is still there."""
+    path = _installed_from(dist)
+    return str(path) if path is not None and path.suffix == ".whl" and path.is_file() else None
 
 
 @dataclasses.dataclass(frozen=True)

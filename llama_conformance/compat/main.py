@@ -46,6 +46,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--install", action="append", default=[], metavar="REQ",
                         help="a requirement each env installs for the provider (repeatable; default: the "
                              "distribution that ships the provider module)")
+    parser.add_argument("--kit", type=Path, metavar="PATH",
+                        help="what each env installs for the kit: a source directory (editable) or a wheel "
+                             "(default: where the running kit came from, else llama-conformance==VERSION)")
     parser.add_argument("--out", type=Path, default=Path(DEFAULT_OUT), help=f"output directory (default {DEFAULT_OUT})")
     parser.add_argument("--cache", type=Path, help="env cache (default $XDG_CACHE_HOME/llama-conformance/compat)")
     parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, help="versions run at once")
@@ -67,7 +70,11 @@ def _main(args: argparse.Namespace, extra: list[str]) -> int:
     chosen = _versions(args, distribution, requirement)
     # A local path is keyed (and installed) absolute: the same text from another directory is another env.
     installs = tuple(str(Path(r).resolve()) if Path(r).exists() else r for r in args.install) or default_installs
-    kit = envs.running_kit()
+    if args.kit is not None and not ((args.kit / "pyproject.toml").is_file() or
+                                     (args.kit.suffix == ".whl" and args.kit.is_file())):
+        raise CompatUsageError(f"--kit {args.kit}: neither a source directory holding pyproject.toml nor a wheel "
+                               "file. Give the kit's checkout or a built llama_conformance-*.whl.")
+    kit = envs.running_kit(args.kit)
     cache = args.cache or envs.default_cache_dir()
     out: Path = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
