@@ -15,7 +15,6 @@ an environment problem, not a verdict.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import subprocess
@@ -39,15 +38,11 @@ BATCH_ARGS = ("-p", "no:asyncio", "-p", "no:cacheprovider", "-rA")
 
 
 def kit_source() -> KitSource:
-    """The kit as ``compat.envs`` installs it: this tree, fingerprinted by its pyproject.toml when the
-    editable install carries no PEP 610 metadata (tox), so the cache key follows the dependencies."""
+    """The kit as ``compat.envs`` installs it: this tree (``--kit``), fingerprinted by its pyproject.toml,
+    whatever way the running kit was installed (tox installs a wheel it deletes after the run)."""
     from llama_conformance.compat import envs
 
-    kit = envs.running_kit()
-    if kit.source_dir is None:  # an editable install without PEP 610 metadata (tox): this tree is the kit
-        digest = hashlib.sha256((REPO / "pyproject.toml").read_bytes()).hexdigest()[:16]
-        kit = envs.KitSource(version=kit.version, source_dir=str(REPO), fingerprint=f"{kit.version}+src.{digest}")
-    return kit
+    return envs.running_kit(REPO)
 
 
 def generation_python(distribution: str, version: str, installs: tuple[str, ...] = ()) -> Path:
