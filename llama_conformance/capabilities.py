@@ -9,6 +9,9 @@ in a manifest (``--llama-manifest FILE.yaml``)::
         provider_resource_id: ${env.MODEL_PATH}
         model_type: embedding
         metadata: {embedding_dimension: 384}
+    tool_groups:                  # tool_runtime: registered through register_toolgroup first
+      - toolgroup_id: mcp::docs
+        mcp_endpoint: {uri: http://127.0.0.1:8000/mcp}
 
 The declaration decides how a ``NotImplementedError`` reads: for an undeclared capability
 it is an honest "not supported" (a skip, with its reason shown); for a declared one it is a
@@ -56,9 +59,26 @@ class ModelDecl:
 
 
 @dataclass(frozen=True)
+class ToolGroupDecl:
+    """A tool group the kit registers with a tool runtime before testing, as a client's
+    ``POST /v1/toolgroups`` (``ToolGroupInput``) has the server's routing table do.
+
+    A run config cannot do it: ogx 1.5 and llama-stack 0.7.3 drop ``registered_resources.tool_groups``
+    (``core/datatypes.py``, ``_warn_deprecated_tool_groups``), and an MCP runtime lists and calls
+    tools only for a group registered with an ``mcp_endpoint``.
+    """
+
+    toolgroup_id: str
+    mcp_endpoint: str | None = None
+    provider_id: str | None = None
+    args: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Manifest:
     capabilities: frozenset[str] = frozenset()
     models: tuple[ModelDecl, ...] = ()
+    tool_groups: tuple[ToolGroupDecl, ...] = ()
 
     def declares(self, capability: str) -> bool:
         return capability in self.capabilities
@@ -102,33 +122,63 @@ def _model(raw: Any, source: str) -> ModelDecl:
     )
 
 
+def _tool_group(raw: Any, source: str, api: str | None) -> ToolGroupDecl:
+    allowed = {"toolgroup_id", "provider_id", "mcp_endpoint", "args"}
+    if not isinstance(raw, dict) or not raw.get("toolgroup_id") or set(raw) - allowed:
+        raise KitUsageError(
+            f"{source}: every entry under `tool_groups:` is a ToolGroupInput, with `toolgroup_id` and optionally "
+            f"`mcp_endpoint: {{uri: URL}}`, `provider_id` and `args` (allowed keys: {sorted(allowed)}); got {raw!r}."
+        )
+    if api not in (None, "tool_runtime"):
+        raise KitUsageError(f"{source}: `tool_groups:` are registered with a tool_runtime provider, and the provider "
+                            f"under test serves {api}; remove them or check a tool runtime.")
+    endpoint = raw.get("mcp_endpoint")
+    uri = endpoint.get("uri") if isinstance(endpoint, dict) else endpoint
+    if endpoint is not None and (not isinstance(uri, str) or not uri):
+        raise KitUsageError(f"{source}: tool group {raw['toolgroup_id']!r} has mcp_endpoint {endpoint!r}; "
+                            "give the MCP server's URL as `mcp_endpoint: {uri: http://HOST:PORT/mcp}`.")
+    if not isinstance(raw.get("args") or {}, dict):
+        raise KitUsageError(f"{source}: the `args` of tool group {raw['toolgroup_id']!r} must be a mapping.")
+    return ToolGroupDecl(toolgroup_id=str(raw["toolgroup_id"]), mcp_endpoint=uri,
+                         provider_id=None if raw.get("provider_id") is None else str(raw["provider_id"]),
+                         args=dict(raw.get("args") or {}))
+
+
 def load_manifest(path: Path | None, cli_capabilities: Iterable[str], api: str | None) -> Manifest:
     """The manifest file (if any) merged with ``--llama-capability`` names; usage errors if malformed."""
     names = set(cli_capabilities)
     models: list[ModelDecl] = []
+    groups: list[ToolGroupDecl] = []
     if path is not None:
         source = f"Manifest {path}"
         raw = expand_env(read_yaml_mapping(path, "--llama-manifest"), set())
-        unknown_keys = sorted(set(raw) - {"capabilities", "models"})
+        unknown_keys = sorted(set(raw) - {"capabilities", "models", "tool_groups"})
         if unknown_keys:
-            raise KitUsageError(f"{source} has unknown keys {unknown_keys}; allowed: capabilities, models.")
+            raise KitUsageError(f"{source} has unknown keys {unknown_keys}; allowed: capabilities, models, "
+                                "tool_groups.")
         declared = raw.get("capabilities") or []
         if not isinstance(declared, list):
             raise KitUsageError(f"{source}: `capabilities:` must be a list of names.")
         if not isinstance(raw.get("models") or [], list):
             raise KitUsageError(f"{source}: `models:` must be a list of model entries (each with `model_id`).")
-        if not declared and not raw.get("models"):
+        if not isinstance(raw.get("tool_groups") or [], list):
+            raise KitUsageError(f"{source}: `tool_groups:` must be a list of tool group entries "
+                                "(each with `toolgroup_id`).")
+        if not declared and not raw.get("models") and not raw.get("tool_groups"):
             # An empty manifest is almost always the wrong file (or an unset template): running
             # on would quietly check the provider as if it claimed nothing.
             raise KitUsageError(
                 f"{source} declares no capabilities and no models ({'its lists are empty' if raw else 'it is empty'}), "
                 "so it would change nothing. Fix the file you pass with --llama-manifest: list `capabilities:` "
-                f"(known: {', '.join(sorted(_known(api))) or 'none for this API'}) and/or `models:` to register, "
+                f"(known: {', '.join(sorted(_known(api))) or 'none for this API'}) and/or `models:` or "
+                f"`tool_groups:` to register, "
                 "or leave the option out to check core behaviour only."
             )
         names.update(str(name) for name in declared)
         models = [_model(entry, source) for entry in raw.get("models") or []]
+        groups = [_tool_group(entry, source, api) for entry in raw.get("tool_groups") or []]
     return Manifest(
         capabilities=_check_names(names, api, "The manifest" if path else "--llama-capability"),
         models=tuple(models),
+        tool_groups=tuple(groups),
     )

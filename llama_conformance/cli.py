@@ -36,12 +36,18 @@ def main(argv: list[str] | None = None) -> int:
     from llama_conformance.compat.main import add_arguments
 
     add_arguments(compat)
+    from llama_conformance.matrix.main import add_matrix_arguments, add_merge_arguments
+
+    add_matrix_arguments(commands.add_parser(
+        "matrix", help="run every target x API generation of a targets file (or one --shard I/N) and write the matrix"))
+    add_merge_arguments(commands.add_parser(
+        "merge", help="build the matrix from cell report folders made anywhere (shards, CI artifacts)"))
     args, rest = parser.parse_known_args(argv)
     if args.command not in ("run", "compat") and rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     try:
         return {"run": _run, "list": _list, "report": _report, "diff": _diff,
-                "compat": _compat}[args.command](args, rest)
+                "compat": _compat, "matrix": _matrix, "merge": _merge}[args.command](args, rest)
     except CliError as exc:
         print(f"llama-conformance: {exc}", file=sys.stderr)
         return 2
@@ -129,6 +135,18 @@ def _compat(args: argparse.Namespace, rest: list[str]) -> int:
     from llama_conformance.compat.main import main as compat_main
 
     return compat_main(args, rest)
+
+
+def _matrix(args: argparse.Namespace, _rest: list[str]) -> int:
+    from llama_conformance.matrix.main import matrix_main
+
+    return matrix_main(args)
+
+
+def _merge(args: argparse.Namespace, _rest: list[str]) -> int:
+    from llama_conformance.matrix.main import merge_main
+
+    return merge_main(args)
 
 
 if __name__ == "__main__":

@@ -294,8 +294,14 @@ def _unknown_type_message(
     provider_type: str, seen: dict[str, list[ProviderEntry]], options: DiscoveryOptions
 ) -> str:
     known = sorted(seen)
-    nearest = difflib.get_close_matches(provider_type, known, n=1, cutoff=0.5)
-    hint = f" Did you mean {nearest[0]}?" if nearest else ""
+    other_apis = sorted({e.api for e in seen.get(provider_type, [])})
+    if other_apis:  # the type exists, for other APIs: naming itself as the nearest match would only confuse
+        hint = (f" {provider_type} exists for {', '.join(other_apis)}, not for {options.api} (the installed API "
+                f"package may not have {options.api} at all): use --llama-api={other_apis[0]}, or the package "
+                f"generation that has {options.api}.")
+    else:
+        nearest = difflib.get_close_matches(provider_type, known, n=1, cutoff=0.5)
+        hint = f" Did you mean {nearest[0]}?" if nearest else ""
     where = "; ".join(
         s
         for s in (

@@ -24,6 +24,7 @@ in (``chromadb`` raises a bare ``ValueError("Could not connect to a Chroma serve
 from __future__ import annotations
 
 import errno
+import inspect
 import logging
 import re
 from collections.abc import Iterable, Iterator
@@ -255,9 +256,18 @@ class EvidenceLog:
             f"the provider asked the kit's stand-in {stand_in} to generate an answer, and the stand-in only "
             "echoes (it cannot play an LLM judge); give real dependencies with --llama-stack-config RUN.yaml"))
 
+    def record_stand_in_gap(self, member: str, stand_in: str) -> None:
+        self.entries.append(Evidence(
+            "stand-in-gap", member,
+            f"the provider called the kit's stand-in {stand_in}, which the kit does not implement (a gap of the "
+            "kit's stand-in, not the provider's defect); give a real dependency with --llama-stack-config RUN.yaml"))
+
     def inconclusive_cause(self, mark: int, check_ids: Iterable[str]) -> str | None:
-        """The cause that makes judging ``check_ids`` on the calls since ``mark`` inconclusive, if any."""
-        environment = self.since(mark, "environment")
+        """The cause that makes judging ``check_ids`` on the calls since ``mark`` inconclusive, if any.
+
+        A backend that could not be reached, or a stand-in that lacks the member the provider called, leaves
+        every check of those calls unjudged; a stand-in's echoed answer only the semantic ones."""
+        environment = self.since(mark, "environment") + self.since(mark, "stand-in-gap")
         if environment:
             return f"{environment[-1].member}: {environment[-1].cause}"
         stand_ins = self.since(mark, "stand-in")
@@ -301,19 +311,26 @@ GENERATIVE_MEMBERS = ("openai_chat_completion", "openai_completion", "create_ope
 
 
 def watch_stand_in(impl: Any, api: str, log: EvidenceLog) -> None:
-    """Record every generative call the provider makes into the stand-in ``impl`` for ``api``.
+    """Record the calls the provider makes into the stand-in ``impl`` for ``api`` that a verdict cannot
+    rest on: a generative one (the stand-in echoes), and one of a member the stand-in does not implement
+    (it raises the protocol's NotImplementedError, which the provider would pass on as its own 501).
 
-    Wraps the instance's bound methods (not a proxy: the provider may check the type); the
+    Wraps the instance's bound coroutine methods (not a proxy: the provider may check the type); the
     record names the provider member being called then (``log.current``).
     """
-    for name in GENERATIVE_MEMBERS:
-        method = getattr(impl, name, None)
-        if not callable(method):
+    for name in dir(type(impl)):
+        method = getattr(impl, name, None) if not name.startswith("_") else None
+        if not inspect.ismethod(method) or not inspect.iscoroutinefunction(method):
             continue
 
-        def recording(*args: Any, _method: Any = method, _name: str = name, **kwargs: Any) -> Any:
-            log.record_stand_in(log.current, f"{api}.{_name}")
-            return _method(*args, **kwargs)
+        async def recording(*args: Any, _method: Any = method, _name: str = name, **kwargs: Any) -> Any:
+            if _name in GENERATIVE_MEMBERS:
+                log.record_stand_in(log.current, f"{api}.{_name}")
+            try:
+                return await _method(*args, **kwargs)
+            except NotImplementedError:
+                log.record_stand_in_gap(log.current, f"{api}.{_name}")
+                raise
 
         try:
             setattr(impl, name, recording)

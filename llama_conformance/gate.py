@@ -89,11 +89,24 @@ def request_of(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     return kwargs or (args[0] if len(args) == 1 else list(args) or None)
 
 
+def _ignore_stray_alarms() -> None:
+    """Provider code runs on the gate's thread, where ``signal.signal`` raises ``ValueError``; a provider
+    that arms ``setitimer`` first and installs its handler second (llama-stack 0.2.14's ``time_limit``,
+    providers/utils/scoring/basic_scoring_utils.py:21-22, under its math scorer) leaves a timer whose
+    SIGALRM, at its default action, would end the kit's process seconds later. The server runs providers
+    on its main thread, where that order works: the alarm is the kit's side effect, so it is ignored."""
+    import signal
+
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGALRM) == signal.SIG_DFL:
+        signal.signal(signal.SIGALRM, signal.SIG_IGN)
+
+
 class CallGate:
     """Runs provider coroutines on a private loop, each with a deadline."""
 
     def __init__(self, timeout_s: float = DEFAULT_TIMEOUT_S, name: str = "provider") -> None:
         self.timeout_s = timeout_s
+        _ignore_stray_alarms()
         self._loop = asyncio.new_event_loop()
         # What a 500 would hide from the call that caused it: ``sys.exit()`` (``guard_loop``), and a
         # ``MemoryError`` inside an HTTP request (``isolation.asgi_deadline``).

@@ -107,9 +107,14 @@ def pytest_runtest_makereport(
     if session is None:
         return report
     inconclusive.decide(item, call, report)
-    if report.failed and session.put.redactor and report.longrepr is not None:
-        # Only failures carry provider text; skip reports keep pytest's (path, line, reason).
-        report.longrepr = session.put.redactor(str(report.longrepr))
+    redactor = session.put.redactor
+    if redactor and report.failed and report.longrepr is not None:
+        report.longrepr = redactor(str(report.longrepr))
+    elif redactor and report.skipped and isinstance(report.longrepr, tuple) and len(report.longrepr) == 3:
+        # A skip keeps pytest's (path, line, reason); an inconclusive one's reason quotes the provider's error
+        # (a backend address a config took from a secret environment variable).
+        path, line, reason = report.longrepr
+        report.longrepr = (path, line, redactor(str(reason)))
     # Built only where it is shown: a failure's section, and the record attached at teardown.
     rerun = rerun_command(item, session) if report.failed or report.when == "teardown" else None
     if rerun and report.failed and any(item.get_closest_marker(m) for m in ("behavioral", "stateful", "fuzz")):

@@ -27,6 +27,13 @@ def test_unknown_provider_type_lists_types_and_nearest_match(run_kit) -> None:
     assert "inline::broken-bad-config-class" in text
 
 
+def test_a_type_of_another_api_says_which_api_has_it(run_kit) -> None:
+    """ogx 1.5 has no datasetio API: ``inline::localfs --llama-api=datasetio`` names the API that has the type,
+    instead of suggesting the same name as its own nearest match."""
+    text = _usage_error(run_kit("inline::kit-files", "--llama-api=inference"))
+    assert "inline::kit-files exists for files, not for inference" in text and "Did you mean" not in text
+
+
 def test_module_that_fails_to_import_shows_the_cause(run_kit) -> None:
     text = _usage_error(run_kit("inline::broken-does-not-import"))
     assert "Cannot import provider module llama_conformance_fixtures.broken.does_not_import" in text

@@ -8,6 +8,8 @@ imports an API package.
 
 from __future__ import annotations
 
+import argparse
+import importlib.metadata
 import json
 import os
 import subprocess
@@ -65,6 +67,21 @@ def test_nonsense_and_unknown_versions_are_usage_errors() -> None:
         versions.check_known(["1.5.0", "9.9.9"], OGX_INDEX, "ogx-api")
 
 
+def test_against_latest_is_the_newest_release_or_the_installed_one_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--against latest`` (the CI job of docs/compat.md): the newest final release in the generation; when the
+    installed version is that one, it is judged alone instead of a usage error."""
+    assert versions.newest_release([*OGX_INDEX, "1.6.0rc1"], "ogx-api") == "1.5.0"
+    assert versions.newest_release(["0.7.3"], "ogx-api") is None  # nothing in the generation's range
+    monkeypatch.setattr(versions, "available_versions", lambda distribution: OGX_INDEX)
+    args = argparse.Namespace(versions=None, against="latest")
+    monkeypatch.setattr(importlib.metadata, "version", lambda distribution: "1.4.1")
+    assert main._versions(args, "ogx-api", None) == ["1.4.1", "1.5.0"]
+    monkeypatch.setattr(importlib.metadata, "version", lambda distribution: "1.5.0")
+    assert main._versions(args, "ogx-api", None) == ["1.5.0"]
+    with pytest.raises(main.CompatUsageError, match="is the installed version itself"):
+        main._versions(argparse.Namespace(versions=None, against="1.5.0"), "ogx-api", None)
+
+
 # --------------------------------------------------------------------------- env cache key
 
 
@@ -92,6 +109,17 @@ def test_a_cached_env_is_reused_without_building(tmp_path: Path) -> None:
     (tmp_path / spec.dirname / "compat-env.json").write_text("{}")
     built = envs.ensure_env(spec, envs.KitSource("0", None, "x"), tmp_path)
     assert built.cached and built.problem is None and built.path == tmp_path / spec.dirname
+
+
+def test_console_scripts_point_at_the_env_after_its_rename(tmp_path: Path) -> None:
+    """Installers write the scratch directory's interpreter into scripts; the env is renamed into place after."""
+    scratch, target = tmp_path / ".scratch", tmp_path / "env"
+    (scratch / "bin").mkdir(parents=True)
+    (scratch / "bin" / "tool").write_text(f"#!{scratch}/bin/python\nprint('x')\n")
+    (scratch / "bin" / "other").write_text("#!/usr/bin/env python3\n")
+    envs._relocate_scripts(scratch, target)
+    assert (scratch / "bin" / "tool").read_text() == f"#!{target}/bin/python\nprint('x')\n"
+    assert (scratch / "bin" / "other").read_text() == "#!/usr/bin/env python3\n"
 
 
 def test_install_failures_name_who_must_act() -> None:

@@ -44,3 +44,29 @@ def test_pydantic_validation_error_is_a_bad_request() -> None:
     with pytest.raises(pydantic.ValidationError) as info:
         Strict.model_validate({"n": "x"})
     assert error_answer(info.value, load_contract("ogx_api").package).status == 400
+
+
+def _named(module: str, name: str, base: type[Exception]) -> Exception:
+    """An instance of a class named as llama-stack 0.2's server names it (the server is not installed here)."""
+    return type(name, (base,), {"__module__": module})()
+
+
+@pytest.mark.parametrize("make,status", [
+    (lambda: ValueError("File with id f not found"), 400),  # its providers' not-found: no 404 in 0.2
+    (lambda: NotImplementedError(), 501),
+    (lambda: TimeoutError(), 504),
+    (lambda: PermissionError(), 403),
+    (lambda: _named("llama_stack.distribution.access_control.access_control", "AccessDeniedError", RuntimeError),
+     403),
+    (lambda: _named("llama_stack.distribution.datatypes", "AuthenticationRequiredError", Exception), 401),
+    (lambda: _named("openai", "BadRequestError", Exception), 400),
+    (lambda: ConnectionError(), 500),  # 502 only from llama-stack-api 0.4 on
+    (lambda: SdkError(), 500),  # 0.2 reads no status_code
+    (lambda: KeyError("x"), 500),
+])
+def test_presplit_status_mirrors_its_server(make, status: int) -> None:
+    """llama-stack 0.2.14's ``translate_exception`` (distribution/server/server.py:99-133), not the newer table."""
+    from llama_conformance.contract.packages import ApiPackage
+
+    package = ApiPackage(name="llama_stack.apis", distribution="llama-stack", version="0.2.14")
+    assert error_answer(make(), package).status == status

@@ -49,3 +49,23 @@ def test_blocked_loop_is_diagnosed_and_later_calls_fail_fast() -> None:
     with pytest.raises(GateTimeout, match="blocked its event loop during `block`"):
         gate.call("other", _value)
     assert time.monotonic() - started < 0.1
+
+
+def test_timer_armed_on_the_call_thread_does_not_end_the_process() -> None:
+    """A provider that arms ``setitimer`` on the gate's thread, where its ``signal.signal`` is refused
+    (llama-stack 0.2.14's scoring ``time_limit``), leaves a SIGALRM the kit ignores: the run goes on."""
+    import signal
+
+    gate = CallGate(timeout_s=2)
+
+    async def arm_then_install() -> str:
+        signal.setitimer(signal.ITIMER_REAL, 0.05)
+        try:
+            signal.signal(signal.SIGALRM, lambda *_: None)
+        except ValueError as exc:  # not the main thread: the timer stays armed
+            return str(exc)
+        return "installed"
+
+    assert "main thread" in gate.run("time_limit", arm_then_install)
+    time.sleep(0.2)  # the alarm has fired: at SIGALRM's default action this process would be gone
+    assert signal.getsignal(signal.SIGALRM) == signal.SIG_IGN

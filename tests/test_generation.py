@@ -266,3 +266,14 @@ def test_an_advertised_provider_on_an_absent_generation_is_named_when_its_type_i
     assert "Unknown provider type inline::gen-ls02-echo." in text
     assert ("An advertised provider package could not be read: Cannot import kit_gen_ls02.provider" in text
             and "This provider is built on llama-stack 0.2.14 (llama_stack.providers.datatypes; " in text)
+
+
+@pytest.mark.parametrize(("version", "blind"), [("1.0.4", True), ("1.4.1", True), ("1.5.0", False)])
+def test_count_tokens_route_before_ogx_api_1_5_answers_500_to_every_error(version: str, blind: bool) -> None:
+    """ogx-api 1.0-1.4's count_tokens route turns every provider exception into a 500 (1.5 maps not-found
+    to 404): a fact of the package's route, so over HTTP the typed-error checks on it are not applicable."""
+    reason = ApiPackage("ogx_api", "ogx-api", version).row.count_tokens_errors_as_500
+    assert (reason is not None) == blind
+    if reason is not None:
+        assert "messages/fastapi_routes.py" in reason and "answers 500 to every exception" in reason
+    assert LS_API.row.count_tokens_errors_as_500 is None  # llama-stack-api has no messages API

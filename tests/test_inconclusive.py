@@ -224,3 +224,82 @@ def test_llm_judge_against_the_echo_stand_in_is_inconclusive(run_suites, tmp_pat
     assert statuses["response.schema"] == "passed"
     assert report["verdict"] == "Inconclusive"
     assert any("stand-in inference.openai_chat_completion" in entry["cause"] for entry in report["inconclusive"])
+
+
+# ----------------------------------------------------------------------------- a declared package not installed
+
+LAZY_IMPORT_PROVIDER = '''
+"""A files provider importing its heavy package inside the call, as llama-stack's
+inline::code-scanner imports ``codeshield`` in ``run_shield``."""
+from fastapi import UploadFile
+
+from llama_conformance_fixtures._api import api
+from llama_conformance_fixtures.reference.files import KitFilesImpl
+
+CONFIG = "llama_conformance_fixtures.reference.files.KitFilesConfig"
+
+
+class LazyImportFiles(KitFilesImpl):
+    async def openai_upload_file(self, request: api.UploadFileRequest, file: UploadFile) -> api.OpenAIFileObject:
+        import llama_conformance_missing_dependency  # noqa: F401
+
+        return await super().openai_upload_file(request, file)
+
+
+async def get_provider_impl(config, deps):
+    return LazyImportFiles(config)
+
+
+def get_provider_spec():
+    return [
+        api.InlineProviderSpec(api=api.Api.files, provider_type="inline::lazy-declared", module=__name__,
+                               config_class=CONFIG, pip_packages=["llama-conformance-missing-dependency>=1.0"]),
+        api.InlineProviderSpec(api=api.Api.files, provider_type="inline::lazy-undeclared", module=__name__,
+                               config_class=CONFIG, pip_packages=[]),
+    ]
+'''
+
+
+def test_a_call_missing_a_declared_package_is_environment_evidence() -> None:
+    from llama_conformance.discovery import ProviderEntry
+    from llama_conformance.harness.build import ProviderEvidence, missing_declared_package
+
+    class Spec:
+        pip_packages = ["codeshield"]
+
+    entry = ProviderEntry(provider_type="inline::code-scanner", api="safety", module="m", config_class="m.C",
+                          raw_spec=Spec())
+    missing = ModuleNotFoundError("No module named 'codeshield'", name="codeshield")
+    cause = missing_declared_package(entry, _raised_from(RuntimeError("scan failed"), missing))
+    assert cause is not None and "`pip install codeshield`" in cause and "whoever runs the kit must" in cause
+    assert missing_declared_package(entry, ModuleNotFoundError("no", name="yaml")) is None  # not declared
+    assert missing_declared_package(entry, ValueError("codeshield")) is None
+
+    log = ProviderEvidence(entry=entry)
+    log.record_error("safety.run_shield", missing)
+    assert log.inconclusive_cause(0, ["safety.run-shield.clean"]) == f"safety.run_shield: {cause}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("declared", [True, False], ids=["declared", "undeclared"])
+def test_a_declared_package_missing_at_call_time_is_inconclusive(
+    pytester: pytest.Pytester, tmp_path: Path, declared: bool
+) -> None:
+    """Declared and missing: the environment's (who installs what, and how); undeclared: the provider's defect."""
+    pytester.makepyfile(lazy_import_files=LAZY_IMPORT_PROVIDER)
+    provider = f"inline::lazy-{'declared' if declared else 'undeclared'}"
+    result = pytester.runpytest_subprocess(f"--llama-provider={provider}", "--llama-provider-module=lazy_import_files",
+                                           "-p", "no:asyncio", "-rA", "-k", "upload", "--hypothesis-seed=1",
+                                           f"--llama-report={tmp_path / 'report'}")
+    report = json.loads((tmp_path / "report" / "report.json").read_text())
+    statuses = {check["id"]: check["status"] for check in report["checks"]}
+    if declared:
+        assert result.parseoutcomes().get("failed", 0) == 0, result.stdout.str()
+        result.stdout.fnmatch_lines(["*files.openai_upload_file: the provider imports "
+                                     "'llama_conformance_missing_dependency', from the package its spec's "
+                                     "pip_packages declares*whoever runs the kit must install it "
+                                     "(`pip install 'llama-conformance-missing-dependency>=1.0'`)*"])
+        assert statuses["files.upload"] == "inconclusive" and report["verdict"] == "Inconclusive"
+    else:
+        assert result.parseoutcomes()["failed"] >= 1
+        assert statuses["files.upload"] == "failed" and report["verdict"] == "Not conformant"

@@ -45,6 +45,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("structural", "fuzz"),
     ("behaviour",),
     ("report", "compat"),
+    ("matrix",),
     ("pytest_plugin", "plugin", "cli", "catalogue", "upstream_coverage", "__init__"),
 )
 LEVEL = {unit: level for level, units in enumerate(LAYERS) for unit in units}

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import ogx_api  # noqa: F401 - first, before anything could import llama_stack_api
+import ogx_api  # first, before anything could import llama_stack_api
 import pytest
 
 from llama_conformance.errors import KitUsageError
@@ -401,3 +401,23 @@ def test_newer_apis_errata_describe_what_their_routers_do() -> None:
     assert {"#/components/schemas/AnthropicErrorResponse", "#/components/schemas/GoogleErrorResponse"} <= bodies
     details = " ".join(repair.detail for repair in repaired.of_kind("erratum"))
     assert "erratum.mutually-exclusive-fields" in details and "erratum.jsonl-undocumented" in details
+
+
+def test_a_route_returning_a_starlette_response_is_documented_as_a_raw_body() -> None:
+    """llama-stack-api 0.4-0.6's files content route names ``#/components/schemas/Response`` (the Starlette
+    class it returns) and no document defines it: the repair describes the answer as a string, as 0.7 does;
+    the same name anywhere else is still unresolved."""
+    answer = {"$ref": "#/components/schemas/Response"}
+    spec = {"openapi": "3.1.0", "info": {"title": "t", "version": "0"}, "paths": {"/v1/files/{file_id}/content": {
+        "get": {"responses": {"200": {"description": "The raw file content as a binary response.",
+                                      "content": {"application/json": {"schema": answer}}}}}}}}
+    repaired = repair_spec(spec, ogx_api)
+    content = repaired.spec["paths"]["/v1/files/{file_id}/content"]["get"]["responses"]["200"]["content"]
+    assert content == {"application/json": {"schema": {"type": "string"}}}
+    assert [(r.kind, r.pointer) for r in repaired.repairs] == [
+        ("raw-body", "/paths/~1v1~1files~1{file_id}~1content/get/responses/200/content/application~1json/schema")]
+    assert not repaired.unresolved
+
+    spec["paths"]["/v1/files/{file_id}/content"]["get"]["parameters"] = [
+        {"name": "q", "in": "query", "schema": copy.deepcopy(answer)}]  # not an answer: no raw body to describe
+    assert [r.kind for r in repair_spec(spec, ogx_api).repairs].count("unresolved") == 2

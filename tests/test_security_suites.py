@@ -246,3 +246,22 @@ def test_a_run_without_secrets_says_the_check_is_not_applicable(tmp_path: Path) 
     result.stdout.fnmatch_lines(["*the run holds no secret to look for*"])
     assert _statuses(tmp_path / "report")["security.secret-in-error"] == "not-applicable"
 
+
+
+@pytest.mark.slow
+def test_an_inconclusive_cause_is_redacted_like_a_failure(run_suites, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The backend's address comes from an environment variable the config references (a secret to the kit):
+    the inconclusive causes quoting the unreachable address show it as ``***`` in the terminal, JUnit and the
+    report, as a failure's message would."""
+    monkeypatch.setenv("KIT_BACKEND_HOST", "127.0.0.1")
+    config = tmp_path / "backend.yaml"
+    config.write_text("backend_url: http://${env.KIT_BACKEND_HOST}:9\n")
+    result = run_suites("inline::broken-files-backend-unreachable", f"--llama-provider-config={config}",
+                        "--hypothesis-seed=1", f"--llama-report={tmp_path / 'report'}",
+                        f"--junitxml={tmp_path / 'junit.xml'}", "-m", "behavioral")
+    lines = [line for line in result.stdout.lines if "could not be reached" in line]
+    assert lines and all("127.0.0.1" not in line and "***:9" in line for line in lines), result.stdout.str()
+    assert "127.0.0.1" not in (tmp_path / "junit.xml").read_text()
+    report = json.loads((tmp_path / "report" / "report.json").read_text())
+    assert report["inconclusive"] and all("127.0.0.1" not in entry["cause"] for entry in report["inconclusive"])

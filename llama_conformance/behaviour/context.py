@@ -22,7 +22,7 @@ from llama_conformance.behaviour.invoke import Outcome, call_member, request_arg
 from llama_conformance.behaviour.judge import Judge
 from llama_conformance.behaviour.secrets import SecretWatch
 from llama_conformance.checks import CheckRef
-from llama_conformance.contract.members import MemberSpec
+from llama_conformance.contract.members import MemberSpec, undeclared_fields
 from llama_conformance.engine_checks import DECLARED_IMPLEMENTED, REQUEST_UNCHANGED
 from llama_conformance.errors import NotApplicable
 from llama_conformance.evidence import Inconclusive
@@ -189,11 +189,22 @@ class Kit:
 
     def ask_with(self, member_name: str, payload: dict[str, Any], **path: Any) -> Outcome:
         """``member(**path, request=<payload as its request model>)``: a member that takes path ids
-        (``conversation_id``) beside its request, judged like ``call_request``."""
+        (``conversation_id``) beside its request, judged like ``call_request``.
+
+        Called as the generation declares the member: a flat generation (llama-stack-api 0.4's
+        ``add_items(conversation_id, items)``) has the path ids among its request model's fields
+        (``members.flat_request_call``), so they go into the model and the call passes its fields as
+        keywords; otherwise the model goes to the parameter that declares it."""
         member = self.member(member_name)
-        request = self.request(member, payload)
+        model = member.request_model
+        carried = {name: value for name, value in path.items()
+                   if member.flat and model is not None and name in model.model_fields}  # type: ignore[attr-defined]
+        request = self.request(member, {**carried, **payload})
         before = request.model_dump()
-        outcome = self.call(member, **path, request=request)
+        args, kwargs = request_arguments(member, request)
+        if args:  # the model itself, to the parameter that declares it (``request``, ``params``)
+            kwargs = {next((p.name for p in member.params if p.annotation is model), "request"): request}
+        outcome = self.call(member, **{k: v for k, v in path.items() if k not in carried}, **kwargs)
         self.judge.check(request.model_dump() == before, REQUEST_UNCHANGED,
                          f"{member.member_id} changed the request it was given.", asked=False)
         return outcome
@@ -235,6 +246,10 @@ class Kit:
         model = member.request_model
         if model is None:
             raise TypeError(f"{member.member_id} takes no single request model")
+        missing = undeclared_fields(member, payload)
+        if missing:  # the generation cannot be asked this: nothing of the provider's to verify
+            raise NotApplicable(f"{self.put.contract.package} declares no {', '.join(f'`{m}`' for m in missing)} "
+                                f"in {member.member_id}, so this check cannot be asked of it")
         return model.model_validate(payload)  # type: ignore[attr-defined]
 
     def examples(self, strategy: Any, body: Callable[[Any], None], label: str = "request") -> None:

@@ -182,8 +182,10 @@ def request_arguments(member: MemberSpec, request: Any) -> tuple[tuple[Any, ...]
     """Positional / keyword arguments that pass ``request`` the way the server's router does.
 
     Normally the request model itself; where an erratum says the router explodes the model
-    into keywords (``provider_call``), its fields.
+    into keywords (``provider_call``), its fields. A parameter the model does not carry (a flat
+    generation's upload, ``members.flat_request_call``) is the caller's to pass positionally.
     """
     if member.provider_call is not None:
-        return (), {param.name: getattr(request, param.name) for param in member.provider_call}
+        fields = type(request).model_fields
+        return (), {param.name: getattr(request, param.name) for param in member.provider_call if param.name in fields}
     return (request,), {}

@@ -126,12 +126,19 @@ class Judge:
                 self.found.setdefault(item.check.id, None)
             if item.erratum:
                 self.errata.setdefault(item.erratum, item)
-            elif item.level is Level.MUST or (self.strict and item.level is Level.SHOULD):
-                failures.append(item)
+            elif item.level is Level.MUST or (self.strict and item.level is Level.SHOULD) or self._unjudgeable(item):
+                failures.append(item)  # an unjudgeable warning too: ``_raise`` makes it inconclusive
             else:  # one warning per check and test; drawn examples would repeat it endlessly
                 self.warnings.setdefault(item.check.id, item)
                 self.repeats[item.check.id] = self.repeats.get(item.check.id, 0) + 1
         return failures
+
+    def _unjudgeable(self, item: Finding) -> bool:
+        """A warning resting on calls whose evidence shows an environment problem or a gap of the kit's
+        stand-in: no more the provider's than a failure would be."""
+        if self.known_cause is not None:
+            return True
+        return self.evidence is not None and self.evidence.inconclusive_cause(self.mark, [item.check.id]) is not None
 
     def noted(self) -> list[Finding]:
         """Warnings (with how often each recurred) and errata, for the terminal summary."""

@@ -250,7 +250,9 @@ def stream_facts(chunks: Sequence[Any]) -> StreamFacts:
             delta = field_of(choice, "delta")  # chat chunks carry a delta, completion chunks their text
             piece = field_of(delta, "content") if delta is not None else field_of(choice, "text")
             text.append(str(piece or ""))
-            finished = finished or field_of(choice, "finish_reason") is not None
+            # "" is no reason: llama-stack-api 0.4 and llama-stack 0.2 require a str on every chunk
+            # (OpenAIChunkChoice.finish_reason), so a mid-stream chunk carries "" there.
+            finished = finished or bool(field_of(choice, "finish_reason"))
     return StreamFacts("".join(text), frozenset(ids), finished)
 
 

@@ -150,6 +150,7 @@ def requirements(spec: EnvSpec, kit: KitSource) -> list[str]:
 
 def ensure_env(spec: EnvSpec, kit: KitSource, cache: Path) -> BuiltEnv:
     """The cached env for ``spec``, built first if absent; never raises for an install failure."""
+    cache = cache.resolve()  # the kit runs with another cwd: a relative interpreter path would not be found
     target = cache / spec.dirname
     if (target / _MARKER).is_file():
         return BuiltEnv(spec, target, 0.0, cached=True)
@@ -163,11 +164,28 @@ def ensure_env(spec: EnvSpec, kit: KitSource, cache: Path) -> BuiltEnv:
         shutil.rmtree(scratch, ignore_errors=True)
         return BuiltEnv(spec, target, seconds, cached=False, problem=problem)
     (scratch / _MARKER).write_text(json.dumps(dataclasses.asdict(spec), indent=2) + "\n")
+    _relocate_scripts(scratch, target)
     try:
         scratch.rename(target)
     except OSError:  # another run built the same key meanwhile: keep theirs
         shutil.rmtree(scratch, ignore_errors=True)
     return BuiltEnv(spec, target, seconds, cached=False)
+
+
+def _relocate_scripts(scratch: Path, target: Path) -> None:
+    """Point the console scripts' shebangs at where the env will live: installers write the scratch
+    directory's interpreter into them, and after the rename ``bin/<tool>`` would name a missing file."""
+    old, new = f"#!{scratch}/bin/", f"#!{target}/bin/"
+    for script in (scratch / "bin").iterdir():
+        try:
+            if not script.is_file() or script.is_symlink():
+                continue
+            with script.open("rb") as handle:
+                if not handle.read(len(old)).startswith(old.encode()):
+                    continue
+            script.write_bytes(script.read_bytes().replace(old.encode(), new.encode(), 1))
+        except OSError:
+            continue
 
 
 def _build(path: Path, spec: EnvSpec, kit: KitSource) -> str | None:

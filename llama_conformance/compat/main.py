@@ -23,6 +23,7 @@ from llama_conformance.errors import KitUsageError
 
 DEFAULT_OUT = "compat-report"
 DEFAULT_TIMEOUT_S = 900.0
+LATEST = "latest"  # --against latest: the newest release of the API distribution on the index
 EXIT_PASS, EXIT_FAIL, EXIT_INCONCLUSIVE, EXIT_USAGE = 0, 1, 3, 4
 STRUCTURAL_PREFIX = "structure."  # the structural suite's checks: where a signature change between versions shows
 _RANK = {"Conformant": 3, "Partially conformant": 2, "Inconclusive": 1, "Not conformant": 0}
@@ -40,7 +41,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     which.add_argument("--versions", help="comma-separated versions of the API distribution (default: the newest "
                                           "patch of every minor line the provider admits, plus the newest)")
     which.add_argument("--against", metavar="NEW", help="compare the installed version with NEW only; exit 1 when "
-                                                        "NEW is worse")
+                                                        f"NEW is worse ({LATEST}: the newest release on the index; "
+                                                        "when that is the installed one, judge it alone)")
     parser.add_argument("--distribution", help="the API distribution (default: the provider's generation: "
                                                "ogx-api, llama-stack-api or llama-stack)")
     parser.add_argument("--install", action="append", default=[], metavar="REQ",
@@ -216,9 +218,13 @@ def _versions(args: argparse.Namespace, distribution: str, requirement: str | No
         return wanted
     available = versions.available_versions(distribution)
     if args.against:
-        new = versions.parse_versions(args.against)
-        if len(new) != 1:
-            raise CompatUsageError("--against takes one version.")
+        latest = args.against.strip().lower() == LATEST
+        new = [versions.newest_release(available, distribution) or ""] if latest else versions.parse_versions(
+            args.against)
+        if len(new) != 1 or not new[0]:
+            raise CompatUsageError("--against takes one version." if not latest else
+                                   f"--against {LATEST}: the index lists no release of {distribution} in the kit's "
+                                   f"range {versions.GENERATION_RANGES.get(distribution)}.")
         try:
             current = importlib.metadata.version(distribution)
         except importlib.metadata.PackageNotFoundError:
@@ -226,6 +232,10 @@ def _versions(args: argparse.Namespace, distribution: str, requirement: str | No
                                    "is not installed here; use --versions OLD,NEW instead.") from None
         versions.check_known([current, new[0]], available, distribution)
         if current == new[0]:
+            if latest:  # a scheduled job whose provider is already on the newest release: judge that one
+                print(f"--against {LATEST}: the installed {distribution} {current} is the newest release; judging "
+                      "it alone", file=sys.stderr)
+                return [current]
             raise CompatUsageError(f"--against {new[0]} is the installed version itself: name a newer one.")
         return [current, new[0]]
     chosen = versions.select_versions(available, distribution, requirement)

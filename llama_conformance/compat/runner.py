@@ -58,8 +58,9 @@ def kit_command(env: BuiltEnv, provider: str, provider_module: str | None, api_p
 
 
 def run_version(env: BuiltEnv, provider: str, provider_module: str | None, api_package: str,
-                out: Path, extra: list[str], timeout_s: float) -> VersionResult:
-    """Run the kit in ``env`` and turn its report into a row."""
+                out: Path, extra: list[str], timeout_s: float,
+                variables: dict[str, str] | None = None) -> VersionResult:
+    """Run the kit in ``env`` (with ``variables`` added to its environment) and turn its report into a row."""
     spec = env.spec
     base: dict[str, Any] = dict(distribution=spec.distribution, version=spec.version,
                                 env_seconds=round(env.seconds, 1), env_cached=env.cached)
@@ -71,6 +72,7 @@ def run_version(env: BuiltEnv, provider: str, provider_module: str | None, api_p
     (report_dir / "report.json").unlink(missing_ok=True)
     command = kit_command(env, provider, provider_module, api_package, report_dir, extra)
     environ = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME")}
+    environ.update(variables or {})
     started = time.monotonic()
     log = report_dir / "kit-output.txt"
     with log.open("w") as output:

@@ -142,7 +142,8 @@ def render_markdown(data: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-_STYLE = ("body{font-family:system-ui,sans-serif;margin:2em}table{border-collapse:collapse}"
+# The style of the kit's outcome tables (compat's and the matrix's): a row or cell coloured by its outcome.
+OUTCOME_TABLE_STYLE = ("body{font-family:system-ui,sans-serif;margin:2em}table{border-collapse:collapse}"
           "td,th{border:1px solid #ccc;padding:.3em .6em;vertical-align:top}.pass{background:#e6f4ea}"
           ".fail{background:#fce8e6}.inconclusive{background:#fef7e0}code{font-size:90%}")
 
@@ -159,7 +160,7 @@ def render_html(data: dict[str, Any]) -> str:
                     f'<td>{esc(row["outcome"])}</td><td>{esc(row["verdict"])}</td><td>{esc(_counts(row))}</td>'
                     f"<td>{failing}{hints}</td><td>{esc(_env(row))}</td><td>{link}</td></tr>")
     return ("<!doctype html><html><head><meta charset=\"utf-8\"><title>compat: "
-            f"{esc(data['provider'])}</title><style>{_STYLE}</style></head><body>"
+            f"{esc(data['provider'])}</title><style>{OUTCOME_TABLE_STYLE}</style></head><body>"
             f"<h1>Compatibility of <code>{esc(data['provider'])}</code> across "
             f"{esc(data['distribution'])} versions</h1>"
             f"<p><strong>{esc(data['summary'])}</strong></p><table><tr><th>version</th><th>outcome</th><th>verdict</th>"

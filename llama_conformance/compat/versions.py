@@ -61,10 +61,20 @@ def select_versions(available: Iterable[str], distribution: str, requirement: st
                 allowed is None or allowed.contains(version, prereleases=True)):
             lines[(version.major, version.minor)] = version  # ascending: the last one is the newest patch
     chosen = set(lines.values())
-    in_generation = [v for v in finals if generation.contains(v, prereleases=True)]
-    if in_generation:
-        chosen.add(in_generation[-1])
+    newest = newest_release(available, distribution)
+    if newest is not None:
+        chosen.add(Version(newest))
     return [str(v) for v in sorted(chosen)]
+
+
+def newest_release(available: Iterable[str], distribution: str) -> str | None:
+    """The newest final release of ``available`` in the generation's range (``--against latest``; the newest
+    pre-release only when there is no final one), or None when none is in the range."""
+    versions = sorted({_parsed for v in available if (_parsed := _version(v)) is not None})
+    finals = [v for v in versions if not v.is_prerelease and not v.is_devrelease] or versions
+    generation = SpecifierSet(GENERATION_RANGES.get(distribution, ""))
+    in_generation = [v for v in finals if generation.contains(v, prereleases=True)]
+    return str(in_generation[-1]) if in_generation else None
 
 
 def check_known(wanted: Sequence[str], available: Iterable[str], distribution: str) -> None:

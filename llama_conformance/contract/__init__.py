@@ -71,11 +71,11 @@ def load_contract(package_name: str | None = None) -> Contract:
     package = resolve_api_package(package_name)
     protocols = package_protocols(package)
     flat = package.flat_requests
-    defaults = router_defaults(package.row.routers) if flat else {}
+    defaults = {**package.known_router_defaults(), **router_defaults(package.row.routers)} if flat else {}
     unregisters = server_unregisters(package.row.unregister_caller)
     surfaces = {
         api.value: derive_surface(api.value, protocols, flat_requests=flat, defaults=defaults,
-                                  unregisters=unregisters)
+                                  unregisters=unregisters, positional_registers=package.row.positional_registers)
         for api in api_enum(package)
     }
     return Contract(package=package, surfaces=surfaces)

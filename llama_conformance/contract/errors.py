@@ -5,7 +5,8 @@ in ogx 1.5 and llama-stack 0.7.3): pydantic ``ValidationError`` -> 400, the API 
 base error -> its ``status_code``, ``ValueError`` -> 400, ``PermissionError`` -> 403,
 ``ConnectionError`` -> 502, ``TimeoutError`` -> 504, ``NotImplementedError`` -> 501, any
 exception carrying an ``int`` ``status_code`` (SDK errors) -> that code, everything else ->
-500. The kit judges an exception by the answer a client would get: a *typed* error is one
+500; llama-stack 0.2's server had a shorter table (``_PRESPLIT_STATUS``). The kit judges an
+exception by the answer a client would get: a *typed* error is one
 that becomes a 4xx (or a 501 for an unimplemented capability); a ``KeyError`` that becomes
 "500 Internal server error" is a provider defect.
 """
@@ -87,11 +88,40 @@ def _named_answer(exc: BaseException, package: ApiPackage) -> ErrorAnswer | None
     return None
 
 
+# llama-stack 0.2's server (llama_stack/distribution/server/server.py:99-133 in 0.2.14, translate_exception)
+# knows no error of the API's own and no 404 at all: ValidationError and ValueError -> 400, openai's
+# BadRequestError -> 400, PermissionError and its AccessDeniedError -> 403, TimeoutError -> 504,
+# NotImplementedError -> 501, its AuthenticationRequiredError -> 401, anything else (ConnectionError and a
+# ``status_code`` attribute included) -> 500. A typed error there is one of these: an unknown id answered with
+# ValueError (what its own providers raise, inline/files/localfs/files.py:158) is that generation's not-found.
+_PRESPLIT_STATUS: tuple[tuple[str, int], ...] = (
+    ("builtins.ValueError", 400),
+    ("openai.BadRequestError", 400),
+    ("builtins.PermissionError", 403),
+    ("llama_stack.distribution.access_control.access_control.AccessDeniedError", 403),
+    ("builtins.TimeoutError", 504),
+    ("builtins.NotImplementedError", 501),
+    ("llama_stack.distribution.datatypes.AuthenticationRequiredError", 401),
+)
+
+
+def _presplit_answer(exc: BaseException) -> ErrorAnswer:
+    """llama-stack 0.2's ``translate_exception`` (``_PRESPLIT_STATUS``), read by class names along the MRO so
+    that neither ``openai`` nor the server's modules need importing here."""
+    names = {f"{cls.__module__}.{cls.__qualname__}": cls.__name__ for cls in type(exc).__mro__}
+    for dotted, status in _PRESPLIT_STATUS:
+        if dotted in names:
+            return ErrorAnswer(status, type(exc).__name__, names[dotted])
+    return ErrorAnswer(500, type(exc).__name__, "unmapped exception")
+
+
 def error_answer(exc: BaseException, package: ApiPackage) -> ErrorAnswer:
     """The status the server would send for ``exc`` (see the module docstring)."""
     name = type(exc).__name__
     if isinstance(exc, pydantic.ValidationError):
         return ErrorAnswer(400, name, "pydantic ValidationError")
+    if package.row.namespace is not None:  # the pre-split generation: its own server's table
+        return _presplit_answer(exc)
     base = package_error_base(package)
     if base is not None and isinstance(exc, base):
         status = getattr(exc, "status_code", 500)

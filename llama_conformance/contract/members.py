@@ -65,6 +65,7 @@ class MemberSpec:
     request_models: tuple[type, ...] = field(default=())
     provider_call: tuple[ParamSpec, ...] | None = None
     erratum: str | None = None
+    flat: bool = False  # the request model is the kit's, made of flat parameters (``flat_request_call``)
 
     @property
     def member_id(self) -> str:
@@ -214,6 +215,20 @@ def _is_upload(annotation: Any) -> bool:
                for arg in (annotation, *typing.get_args(annotation)))
 
 
+# The names the API packages give a parameter that carries the whole request (``run_shield(request)``,
+# ``openai_create_vector_store(params)``).
+_REQUEST_PARAMS = ("request", "params")
+
+
+def _takes_request(member: MemberSpec) -> bool:
+    """``member`` already takes a request model: a model parameter named as requests are, or its only
+    parameter (the resource a routing table hands over, ``register_shield(shield)``). A model beside
+    flat parameters is one of them: llama-stack-api 0.4's ``run_eval(benchmark_id, benchmark_config:
+    BenchmarkConfig)``, whose request (0.5's ``RunEvalRequest``) is both."""
+    models = [p for p in member.params if p.annotation in member.request_models]
+    return any(p.name in _REQUEST_PARAMS for p in models) or (bool(models) and len(member.params) == 1)
+
+
 def flat_request_call(member: MemberSpec, defaults: dict[str, Any] | None = None) -> MemberSpec:
     """``member`` of a generation that declares flat parameters (llama-stack 0.2:
     ``openai_retrieve_file(file_id)``), with a request model made from them.
@@ -221,16 +236,22 @@ def flat_request_call(member: MemberSpec, defaults: dict[str, Any] | None = None
     The suites speak in request models (``kit.ask(member, **payload)``), as every generation since
     llama-stack-api 0.4 declares; here the model is this generation's parameters, and the call passes
     its fields as keywords (``provider_call``: the declared parameters themselves, so the structural
-    suite compares the same shape twice). A member that already takes a request model, takes
-    nothing, or takes an upload (which the suites hand over beside the request, a shape the call
-    cannot yet express here) is unchanged. ``defaults``: what the server's router gives a parameter
-    the protocol requires, when a client leaves it out (``surface.router_defaults``).
+    suite compares the same shape twice). An upload (0.2's ``openai_upload_file(file, purpose)``)
+    stays out of the model: the suites hand it over positionally beside the request, so it must lead
+    the parameters. A member that already takes a request model, takes nothing, or takes an upload
+    elsewhere is unchanged. The model forbids other fields: a payload naming a field this generation
+    does not declare (0.2 uploads have no ``expires_after``) asks what it cannot be asked here.
+    ``defaults``: what the server's router gives a parameter the protocol requires, when a client
+    leaves it out (``surface.router_defaults``).
     """
-    if member.request_models or not member.params or any(_is_upload(p.annotation) for p in member.params):
+    if _takes_request(member) or not member.params:
         return member
-    carried = list(member.params)
+    uploads = [i for i, p in enumerate(member.params) if _is_upload(p.annotation)]
+    if uploads != list(range(len(uploads))):  # an upload after another parameter: no positional hand-over
+        return member
+    carried = list(member.params[len(uploads):])
     if any(p.kind not in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
-           for p in carried):
+           for p in member.params):
         return member
     from pydantic import ConfigDict, create_model
 
@@ -238,10 +259,30 @@ def flat_request_call(member: MemberSpec, defaults: dict[str, Any] | None = None
     fields = {p.name: (p.annotation, p.default if p.has_default else routed.get(p.name, ...)) for p in carried}
     try:
         model = create_model(f"{member.protocol}_{member.name}_arguments",
-                             __config__=ConfigDict(arbitrary_types_allowed=True), **fields)  # type: ignore[call-overload]
+                             __config__=ConfigDict(arbitrary_types_allowed=True, extra="forbid"),
+                             **fields)  # type: ignore[call-overload]
     except Exception:  # a parameter type pydantic cannot hold: the member keeps its flat shape
         return member
-    return dataclasses.replace(member, request_models=(model,), provider_call=tuple(carried))
+    return dataclasses.replace(member, request_models=(model,), provider_call=member.params, flat=True)
+
+
+def undeclared_fields(member: MemberSpec, payload: dict[str, Any]) -> list[str]:
+    """Fields of ``payload`` a flat generation's member does not declare (0.2's upload has no
+    ``expires_after``): what the suites ask of the newest contract that this generation cannot be asked."""
+    model = member.request_model
+    if not member.flat or model is None:
+        return []
+    return [name for name in payload if name not in model.model_fields]  # type: ignore[attr-defined]
+
+
+def positional_call(member: MemberSpec, erratum: str) -> MemberSpec:
+    """``member`` (a private ``register_*`` of one parameter) as a server calls it: the resource passed
+    positionally, whatever the provider names the parameter (llama-stack 0.2's ``register_dataset(dataset_def)``
+    beside the protocol's ``register_dataset(dataset)``)."""
+    if len(member.params) != 1:
+        return member
+    param = dataclasses.replace(member.params[0], kind=inspect.Parameter.POSITIONAL_ONLY)
+    return dataclasses.replace(member, provider_call=(param,), erratum=erratum)
 
 
 def exploded_request_call(member: MemberSpec, erratum: str) -> MemberSpec:

@@ -14,6 +14,7 @@ import importlib.util
 import os
 from dataclasses import dataclass, replace
 from types import ModuleType
+from typing import Any
 
 from llama_conformance.errors import KitUsageError
 
@@ -42,6 +43,9 @@ class PackageRow:
     # not. llama-stack-api 0.7.3 declares ``expires_after: Form(ExpiresAfter | None)``, which FastAPI
     # reads from flattened ``anchor`` / ``seconds`` fields only (files/fastapi_routes.py:121).
     upload_drops_expires_after: str | None = None
+    # Why the messages ``count_tokens`` route answers 500 to whatever the provider raises, if it does: then
+    # over HTTP a typed error (unknown model: 404, bad request: 400) cannot be told from a crash.
+    count_tokens_errors_as_500: str | None = None
     # Where the contract lives when not in the package ``name`` alone: module prefixes (llama-stack 0.2
     # kept its private protocols and ProviderSpec in ``llama_stack.providers.datatypes``, outside
     # ``llama_stack.apis``), and the module presenting it as one flat namespace (``contract.presplit``).
@@ -57,6 +61,9 @@ class PackageRow:
     # The server function whose code names every ``unregister_*`` its routing tables call on providers,
     # when not every twin of a private ``register_*`` (``surface.server_unregisters``).
     unregister_caller: str | None = None
+    # Where the server calls every private ``register_*`` with the resource as its one positional argument
+    # (so the parameter's name is the provider's to choose), when the kit should say so (``members.positional_call``).
+    positional_registers: str | None = None
     # The versions of ``distribution`` whose protocols take flat parameters for some members where later
     # ones take request models (llama-stack-api 0.4 everywhere; 0.5 in vector_io, file_processors, tool_groups;
     # 0.6 in tool_groups.list_tools).
@@ -64,6 +71,10 @@ class PackageRow:
     # Columns whose value holds for some versions of the package only: (versions, column, value), put
     # over the row's own by ``ApiPackage.row`` when the installed version is one of ``versions``.
     by_version: tuple[tuple[str, str, str], ...] = ()
+    # What the server's routers give a parameter the protocol requires when a client leaves it out, for
+    # versions whose server the kit does not have beside the API package (``surface.router_defaults``
+    # reads an installed one): (versions, protocol, member, parameter), each None as the router declares.
+    router_nones: tuple[tuple[str, str, str, str], ...] = ()
 
     @property
     def server_registry(self) -> str:
@@ -79,19 +90,33 @@ class PackageRow:
 PACKAGE_TABLE: tuple[PackageRow, ...] = (
     PackageRow("ogx_api", "ogx-api", server="ogx", server_distribution="ogx", provider_dist_prefix="ogx-provider-",
                file_upload_purpose="OpenAIFileUploadPurpose", file_processor_core_types=("text/plain",),
+               positional_registers="the server passes the resource positionally (ogx 1.5 "
+               "core/routing_tables/common.py:55-57, register_object_with_provider), so any parameter name works",
                # 1.4 reads the bracketed fields (files/fastapi_routes.py:46-72 there); 1.1-1.3 unchecked, so
                # judged as 1.0 (not applicable over HTTP: a check not run, never a false failure).
                by_version=(("<1.4", "upload_drops_expires_after",
                             "its upload router (ogx-api 1.0: files/fastapi_routes.py:121, a Form of ExpiresAfter) "
                             "reads expires_after only from flattened anchor / seconds fields, so what OpenAI clients "
                             "send (expires_after[anchor], expires_after[seconds]) reaches no provider: over HTTP the "
-                            "provider cannot be judged on it (in-process it is)"),)),
+                            "provider cannot be judged on it (in-process it is)"),
+                           # 1.5 maps ModelNotFoundError -> 404, ValueError -> 400 there (fastapi_routes.py:161-175).
+                           ("<1.5", "count_tokens_errors_as_500",
+                            "its count_tokens route (messages/fastapi_routes.py: 1.0.4 lines 187-193, 1.4.1 lines "
+                            "151-157) answers 500 to every exception but NotImplementedError, so over HTTP a "
+                            "provider's typed error "
+                            "(unknown model, bad request) cannot be told from a crash (in-process it can)"),)),
     PackageRow("llama_stack_api", "llama-stack-api", server="llama_stack", server_distribution="llama-stack",
                provider_dist_prefix="llama-stack-provider-", file_upload_purpose="OpenAIFilePurpose",
+               positional_registers="the server passes the resource positionally (llama-stack 0.7.3 "
+               "core/routing_tables/common.py:56-66, register_object_with_provider), so any parameter name works",
                upload_drops_expires_after="its upload router (files/fastapi_routes.py:121, a Form of ExpiresAfter) "
                "reads expires_after only from flattened anchor / seconds fields, so what OpenAI clients send "
                "(expires_after[anchor], expires_after[seconds]) reaches no provider: over HTTP the provider "
-               "cannot be judged on it (in-process it is)", flat_versions="<0.7"),
+               "cannot be judged on it (in-process it is)", flat_versions="<0.7",
+               # llama-stack 0.4's SafetyRouter.run_shield declares ``params: dict[str, Any] = None`` where the
+               # protocol requires it (src/llama_stack/core/routers/safety.py:52-56 in llamastack/llama-stack
+               # 014132b), and passes it on: a provider gets None when a client sends none.
+               router_nones=(("<0.5", "Safety", "run_shield", "params"),)),
     # llama-stack 0.3 and older: the API inside the server package (``contract.presplit``).
     PackageRow("llama_stack.apis", "llama-stack", server="llama_stack", server_distribution="llama-stack",
                provider_dist_prefix="llama-stack-provider-", file_upload_purpose="OpenAIFilePurpose",
@@ -99,7 +124,10 @@ PACKAGE_TABLE: tuple[PackageRow, ...] = (
                namespace="llama_conformance.contract.presplit", versions="<0.4",
                registry="llama_stack.distribution.distribution", flat_requests=True,
                routers="llama_stack.distribution.routers",
-               unregister_caller="llama_stack.distribution.routing_tables.common.unregister_object_from_provider"),
+               unregister_caller="llama_stack.distribution.routing_tables.common.unregister_object_from_provider",
+               positional_registers="the server passes the resource positionally "
+               "(llama_stack/distribution/routing_tables/common.py:37-49 in 0.2.14, register_object_with_provider), "
+               "so any parameter name works"),
 )
 # (import name, distribution name), newest generation first.
 KNOWN_API_PACKAGES: tuple[tuple[str, str], ...] = tuple((row.name, row.distribution) for row in PACKAGE_TABLE)
@@ -156,6 +184,15 @@ class ApiPackage:
         (``members.flat_request_call``; the references are reshaped to them, ``fixtures._api``)."""
         versions = self.row.flat_versions
         return self.row.flat_requests or bool(versions and _in_versions(self.version, versions))
+
+    def known_router_defaults(self) -> dict[tuple[str, str], dict[str, Any]]:
+        """``(protocol, member) -> {parameter: None}``: the row's ``router_nones`` of this version
+        (the shape of ``surface.router_defaults``)."""
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        for versions, protocol, member, parameter in self.row.router_nones:
+            if _in_versions(self.version, versions):
+                found.setdefault((protocol, member), {})[parameter] = None
+        return found
 
     def file_upload_purposes(self) -> list[str]:
         """The purposes a Files upload may name in this package (``files.upload``'s ``purpose``)."""

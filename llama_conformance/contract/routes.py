@@ -95,6 +95,12 @@ def _routes_module(package: ApiPackage, api: str) -> Any:
     return None
 
 
+def has_routers(package: ApiPackage, api: str) -> bool:
+    """Whether the package ships ``api``'s FastAPI routers (``<api>.fastapi_routes``), which the kit mounts to
+    serve a provider over HTTP in-process: llama-stack 0.2 has none (its server built routes itself)."""
+    return _routes_module(package, api) is not None
+
+
 def _is_file(field_info: Any) -> bool:
     from fastapi.params import File
 

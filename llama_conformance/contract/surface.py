@@ -35,6 +35,7 @@ from llama_conformance.contract.members import (
     flat_request_call,
     implied_unregister,
     member_from_function,
+    positional_call,
     resolved_hints,
 )
 from llama_conformance.contract.packages import ApiPackage
@@ -268,7 +269,7 @@ def server_unregisters(caller: str | None) -> frozenset[str] | None:
 
 def derive_surface(api: str, protocols: dict[str, type], *, flat_requests: bool = False,
                    defaults: dict[tuple[str, str], dict[str, Any]] | None = None,
-                   unregisters: frozenset[str] | None = None) -> ApiSurface:
+                   unregisters: frozenset[str] | None = None, positional_registers: str | None = None) -> ApiSurface:
     """The surface of one API from the package's protocols.
 
     ``flat_requests``: the generation declares flat parameters (``PackageRow.flat_requests``); each
@@ -276,6 +277,8 @@ def derive_surface(api: str, protocols: dict[str, type], *, flat_requests: bool 
     router ``defaults`` for what the protocol requires), which also links the private protocols by
     the resource ids those parameters carry (``eval(benchmark_id, ...)``). ``unregisters``: the
     implied ``unregister_*`` members the server calls (``server_unregisters``), None for all.
+    ``positional_registers``: where the server passes a private ``register_*`` its resource positionally
+    (``PackageRow.positional_registers``), None where the kit holds providers to the declared name.
     """
     protocol = protocol_for_api(api, protocols)
     if protocol is None:
@@ -295,7 +298,10 @@ def derive_surface(api: str, protocols: dict[str, type], *, flat_requests: bool 
         functions = _own_functions(private)
         for name, func in functions.items():
             if name not in declared:
-                members.append(member_from_function(api, private, name, func, private=True))
+                member = member_from_function(api, private, name, func, private=True)
+                if positional_registers and name.startswith("register_"):
+                    member = positional_call(member, positional_registers)
+                members.append(member)
                 declared.add(name)
         for name in functions:
             twin = "un" + name

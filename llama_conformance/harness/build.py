@@ -17,6 +17,7 @@ import contextlib
 import importlib
 import inspect
 import re
+import shlex
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -32,7 +33,7 @@ from llama_conformance.contract import (
 from llama_conformance.contract.generation import import_failure_hint, mismatch_hint
 from llama_conformance.discovery import ProviderEntry
 from llama_conformance.errors import GateTimeout, KitUsageError, describe_exception
-from llama_conformance.evidence import EvidenceLog, environment_cause, watch_stand_in
+from llama_conformance.evidence import Evidence, EvidenceLog, environment_cause, watch_stand_in
 from llama_conformance.gate import DEFAULT_TIMEOUT_S, CallGate
 from llama_conformance.harness.config import (
     CONFIG_FROM_FILE,
@@ -191,6 +192,42 @@ def declared_package(entry: ProviderEntry, module_name: str | None) -> str | Non
     return None
 
 
+def missing_declared_package(entry: ProviderEntry, exc: BaseException | None) -> str | None:
+    """Why ``exc`` is this environment's problem: a module of a package the spec declares is missing.
+
+    Built-in providers import their optional heavy packages inside the call that needs them
+    (llama-stack's ``inline::code-scanner`` imports ``codeshield`` in ``run_shield``), so a
+    call raising ``ModuleNotFoundError`` for a package the spec's ``pip_packages`` names is an
+    install the server's ``llama stack build`` would have done, not a defect of the provider.
+    A module the spec does not declare stays the provider's packaging defect (None here).
+    """
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, ModuleNotFoundError):
+            declared = declared_package(entry, exc.name)
+            if declared is not None:
+                return (f"the provider imports {exc.name!r}, from the package its spec's pip_packages declares "
+                        f"({declared!r}), and this environment lacks it; whoever runs the kit must install it "
+                        f"(`pip install {shlex.quote(declared)}`) and run again")
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+@dataclass
+class ProviderEvidence(EvidenceLog):
+    """The evidence log of one provider: also knows the packages its spec declares."""
+
+    entry: ProviderEntry | None = None
+
+    def record_error(self, member: str, exc: BaseException | None) -> None:
+        cause = missing_declared_package(self.entry, exc) if self.entry is not None else None
+        if cause is None:
+            super().record_error(member, exc)
+        else:
+            self.entries.append(Evidence("environment", member, cause))
+
+
 def _show_config(config: Any, redactor: Redactor) -> dict[str, Any]:
     """The validated config as JSON data for the run header, secrets replaced (pydantic, dataclass or plain)."""
     return dict(redactor.data(config_as_data(config)))
@@ -254,6 +291,7 @@ def prepare_provider(entry: ProviderEntry, options: BuildOptions) -> ProviderUnd
         workdir=workdir,
         optional_dependencies=options.optional_dependencies,
         stack=stack,
+        evidence=ProviderEvidence(entry=entry),
     )
 
 

@@ -18,7 +18,8 @@ What the server would do differently, and what the kit does instead:
   config lists for it (a non-routed API: the last, as the server's ``impls[api] = impl``);
 * routing tables (``models``, ``shields`` ...) are the kit's stand-ins, present exactly when
   the config serves their router API; models and shields under ``registered_resources`` are
-  added to the stand-in stores the real dependencies are given;
+  added to the stand-in stores the real dependencies are given; a tool runtime's tool groups
+  are registered with it, where the installed server reads them (``registered_tool_groups``);
 * the APIs a server implements itself, whatever the config says (``prompts``,
   ``conversations``, ``connectors``: ``INTERNAL_APIS``), are the kit's stand-ins too.
 
@@ -32,10 +33,12 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from llama_conformance.capabilities import ToolGroupDecl
 from llama_conformance.contract import Contract, package_row
 from llama_conformance.discovery import ProviderEntry, entry_from_spec, specs_from_module
 from llama_conformance.errors import KitUsageError, describe_exception
@@ -86,6 +89,8 @@ class StackPlan:
     # Routing-table APIs handed out as the kit's stand-ins (the config serves their router).
     stand_ins: list[str] = field(default_factory=list)
     secrets: set[str] = field(default_factory=set)
+    # A tool runtime's: the tool groups the server registers for it at start-up (``registered_tool_groups``).
+    tool_groups: tuple[ToolGroupDecl, ...] = ()
 
     @property
     def real(self) -> set[str]:
@@ -268,7 +273,50 @@ def plan_stack(entry: ProviderEntry, path: Path, package: str, *, optional: bool
         need(api, True, entry.provider_type)
     for api in entry.optional_api_dependencies if optional else []:
         need(api, False, entry.provider_type)
+    if entry.api == "tool_runtime":
+        plan.tool_groups = registered_tool_groups(data, package, entry, path)
     return plan
+
+
+def registered_tool_groups(data: dict[str, Any], package: str, entry: ProviderEntry,
+                           path: Path) -> tuple[ToolGroupDecl, ...]:
+    """The run config's tool groups of the provider under test, as the installed server reads them.
+
+    llama-stack 0.2 registers the top-level ``tool_groups:``, 0.4-0.6 ``registered_resources.tool_groups``;
+    ogx 1.5 and llama-stack 0.7.3 drop the latter (``RegisteredResources._warn_deprecated_tool_groups``,
+    ``core/datatypes.py``) and a client registers groups instead (the kit: the manifest's ``tool_groups:``).
+    Validating with the server's own model gives each generation's answer. Only the groups whose
+    ``provider_id`` is the provider's own in the config (else its type's name) are its.
+    """
+    resources = data.get("registered_resources")
+    raw = resources.get("tool_groups") if isinstance(resources, dict) else None
+    raw = raw if raw is not None else data.get("tool_groups")
+    if not raw:
+        return ()
+    raw = expand_env(raw, set(), "registered_resources.tool_groups")  # an endpoint URL is no secret
+    row = package_row(package)
+    module_name = f"{row.server_registry.rsplit('.', 1)[0]}.datatypes"
+    try:
+        datatypes = importlib.import_module(module_name)
+        model = getattr(datatypes, "RegisteredResources", None)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            if model is not None and "tool_groups" in model.model_fields:
+                groups = model.model_validate({"tool_groups": raw}).tool_groups
+            else:
+                groups = [datatypes.ToolGroupInput.model_validate(item) for item in raw]
+    except Exception as exc:  # the server missing, or a ValidationError
+        raise KitUsageError(
+            f"{OPTION} {path} registers tool groups, which the kit reads as the {row.server_distribution} server "
+            f"reads them ({module_name}), and that failed: {describe_exception(exc)}. Fix the entries (each a "
+            "ToolGroupInput: toolgroup_id, provider_id, mcp_endpoint: {uri: URL}), install the server, or give "
+            "the groups as the manifest's `tool_groups:` (--llama-manifest) instead."
+        ) from exc
+    own = own_entry(data, entry)
+    provider = str(own["provider_id"]) if own else entry.provider_type.split("::", 1)[-1]
+    return tuple(ToolGroupDecl(toolgroup_id=str(group.toolgroup_id), provider_id=provider, args=dict(group.args or {}),
+                               mcp_endpoint=str(group.mcp_endpoint.uri) if group.mcp_endpoint else None)
+                 for group in groups if group.provider_id == provider)
 
 
 def _registered(data: dict[str, Any], kind: str) -> list[dict[str, Any]]:

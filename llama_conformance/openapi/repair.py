@@ -18,6 +18,9 @@ the one source of truth, the API package, and says what it did:
   handler: unknown routes, 405, and routes with ``ExceptionTranslatingRoute``). Both were
   observed on running ogx 1.5.0 and llama-stack 0.7.3 servers. The package's ``Error``
   model (RFC 7807 ``status``/``title``/``detail``) is *not* what is sent; the repair says so.
+* ``#/components/schemas/Response`` as an answer's schema (llama-stack-api 0.4-0.6's files content
+  route names the Starlette class it returns, the raw file) -> ``{"type": "string"}``, as 0.7
+  documents that answer; a ``raw-body`` repair.
 * ``text/event-stream`` responses -> described as events (see ``openapi.sse``).
 * Anything else that cannot be resolved becomes ``{}`` (a response: a bare description),
   recorded as an ``unresolved`` repair - tools still run, and the report shows the gap.
@@ -52,6 +55,9 @@ RESPONSES_PREFIX = "#/components/responses/"
 REF_TEMPLATE = SCHEMAS_PREFIX + "{model}"
 ERROR_BODY_NAME = "ServerErrorBody"
 _MAX_ROUNDS = 8  # filled schemas may reference further missing ones; this is far more than observed
+# Where a $ref is the schema of an answer's body (``.../responses/200/content/<media type>/schema``).
+_ANSWER_SCHEMA = re.compile(r"^/paths/[^/]+/[^/]+/responses/[^/]+/content/[^/]+/schema$")
+_RAW_RESPONSE = "Response"  # the class name of a route returning a Starlette Response (``raw_body``)
 # Where a $ref stands for a whole response object (which needs a description), not a schema.
 _RESPONSE_POINTER = re.compile(r"^(/paths/[^/]+/[^/]+/responses/[^/]+|/components/responses/[^/]+)$")
 
@@ -370,6 +376,28 @@ class _Repairer:
             self.record("unresolved", pointer, f"{ref}: {reason}; replaced by "
                         f"{'a bare response' if in_responses else '{}'} so tools can still run")
 
+    def raw_body(self, name: str, users: list[str]) -> bool:
+        """``#/components/schemas/Response`` in an answer: the route's raw body, as a string.
+
+        llama-stack-api 0.4-0.6's files content route declares its 200 answer as
+        ``{"$ref": "#/components/schemas/Response"}`` by hand (files/fastapi_routes.py, ``responses=``
+        of ``/files/{file_id}/content``): ``Response`` is the Starlette class the route returns (the
+        file's bytes), not a model, so no document defines it. 0.7 declares the same answer as
+        ``{"type": "string"}``; the repair writes that, where the reference is an answer's schema.
+        """
+        answers = [user for user in users if _ANSWER_SCHEMA.match(user)]
+        if name != _RAW_RESPONSE or len(answers) != len(users):
+            return False
+        for pointer in answers:
+            located = _node_at(self.spec, pointer)
+            if located is not None:
+                container, key = located
+                container[key] = {"type": "string"}
+                self.record("raw-body", pointer, f"{SCHEMAS_PREFIX}{name} is the Starlette Response the route "
+                            "returns (the raw body), not a model; described as a string, as later versions "
+                            "of the package document it")
+        return True
+
     def fill_dangling(self) -> None:
         for _round in range(_MAX_ROUNDS):
             missing = dangling_refs(self.spec)
@@ -378,7 +406,7 @@ class _Repairer:
             for ref, users in missing.items():
                 if ref.startswith(SCHEMAS_PREFIX) and "/" not in ref[len(SCHEMAS_PREFIX):]:
                     name = _unescape(ref[len(SCHEMAS_PREFIX):])
-                    if not self.fill_schema(name, users):
+                    if not self.fill_schema(name, users) and not self.raw_body(name, users):
                         self.neutralise(ref, users, f"{self.package.__name__} has no model or type named {name!r}")
                 elif ref.startswith(RESPONSES_PREFIX) and "/" not in ref[len(RESPONSES_PREFIX):]:
                     self.fill_response(_unescape(ref[len(RESPONSES_PREFIX):]), users)

@@ -163,9 +163,11 @@ def _compare(member: MemberSpec, method: Any) -> list[Finding]:
             ))
 
     declared = {p.name for p in member.params}
+    # the leading parameters filled by position whatever their names (a positional-only declaration)
+    by_position = positional[:1 if member.implied else sum(p.kind == P.POSITIONAL_ONLY for p in member.params)]
     for extra in params:
         required = extra.default is P.empty and extra.kind not in (P.VAR_POSITIONAL, P.VAR_KEYWORD)
-        if required and extra.name not in declared and not (member.implied and extra in positional[:1]):
+        if required and extra.name not in declared and extra not in by_position:
             found.append(finding(
                 PARAMS_NO_NEW_REQUIRED,
                 f"{where} declares no parameter `{extra.name}`; the provider requires it "

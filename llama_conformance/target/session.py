@@ -43,6 +43,26 @@ class KitSession:
     # How a usage error found while building stops the run (the plugin: pytest's usage exit).
     stop_run: Callable[[str], NoReturn] = _raise_usage
 
+    def __post_init__(self) -> None:
+        if self.options.over_http and not self.options.stack_url:
+            self._check_routers()
+
+    def _check_routers(self) -> None:
+        """--llama-over-http mounts the provider behind its API package's own routers: a package without
+        them (llama-stack 0.2) cannot be served that way, which is the user's to know before any test."""
+        from llama_conformance.contract.routes import has_routers
+
+        package, api = self.put.contract.package, self.put.entry.api
+        if has_routers(package, api):
+            return
+        self.stop_run(
+            f"--llama-over-http cannot judge this provider: it serves the provider through its API package's own "
+            f"FastAPI routers ({api}.fastapi_routes.create_router), and {package} ({package.name}) has none: that "
+            "generation declared its routes with @webmethod on the protocols and its server built them itself, "
+            "which the kit does not reproduce. Judge the provider in-process instead (drop --llama-over-http): "
+            "every behavioural, negative and stateful check runs there against the same contract; only the "
+            "checks of HTTP answers (framing, error bodies, the fuzz suite) need a server.")
+
     @property
     def profile(self) -> Profile:
         return PROFILES[self.options.profile]

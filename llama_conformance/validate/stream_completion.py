@@ -93,7 +93,9 @@ class CompletionStreamChecker(StreamChecker):
                     self._report(findings, STREAM_FINISH_LAST,
                                  f"choice {index!r} continues after its finish_reason on chunk #{done}",
                                  path=("choices", position), value=choice)
-                elif finish is not None:
+                elif finish is not None and finish != "":
+                    # "" is no reason: llama-stack 0.2 requires a str on every chunk (OpenAIChunkChoice.finish_reason,
+                    # apis/inference/inference.py:670 in 0.2.14), so a provider marks a mid-stream chunk with "".
                     state[index] = self.count
                     rare = True
                 elif done is None:

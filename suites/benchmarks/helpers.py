@@ -24,5 +24,12 @@ def register_benchmark(kit: Kit, item: Any, check: CheckDef = REGISTER) -> None:
     kit.judge.answered(outcome, check)
 
 
+def unregisters(kit: Kit) -> bool:
+    """Whether a test's cleanup can unregister its benchmark: the provider has ``unregister_benchmark`` and
+    the server calls it (llama-stack 0.2's routing table never does, so its contract has no such member)."""
+    declared = any(member.name == "unregister_benchmark" for member in kit.put.surface.members)
+    return declared and callable(getattr(kit.put.impl, "unregister_benchmark", None))
+
+
 def unregister_benchmark(kit: Kit, identifier: str, check: CheckDef = UNREGISTER) -> Outcome:
     return routing_call(kit, "unregister_benchmark", identifier, check_id=check)

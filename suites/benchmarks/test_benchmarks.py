@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.coverage import ANSWER
 from llama_conformance_suites.benchmarks.checks import REGISTER, UNREGISTER, UNREGISTER_FORGETS
-from llama_conformance_suites.benchmarks.helpers import benchmark, register_benchmark, unregister_benchmark
+from llama_conformance_suites.benchmarks.helpers import benchmark, register_benchmark, unregister_benchmark, unregisters
 from llama_conformance_suites.eval.helpers import run_eval
 
 pytestmark = [pytest.mark.behavioral, pytest.mark.api("eval")]
@@ -39,7 +39,7 @@ def test_register_benchmark(llama_kit: Kit) -> None:
                             f"run_eval of registered benchmark {item.identifier!r} raised "
                             f"{outcome.describe_error()}.")
         finally:
-            if callable(getattr(kit.put.impl, "unregister_benchmark", None)):
+            if unregisters(kit):
                 unregister_benchmark(kit, item.identifier)
 
     kit.examples(st.tuples(IDS, METADATA), body, label="benchmark")

@@ -18,7 +18,7 @@ from llama_conformance.behaviour.coverage import ANSWER, NEGATIVE
 from llama_conformance.behaviour.negative import expect_not_found, unknown_ids
 from llama_conformance.behaviour.steps import KIT_SCORING_FN
 from llama_conformance_suites.benchmarks.checks import REGISTER
-from llama_conformance_suites.benchmarks.helpers import benchmark, register_benchmark, unregister_benchmark
+from llama_conformance_suites.benchmarks.helpers import benchmark, register_benchmark, unregister_benchmark, unregisters
 from llama_conformance_suites.eval.checks import EVALUATE_ROWS, JOB_LIFECYCLE, JOB_NOT_FOUND
 from llama_conformance_suites.eval.helpers import (
     eval_row,
@@ -41,7 +41,7 @@ def registered(llama_kit: Kit):
     item = benchmark(llama_kit)
     register_benchmark(llama_kit, item, REGISTER)
     yield item
-    if callable(getattr(llama_kit.put.impl, "unregister_benchmark", None)):
+    if unregisters(llama_kit):
         unregister_benchmark(llama_kit, item.identifier)
 
 

@@ -285,7 +285,7 @@ def _reassembled(chunks: list[Any]) -> tuple[dict[Any, dict[str, str]], dict[Any
     finish: dict[Any, Any] = {}
     for chunk in chunks:
         for choice in _get(chunk, "choices") or []:
-            if _get(choice, "finish_reason") is not None:
+            if _get(choice, "finish_reason"):  # "" marks a mid-stream chunk where a str is required (0.4)
                 finish[_get(choice, "index")] = _get(choice, "finish_reason")
             for call in _get(_get(choice, "delta"), "tool_calls") or []:
                 slot = calls.setdefault((_get(choice, "index"), _get(call, "index")), {"name": "", "arguments": ""})

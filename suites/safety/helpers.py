@@ -28,6 +28,7 @@ from llama_conformance.behaviour.request_diff import describe_changes
 from llama_conformance.behaviour.steps import owner, routing_call
 from llama_conformance.checks import CheckDef, Finding
 from llama_conformance.contract.members import MemberSpec
+from llama_conformance.contract.shapes import message_payload
 from llama_conformance.engine_checks import REQUEST_UNCHANGED
 from llama_conformance.strategies.domain import salted
 from llama_conformance_suites.safety.checks import SHIELD_REGISTER, SHIELD_UNREGISTER
@@ -119,6 +120,8 @@ def _ask_naming_changes(kit: Kit, name: str, **payload: Any) -> Outcome:
 
 
 def run_shield(kit: Kit, shield_id: str, messages: list[dict[str, Any]]) -> Outcome:
+    # each message as the generation's model of its role requires (llama-stack 0.2: an assistant's stop_reason)
+    messages = [message_payload(kit.api, message) for message in messages]
     return _ask_naming_changes(kit, "run_shield", shield_id=shield_id, messages=messages)
 
 

@@ -4,7 +4,7 @@ that prove it.
 Each check is declared once, here (the suite and the proofs use these names). ``WING`` is what
 ``llama_conformance.catalogue`` registers. Unknown tool names are judged by the suite's own test,
 not a row of the negative table: the arguments come from a listed tool, and a result carrying
-``error_message`` is a refusal too.
+``error_message`` or an ``error_code`` above 0 is a refusal too.
 """
 
 from __future__ import annotations
@@ -24,16 +24,18 @@ INVOKE = CheckDef("tool_runtime.invoke", MUST,
                   reference="ToolRuntime.invoke_tool; ToolInvocationResult")
 INVOKE_ANSWERS = CheckDef("tool_runtime.invoke.answers", SHOULD,
                           "Arguments valid for a tool's input_schema are answered, not refused (no error, no "
-                          "error_message)", API, None,
-                          reference="ToolDef.input_schema; ToolRuntime.invoke_tool; ToolInvocationResult.error_message")
+                          "error_message, no error_code above 0)", API, None,
+                          reference="ToolDef.input_schema; ToolRuntime.invoke_tool; "
+                                    "ToolInvocationResult.error_message/error_code")
 INVALID_ARGUMENTS = CheckDef("tool_runtime.invoke.invalid-arguments", MUST,
                              "Arguments that violate the input_schema (a required one missing, a wrong type) get a "
-                             "typed 4xx error or a result with error_message, never a 5xx or a plain success", API,
+                             "typed 4xx error or a result with error_message or an error_code above 0, never a 5xx "
+                             "or a plain success", API,
                              None, reference="ToolDef.input_schema; ToolRuntime.invoke_tool; "
                                              "ToolInvocationResult.error_message/error_code")
 NOT_FOUND = CheckDef("tool_runtime.not-found", MUST,
-                     "Invoking an unknown tool name gets a typed 4xx error or a result with error_message", API, None,
-                     reference="ToolRuntime.invoke_tool(tool_name)")
+                     "Invoking an unknown tool name gets a typed 4xx error or a result with error_message or an "
+                     "error_code above 0", API, None, reference="ToolRuntime.invoke_tool(tool_name)")
 
 # A run of the tool_runtime suites on one broken fixture (``tool-runtime-<defect>``, a subclass
 # of the reference ``kit::math`` runtime), selecting the test that judges its defect.
@@ -52,7 +54,11 @@ WING = Wing(
         _proof("invoke-crashes", "test_invoke_with_valid_arguments", INVOKE),
         _proof("bad-args-key-error", "test_invoke_with_invalid_arguments", INVALID_ARGUMENTS),
         _proof("unknown-answered", "test_unknown_tool", NOT_FOUND),
+        _proof("bad-args-code-zero", "test_invoke_with_invalid_arguments", INVALID_ARGUMENTS),
         Proof("tool-runtime-invoke-refuses", run=(*_SUITES, "-k", "test_invoke_with_valid_arguments"),
               warns=((INVOKE_ANSWERS, "*the runtime is busy*"),)),
+        # An error_code above 0 with content that reads as an answer: refused all the same.
+        Proof("tool-runtime-invoke-error-code", run=(*_SUITES, "-k", "test_invoke_with_valid_arguments"),
+              warns=((INVOKE_ANSWERS, "*error_code 1 and no error_message*"),)),
     ),
 )

@@ -2,9 +2,11 @@
 with arguments that violate it, and invoke a tool that does not exist.
 
 A refusal may come two ways: a raised error (the server maps it to a status) or a
-``ToolInvocationResult`` carrying ``error_message``. Both are fine for bad arguments and
-unknown tools; only a 5xx (an untyped crash), a hang or a plain success is not. Each test
-names the checks it makes (``checks.py`` beside this file).
+``ToolInvocationResult`` carrying ``error_message`` or an ``error_code`` above 0 (``tr.refused``).
+Both are fine for bad arguments and unknown tools; only a 5xx (an untyped crash), a hang or a
+plain success is not. The tools are those of the manifest's tool groups, listed per group as a
+server lists them (``tr.listed_tools``). Each test names the checks it makes (``checks.py``
+beside this file).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from hypothesis import strategies as st
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.coverage import ANSWER, FUZZED, NEGATIVE
 from llama_conformance.checks import CheckDef
+from llama_conformance.contract.shapes import tool_input_schema
 from llama_conformance_suites.tool_runtime import helpers as tr
 from llama_conformance_suites.tool_runtime.checks import INVALID_ARGUMENTS, INVOKE, INVOKE_ANSWERS, LIST, NOT_FOUND
 
@@ -24,7 +27,7 @@ pytestmark = [pytest.mark.behavioral, pytest.mark.api("tool_runtime")]
 
 
 def _tools(kit: Kit) -> list[Any]:
-    return list(kit.accept(tr.call(kit, "list_runtime_tools"), "list_runtime_tools", LIST).data)
+    return tr.listed_tools(kit, LIST)
 
 
 def _crash(kit: Kit, outcome: Any, check: CheckDef, what: str) -> None:
@@ -47,7 +50,7 @@ def test_list_tools(llama_kit: Kit) -> None:
     twice = sorted({n for n in names if names.count(n) > 1})
     kit.judge.check(not twice, LIST, f"tools listed more than once: {twice}.")
     for tool in tools:
-        schema = tool.input_schema
+        schema = tool_input_schema(tool)
         if schema is None:
             continue
         from jsonschema.validators import validator_for
@@ -71,7 +74,7 @@ def test_invoke_with_valid_arguments(llama_kit: Kit) -> None:
     if not tools:
         pytest.skip("the runtime lists no tools")
     member = kit.member("invoke_tool")
-    pairs = st.one_of(*[st.tuples(st.just(t.name), tr.arguments(t.input_schema)) for t in tools])
+    pairs = st.one_of(*[st.tuples(st.just(t.name), tr.arguments(tool_input_schema(t))) for t in tools])
 
     def body(example: tuple[str, dict[str, Any]]) -> None:
         name, arguments = example
@@ -93,7 +96,7 @@ def test_invoke_with_invalid_arguments(llama_kit: Kit) -> None:
     """tool_runtime.invoke.invalid-arguments: a required argument missing or of the wrong type."""
     kit = llama_kit
     check = INVALID_ARGUMENTS
-    cases = [(t.name, label, args) for t in _tools(kit) for label, args in tr.invalid_arguments(t.input_schema)]
+    cases = [(t.name, label, args) for t in _tools(kit) for label, args in tr.invalid_arguments(tool_input_schema(t))]
     if not cases:
         pytest.skip("no listed tool requires an argument, so none can be left out")
     for name, label, arguments in cases:
@@ -118,9 +121,9 @@ def test_unknown_tool(llama_kit: Kit) -> None:
     tools = _tools(kit)
     known = {t.name for t in tools}
     # Arguments a listed tool would accept, so only the name is wrong.
-    shaped = [t for t in tools if (t.input_schema or {}).get("properties")] or tools[:1]
+    shaped = [t for t in tools if (tool_input_schema(t) or {}).get("properties")] or tools[:1]
     arguments = {name: tr.example(prop) for t in shaped[:1]
-                 for name, prop in ((t.input_schema or {}).get("properties") or {}).items()}
+                 for name, prop in ((tool_input_schema(t) or {}).get("properties") or {}).items()}
     names = st.text(st.characters(min_codepoint=97, max_codepoint=122), min_size=1, max_size=16) \
         .map(lambda s: f"kit_unknown_tool_{s}").filter(lambda n: n not in known)
 

@@ -11,6 +11,7 @@ Every call passes its arguments by keyword: the HTTP stand-in maps keywords onto
 
 from __future__ import annotations
 
+import os
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -79,6 +80,12 @@ def call(kit: Kit, name: str, **kwargs: Any) -> Outcome:
     return kit.call(kit.member(name), **kwargs)
 
 
+def call_with(kit: Kit, name: str, payload: dict[str, Any] | None, **ids: Any) -> Outcome:
+    """Member ``name`` with its ids and, when ``payload`` is given, its request built from it as this
+    generation declares the member (``kit.ask_with``: 0.5's flat parameters or 0.6's request model)."""
+    return call(kit, name, **ids) if payload is None else kit.ask_with(name, payload, **ids)
+
+
 def _routing_table_registers(kit: Kit) -> bool:
     return not kit.session.options.stack_url and hasattr(kit.session.put.impl, "register_vector_store")
 
@@ -121,6 +128,7 @@ def create_request(kit: Kit, *, name: str | None = None, metadata: dict[str, Any
 def create_store(kit: Kit, check: CheckDef, *, name: str | None = None,
                  metadata: dict[str, Any] | None = None) -> tuple[Outcome, Store | None]:
     """Create a store as the router would; the outcome, and the store when it was created."""
+    _refuse_unreplayed_router(kit)
     store_id = None
     if _routing_table_registers(kit):
         store_id = f"vs_kit_{uuid.uuid4().hex}"
@@ -130,6 +138,32 @@ def create_store(kit: Kit, check: CheckDef, *, name: str | None = None,
     if outcome.error is not None or outcome.timed_out:
         return outcome, None
     return outcome, Store(id=outcome.value.id, created=outcome.value, embedding_model=embedding_model(kit))
+
+
+def _refuse_unreplayed_router(kit: Kit) -> None:
+    """On llama-stack 0.2 a store is created through the ``vector_dbs`` routing table, which registers it and
+    gives the provider its ``provider_id`` and embedding model (without them faiss answers "Provider ID is
+    required"); the kit does not replay that router yet, so what a store's checks would see is the kit's gap:
+    inconclusive, never a finding. The structural suite judges such a provider."""
+    from llama_conformance.contract.generation import LLAMA_STACK
+    from llama_conformance.evidence import Inconclusive
+
+    if kit.put.contract.package.distribution == LLAMA_STACK:
+        raise Inconclusive(
+            [STORE_CREATE.id], f"the kit does not replay {kit.put.contract.package}'s vector_dbs routing table, "
+            "which creates a store for the provider: its vector_io behaviour cannot be judged there yet (the "
+            "kit must act; the structural suite judges this provider)")
+
+
+def require_typed_filters(kit: Kit) -> None:
+    """The filter checks judge the grammar the API package declares (``ComparisonFilter`` / ``CompoundFilter``:
+    eq ... nin, and, or). A generation without those types (llama-stack-api before 0.6) takes filters as a
+    free-form dict: what an operator means there is not in its contract, so those checks do not apply."""
+    from llama_conformance.report.applicability import NotApplicable
+
+    if getattr(kit.api, "ComparisonFilter", None) is None or getattr(kit.api, "CompoundFilter", None) is None:
+        raise NotApplicable(f"{kit.put.contract.package} declares filters as a free-form dict (no ComparisonFilter "
+                            "/ CompoundFilter, which define the operators; llama-stack-api has them from 0.6)")
 
 
 def created_store(kit: Kit, check: CheckDef = STORE_CREATE, **kwargs: Any) -> Store:
@@ -187,8 +221,8 @@ def query(kit: Kit, store_id: str, text: str, max_chunks: int = 5) -> Outcome:
 
 
 def search(kit: Kit, store_id: str, text: str, max_num_results: int = 10) -> Outcome:
-    request = kit.api.OpenAISearchVectorStoreRequest(query=text, max_num_results=max_num_results)
-    return call(kit, "openai_search_vector_store", vector_store_id=store_id, request=request)
+    return kit.ask_with("openai_search_vector_store", {"query": text, "max_num_results": max_num_results},
+                        vector_store_id=store_id)
 
 
 def upload_to_files(kit: Kit, content: bytes, filename: str) -> str:
@@ -197,8 +231,8 @@ def upload_to_files(kit: Kit, content: bytes, filename: str) -> str:
 
 
 def attach(kit: Kit, store_id: str, file_id: str, attributes: dict[str, Any] | None = None) -> Outcome:
-    request = kit.api.OpenAIAttachFileRequest(file_id=file_id, attributes=attributes)
-    return call(kit, "openai_attach_file_to_vector_store", vector_store_id=store_id, request=request)
+    return kit.ask_with("openai_attach_file_to_vector_store", {"file_id": file_id, "attributes": attributes},
+                        vector_store_id=store_id)
 
 
 def list_stores(kit: Kit, **kwargs: Any) -> Outcome:
@@ -230,6 +264,11 @@ def status_of(obj: Any) -> str:
 SIBLING_SUFFIX = "kit-sibling"
 
 
+# Config keys naming a file or folder an embedded engine keeps its data in: sqlite-vec / milvus-lite ``db_path``,
+# qdrant-client local mode ``path`` (a folder it locks: a second instance on the same one cannot start).
+_FILE_KEYS = ("db_path", "path")
+
+
 def sibling_values(config: dict[str, Any]) -> tuple[dict[str, Any], int]:
     """``config`` with every store reference moved to its own namespace / table, and files
     of its own (``db_path``): what a second, separately configured instance would use.
@@ -246,8 +285,10 @@ def sibling_values(config: dict[str, Any]) -> tuple[dict[str, Any], int]:
                     if isinstance(obj.get(key), str):
                         out[key] = f"{obj[key]}{suffix}"
                         moved += 1
-            if isinstance(obj.get("db_path"), str):
-                out["db_path"] = f"{obj['db_path']}.{SIBLING_SUFFIX}"
+            for key in _FILE_KEYS:
+                if isinstance(obj.get(key), str) and not obj[key].startswith(":"):  # ":memory:" has no file
+                    root, extension = os.path.splitext(obj[key])  # milvus-lite only opens paths ending in .db
+                    out[key] = f"{root}-{SIBLING_SUFFIX}{extension}"
             return out
         if isinstance(obj, list):
             return [walk(value) for value in obj]
@@ -316,8 +357,7 @@ def attached_file(kit: Kit, store: Store, text: str, filename: str, check: Check
 
 def search_with(kit: Kit, store_id: str, text: str, check: CheckDef, **options: Any) -> list[Any]:
     """The results of a search for ``text`` with request ``options`` (filters, ...), judged answered."""
-    request = kit.api.OpenAISearchVectorStoreRequest(query=text, **options)
-    outcome = call(kit, "openai_search_vector_store", vector_store_id=store_id, request=request)
+    outcome = kit.ask_with("openai_search_vector_store", {"query": text, **options}, vector_store_id=store_id)
     kit.judge.answered(outcome, check)
     return page_results(kit, outcome.value)
 

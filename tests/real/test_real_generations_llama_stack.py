@@ -16,6 +16,8 @@ environment per line (``generation_envs``: uv when present, else venv + pip, und
   ``KeyError`` for an unknown id, which every line's server turns into a 500
   (``call.typed-error``), while the references' not-found errors are 404s on every line, 0.4 /
   0.5 included, whose server mapped ``ResourceNotFoundError`` by name (``contract.errors``);
+* on 0.4 and 0.5 every reference passes its default profile (``REFERENCES``), with the checks the
+  line cannot be asked not applicable there (a member or field it does not declare), each named;
 * a real provider of the 0.6 line, the llama-stack 0.6.1 server's own ``inline::localfs`` files
   provider, judged against llama-stack-api 0.6.1 with no flag, and its findings there.
 
@@ -24,6 +26,7 @@ An environment that cannot be built (no index reachable) skips, never fails.
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -46,6 +49,33 @@ RUNS: dict[str, tuple[str, ...]] = {
     "broken-unknown-key": (BROKEN_MODULE, "--llama-provider=inline::broken-files-unknown-key-error",
                            "-k", "test_unknown_ids", *IN_PROCESS),
 }
+# Every reference's default profile on the lines before 0.6 (whose request models the references are
+# written for): reference -> (passed, not applicable, other skips), from runs on 0.4.7 and 0.5.4. Not
+# applicable: inference's streamed-completion usage and int logprobs (0.4-0.6 declare neither),
+# vector_io's filter-key pattern and hybrid_search (ogx-api 1.5 only), its search and query_chunks filters (no
+# ComparisonFilter / CompoundFilter before 0.6: filters are a free-form dict) and, on 0.4, its weighted ranker
+# (SearchRankingOptions has no alpha); 0.5's agents API has no create_agent. The other vector_io skip
+# is the reference's own: its config names no storage backend a second instance could share.
+_COMMON = {"kit-files": (14, 0, 0), "kit-batches": (15, 0, 0), "kit-conversations": (18, 0, 0),
+           "kit-prompts": (14, 0, 0), "kit-inference": (46, 3, 0), "kit-models": (6, 0, 0), "kit-tools": (10, 0, 0),
+           "kit-file-processors": (18, 0, 0), "kit-tool-groups": (7, 0, 0), "kit-connectors": (5, 0, 0),
+           "kit-scoring": (11, 0, 0), "kit-datasetio": (10, 0, 0), "kit-safety": (11, 0, 0), "kit-eval": (14, 0, 0),
+           "kit-datasets": (5, 0, 0), "kit-benchmarks": (5, 0, 0)}
+REFERENCES: dict[str, dict[str, tuple[int, int, int]]] = {
+    "0.4.7": {**_COMMON, "kit-vector-io": (40, 5, 1)},
+    # agents and post_training: 0.5-0.6 APIs (0.4 declares them with flat parameters the references do not take)
+    "0.5.4": {**_COMMON, "kit-vector-io": (41, 4, 1), "kit-agents": (14, 7, 0), "kit-post-training": (13, 0, 0)},
+}
+# The router errata the structural suite reports on 0.5 (DatasetIORouter explodes the request model).
+_ERRATA = {"0.5.4": {"kit-datasetio": {(f"test_structure[datasetio.{name}]", "MAY", "structure.params.names-and-kinds")
+                                       for name in ("iterrows", "append_rows")}}}
+_NOT_APPLICABLE = re.compile(r"llama-conformance: (\d+) tests not applicable")
+
+
+def _reference_runs(version: str) -> dict[str, tuple[str, ...]]:
+    return {name: (f"--llama-provider=inline::{name}", *IN_PROCESS) for name in REFERENCES[version]}
+
+
 # The llama-stack 0.6.1 server with its API package (the server does not pin it: 0.7.3 would come) and
 # what its localfs files provider imports (a sqlite metadata store); mcp<2 as llama-stack 0.7 needs
 # (/work/shared/facts/RUNNING.md).
@@ -74,6 +104,10 @@ def lines(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, KitRu
     started = {version: (_start(generation_python(DISTRIBUTION, version),
                                 tmp_path_factory.mktemp(f"llama-stack-api-{version}"), RUNS), RUNS)
                for version in LINES}
+    for version in REFERENCES:  # beside the line's own batch: the two share nothing but the environment
+        started[f"references-{version}"] = (
+            _start(generation_python(DISTRIBUTION, version), tmp_path_factory.mktemp(f"references-{version}"),
+                   _reference_runs(version)), _reference_runs(version))
     started["server"] = (_start(generation_python(*SERVER), tmp_path_factory.mktemp("llama-stack-server"), SERVER_RUNS),
                          SERVER_RUNS)
     return {name: _verdicts(process, runs) for name, (process, runs) in started.items()}
@@ -95,6 +129,19 @@ def test_broken_twin_fails_on_every_generation(lines: dict[str, dict[str, KitRun
     """A bare ``KeyError`` for an unknown id is a 500 on every line: the defect is caught on each."""
     lines[version]["broken-unknown-key"].expect(
         passed=0, failed={"test_unknown_ids[files]": ["call.typed-error", "files.not-found"]})
+
+
+@pytest.mark.parametrize("version", list(REFERENCES))
+def test_every_reference_passes_its_generation(lines: dict[str, dict[str, KitRun]], version: str) -> None:
+    """Every reference passes its default profile on 0.4 and 0.5 in-process, judged against that line:
+    what the line declares differently is the contract's (``members.flat_request_call``, the package
+    table's ``router_nones``), and what it does not declare at all is not applicable, never failed."""
+    runs = lines[f"references-{version}"]
+    for name, (passed, not_applicable, other) in REFERENCES[version].items():
+        run = runs[name]
+        run.expect(passed=passed, skipped=not_applicable + other, warnings=_ERRATA.get(version, {}).get(name))
+        found = _NOT_APPLICABLE.search(run.result.stdout.str())
+        assert (int(found.group(1)) if found else 0) == not_applicable, (name, run.result.stdout.str())
 
 
 def test_llama_stack_0_6_localfs(lines: dict[str, dict[str, KitRun]]) -> None:

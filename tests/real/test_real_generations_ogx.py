@@ -20,6 +20,9 @@ What differs between the lines, and what the runs below pin:
 * ogx-api 1.0's upload route reads ``expires_after`` from flattened ``anchor`` / ``seconds`` form fields
   only (1.4 reads OpenAI's ``expires_after[anchor]`` too): over HTTP no provider can be judged on
   ``files.upload.expires-at`` there, so it is not applicable (``PackageRow.by_version``); on 1.4 it runs.
+* ogx-api 1.0-1.4's count_tokens route answers 500 to every provider exception (1.5 maps not-found to 404):
+  over HTTP the unknown-model half of ``messages.unknown-model`` and the fuzzing of that route are not
+  applicable there, naming the route; a valid count is still judged.
 
 The references (``inline::kit-*``) pass on every line; one kit process per line runs them all.
 """
@@ -51,6 +54,8 @@ RUNS: dict[str, tuple[str, ...]] = {
     "inference-structure": ("--llama-provider=inline::kit-inference", "-m", "structural"),
     "typed-tool-choice": ("--llama-provider=inline::broken-messages-typed-tool-choice", "-k", "test_tool_use"),
     "files-expiry-http": ("--llama-provider=inline::kit-files", "--llama-over-http", "-k", "test_upload_expires_after"),
+    "count-tokens-http": ("--llama-provider=inline::kit-messages", "--llama-over-http", "-k",
+                          "test_unknown_model or test_count_tokens or count_tokens]"),
 }
 # (line, run) -> pytest's counts of the run.
 EXPECTED: dict[tuple[str, str], dict[str, int]] = {
@@ -128,3 +133,17 @@ def test_expires_after_over_http_is_judged_where_the_router_passes_it_on(
                               "files/fastapi_routes.py:121*"])
     new = _result(generation_runs, "1.4.1", "files-expiry-http")
     assert assert_passes(new).get("passed") == 1, new.stdout.str()
+
+
+@pytest.mark.parametrize("line", LINES)
+def test_count_tokens_route_errors_are_not_the_providers(generation_runs: dict[str, list[pytest.RunResult]],
+                                                         line: str) -> None:
+    """Over HTTP, the count_tokens route of ogx-api 1.0 and 1.4 turns the reference's not-found error into a 500:
+    the checks resting on it are not applicable, naming the version and the route; the valid count passes."""
+    result = _result(generation_runs, line, "count-tokens-http")
+    outcomes = assert_passes(result)
+    assert outcomes.get("skipped") == 2 and outcomes.get("passed") == 1, result.stdout.str()
+    result.stdout.fnmatch_lines([f"*{NOT_APPLICABLE}: POST /v1/messages/count_tokens: {DISTRIBUTION} {line}: its "
+                                 "count_tokens route (messages/fastapi_routes.py*answers 500 to every exception*",
+                                 f"*{NOT_APPLICABLE}: count_message_tokens for an unknown model: {DISTRIBUTION} "
+                                 f"{line}: its count_tokens route*"], consecutive=False)

@@ -61,3 +61,21 @@ def test_messages_builtin_over_http(run_real_provider, loopback: str) -> None:
                             *BEHAVIOURAL)
     run.expect(passed=19, warnings={STOP_SEQUENCE_WARNING})
     run.result.stdout.fnmatch_lines([STOP_SEQUENCE_TEXT])
+
+
+def test_messages_builtin_on_the_kit_stand_in_is_inconclusive(run_real_provider) -> None:
+    """Without a real inference dependency the builtin hands every message to the kit's inference stand-in,
+    which does not implement ``anthropic_messages`` / ``anthropic_count_tokens`` (the protocol's
+    NotImplementedError). That is a gap of the kit's stand-in, not the provider's defect: every check
+    resting on those calls is inconclusive (naming the stand-in and --llama-stack-config), none fails,
+    and no SHOULD warning is blamed on the provider either. Found by the published matrix, which
+    first reported the builtin "Not conformant" with eleven failing checks."""
+    run = run_real_provider("inline::builtin", "--llama-api=messages", SEED)
+    outcomes = run.result.parseoutcomes()
+    assert "failed" not in outcomes and outcomes.get("inconclusive", 0) >= 13, run.result.stdout.str()
+    run.result.stdout.fnmatch_lines([
+        "*[[]messages.create[]] messages.create_message: the provider called the kit's stand-in "
+        "inference.anthropic_messages, which the kit does not implement (a gap of the kit's stand-in, not the "
+        "provider's defect); give a real dependency with --llama-stack-config RUN.yaml*",
+        "*llama-conformance verdict: Inconclusive*"])
+    assert "SHOULD call.valid-request-accepted" not in run.result.stdout.str()
