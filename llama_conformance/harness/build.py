@@ -56,6 +56,7 @@ from llama_conformance.harness.dependencies import (
     stores_for,
     wanted_dependencies,
 )
+from llama_conformance.harness.server_context import open_request_context
 from llama_conformance.harness.stack_config import (
     StackPlan,
     build_stack_dependencies,
@@ -321,6 +322,7 @@ def construct_provider(put: ProviderUnderTest) -> ProviderUnderTest:
     try:
         deps = dependencies_for(put)
         _watch_stand_ins(put)
+        open_request_context(put.contract.package)
         args = factory_arguments(factory, put.config, deps)
         impl = put.gate.run(entry.factory_name, lambda: factory(*args))
     except GateTimeout as exc:

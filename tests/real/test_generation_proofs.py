@@ -193,7 +193,8 @@ META_REFERENCE_INSTALLS = (*PRESPLIT_INSTALLS, "mcp<2")
 
 def test_real_agents_meta_reference_0_2(tmp_path: Path) -> None:
     """llama-stack 0.2.14 ``inline::meta-reference`` agents on the agent / session / turn suite and the structural
-    one, built on the kit's reference dependencies with what its server adds (``presplit_server_shim``). Its turns
+    one, built on the kit's reference dependencies with what its server adds (a ``vector_dbs`` stand-in and a
+    request span: ``harness.server_context``). Its turns
     stream through the kit's echoing inference: the grammar and bookkeeping of a turn are judged, never its text.
     Real defects (paths under llama_stack/providers/inline/agents/meta_reference/):
     MUST agents.turn: agents.py:174 raises NotImplementedError('Non-streaming agent turns not yet implemented')
@@ -214,9 +215,8 @@ def test_real_agents_meta_reference_0_2(tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir(exist_ok=True)  # the kit's own test session may have made it already
     args = ("--llama-provider=inline::meta-reference", "--llama-api=agents", "--hypothesis-seed=1", "-v",
-            "-p", "presplit_server_shim", "-k", "test_agent_sessions or test_structure or test_build")
-    result = run_batch(python, tmp_path, [args], env={"HOME": str(home), "PYTHONPATH": str(Path(__file__).parent),
-                                                      **PRESPLIT_ENV})[0]
+            "-k", "test_agent_sessions or test_structure or test_build")
+    result = run_batch(python, tmp_path, [args], env={"HOME": str(home), **PRESPLIT_ENV})[0]
     run = KitRun.parse(result)
     order = ["structure.params.names-and-kinds"]
     expect_failures_only(run, {
