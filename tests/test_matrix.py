@@ -70,6 +70,7 @@ def test_a_bad_targets_file_is_refused_in_one_paragraph(tmp_path: Path, capsys: 
 @pytest.mark.parametrize(("options", "said"), [
     (["--shard", "3/2"], "1 <= I <= N"), (["--shard", "x"], "I/N"), (["--target", "nope"], "--target 'nope'"),
     (["--generation", "ogx-api==9.9.9"], "not listed by any target"), (["-j", "0"], "-j"),
+    (["--kit", "/nonexistent-kit"], "neither a source directory holding pyproject.toml nor a wheel"),
 ])
 def test_nonsense_options_exit_4(tmp_path: Path, capsys: pytest.CaptureFixture[str], options: list[str],
                                  said: str) -> None:

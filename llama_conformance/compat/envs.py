@@ -46,6 +46,15 @@ class KitSource:
         return [f"{KIT_DISTRIBUTION}=={self.version}"]
 
 
+def kit_path_problem(given: Path | None) -> str | None:
+    """Why ``given`` (``--kit``) is not something an env can install the kit from, or None when it is:
+    a source directory holding pyproject.toml, or a wheel file."""
+    if given is None or (given / "pyproject.toml").is_file() or (given.suffix == ".whl" and given.is_file()):
+        return None
+    return (f"--kit {given}: neither a source directory holding pyproject.toml nor a wheel file. Give the kit's "
+            "checkout or a built llama_conformance-*.whl.")
+
+
 def running_kit(given: Path | None = None) -> KitSource:
     """The kit each env installs: ``given`` (``--kit``: a source directory or a wheel), else where the
     running kit came from. An editable install sees the working tree, so only its declared dependencies

@@ -72,10 +72,9 @@ def _main(args: argparse.Namespace, extra: list[str]) -> int:
     chosen = _versions(args, distribution, requirement)
     # A local path is keyed (and installed) absolute: the same text from another directory is another env.
     installs = tuple(str(Path(r).resolve()) if Path(r).exists() else r for r in args.install) or default_installs
-    if args.kit is not None and not ((args.kit / "pyproject.toml").is_file() or
-                                     (args.kit.suffix == ".whl" and args.kit.is_file())):
-        raise CompatUsageError(f"--kit {args.kit}: neither a source directory holding pyproject.toml nor a wheel "
-                               "file. Give the kit's checkout or a built llama_conformance-*.whl.")
+    problem = envs.kit_path_problem(args.kit)
+    if problem:
+        raise CompatUsageError(problem)
     kit = envs.running_kit(args.kit)
     cache = args.cache or envs.default_cache_dir()
     out: Path = args.out.resolve()

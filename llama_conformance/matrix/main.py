@@ -70,9 +70,9 @@ def merge_main(args: argparse.Namespace) -> int:
 def _matrix(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         raise TargetsError("-j must be at least 1.")
-    if args.kit is not None and not ((args.kit / "pyproject.toml").is_file() or
-                                     (args.kit.suffix == ".whl" and args.kit.is_file())):
-        raise TargetsError(f"--kit {args.kit}: neither a source directory holding pyproject.toml nor a wheel file.")
+    problem = envs.kit_path_problem(args.kit)
+    if problem:
+        raise TargetsError(problem)
     cells = select(all_cells(load_targets(args.targets)), args.target, args.generation)
     if args.shard:
         index, count = parse_shard(args.shard)

@@ -98,11 +98,16 @@ def _run_cell(cell: Cell, env: envs.BuiltEnv, settings: RunSettings, variables: 
     if settings.certified and row.counts:
         _refuse_core_skips(row, folder)
     record = cell_record(cell, row, settings, product)
-    (folder / CELL_FILE).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-    (folder / "README.md").write_text(cell_readme(record), encoding="utf-8")
+    _write_record(folder, record)
     if target.product:
         shutil.copyfile(target.product, folder / "PRODUCT.yaml")
     return record
+
+
+def _write_record(folder: Path, record: dict[str, Any]) -> None:
+    """The cell's ``cell.json`` (what ``merge`` reads) and its ``README.md`` (what people read)."""
+    (folder / CELL_FILE).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    (folder / "README.md").write_text(cell_readme(record), encoding="utf-8")
 
 
 def _crashed_cell(cell: Cell, settings: RunSettings, exc: Exception) -> dict[str, Any]:
@@ -114,8 +119,7 @@ def _crashed_cell(cell: Cell, settings: RunSettings, exc: Exception) -> dict[str
     folder = settings.out / "reports" / cell.report_dir
     folder.mkdir(parents=True, exist_ok=True)
     record = cell_record(cell, row, settings, None)
-    (folder / CELL_FILE).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-    (folder / "README.md").write_text(cell_readme(record), encoding="utf-8")
+    _write_record(folder, record)
     return record
 
 
