@@ -154,6 +154,12 @@ def environment_cause(exc: BaseException | None) -> str | None:
     advice = ("whoever runs the kit must start it or point the provider config at one (a provider that fetches "
               "data at start-up needs it cached offline)")
     for link in chain:
+        if isinstance(link, AttributeError) and "enable_load_extension" in str(link):
+            # sqlite-vec and other sqlite extensions: the interpreter's sqlite3 was built without
+            # loadable extensions (pyenv's default), a property of the machine, not of the provider.
+            return ("this Python's sqlite3 cannot load extensions (a CPython built without "
+                    "--enable-loadable-sqlite-extensions, as pyenv builds by default); whoever runs the kit must "
+                    "use a Python whose sqlite3 can, or put pysqlite3-binary in sqlite3's place (RUNNING.md)")
         if _type_names(link) & _CREDENTIAL_TYPES:
             return (f"the provider's backend refused its credentials ({type(link).__name__}: {_short(link)}); "
                     "whoever runs the kit must supply valid credentials in the provider config")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import shlex
 import warnings
 from collections.abc import Generator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -66,6 +67,10 @@ def quiet_async_runner(config: pytest.Config) -> None:
             config._inicache[key] = "function"
     except (AttributeError, TypeError, ValueError):
         pass  # pytest-asyncio absent or changed: its warning is harmless
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    return collection.ignore_other_api(collection_path, config)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

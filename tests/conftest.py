@@ -6,10 +6,12 @@ Most tests run the kit the way a provider author does — a pytest run with
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 
 import pytest
+import warm_start
 
 from llama_conformance import catalogue
 from llama_conformance.contract.packages import API_PACKAGE_ENV
@@ -41,6 +43,14 @@ def pytest_configure(config: pytest.Config) -> None:
     # A suite test that evaluates a check its ``checks`` marker does not name fails as a kit defect.
     os.environ["LLAMA_CONFORMANCE_VERIFY_MARKERS"] = "1"
     catalogue.load()  # tests read the whole plan (reports, proofs) without a kit run in this process
+
+
+@pytest.fixture
+def pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    """pytester whose ``runpytest_subprocess`` forks a warm interpreter (tests/warm_start.py): still a fresh
+    process per kit run, without each one importing pytest, pydantic, fastapi and openai's types again."""
+    monkeypatch.setattr(pytester, "runpytest_subprocess", functools.partial(warm_start.runpytest_subprocess, pytester))
+    return pytester
 
 
 @pytest.fixture

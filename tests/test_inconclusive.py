@@ -104,6 +104,14 @@ def test_provider_errors_stay_the_providers(exc: BaseException) -> None:
     assert environment_cause(exc) is None
 
 
+def test_a_sqlite3_without_loadable_extensions_is_environment() -> None:
+    """sqlite-vec on a CPython built without loadable sqlite extensions (pyenv's default) cannot start:
+    the machine's problem, named with the fix; any other missing attribute stays the provider's."""
+    cause = environment_cause(AttributeError("'sqlite3.Connection' object has no attribute 'enable_load_extension'"))
+    assert cause is not None and "pysqlite3" in cause
+    assert environment_cause(AttributeError("'X' object has no attribute 'y'")) is None
+
+
 def test_stand_in_evidence_makes_only_semantic_checks_inconclusive() -> None:
     log = EvidenceLog()
     mark = log.mark()

@@ -15,8 +15,11 @@ The layers of ``llama_conformance/``, lowest first. A unit is a top-level module
       the session a test holds
  5    ``structural``, ``fuzz``: judging a provider's object and a target's HTTP surface
  6    ``behaviour``: the behavioural engine (the ``Kit``)
- 7    ``report``: results, verdicts, renderings
- 8    ``pytest_plugin``, ``plugin``, ``cli``, ``catalogue``, ``upstream_coverage``, the package
+ 7    ``report``: results, verdicts, renderings; ``compat`` (judging one provider on several API
+      releases, each in its own environment) and ``services`` (backing services started on loopback
+      for a run: on ``compat``'s cached environments)
+ 8    ``matrix``: many targets x generations, their services, shards and the merged table
+ 9    ``pytest_plugin``, ``plugin``, ``cli``, ``catalogue``, ``upstream_coverage``, the package
       ``__init__``: wiring;
       only these may import the suites package (``llama_conformance_suites``)
 ====  ===========================================================================================
@@ -44,7 +47,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("target",),
     ("structural", "fuzz"),
     ("behaviour",),
-    ("report", "compat"),
+    ("report", "compat", "services"),
     ("matrix",),
     ("pytest_plugin", "plugin", "cli", "catalogue", "upstream_coverage", "__init__"),
 )

@@ -3,7 +3,9 @@ the certified mode and the matrix files (tests/real/test_real_matrix.py runs rea
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +16,7 @@ from llama_conformance.compat.envs import KitSource
 from llama_conformance.compat.runner import VersionResult
 from llama_conformance.matrix import merge as merging
 from llama_conformance.matrix.render import schema_problems
-from llama_conformance.matrix.run import CELL_FILE, RunSettings, _refuse_core_skips, cell_record
+from llama_conformance.matrix.run import CELL_FILE, RunSettings, _refuse_core_skips, cell_readme, cell_record
 from llama_conformance.matrix.targets import Cell, all_cells, load_targets, shard
 
 GOOD = """
@@ -233,6 +235,15 @@ def test_installs_follow_the_generation(tmp_path: Path) -> None:
     assert [c.installs for c in cells] == [("ogx==1.4.1", "aiosqlite"), ("ogx==1.5.0", "aiosqlite")]
 
 
+def test_an_anchor_list_inside_installs_is_spliced_in_and_a_stack_config_is_passed(tmp_path: Path) -> None:
+    (tmp_path / "run.yaml").write_text("version: 2\n")
+    text = ("x-installs: &ogx ['ogx=={version}', aiosqlite]\ntargets:\n  - {name: a, provider: 'inline::builtin', "
+            "generations: [ogx-api==1.5.0], installs: [*ogx, boto3], stack_config: run.yaml}\n")
+    cell = all_cells(load_targets(_write(tmp_path, text)))[0]
+    assert cell.installs == ("ogx==1.5.0", "aiosqlite", "boto3")
+    assert f"--llama-stack-config={tmp_path / 'run.yaml'}" in cell.target.kit_args()
+
+
 def test_a_cell_the_matrix_cannot_run_is_inconclusive_and_the_others_still_run(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from llama_conformance.compat import envs
@@ -268,3 +279,193 @@ def test_the_published_matrix_is_what_its_targets_and_reports_give() -> None:
     assert (PUBLISHED / "matrix.md").read_text() == render_markdown(matrix)
     assert (PUBLISHED / "matrix.html").read_text() == render_html(matrix)
     assert schema_problems(matrix) == []
+
+
+# ---------------------------------------------------------------------------- services
+
+SERVICES = """
+schema_version: matrix-targets-2
+services:
+  web:
+    run: ["{python}", -m, http.server, --bind, 127.0.0.1, "{port}"]
+    ready: {http: /}
+    exports: {WEB_URL: "http://127.0.0.1:{port}", WEB_DIR: "{workdir}"}
+  dies:
+    run: ["{python}", -c, "import sys; print('no licence for port', sys.argv[1]); sys.exit(3)", "{port}"]
+targets:
+  - {name: uses-web, provider: "inline::x", generations: [ogx-api==1.5.0], services: [web],
+     env: {KEY: "${WEB_URL}", OTHER: plain}}
+  - {name: uses-dies, provider: "inline::x", generations: [ogx-api==1.5.0], services: [dies, web]}
+  - {name: uses-none, provider: "inline::x", generations: [ogx-api==1.5.0]}
+"""
+_TARGET = "targets:\n  - {name: a, provider: 'inline::x', generations: [ogx-api==1.5.0], services: [s]}\n"
+
+
+def _service_file(service: str, target: str = _TARGET, schema: str = "matrix-targets-2") -> str:
+    return f"schema_version: {schema}\nservices:\n  s: {service}\n{target}"
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    (_service_file('{run: [x, "{port}"]}', schema="matrix-targets-1"), "services came with matrix-targets-2"),
+    ("schema_version: matrix-targets-3\n" + _TARGET, "this kit reads matrix-targets-1, matrix-targets-2"),
+    ("schema_version: matrix-targets-2\nservices: [a]\n" + _TARGET, "`services:` must map service names"),
+    ("schema_version: matrix-targets-2\nservices:\n  S 1: {run: [x, '{port}']}\n" + _TARGET, "a service name must"),
+    (_service_file("x"), "is not a mapping"),
+    (_service_file('{run: [x, "{port}"], colour: red}'), "unknown key(s) colour"),
+    (_service_file("{run: []}"), "`run` must be the command line"),
+    (_service_file("{run: [x, 8080]}"), "`run` must be a list of strings"),
+    (_service_file("{run: [x, --port, '8080']}"), "never says {port}"),
+    (_service_file('{run: [x, "{port}", "{home}"]}'), "{home} in '{home}' is not a placeholder"),
+    (_service_file('{run: [x, "{port}"], installs: [chromadb]}'), "the first of `installs` must be pinned"),
+    (_service_file('{run: [x, "{port}"], ready: http}'), "`ready` is `tcp`"),
+    (_service_file('{run: [x, "{port}"], ready: {http: health}}'), "`ready` is `tcp`"),
+    (_service_file('{run: [x, "{port}"], timeout: 0}'), "`timeout` must be a positive number"),
+    (_service_file('{run: [x, "{port}"], user: postgres}'), "`user` can only be `unprivileged`"),
+    (_service_file('{run: [x, "{port}"], exports: {1X: a}}'), "`exports` must map variable names"),
+    (_service_file('{run: [x, "{port}"], exports: {URL: "{python}"}}'), "{python} in '{python}' is not a placeholder"),
+    (_service_file('{run: [x, "{port}"]}', _TARGET.replace("[s]", "[s, t]")), "`services` names t, which"),
+    (_service_file('{run: [x, "{port}"]}', _TARGET.replace("[s]", "[s, s]")), "a service is listed twice"),
+    (_service_file('{run: [x, "{port}"]}', _TARGET.replace("[s]", "s")), "`services` must be a list of strings"),
+])
+def test_a_bad_services_section_is_refused_in_one_paragraph(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                            text: str, said: str) -> None:
+    err = _usage_error(capsys, ["matrix", str(_write(tmp_path, text)), "--list"])
+    assert said in err
+
+
+def test_a_target_reads_what_its_services_export(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from llama_conformance.matrix.targets import load_targets_and_services
+
+    targets, services = load_targets_and_services(_write(tmp_path, SERVICES))
+    assert targets[0].services == ("web",) and list(services) == ["web", "dies"]
+    assert services["web"].argv(8000, tmp_path, "py")[:3] == ["py", "-m", "http.server"]
+    exported = services["web"].exported(8000, tmp_path)
+    assert exported == {"WEB_URL": "http://127.0.0.1:8000", "WEB_DIR": str(tmp_path)}
+    monkeypatch.delenv("WEB_URL", raising=False)  # read from the service, not from the runner's environment
+    assert targets[0].environment(exported) == {**exported, "KEY": "http://127.0.0.1:8000", "OTHER": "plain"}
+    cell = all_cells(targets)[2]
+    settings = dataclasses.replace(_settings(tmp_path), services=services)
+    record = cell_record(cell, _row(), settings, None)
+    assert cell.target.name == "uses-web" and record["services"] == ["web"]
+    assert record["env_variables"] == ["WEB_URL", "WEB_DIR", "KEY", "OTHER"]
+    assert "- services: web (started by the matrix" in cell_readme(record)
+
+
+def _port_of(url: str) -> int:
+    return int(url.rsplit(":", 1)[1])
+
+
+def test_services_start_before_the_cells_and_stop_after_and_a_dead_one_makes_only_its_cells_inconclusive(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real processes: ``python -m http.server`` (up) and one that exits at once. The cell needing the dead one
+    is inconclusive, naming the log and who acts; the others run while the live one answers; it is gone after."""
+    from llama_conformance.compat import envs
+    from llama_conformance.matrix import run
+    from llama_conformance.matrix.targets import load_targets_and_services
+    from llama_conformance.services import port_open
+
+    targets, services = load_targets_and_services(_write(tmp_path, SERVICES))
+    monkeypatch.setattr(envs, "ensure_env", lambda spec, kit, cache: envs.BuiltEnv(spec, cache, 0.0, cached=True))
+    seen: dict[str, dict[str, str]] = {}
+
+    def run_version(env: Any, provider: str, module: Any, package: str, parent: Path, args: Any, timeout: float,
+                    variables: dict[str, str]) -> VersionResult:
+        seen[parent.name] = variables
+        if "WEB_URL" in variables:
+            assert port_open(_port_of(variables["WEB_URL"]))(), "the service must be up while its cells run"
+        return _row()
+    monkeypatch.setattr(run.runner, "run_version", run_version)
+    settings = dataclasses.replace(_settings(tmp_path), services=services)
+    records = {r["target"]: r for r in run.run_cells(all_cells(targets), settings)}
+    assert {t: r["outcome"] for t, r in records.items()} == {"uses-dies": "inconclusive", "uses-none": "pass",
+                                                             "uses-web": "pass"}
+    note = records["uses-dies"]["note"]
+    log = tmp_path / "out" / "services" / "dies.log"
+    assert "service dies exited with code 3 before it was ready" in note and str(log) in note, note
+    assert "no licence for port" in note and "Whoever runs the matrix must make the service start" in note
+    assert "no licence for port" in log.read_text()
+    assert set(seen) == {"uses-web", "uses-none"} and seen["uses-none"] == {}
+    assert seen["uses-web"]["KEY"] == seen["uses-web"]["WEB_URL"]
+    assert not port_open(_port_of(seen["uses-web"]["WEB_URL"]))(), "the service must be stopped after the cells"
+    assert not Path(seen["uses-web"]["WEB_DIR"]).exists(), "its workdir is removed"
+
+
+def test_a_service_that_never_gets_ready_is_stopped_at_its_deadline(tmp_path: Path) -> None:
+    import time
+
+    from llama_conformance.matrix import services as matrix_services
+    from llama_conformance.matrix.targets import ServiceSpec
+
+    pid_file = tmp_path / "pid"
+    code = f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(120)"
+    spec = ServiceSpec(name="sleepy", run=("{python}", "-c", code, "{port}"), timeout=1.0)
+    started = time.monotonic()
+    with matrix_services.running([spec], tmp_path, tmp_path / "cache", _settings(tmp_path).kit) as states:
+        assert time.monotonic() - started < 15
+        problem = states["sleepy"].problem
+        assert problem is not None and "was not ready on 127.0.0.1:" in problem and "within 1 s" in problem
+        with pytest.raises(ProcessLookupError):  # stopped at the deadline, not left running
+            os.kill(int(pid_file.read_text()), 0)
+
+
+def test_a_service_whose_venv_cannot_be_built_names_the_command(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from llama_conformance import services as kit_services
+    from llama_conformance.matrix import services as matrix_services
+    from llama_conformance.matrix.targets import ServiceSpec
+
+    def refuse(name: str, requirements: Any, cache: Path, kit: Any) -> Path:
+        raise kit_services.ServiceBuildError(f"the {name} service's venv could not be built (no index)",
+                                             "uv venv X && uv pip install ...")
+    monkeypatch.setattr(kit_services, "service_python", refuse)
+    spec = ServiceSpec(name="chroma", run=("{python}", "{port}"), installs=("chromadb==1.5.9",))
+    with matrix_services.running([spec], tmp_path, tmp_path / "cache", _settings(tmp_path).kit) as states:
+        problem = states["chroma"].problem
+    assert problem is not None and "no index" in problem and "build it by hand: uv venv X" in problem
+    assert "whoever runs the matrix must make chromadb==1.5.9 installable" in problem
+
+
+@pytest.mark.skipif(not (hasattr(os, "geteuid") and os.geteuid() == 0 and Path("/usr/bin/python3").is_file()),
+                    reason="needs root and a system python nobody can run")
+def test_an_unprivileged_service_runs_as_nobody_when_the_matrix_runs_as_root(tmp_path: Path) -> None:
+    import pwd
+
+    from llama_conformance.matrix import services as matrix_services
+    from llama_conformance.matrix.targets import ServiceSpec
+
+    spec = ServiceSpec(name="web", run=("/usr/bin/python3", "-m", "http.server", "--bind", "127.0.0.1", "{port}"),
+                       unprivileged=True, exports=(("WEB_DIR", "{workdir}"),))
+    with matrix_services.running([spec], tmp_path, tmp_path / "cache", _settings(tmp_path).kit) as states:
+        assert states["web"].problem is None, states["web"].problem
+        workdir = Path(states["web"].exported["WEB_DIR"])
+        assert workdir.stat().st_uid == pwd.getpwnam("nobody").pw_uid  # it may write its own scratch folder
+        listening = [line for line in Path("/proc/net/tcp").read_text().splitlines()[1:] if line.split()[3] == "0A"]
+        assert any(int(line.split()[7]) == pwd.getpwnam("nobody").pw_uid for line in listening)
+
+
+def test_services_start_in_file_order_and_stop_in_reverse_even_when_the_run_fails(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from llama_conformance import services as kit_services
+    from llama_conformance.matrix import services as matrix_services
+    from llama_conformance.matrix.targets import ServiceSpec
+
+    events: list[str] = []
+    start, stop = kit_services.start_service, kit_services.Service.stop
+
+    def starting(name: str, *args: Any, **kwargs: Any) -> kit_services.Service:
+        events.append(f"start {name}")
+        return start(name, *args, **kwargs)
+
+    def stopping(self: kit_services.Service, grace: float = 10.0) -> None:
+        events.append(f"stop {self.name}")
+        stop(self, grace)
+    monkeypatch.setattr(kit_services, "start_service", starting)
+    monkeypatch.setattr(kit_services.Service, "stop", stopping)
+    web = ("{python}", "-m", "http.server", "--bind", "127.0.0.1", "{port}")
+    specs = [ServiceSpec(name="first", run=web), ServiceSpec(name="second", run=web)]
+    kit = _settings(tmp_path).kit
+    with (pytest.raises(RuntimeError, match="a cell crashed the matrix"),
+          matrix_services.running(specs, tmp_path, tmp_path / "cache", kit) as states):
+        assert all(state.problem is None for state in states.values()), states
+        raise RuntimeError("a cell crashed the matrix")
+    assert events == ["start first", "start second", "stop second", "stop first"]

@@ -157,8 +157,30 @@ class Judge:
             return
         if outcome.answer is not None and outcome.answer.not_implemented and capability:
             self.not_implemented(capability, outcome)
+        refusal = self.stand_in_refusal(outcome)
+        if refusal is not None:
+            raise Inconclusive([check_id(check)], refusal)
         self.fail(check, f"{outcome.member} raised {outcome.describe_error()} on a valid request "
                             "the minimal contract says it must answer.")
+
+    def stand_in_refusal(self, outcome: Outcome) -> str | None:
+        """Why ``outcome``'s error is the kit's stand-in's, not the provider's, if it is.
+
+        The kit's stand-in inference serves only its own models. A provider that asks it to generate
+        with a model of its own choosing (llama-guard's shield model, an LLM-as-judge function's
+        ``judge_model``) gets the stand-in's model-not-found error and passes it on: a deployment would
+        have registered that model, the kit cannot, so the call says nothing about the provider. Only
+        when the provider asked a stand-in to generate in this test (``evidence``) and the error was
+        raised inside the kit's stand-in code: a provider raising model-not-found itself stays judged.
+        """
+        if self.evidence is None or outcome.error is None:
+            return None
+        asked = self.evidence.since(self.mark, "stand-in")
+        if not asked or not _raised_by_stand_in(outcome.error):
+            return None
+        return (f"{asked[-1].member}: the provider asked the kit's stand-in for a model it does not serve "
+                f"({outcome.describe_error()}); the stand-in serves only the kit's own models, so the model the "
+                "provider chose must come from a real dependency: give it with --llama-stack-config RUN.yaml")
 
     def not_implemented(self, capability: str, outcome: Outcome) -> NoReturn:
         if self.manifest.declares(capability):
@@ -200,6 +222,28 @@ class Judge:
         self.check(total == 0 or tally["answered"] * 2 >= total, VALID_REQUEST_ACCEPTED,
                    f"{member} rejected {tally['rejected']} of {total} valid drawn requests "
                    "with typed errors: most valid requests should be answered.")
+
+
+# Where the kit's stand-in dependencies live (``llama_conformance_fixtures.reference``); the error type
+# is matched by name, as the API packages each define their own ModelNotFoundError.
+_STAND_IN_MODULES = "llama_conformance_fixtures.reference."
+_MODEL_NOT_FOUND = "ModelNotFoundError"
+
+
+def _raised_by_stand_in(error: BaseException) -> bool:
+    """A model-not-found error in ``error``'s chain that a frame of the kit's stand-in code raised."""
+    seen: set[int] = set()
+    link: BaseException | None = error
+    while link is not None and id(link) not in seen:
+        seen.add(id(link))
+        if any(c.__name__ == _MODEL_NOT_FOUND for c in type(link).__mro__):
+            tb = link.__traceback__
+            while tb is not None:
+                if str(tb.tb_frame.f_globals.get("__name__", "")).startswith(_STAND_IN_MODULES):
+                    return True
+                tb = tb.tb_next
+        link = link.__cause__ or link.__context__
+    return False
 
 
 def as_capability(findings: Iterable[Finding], capability: str, manifest: Manifest) -> list[Finding]:

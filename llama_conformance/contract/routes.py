@@ -19,10 +19,11 @@ import inspect
 import pkgutil
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from types import CodeType
 from typing import Any
 
+from llama_conformance.contract.disk_cache import cached_json
 from llama_conformance.contract.packages import ApiPackage
 
 
@@ -171,10 +172,36 @@ def _route_spec(api: str, member: str, route: Any, streams: bool) -> RouteSpec:
     )
 
 
+# --------------------------------------------------------------------------- on-disk cache
+# Building the maps mounts every API's routers (create_router per API, FastAPI's dependants):
+# a fifth of an HTTP run's start-up, and the same answer every run until the API package or the
+# kit changes: kept by ``disk_cache``.
+
+
 @functools.cache
 def route_map(package: ApiPackage, surfaces: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]) -> RouteMap:
     """Routes of every API in ``surfaces`` ((api, member names, streaming member names), ...)."""
+    stored = cached_json(package, "routes", surfaces, lambda: _route_map_json(package, surfaces))
+    return RouteMap(
+        package=package,
+        by_member={(spec["api"], spec["member"]): _spec_from_json(spec) for spec in stored["routes"]},
+        problems=dict(stored["problems"]),
+    )
 
+
+def _spec_from_json(stored: dict[str, Any]) -> RouteSpec:
+    fields: dict[str, Any] = {name: tuple(v) if isinstance(v, list) else v for name, v in stored.items()}
+    return RouteSpec(**fields)
+
+
+def _route_map_json(package: ApiPackage, surfaces: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]
+                    ) -> dict[str, Any]:
+    built = _build_route_map(package, surfaces)
+    return {"routes": [asdict(spec) for spec in built.by_member.values()], "problems": built.problems}
+
+
+def _build_route_map(package: ApiPackage, surfaces: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]
+                     ) -> RouteMap:
     result = RouteMap(package=package)
     for api, members, streaming in surfaces:
         module = _routes_module(package, api)
@@ -230,6 +257,11 @@ def package_routes(package: ApiPackage) -> frozenset[tuple[str, str]]:
     What tells two packages' servers apart: a deployment publishes its package's routes,
     including the admin and inspection routes no provider member backs.
     """
+    pairs = cached_json(package, "package-routes", None, lambda: sorted(_package_routes(package)))
+    return frozenset((method, path) for method, path in pairs)
+
+
+def _package_routes(package: ApiPackage) -> set[tuple[str, str]]:
     found: set[tuple[str, str]] = set()
     for info in pkgutil.iter_modules(package.module.__path__):
         try:
@@ -239,4 +271,4 @@ def package_routes(package: ApiPackage) -> frozenset[tuple[str, str]]:
             continue
         for path, route in iter_api_routes(router):
             found |= {(method, published_form(path)) for method in route.methods}
-    return frozenset(found)
+    return found

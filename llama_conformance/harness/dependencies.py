@@ -30,6 +30,9 @@ from llama_conformance.gate import CallGate
 
 OGX = "ogx_api"
 LLAMA_STACK = "llama_stack_api"
+# llama-stack 0.3 and older (the API inside the server, ``llama_stack.apis``): the same routing tables,
+# but vector stores were "vector DBs" there.
+PRESPLIT = "llama_stack.apis"
 
 # Routing-table API -> the router API it serves (``builtin_automatically_routed_apis``).
 ROUTING_TABLES: dict[str, dict[str, str]] = {
@@ -38,6 +41,12 @@ ROUTING_TABLES: dict[str, dict[str, str]] = {
         "models": "inference", "shields": "safety", "datasets": "datasetio",
         "scoring_functions": "scoring", "benchmarks": "eval", "tool_groups": "tool_runtime",
         "vector_stores": "vector_io",
+    },
+    # llama-stack 0.2.14 llama_stack/distribution/distribution.py:37-66
+    PRESPLIT: {
+        "models": "inference", "shields": "safety", "datasets": "datasetio",
+        "scoring_functions": "scoring", "benchmarks": "eval", "tool_groups": "tool_runtime",
+        "vector_dbs": "vector_io",
     },
 }
 
@@ -50,16 +59,24 @@ ROUTING_STORES: dict[str, dict[str, str]] = {
         "datasetio": "dataset_store", "scoring": "scoring_function_store", "eval": "benchmark_store",
         "tool_runtime": "tool_store",
     },
+    # llama-stack 0.2.14 llama_stack/distribution/routing_tables/common.py:96-112 (``vector_db_store``, the
+    # VectorDBsRoutingTable, whose ``get_vector_db`` its remote vector_io providers await).
+    PRESPLIT: {
+        "inference": "model_store", "safety": "shield_store", "vector_io": "vector_db_store",
+        "datasetio": "dataset_store", "scoring": "scoring_function_store", "eval": "benchmark_store",
+        "tool_runtime": "tool_store",
+    },
 }
 
 
 def generation(contract: Contract) -> str:
-    """``ogx_api`` or ``llama_stack_api``: whose server's resolver the kit mirrors.
+    """``ogx_api``, ``llama_stack_api`` or ``llama_stack.apis``: whose server's resolver the kit mirrors.
 
-    Older llama-stack lines (``llama_stack.apis``, llama-stack-api 0.4-0.6) share the
-    llama-stack resolver's routing tables, so anything that is not ogx-api is judged as one.
+    llama-stack-api 0.4-0.6 share the 0.7 resolver's routing tables, so any package that is
+    neither ogx-api nor the pre-split API is judged as llama-stack-api.
     """
-    return OGX if contract.package.name == OGX else LLAMA_STACK
+    name = contract.package.name
+    return name if name in (OGX, PRESPLIT) else LLAMA_STACK
 
 
 def routing_tables(contract: Contract) -> dict[str, str]:

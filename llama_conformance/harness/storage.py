@@ -11,6 +11,7 @@ provider that does not use the server's storage helpers needs nothing.
 from __future__ import annotations
 
 import importlib
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -44,13 +45,19 @@ def register_backends(package: ApiPackage, config: dict[str, Any], directory: Pa
     Returns the registered names (empty when no server package is importable).
     """
     server = package.row.server
+    named = backend_references(config)
+    if not named and server not in sys.modules:
+        # No store named and nothing has imported the server: the provider does not use its storage
+        # helpers, and importing them (sqlalchemy, the server's datatypes) would cost a structural run
+        # a large share of its start-up. A built-in provider's spec comes from the server, so it is loaded.
+        return []
     try:
         datatypes = importlib.import_module(f"{server}.core.storage.datatypes")
         kvstore = importlib.import_module(f"{server}.core.storage.kvstore.kvstore")
         sqlstore = importlib.import_module(f"{server}.core.storage.sqlstore.sqlstore")
     except ImportError:
         return []
-    wanted = {**_DEFAULT_BACKENDS, **backend_references(config)}
+    wanted = {**_DEFAULT_BACKENDS, **named}
     directory.mkdir(parents=True, exist_ok=True)
     kv = {
         name: datatypes.SqliteKVStoreConfig(db_path=str(directory / f"{name}.kv.db"))

@@ -21,7 +21,14 @@ from llama_conformance.compat import envs
 from llama_conformance.matrix import merge as merging
 from llama_conformance.matrix.render import summary_line, write_matrix
 from llama_conformance.matrix.run import RunSettings, check_certifiable, run_cells
-from llama_conformance.matrix.targets import TargetsError, all_cells, load_targets, parse_shard, select, shard
+from llama_conformance.matrix.targets import (
+    TargetsError,
+    all_cells,
+    load_targets_and_services,
+    parse_shard,
+    select,
+    shard,
+)
 
 DEFAULT_OUT = "conformance-matrix"
 EXIT_USAGE = 4
@@ -73,7 +80,8 @@ def _matrix(args: argparse.Namespace) -> int:
     problem = envs.kit_path_problem(args.kit)
     if problem:
         raise TargetsError(problem)
-    cells = select(all_cells(load_targets(args.targets)), args.target, args.generation)
+    targets, services = load_targets_and_services(args.targets)
+    cells = select(all_cells(targets), args.target, args.generation)
     if args.shard:
         index, count = parse_shard(args.shard)
         cells = shard(cells, index, count)
@@ -88,7 +96,7 @@ def _matrix(args: argparse.Namespace) -> int:
         return 0
     out: Path = args.out.resolve()
     settings = RunSettings(kit=envs.running_kit(args.kit), cache=args.cache or envs.default_cache_dir(), out=out,
-                           jobs=args.jobs, certified=args.certified, targets_file=args.targets)
+                           jobs=args.jobs, certified=args.certified, targets_file=args.targets, services=services)
     records = run_cells(cells, settings)
     folders = [(out / "reports" / cell.report_dir, record) for cell, record in zip(cells, records, strict=True)]
     return _written(merging.merge(folders, out), out)

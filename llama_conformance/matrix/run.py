@@ -10,24 +10,29 @@ target has one. A folder is therefore publishable on its own, like Gateway API's
 folders made on any machine.
 
 Environments are built before any kit runs (distinct specs only, in parallel), so two cells on
-one generation never race to build the same environment.
+one generation never race to build the same environment. The services the cells need (the targets
+file's ``services:``) are started once, after the environments are built and before any kit runs,
+and stopped when the last cell ends (``matrix.services``); a cell whose service is not up is
+inconclusive, the others run.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import shlex
 import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from llama_conformance.compat import envs, runner
+from llama_conformance.matrix import services as matrix_services
 from llama_conformance.matrix.product import load_product
-from llama_conformance.matrix.targets import SELECTION_ARGS, Cell, TargetsError
+from llama_conformance.matrix.targets import SELECTION_ARGS, Cell, ServiceSpec, TargetsError
 
 CELL_SCHEMA = "matrix-cell-1"
 CELL_FILE = "cell.json"
@@ -46,6 +51,11 @@ class RunSettings:
     jobs: int
     certified: bool
     targets_file: Path
+    services: Mapping[str, ServiceSpec] = dataclasses.field(default_factory=dict)  # the file's `services:`
+
+    def exported_names(self, cell: Cell) -> list[str]:
+        """The variables the cell's services give it (named in its record, never valued)."""
+        return [name for service in cell.target.services for name, _ in self.services[service].exports]
 
 
 def check_certifiable(cells: Sequence[Cell]) -> None:
@@ -61,7 +71,8 @@ def check_certifiable(cells: Sequence[Cell]) -> None:
 def run_cells(cells: Sequence[Cell], settings: RunSettings) -> list[dict[str, Any]]:
     """Every cell's record (``cell.json``), in the cells' order."""
     products = {c.target.name: load_product(c.target.product, c.target.name) for c in cells if c.target.product}
-    variables = {c.target.name: c.target.environment() for c in cells}  # a missing ${VAR}: refused before building
+    for cell in cells:  # a missing ${VAR}: refused before building (a service's export counts as set)
+        cell.target.environment(dict.fromkeys(settings.exported_names(cell), ""))
     specs = {cell.key: envs.EnvSpec(python=envs.python_tag(), distribution=cell.generation.distribution,
                                     version=cell.generation.version, kit=settings.kit.fingerprint,
                                     installs=cell.installs) for cell in cells}
@@ -72,19 +83,28 @@ def run_cells(cells: Sequence[Cell], settings: RunSettings) -> list[dict[str, An
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         built = dict(zip(distinct, pool.map(lambda s: envs.ensure_env(s, settings.kit, settings.cache), distinct),
                          strict=True))
+    needed = matrix_services.needed(settings.services, [s for c in cells for s in c.target.services])
+    with matrix_services.running(needed, settings.out, settings.cache, settings.kit) as states:
 
-    def one(cell: Cell) -> dict[str, Any]:
-        try:
-            record = _run_cell(cell, built[specs[cell.key]], settings, variables[cell.target.name],
-                               products.get(cell.target.name))
-        except Exception as exc:  # one cell's kit bug must not take the other cells' verdicts
-            record = _crashed_cell(cell, settings, exc)
-        print(f"  {cell.target.name} on {cell.generation}: {record['outcome']} ({record['verdict']})",
-              file=sys.stderr)
-        return record
+        def one(cell: Cell) -> dict[str, Any]:
+            down = [problem for s in cell.target.services if (problem := states[s].problem)]
+            try:
+                if down:
+                    record = _unrun_cell(cell, settings, f"a service this target needs is not up: {'; '.join(down)}")
+                else:
+                    exported = {k: v for s in cell.target.services for k, v in states[s].exported.items()}
+                    record = _run_cell(cell, built[specs[cell.key]], settings, cell.target.environment(exported),
+                                       products.get(cell.target.name))
+            except Exception as exc:  # one cell's kit bug must not take the other cells' verdicts
+                record = _unrun_cell(cell, settings, f"the matrix could not run this cell ({type(exc).__name__}: "
+                                                     f"{exc}): a llama-conformance bug, please report it with this "
+                                                     "folder")
+            print(f"  {cell.target.name} on {cell.generation}: {record['outcome']} ({record['verdict']})",
+                  file=sys.stderr)
+            return record
 
-    with ThreadPoolExecutor(max_workers=max(1, min(settings.jobs, len(cells) or 1))) as pool:
-        return list(pool.map(one, cells))
+        with ThreadPoolExecutor(max_workers=max(1, min(settings.jobs, len(cells) or 1))) as pool:
+            return list(pool.map(one, cells))
 
 
 def _run_cell(cell: Cell, env: envs.BuiltEnv, settings: RunSettings, variables: dict[str, str],
@@ -110,12 +130,11 @@ def _write_record(folder: Path, record: dict[str, Any]) -> None:
     (folder / "README.md").write_text(cell_readme(record), encoding="utf-8")
 
 
-def _crashed_cell(cell: Cell, settings: RunSettings, exc: Exception) -> dict[str, Any]:
-    """The record of a cell the matrix itself failed to run: inconclusive, and the kit's to fix."""
+def _unrun_cell(cell: Cell, settings: RunSettings, note: str) -> dict[str, Any]:
+    """The record of a cell the matrix did not get to judge (a service down, the matrix's own crash):
+    inconclusive, ``note`` saying why and who must act."""
     row = runner.VersionResult(distribution=cell.generation.distribution, version=cell.generation.version,
-                               outcome="inconclusive", verdict="Inconclusive",
-                               note=f"the matrix could not run this cell ({type(exc).__name__}: {exc}): a "
-                                    "llama-conformance bug, please report it with this folder")
+                               outcome="inconclusive", verdict="Inconclusive", note=note)
     folder = settings.out / "reports" / cell.report_dir
     folder.mkdir(parents=True, exist_ok=True)
     record = cell_record(cell, row, settings, None)
@@ -163,7 +182,8 @@ def cell_record(cell: Cell, row: runner.VersionResult, settings: RunSettings,
         "certified": settings.certified,
         "kit_version": settings.kit.version,
         "installs": list(cell.installs),
-        "env_variables": [name for name, _ in target.env],
+        "env_variables": [*settings.exported_names(cell), *(name for name, _ in target.env)],
+        "services": list(target.services),
         "product": product,
         "reproduce": reproduce(cell, settings),
         "run_seconds": row.run_seconds,
@@ -177,9 +197,11 @@ def reproduce(cell: Cell, settings: RunSettings) -> dict[str, str]:
     target, generation = cell.target, cell.generation
 
     def shown(arg: str) -> str:
+        # relative to the targets file when they share a folder below / (a checkout's ../../fixtures/x.yaml),
+        # so a published README names no path of the machine that made it
         name, sep, value = arg.partition("=")
-        if sep and Path(value).is_absolute() and Path(value).is_relative_to(base):
-            return f"{name}={Path(value).relative_to(base)}"
+        if sep and Path(value).is_absolute() and os.path.commonpath([value, base]) != "/":
+            return f"{name}={os.path.relpath(value, base)}"
         return arg
 
     kit_args = [f"--llama-provider={target.provider}", f"--llama-api-package={generation.distribution}",
@@ -192,7 +214,8 @@ def reproduce(cell: Cell, settings: RunSettings) -> dict[str, str]:
         "install": shlex.join(["pip", "install", f"{envs.KIT_DISTRIBUTION}=={settings.kit.version}",
                                str(generation), *cell.installs]),
         "kit": shlex.join(["pytest", *kit_args]),
-        "env_variables": " ".join(f"{name}=..." for name, _ in target.env),
+        "env_variables": " ".join(f"{name}=..." for name in [*settings.exported_names(cell),
+                                                             *(name for name, _ in target.env)]),
     }
 
 
@@ -210,6 +233,9 @@ def cell_readme(record: dict[str, Any]) -> str:
               f"- API package: {record['distribution']} {record['version']}",
               f"- kit: llama-conformance {record['kit_version']}"
               + (" (certified mode)" if record["certified"] else "")]
+    if record.get("services"):
+        lines += [f"- services: {', '.join(record['services'])} (started by the matrix on 127.0.0.1; by hand, start "
+                  "them as the targets file's `services:` says and export what they give)"]
     if record.get("note"):
         lines += [f"- note: {record['note']}"]
     counts = record.get("counts") or {}

@@ -7,6 +7,11 @@ shard runs, a report describes and the matrix shows. Cells are ordered by (targe
 so ``--shard I/N`` gives every machine of a batch system the same disjoint slice without
 coordination.
 
+A target may need *services* (a PostgreSQL, an S3 server, an MCP server: the top-level
+``services:`` section says how to run each on a free loopback port and what it exports to the
+cells that use it); the matrix starts each one the selected cells need, once, before they run
+(``matrix.services``).
+
 Everything here is input from the user: each problem is said in one paragraph naming the file
 and the target (``TargetsError``, exit 4), before any environment is built.
 """
@@ -16,7 +21,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +29,10 @@ from packaging.version import InvalidVersion, Version
 
 from llama_conformance.compat.versions import GENERATION_RANGES
 
-SCHEMA_VERSION = "matrix-targets-1"
+# 2 adds `services:` (and a target's `services:`): a kit of schema 1 would refuse such a file by its
+# unknown key, so the file says which kit can read it. This kit reads both.
+SCHEMA_VERSION = "matrix-targets-2"
+READABLE_SCHEMAS = ("matrix-targets-1", SCHEMA_VERSION)
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _FROM_ENVIRONMENT = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
@@ -33,7 +41,14 @@ _OWNED_ARGS = ("--llama-provider=", "--llama-provider-module=", "--llama-api-pac
 # Selections a certified matrix refuses: a certificate covers every check of the target's APIs.
 SELECTION_ARGS = ("-k", "-m", "--deselect")
 _KEYS = {"name", "provider", "module", "apis", "generations", "installs", "config", "manifest", "env", "args",
-         "product", "timeout"}
+         "product", "timeout", "services", "stack_config"}
+_SERVICE_KEYS = {"run", "installs", "ready", "timeout", "user", "exports"}
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_]*)\}")
+# What a service's `run` may name: its port, a scratch directory of its own, and the interpreter of its
+# venv (`installs:`), else the one running the matrix (which holds the kit's fixtures package).
+RUN_PLACEHOLDERS = ("port", "workdir", "python")
+EXPORT_PLACEHOLDERS = ("port", "workdir")
+DEFAULT_SERVICE_TIMEOUT_S = 60.0
 
 
 class TargetsError(ValueError):
@@ -56,6 +71,28 @@ class Generation:
 
 
 @dataclasses.dataclass(frozen=True)
+class ServiceSpec:
+    """A backing service as the targets file describes it: how to run it on a free loopback port, when it
+    is ready, and the variables it gives the cells that use it."""
+
+    name: str
+    run: tuple[str, ...]
+    installs: tuple[str, ...] = ()  # its own cached venv (first one pinned name==version); {python} runs there
+    ready_http: str | None = None  # a path answering below 500; None: the port accepts connections
+    timeout: float = DEFAULT_SERVICE_TIMEOUT_S
+    unprivileged: bool = False  # run as `nobody` when the matrix runs as root (PostgreSQL refuses root)
+    exports: tuple[tuple[str, str], ...] = ()
+
+    def argv(self, port: int, workdir: Path, python: str) -> list[str]:
+        values = {"port": str(port), "workdir": str(workdir), "python": python}
+        return [_PLACEHOLDER.sub(lambda m: values[m.group(1)], arg) for arg in self.run]
+
+    def exported(self, port: int, workdir: Path) -> dict[str, str]:
+        values = {"port": str(port), "workdir": str(workdir)}
+        return {name: _PLACEHOLDER.sub(lambda m: values[m.group(1)], value) for name, value in self.exports}
+
+
+@dataclasses.dataclass(frozen=True)
 class Target:
     """One provider as the matrix runs it; paths are absolute (resolved against the targets file)."""
 
@@ -71,6 +108,8 @@ class Target:
     args: tuple[str, ...] = ()
     product: Path | None = None
     timeout: float | None = None
+    services: tuple[str, ...] = ()  # names of the `services:` it needs, started by the matrix
+    stack_config: Path | None = None  # a server run config giving the provider its real dependencies
 
     def kit_args(self) -> list[str]:
         """The kit arguments the target itself decides (the matrix adds provider, package and report)."""
@@ -79,6 +118,8 @@ class Target:
             args.append(f"--llama-provider-config={self.config}")
         if self.manifest:
             args.append(f"--llama-manifest={self.manifest}")
+        if self.stack_config:
+            args.append(f"--llama-stack-config={self.stack_config}")
         return [*args, *self.args]
 
     def installs_for(self, generation: Generation) -> tuple[str, ...]:
@@ -86,13 +127,17 @@ class Target:
         server across its lines (``ogx=={version}`` beside ``ogx-api==1.4.1`` is ogx 1.4.1)."""
         return tuple(i.replace("{version}", generation.version) for i in self.installs)
 
-    def environment(self) -> dict[str, str]:
-        """The variables the kit run gets, ``${VAR}`` read from the runner's environment now (a secret
-        lives there, never in the targets file); a missing one is the runner's problem, said before running."""
-        values: dict[str, str] = {}
+    def environment(self, exported: Mapping[str, str] | None = None) -> dict[str, str]:
+        """The variables the kit run gets: what its services export, then its own ``env``, where ``${VAR}``
+        is read from those exports or else from the runner's environment now (a secret lives there, never
+        in the targets file); a missing one is the runner's problem, said before running."""
+        provided = dict(exported or {})
+        values: dict[str, str] = dict(provided)
         for name, value in self.env:
             found = _FROM_ENVIRONMENT.match(value)
-            if found:
+            if found and found.group(1) in provided:
+                value = provided[found.group(1)]
+            elif found:
                 if found.group(1) not in os.environ:
                     raise TargetsError(f"target {self.name!r} takes {name} from the environment variable "
                                        f"{found.group(1)}, which is not set here: set it (a secret belongs in the CI "
@@ -138,6 +183,12 @@ def parse_generation(text: str, where: str) -> Generation:
 
 def load_targets(path: Path) -> list[Target]:
     """Every target of ``path``, checked; refuses the file as a whole on the first problem."""
+    return load_targets_and_services(path)[0]
+
+
+def load_targets_and_services(path: Path) -> tuple[list[Target], dict[str, ServiceSpec]]:
+    """Every target of ``path`` and every service of its ``services:`` section, checked: the file is
+    refused as a whole on the first problem, before anything is built or started."""
     import yaml
 
     try:
@@ -147,12 +198,19 @@ def load_targets(path: Path) -> list[Target]:
     if not isinstance(data, dict) or not isinstance(data.get("targets"), list) or not data["targets"]:
         raise TargetsError(f"{path} is not a targets file: it must be a mapping with a non-empty `targets:` list "
                            f"(and optionally `schema_version: {SCHEMA_VERSION}`); see docs/matrix.md.")
-    unknown = sorted(k for k in data if k not in ("schema_version", "targets") and not str(k).startswith("x-"))
+    unknown = sorted(k for k in data if k not in ("schema_version", "targets", "services")
+                     and not str(k).startswith("x-"))
     if unknown:
         raise TargetsError(f"{path}: unknown top-level key(s) {', '.join(map(str, unknown))}; a targets file has "
-                           "`schema_version`, `targets`, and `x-...` keys for YAML anchors shared by targets.")
-    if data.get("schema_version", SCHEMA_VERSION) != SCHEMA_VERSION:
-        raise TargetsError(f"{path} says schema_version {data['schema_version']!r}; this kit reads {SCHEMA_VERSION}.")
+                           "`schema_version`, `services`, `targets`, and `x-...` keys for YAML anchors shared by "
+                           "targets.")
+    schema = data.get("schema_version", SCHEMA_VERSION)
+    if schema not in READABLE_SCHEMAS:
+        raise TargetsError(f"{path} says schema_version {schema!r}; this kit reads {', '.join(READABLE_SCHEMAS)}.")
+    if "services" in data and schema != SCHEMA_VERSION:
+        raise TargetsError(f"{path} has a `services:` section but says schema_version {schema!r}: services came "
+                           f"with {SCHEMA_VERSION}; say so, so that an older kit refuses the file by its version.")
+    services = _services(data.get("services"), path)
     base = path.resolve().parent
     targets = [_target(entry, index, path, base) for index, entry in enumerate(data["targets"])]
     seen: set[str] = set()
@@ -161,7 +219,78 @@ def load_targets(path: Path) -> list[Target]:
             raise TargetsError(f"{path}: two targets are named {target.name!r}; a name identifies a row of the "
                                "matrix and a report folder, so each must be unique.")
         seen.add(target.name)
-    return targets
+        missing = [s for s in target.services if s not in services]
+        if missing:
+            raise TargetsError(f"{path}, target {target.name!r}: `services` names {', '.join(missing)}, which the "
+                               f"`services:` section does not define (it defines {', '.join(services) or 'none'}).")
+    return targets, services
+
+
+def _services(section: Any, path: Path) -> dict[str, ServiceSpec]:
+    if section is None:
+        return {}
+    if not isinstance(section, dict):
+        raise TargetsError(f"{path}: `services:` must map service names to how each runs (run, ready, exports...); "
+                           "see docs/matrix.md.")
+    return {str(name): _service(name, entry, path) for name, entry in section.items()}
+
+
+def _service(name: Any, entry: Any, path: Path) -> ServiceSpec:
+    where = f"{path}, service {name!r}"
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise TargetsError(f"{where}: a service name must be lower-case letters, digits, '.', '_' or '-' (it names "
+                           "its log file).")
+    if not isinstance(entry, dict):
+        raise TargetsError(f"{where} is not a mapping (run, installs, ready, timeout, user, exports).")
+    unknown = sorted(set(entry) - _SERVICE_KEYS)
+    if unknown:
+        raise TargetsError(f"{where}: unknown key(s) {', '.join(map(str, unknown))}; a service takes "
+                           f"{', '.join(sorted(_SERVICE_KEYS))}.")
+    run = _strings(entry, "run", where)
+    if not run:
+        raise TargetsError(f"{where}: `run` must be the command line that starts it, e.g. "
+                           "[\"{python}\", -m, moto.server, -p, \"{port}\"].")
+    _placeholders(run, RUN_PLACEHOLDERS, f"{where}: `run`")
+    if "{port}" not in " ".join(run):
+        raise TargetsError(f"{where}: `run` never says {{port}}: the matrix chooses a free loopback port for each "
+                           "service, so the command must listen where it says.")
+    installs = _strings(entry, "installs", where)
+    if installs and not re.fullmatch(r"[A-Za-z0-9._\-\[\],]+==[^=\s]+", installs[0]):
+        raise TargetsError(f"{where}: the first of `installs` must be pinned (name==version, e.g. "
+                           f"chromadb==1.5.9): it names the service's cached venv; got {installs[0]!r}.")
+    ready = entry.get("ready", "tcp")
+    ready_http: str | None = None
+    if isinstance(ready, dict) and set(ready) == {"http"} and isinstance(ready["http"], str) \
+            and ready["http"].startswith("/"):
+        ready_http = ready["http"]
+    elif ready != "tcp":
+        raise TargetsError(f"{where}: `ready` is `tcp` (the port accepts connections, the default) or "
+                           "{http: /path} (GET answers below 500).")
+    timeout = entry.get("timeout", DEFAULT_SERVICE_TIMEOUT_S)
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+        raise TargetsError(f"{where}: `timeout` must be a positive number of seconds (how long it may take to "
+                           "get ready).")
+    user = entry.get("user")
+    if user not in (None, "unprivileged"):
+        raise TargetsError(f"{where}: `user` can only be `unprivileged` (run as nobody when the matrix runs as "
+                           "root); other accounts are the runner's business.")
+    exports = entry.get("exports") or {}
+    if not isinstance(exports, dict) or not all(isinstance(k, str) and _ENV_NAME.match(k) for k in exports) \
+            or not all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in exports.values()):
+        raise TargetsError(f"{where}: `exports` must map variable names to values, e.g. "
+                           "{PGVECTOR_PORT: \"{port}\"}.")
+    _placeholders([str(v) for v in exports.values()], EXPORT_PLACEHOLDERS, f"{where}: `exports`")
+    return ServiceSpec(name=name, run=tuple(run), installs=tuple(installs), ready_http=ready_http,
+                       timeout=float(timeout), unprivileged=user == "unprivileged",
+                       exports=tuple((k, str(v)) for k, v in exports.items()))
+
+
+def _placeholders(values: Sequence[str], allowed: Sequence[str], where: str) -> None:
+    for value in values:
+        for found in _PLACEHOLDER.findall(value):
+            if found not in allowed:
+                raise TargetsError(f"{where}: {{{found}}} in {value!r} is not a placeholder the matrix fills "
+                                   f"({', '.join('{' + a + '}' for a in allowed)}).")
 
 
 def _target(entry: Any, index: int, path: Path, base: Path) -> Target:
@@ -194,11 +323,15 @@ def _target(entry: Any, index: int, path: Path, base: Path) -> Target:
     timeout = entry.get("timeout")
     if timeout is not None and (not isinstance(timeout, (int, float)) or timeout <= 0):
         raise TargetsError(f"{where}: `timeout` must be a positive number of seconds.")
+    services = _strings(entry, "services", where)
+    if len(set(services)) != len(services):
+        raise TargetsError(f"{where}: a service is listed twice in `services`.")
     return Target(name=name, provider=provider, generations=parsed, module=_optional(entry, "module", where),
-                  apis=tuple(_strings(entry, "apis", where)), installs=tuple(_strings(entry, "installs", where)),
+                  apis=tuple(_strings(entry, "apis", where)), installs=_installs(entry, where),
                   config=_path(entry, "config", where, base), manifest=_path(entry, "manifest", where, base),
                   env=tuple((k, str(v)) for k, v in env.items()), args=args,
-                  product=_path(entry, "product", where, base), timeout=float(timeout) if timeout else None)
+                  product=_path(entry, "product", where, base), timeout=float(timeout) if timeout else None,
+                  services=tuple(services), stack_config=_path(entry, "stack_config", where, base))
 
 
 def _optional(entry: dict[str, Any], key: str, where: str) -> str | None:
@@ -213,6 +346,18 @@ def _strings(entry: dict[str, Any], key: str, where: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise TargetsError(f"{where}: `{key}` must be a list of strings.")
     return value
+
+
+def _installs(entry: dict[str, Any], where: str) -> tuple[str, ...]:
+    """A target's ``installs``: strings, where a list inside is spliced in (YAML cannot splice an anchor's
+    list, so ``[*ogx, boto3]`` is how a target adds to a shared install set)."""
+    raw = entry.get("installs") or []
+    if not isinstance(raw, list):
+        return tuple(_strings(entry, "installs", where))  # refuses it
+    flat: list[Any] = []
+    for item in raw:
+        flat.extend(item if isinstance(item, list) else [item])
+    return tuple(_strings({"installs": flat}, "installs", where))
 
 
 def _path(entry: dict[str, Any], key: str, where: str, base: Path) -> Path | None:

@@ -7,6 +7,8 @@ parametrized by protocol member, so each member is its own test named ``api.memb
 
 from __future__ import annotations
 
+import re
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -29,6 +31,7 @@ MARKERS = (
 )
 
 
+@cache
 def suites_dir() -> Path:
     import llama_conformance_suites
 
@@ -38,6 +41,32 @@ def suites_dir() -> Path:
 def point_at_suites(config: pytest.Config) -> None:
     if config.args_source != pytest.Config.ArgsSource.ARGS:
         config.args = [str(suites_dir())]
+
+
+# A suite module whose whole content belongs to one API says so on one line, ``pytestmark = [...,
+# pytest.mark.api("files")]``; it is the module's only ``mark.api(`` (a test's own mark would win).
+_MODULE_API = re.compile(r"""^pytestmark = \[[^\]\n]*\bmark\.api\("(\w+)"\)""", re.MULTILINE)
+
+
+def ignore_other_api(path: Path, config: pytest.Config) -> bool | None:
+    """True for a packaged suite module of an API this run does not check (``pytest_ignore_collect``).
+
+    ``keep_provider_api`` would drop its tests after collection anyway; not importing it saves a
+    files run the other APIs' modules (a tenth of a structural run's CPU), and an import error in
+    one of them can no longer stop an unrelated provider's run. Only the kit's own choice of
+    paths is pruned: paths the user gave are collected as given. A module whose API is not read
+    from its text alone (marks per test, an API named by a variable) is always collected.
+    """
+    session = kit_session(config)
+    if session is None or config.args_source == pytest.Config.ArgsSource.ARGS or path.suffix != ".py":
+        return None
+    if not path.name.startswith("test_") or path.parent.parent != suites_dir():
+        return None
+    text = path.read_text(encoding="utf-8")
+    found = _MODULE_API.search(text)
+    if found is None or text.count("mark.api(") != 1:
+        return None
+    return True if found.group(1) not in session.apis else None
 
 
 def parametrize(metafunc: pytest.Metafunc, session: KitSession | None) -> None:

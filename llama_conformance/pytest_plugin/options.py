@@ -12,7 +12,7 @@ from llama_conformance.gate import DEFAULT_TIMEOUT_S
 from llama_conformance.isolation.memory import DEFAULT_MEMORY_LIMIT, format_size, parse_memory_limit
 from llama_conformance.target.options import ISOLATION_ENV, ISOLATION_MODES, PROCESS, KitOptions
 from llama_conformance.target.profiles import DEFAULT_PROFILE, PROFILES
-from llama_conformance.transport.client import DEFAULT_MAX_REQUESTS
+from llama_conformance.transport.limits import DEFAULT_MAX_REQUESTS
 
 
 def add_options(parser: pytest.Parser) -> None:

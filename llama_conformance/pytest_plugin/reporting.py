@@ -216,7 +216,10 @@ class ReportCollector:
                     "distribution": None, "version": None, "source": None, "url": session.remote.url,
                     "transport": "http", "built_on": None, "generation_mismatch": None, "generation_note": None}
         entry = session.put.entry
-        distribution, version = distribution_of(entry.module)
+        # Only a written report shows the distribution, and finding it scans every installed one
+        # (``packages_distributions``: about half a second, as long as a structural run's checks).
+        written = session.options.report_dir is not None
+        distribution, version = distribution_of(entry.module) if written else (None, None)
         generation = facts_for(entry, session.put.contract.package)
         return {"kind": "provider", "provider_type": entry.provider_type, "apis": [entry.api],
                 "module": entry.module, "distribution": distribution, "version": version, "source": entry.source,

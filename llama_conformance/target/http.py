@@ -26,6 +26,7 @@ from llama_conformance.contract import Contract, installed_api_packages, load_co
 from llama_conformance.contract.routes import package_routes, published_form
 from llama_conformance.discovery import ProviderEntry
 from llama_conformance.errors import KitUsageError
+from llama_conformance.evidence import EvidenceLog
 from llama_conformance.gate import CallGate
 from llama_conformance.harness import ProviderUnderTest
 from llama_conformance.redact import Redactor
@@ -117,6 +118,9 @@ class RemoteTarget(Target):
     second_user_headers: dict[str, str] = field(default_factory=dict)
     second_user_client: Any = None
     second_user_puts: dict[str, ProviderUnderTest] = field(default_factory=dict)
+    # In-process (--llama-over-http): the built provider's evidence log, shared by every stand-in put,
+    # so what the provider raised behind its routes (``harness.witness``) judges as it would in-process.
+    evidence: EvidenceLog | None = None
     _repaired: Any = None
 
     @property
@@ -125,10 +129,10 @@ class RemoteTarget(Target):
 
     def repaired(self) -> Any:
         """The deployment's document made self-contained (``openapi.RepairedSpec``), once."""
-        if self._repaired is None:
-            from llama_conformance.openapi import repair_spec
+        if self._repaired is None:  # from the kit's cache when this document was repaired before (openapi.cache)
+            from llama_conformance.openapi import repaired_for
 
-            self._repaired = repair_spec(self.spec, self.contract.package.module)
+            self._repaired = repaired_for(self.spec, self.contract.package)
         return self._repaired
 
     def operations(self) -> list[str]:
@@ -150,7 +154,8 @@ class RemoteTarget(Target):
                                   else "an HTTP deployment")
             self.puts[api] = ProviderUnderTest(
                 entry=entry, contract=self.contract, gate=self.gate, redactor=self.redactor,
-                impl=RemoteImpl(api, self.contract, self.client), over_http=True)
+                impl=RemoteImpl(api, self.contract, self.client), over_http=True,
+                evidence=self.evidence if self.evidence is not None else EvidenceLog())
         return self.puts[api]
 
     def second_user_put(self, api: str) -> ProviderUnderTest | None:
@@ -164,7 +169,8 @@ class RemoteTarget(Target):
             first = self.put(api)
             self.second_user_puts[api] = ProviderUnderTest(
                 entry=first.entry, contract=self.contract, gate=self.gate, redactor=self.redactor,
-                impl=RemoteImpl(api, self.contract, self.second_user_client), over_http=True)
+                impl=RemoteImpl(api, self.contract, self.second_user_client), over_http=True,
+                evidence=self.evidence if self.evidence is not None else EvidenceLog())
         return self.second_user_puts[api]
 
     def close(self) -> str | None:
@@ -235,15 +241,17 @@ _AUTH_SCHEMES = ("bearer", "basic", "token", "apikey", "api-key")
 
 def mount_in_process(put: ProviderUnderTest, options: KitOptions) -> RemoteTarget:
     """The built provider behind its package's routers, reached through ASGI."""
+    from llama_conformance.harness.witness import ProviderErrorWitness
     from llama_conformance.isolation.asgi_deadline import RequestDeadline
     from llama_conformance.transport.asgi import app_for
 
     app = app_for({put.entry.api: put.impl}, put.contract)
     app.add_middleware(RequestDeadline, gate=put.gate)  # the fuzzer's requests do not pass the gate
+    app.add_middleware(ProviderErrorWitness, evidence=put.evidence)
     url = "http://in-process.invalid"
     client = _client(url, {}, options, app=app)
     apis = served_apis(put.contract, app.openapi())
     return RemoteTarget(url=url, contract=put.contract, gate=put.gate, redactor=put.redactor, client=client,
                         spec=app.openapi(), apis=[a for a in apis if a == put.entry.api],
-                        in_process=True, app=app)
+                        in_process=True, app=app, evidence=put.evidence)
 

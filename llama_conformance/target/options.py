@@ -15,7 +15,7 @@ from llama_conformance.errors import KitUsageError
 from llama_conformance.gate import DEFAULT_TIMEOUT_S
 from llama_conformance.isolation.memory import DEFAULT_MEMORY_LIMIT, format_size
 from llama_conformance.target.profiles import DEFAULT_PROFILE
-from llama_conformance.transport.client import DEFAULT_MAX_REQUESTS
+from llama_conformance.transport.limits import DEFAULT_MAX_REQUESTS
 
 PROCESS, OFF = "process", "off"
 ISOLATION_MODES = (PROCESS, OFF)

@@ -28,10 +28,9 @@ from urllib.parse import urlsplit
 import httpx
 
 from llama_conformance.transport.asgi_stream import StreamingASGITransport
-from llama_conformance.transport.limits import DEFAULT_LIMITS, Limits
+from llama_conformance.transport.limits import DEFAULT_LIMITS, DEFAULT_MAX_REQUESTS, Limits
 
 _RESET = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError, httpx.ConnectError)
-DEFAULT_MAX_REQUESTS = 20_000
 
 
 class OffTargetRequest(RuntimeError):

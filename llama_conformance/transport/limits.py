@@ -44,6 +44,9 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
+# Requests one run may send (``--llama-max-requests``). Here, not beside the client that enforces it, so
+# the plugin can show the default without importing httpx when the run makes no request.
+DEFAULT_MAX_REQUESTS = 20_000
 
 
 def size(n: int) -> str:

@@ -14,6 +14,7 @@ only needs it (a dependency's call, a clean-up): its HTTP findings are nobody's.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from llama_conformance.checks import Finding
@@ -22,7 +23,7 @@ from llama_conformance.transport.client import TargetClient
 from llama_conformance.transport.decode import Bounds, decode_value, is_stream, raise_for_answer, stream_answer
 from llama_conformance.transport.encode import HttpCall, encode_call
 from llama_conformance.transport.limits import shown_request
-from llama_conformance.transport.sdk_judge import judge_for
+from llama_conformance.transport.sdk_judge import SdkJudge, judge_for
 from llama_conformance.transport.wire import WireAnswer
 
 
@@ -55,11 +56,22 @@ class RemoteImpl:
     def __init__(self, api: str, contract: Contract, client: TargetClient) -> None:
         self._api = api
         self._contract = contract
-        self._members = {m.name: m for m in contract.surface(api).members}
         self._routes = contract.routes()
         self._client = client
-        self._error_model = package_error_model(contract, api)
-        self._sdk = judge_for(contract.package.module.__name__)  # None: no SDK judges (not applicable)
+
+    # Built on the first call, not with the stand-in: a run that only fuzzes (``-m fuzz``) or only
+    # reads the document never calls a member, and the SDK judge alone imports ogx-client (seconds).
+    @functools.cached_property
+    def _members(self) -> dict[str, MemberSpec]:
+        return {m.name: m for m in self._contract.surface(self._api).members}
+
+    @functools.cached_property
+    def _error_model(self) -> Any:
+        return package_error_model(self._contract, self._api)
+
+    @functools.cached_property
+    def _sdk(self) -> SdkJudge | None:
+        return judge_for(self._contract.package.module.__name__)  # None: no SDK judges (not applicable)
 
     def route_of(self, name: str) -> RouteSpec | None:
         if name == "list_models" and self._api == "inference":

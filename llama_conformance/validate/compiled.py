@@ -9,7 +9,9 @@ type (and each set of errata relaxed on it) is compiled once per process and cac
 - a ``jsonschema-rs`` validator per variant: the fast yes/no on every value;
 - a ``jsonschema`` (Python) validator per variant, built only when a value fails: it words
   the error and gives its path;
-- pydantic's ``TypeAdapter`` for the round trip.
+- pydantic's ``TypeAdapter`` for the round trip;
+- whether the round trip can add anything to a schema pass (``schema_implies_roundtrip``):
+  for most stream chunk types it cannot, and skipping it halves the cost of a chunk.
 """
 
 from __future__ import annotations
@@ -99,6 +101,7 @@ class CompiledType:
     _detail: dict[frozenset[str], Explainer] = field(default_factory=dict)
     _effective: dict[tuple[str, ...], tuple[Erratum, ...]] = field(default_factory=dict)
     _judged: dict[tuple[Erratum, ...], tuple[tuple[Erratum, ...], Any]] = field(default_factory=dict)
+    _implies: dict[frozenset[str], bool] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def effective(self, errata: tuple[Erratum, ...]) -> tuple[Erratum, ...]:
@@ -143,6 +146,28 @@ class CompiledType:
                 self._fast[key] = validator
         return validator
 
+    def schema_implies_roundtrip(self, relaxed: tuple[Erratum, ...]) -> bool:
+        """True when every JSON value the relaxed schema accepts also validates into ``tp``.
+
+        Then a value whose JSON form passed the fast schema check cannot fail the round trip,
+        and the judge skips it (it is the dearest step of a chunk). Proven from pydantic's
+        core schema, conservatively: only plain models, strings without patterns, numbers,
+        booleans, literals, enums, lists, dicts and unions, nothing pydantic checks that the
+        schema cannot say (validators, serializers, aliases, computed fields, strict mode,
+        ``model_post_init``); and each property an erratum made nullable must admit None in
+        pydantic too. Anything unproven keeps the round trip.
+        """
+        key = frozenset(e.id for e in relaxed)
+        hit = self._implies.get(key)
+        if hit is None:
+            core = getattr(self.adapter, "core_schema", None)
+            models: dict[str, dict[str, Any]] = {}
+            hit = isinstance(core, dict) and _plain(core, models) and all(
+                _admits_none(models.get(title, {}).get(name))
+                for title, name in _nullable_sites(self.published, self.schema(relaxed)))
+            self._implies[key] = hit
+        return hit
+
     def detail(self, relaxed: tuple[Erratum, ...]) -> Explainer:
         """The jsonschema (Python) explainer: slow, but words errors and gives their paths."""
         key = frozenset(e.id for e in relaxed)
@@ -153,6 +178,81 @@ class CompiledType:
             validator = Explainer(cls(schema))
             self._detail[key] = validator
         return validator
+
+
+# core schema node kinds whose validation a JSON Schema states exactly (keys that would add
+# a check the schema does not make are refused in ``_plain``)
+_PLAIN_KINDS = frozenset({"model", "model-fields", "model-field", "str", "int", "float", "bool", "none", "nullable",
+                          "literal", "enum", "list", "dict", "union", "tagged-union", "default", "definitions",
+                          "definition-ref", "any"})
+_UNSTATED_KEYS = frozenset({"serialization", "pattern", "validation_alias", "serialization_alias", "post_init",
+                            "multiple_of", "custom_error_type", "function"})
+
+
+def _plain(node: Any, models: dict[str, dict[str, Any]]) -> bool:
+    """Whether pydantic checks nothing in ``node`` beyond what its JSON Schema says; collects each
+    model's fields by its schema title (``$defs`` key) for the nullable sites on the way."""
+    if isinstance(node, list | tuple):
+        return all(_plain(item, models) for item in node)
+    if not isinstance(node, dict):
+        return True
+    kind = node.get("type")
+    if isinstance(kind, str):
+        if kind not in _PLAIN_KINDS or _UNSTATED_KEYS & node.keys() or node.get("strict") \
+                or node.get("allow_inf_nan") is False:
+            return False
+        if kind == "model":
+            config = node.get("config") or {}
+            if node.get("custom_init") or node.get("root_model") or config.get("strict"):
+                return False
+            fields = node.get("schema", {})
+            if fields.get("computed_fields") or fields.get("type") != "model-fields":
+                return False
+            cls = node.get("cls")
+            models[str(config.get("title") or getattr(cls, "__name__", ""))] = fields.get("fields", {})
+        if kind == "tagged-union" and not isinstance(node.get("discriminator"), str):
+            return False
+    return all(_plain(value, models) for name, value in node.items()
+               if name not in ("metadata", "cls", "config", "default", "expected", "ref", "schema_ref"))
+
+
+def _admits_none(field_schema: Any) -> bool:
+    """Whether a model field's core schema accepts None (an unknown field does not)."""
+    if not isinstance(field_schema, dict):
+        return False
+    node = field_schema.get("schema", field_schema) if field_schema.get("type") == "model-field" else field_schema
+    kind = node.get("type")
+    if kind in ("nullable", "none", "any"):
+        return True
+    if kind == "default":
+        return _admits_none(node.get("schema"))
+    if kind == "union":
+        return any(_admits_none(c[0] if isinstance(c, tuple) else c) for c in node.get("choices", ()))
+    return False
+
+
+def _nullable_sites(published: Any, relaxed: Any, title: str = "") -> list[tuple[str, str]]:
+    """(object title, property) of every property the errata changed: they only ever re-admit null."""
+    sites: list[tuple[str, str]] = []
+    if isinstance(published, dict) and isinstance(relaxed, dict):
+        here = published.get("title", title) if isinstance(published.get("properties"), dict) else title
+        for name, value in published.items():
+            other = relaxed.get(name)
+            if name == "properties" and isinstance(value, dict) and isinstance(other, dict):
+                for prop, sub in value.items():
+                    if sub != other.get(prop):  # wrapped as {"anyOf": [published, null]}: look inside too
+                        sites.append((here, prop))
+                        inner = (other.get(prop) or {}).get("anyOf", [None])[0]
+                        sites += _nullable_sites(sub, inner, here) if inner != sub else []
+            elif name == "$defs" and isinstance(value, dict) and isinstance(other, dict):
+                for key, sub in value.items():
+                    sites += _nullable_sites(sub, other.get(key), key)
+            elif value != other:
+                sites += _nullable_sites(value, other, here)
+    elif isinstance(published, list) and isinstance(relaxed, list):
+        for a, b in zip(published, relaxed, strict=False):
+            sites += _nullable_sites(a, b, title)
+    return sites
 
 
 _CACHE: dict[Any, CompiledType] = {}

@@ -78,6 +78,8 @@ class Judge:
         self.in_process = in_process
         self.relaxed, self._fast = self.compiled.fast_for(errata)
         self._validator = self.compiled.adapter.validator
+        # a schema pass already proves the round trip for most types: then it is not run again
+        self._implied = self.compiled.schema_implies_roundtrip(self.relaxed)
         # errata that can still fire: those whose relaxation changes this type's schema
         self.pending: set[str] = {e.id for e in self.relaxed}
         self._type_seen: set[str] = set()
@@ -93,7 +95,8 @@ class Judge:
         with nothing to report, else ``None`` (then ``judge`` words what is wrong).
 
         This is the hot path of a stream: a dict over HTTP, or an object of the declared
-        class judged shallowly, costs two Rust calls (three with the dump) and no findings.
+        class judged shallowly, costs two Rust calls (three with the dump) and no findings;
+        one fewer when the schema pass proves the round trip (``schema_implies_roundtrip``).
         """
         if self.pending:
             return None
@@ -109,6 +112,8 @@ class Judge:
             return None
         if not self._fast.is_valid(data):
             return None
+        if self._implied:
+            return data
         try:
             self._validator.validate_python(data)
         except ValidationError:
@@ -140,6 +145,8 @@ class Judge:
         valid = self._fast.is_valid(data)
         if self.pending or not valid:
             self._schema(data, valid, where, findings)
+        if valid and self._implied:
+            return data, findings
         try:
             self._validator.validate_python(data)
         except ValidationError:

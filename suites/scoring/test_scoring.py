@@ -16,6 +16,7 @@ from llama_conformance.behaviour.coverage import ANSWER, FUZZED, NEGATIVE
 from llama_conformance.behaviour.negative import expect_not_found, unknown_ids
 from llama_conformance.behaviour.steps import KIT_DATASET_ID, refused_cleanly
 from llama_conformance.engine_checks import TYPED_ERROR
+from llama_conformance.evidence import Inconclusive
 from llama_conformance_suites.scoring.checks import FUNCTIONS_LISTED, NOT_FOUND, SCORE, SCORE_BATCH, SCORE_FUZZ
 from llama_conformance_suites.scoring.helpers import (
     list_functions,
@@ -50,12 +51,16 @@ def _answering(kit: Kit, functions: list[str], *, judge: bool = True) -> list[st
     """
     rows = sample_rows()
     usable = []
+    refused_by_stand_in = []  # functions whose judge model the kit's stand-in inference does not serve
     for name in functions:
         outcome = score(kit, rows, [name])
         kit.judge.no_hang(outcome)
         if outcome.error is not None:
             if judge:
                 kit.judge.typed_rejection(outcome)
+            refusal = kit.judge.stand_in_refusal(outcome)
+            if refusal is not None:
+                refused_by_stand_in.append(f"{name}: {refusal}")
             continue
         if not judge:
             usable.append(name)
@@ -64,6 +69,8 @@ def _answering(kit: Kit, functions: list[str], *, judge: bool = True) -> list[st
         problems = shape_problems(outcome.value, [name], len(rows))
         kit.judge.check(not problems, SCORE, f"score with {name}: {'; '.join(problems)}.")
         usable.append(name)
+    if judge and not usable and refused_by_stand_in:
+        raise Inconclusive([SCORE.id], refused_by_stand_in[-1])
     kit.judge.check(bool(usable) or not judge, SCORE,
                     f"none of the listed functions {functions} scores rows with input_query / expected_answer / "
                     "generated_answer.")

@@ -4,7 +4,9 @@ The server's router registers a store with the provider (``register_vector_store
 routing table's private call) before it asks the provider to create it, and passes the
 registered id and embedding model in the request's extra body. In-process (and over the
 kit's own HTTP mount) the kit plays that router; against a deployment (``--llama-stack-url``)
-the deployment's router does it, so the kit only names the embedding model.
+the deployment's router does it, so the kit only names the embedding model. On llama-stack 0.2 the
+kit plays that generation's router and ``vector_dbs`` routing table instead (``register_vector_db``,
+a store's id its name: ``_create_through_vector_dbs``).
 
 Every call passes its arguments by keyword: the HTTP stand-in maps keywords onto the route.
 """
@@ -128,7 +130,8 @@ def create_request(kit: Kit, *, name: str | None = None, metadata: dict[str, Any
 def create_store(kit: Kit, check: CheckDef, *, name: str | None = None,
                  metadata: dict[str, Any] | None = None) -> tuple[Outcome, Store | None]:
     """Create a store as the router would; the outcome, and the store when it was created."""
-    _refuse_unreplayed_router(kit)
+    if _routes_vector_dbs(kit):
+        return _create_through_vector_dbs(kit, check, name=name, metadata=metadata)
     store_id = None
     if _routing_table_registers(kit):
         store_id = f"vs_kit_{uuid.uuid4().hex}"
@@ -140,19 +143,64 @@ def create_store(kit: Kit, check: CheckDef, *, name: str | None = None,
     return outcome, Store(id=outcome.value.id, created=outcome.value, embedding_model=embedding_model(kit))
 
 
-def _refuse_unreplayed_router(kit: Kit) -> None:
-    """On llama-stack 0.2 a store is created through the ``vector_dbs`` routing table, which registers it and
-    gives the provider its ``provider_id`` and embedding model (without them faiss answers "Provider ID is
-    required"); the kit does not replay that router yet, so what a store's checks would see is the kit's gap:
-    inconclusive, never a finding. The structural suite judges such a provider."""
-    from llama_conformance.contract.generation import LLAMA_STACK
-    from llama_conformance.evidence import Inconclusive
+def _routes_vector_dbs(kit: Kit) -> bool:
+    """In-process on llama-stack 0.2 (``llama_stack.apis``) the kit plays its ``VectorIORouter`` and
+    ``VectorDBsRoutingTable``, which speak ``register_vector_db`` (a deployment's own router does that)."""
+    from llama_conformance.harness.dependencies import PRESPLIT, generation
 
-    if kit.put.contract.package.distribution == LLAMA_STACK:
-        raise Inconclusive(
-            [STORE_CREATE.id], f"the kit does not replay {kit.put.contract.package}'s vector_dbs routing table, "
-            "which creates a store for the provider: its vector_io behaviour cannot be judged there yet (the "
-            "kit must act; the structural suite judges this provider)")
+    return not kit.session.options.stack_url and generation(kit.session.put.contract) == PRESPLIT
+
+
+def _create_through_vector_dbs(kit: Kit, check: CheckDef, *, name: str | None,
+                               metadata: dict[str, Any] | None) -> tuple[Outcome, Store | None]:
+    """llama-stack 0.2.14's ``VectorIORouter.openai_create_vector_store`` (distribution/routers/vector_io.py:116-157).
+
+    The store's id is its name (:138; 0.2's API requires one, apis/vector_io/vector_io.py:341, so the kit sends
+    a fresh one where a test names none). The ``VectorDBsRoutingTable`` builds a ``VectorDB`` with the one
+    provider's id and the id as ``provider_resource_id`` (routing_tables/vector_dbs.py:40-66), hands it to the
+    provider's ``register_vector_db`` positionally (routing_tables/common.py:40-41, 202) and keeps it (the
+    kit's ``vector_db_store``); then the provider creates the store with that ``provider_id`` and
+    ``provider_vector_db_id`` (vector_io.py:147-157).
+    """
+    put = kit.session.put
+    store_id = name if name is not None else f"kit-store-{uuid.uuid4().hex}"
+    vector_db = kit.api.VectorDB(identifier=store_id, provider_id=provider_id(put.entry),
+                                 provider_resource_id=store_id, embedding_model=EMBEDDING_MODEL,
+                                 embedding_dimension=EMBEDDING_DIMENSION)
+    registered = call_member(put, kit.member("register_vector_db"), vector_db)
+    kit.judge.no_hang(registered)
+    if registered.error is not None:
+        kit.judge.fail(check, f"register_vector_db({store_id!r}), which llama-stack 0.2's routing table calls "
+                              f"before create (routing_tables/common.py:40-41), raised {registered.describe_error()}.")
+    table = getattr(put.impl, "vector_db_store", None)
+    if "vector_db_store" in put.injected and callable(getattr(table, "keep", None)):
+        table.keep(vector_db)
+    member = kit.member("openai_create_vector_store")
+    payload: dict[str, Any] = {"name": store_id, "embedding_model": EMBEDDING_MODEL,
+                               "embedding_dimension": EMBEDDING_DIMENSION, "provider_id": provider_id(put.entry),
+                               "provider_vector_db_id": store_id}
+    if metadata is not None:
+        payload["metadata"] = metadata
+    outcome = kit.call_request(member, kit.request(member, payload))
+    if outcome.error is not None or outcome.timed_out:
+        return outcome, None
+    return outcome, Store(id=outcome.value.id, created=outcome.value)
+
+
+def _delete_through_vector_dbs(kit: Kit, store_id: str) -> Outcome:
+    """llama-stack 0.2.14's ``VectorIORouter.openai_delete_vector_store`` (routers/vector_io.py:236-246): the
+    provider deletes the store, then the routing table forgets it and calls the provider's
+    ``unregister_vector_db(id)`` (routing_tables/common.py:177-182, 54-57). Whichever call fails fails the
+    client's delete; a store the routing table never registered is its ``ValueError`` (vector_dbs.py:70-73)."""
+    put = kit.session.put
+    deleted = call(kit, "openai_delete_vector_store", vector_store_id=store_id)
+    if deleted.error is not None or deleted.timed_out:
+        return deleted
+    table = getattr(put.impl, "vector_db_store", None)
+    if "vector_db_store" in put.injected and callable(getattr(table, "keep", None)):
+        put.gate.run("vector_dbs routing table: unregister_vector_db", lambda: table.unregister_vector_db(store_id))
+    unregistered = call_member(put, kit.member("unregister_vector_db"), store_id)
+    return deleted if unregistered.error is None and not unregistered.timed_out else unregistered
 
 
 def require_typed_filters(kit: Kit) -> None:
@@ -178,6 +226,8 @@ def created_store(kit: Kit, check: CheckDef = STORE_CREATE, **kwargs: Any) -> St
 
 
 def delete_store(kit: Kit, store_id: str) -> Outcome:
+    if _routes_vector_dbs(kit):
+        return _delete_through_vector_dbs(kit, store_id)
     return call(kit, "openai_delete_vector_store", vector_store_id=store_id)
 
 
@@ -199,25 +249,42 @@ def embedding(text: str, dimension: int, *, exact: bool = False) -> list[float]:
 
 
 def embedded_chunk(kit: Kit, store: Store, text: str, chunk_id: str, metadata: dict[str, Any] | None = None,
-                   *, exact: bool = False) -> Any:
-    """An ``EmbeddedChunk`` embedded near the way the store's model embeds ``text``."""
+                   *, exact: bool = False, near: str | None = None) -> Any:
+    """An ``EmbeddedChunk`` embedded near the way the store's model embeds ``text`` (or ``near``, when given:
+    a chunk whose given embedding is not its text's).
+
+    llama-stack 0.2 has no ``EmbeddedChunk``: its ``Chunk`` carries an optional ``embedding`` and names the
+    model in its ``ChunkMetadata`` (apis/vector_io/vector_io.py:25-74)."""
     api = kit.api
+    if getattr(api, "EmbeddedChunk", None) is None:
+        return api.Chunk(
+            content=text, chunk_id=chunk_id, metadata={"document_id": chunk_id, **(metadata or {})},
+            chunk_metadata=api.ChunkMetadata(chunk_id=chunk_id, document_id=chunk_id,
+                                             chunk_embedding_model=store.embedding_model,
+                                             chunk_embedding_dimension=store.dimension),
+            embedding=embedding(near or text, store.dimension, exact=exact))
     return api.EmbeddedChunk(
         content=text, chunk_id=chunk_id, metadata={"document_id": chunk_id, **(metadata or {})},
         chunk_metadata=api.ChunkMetadata(chunk_id=chunk_id, document_id=chunk_id),
-        embedding=embedding(text, store.dimension, exact=exact), embedding_model=store.embedding_model,
+        embedding=embedding(near or text, store.dimension, exact=exact), embedding_model=store.embedding_model,
         embedding_dimension=store.dimension)
+
+
+def store_key(kit: Kit) -> str:
+    """The parameter naming the store in ``insert_chunks`` / ``query_chunks``: ``vector_db_id`` on llama-stack 0.2
+    (apis/vector_io/vector_io.py, where its router passes the registered id, routers/vector_io.py:95-113)."""
+    return "vector_db_id" if _routes_vector_dbs(kit) else "vector_store_id"
 
 
 def insert(kit: Kit, store_id: str, chunks: list[Any]) -> Outcome:
     member = kit.member("insert_chunks")
-    return kit.call_request(member, kit.request(member, {"vector_store_id": store_id, "chunks": chunks}))
+    return kit.call_request(member, kit.request(member, {store_key(kit): store_id, "chunks": chunks}))
 
 
 def query(kit: Kit, store_id: str, text: str, max_chunks: int = 5) -> Outcome:
     member = kit.member("query_chunks")
     return kit.call_request(member, kit.request(member, {
-        "vector_store_id": store_id, "query": text, "params": {"max_chunks": max_chunks}}))
+        store_key(kit): store_id, "query": text, "params": {"max_chunks": max_chunks}}))
 
 
 def search(kit: Kit, store_id: str, text: str, max_num_results: int = 10) -> Outcome:
@@ -226,8 +293,27 @@ def search(kit: Kit, store_id: str, text: str, max_num_results: int = 10) -> Out
 
 
 def upload_to_files(kit: Kit, content: bytes, filename: str) -> str:
-    """Upload ``content`` to the files API the provider reads from; its file id."""
-    return store_in_files(kit, content, filename, "text/plain", for_api="vector_io")
+    """Upload ``content`` to the files API the provider reads from; its file id.
+
+    llama-stack 0.2's upload takes the file and purpose flat (``openai_upload_file(file, purpose)``,
+    apis/files/files.py), as the kit's files reference built for it does."""
+    if not _routes_vector_dbs(kit):
+        return store_in_files(kit, content, filename, "text/plain", for_api="vector_io")
+    import io
+
+    from fastapi import UploadFile
+    from starlette.datastructures import Headers
+
+    put = kit.session.put
+    files = put.dependencies.get("files")
+    if files is None:
+        pytest.skip("the provider has no files dependency, so a vector_io test cannot give it a file id")
+    upload = UploadFile(file=io.BytesIO(content), filename=filename, size=len(content),
+                        headers=Headers({"content-type": "text/plain"}))
+    purpose = kit.api.OpenAIFilePurpose("assistants")
+    created = put.gate.run("files.openai_upload_file (for vector_io)",
+                           lambda: files.openai_upload_file(file=upload, purpose=purpose))
+    return str(created.id)
 
 
 def attach(kit: Kit, store_id: str, file_id: str, attributes: dict[str, Any] | None = None) -> Outcome:
@@ -314,7 +400,15 @@ def build_instance(put: Any, config: Any, suffix: str = "") -> Any:
 
 
 async def create_in(impl: Any, api: Any, store_id: str, provider: str) -> Any:
-    """Register and create ``store_id`` in ``impl`` directly (the routing table's two calls)."""
+    """Register and create ``store_id`` in ``impl`` directly (the routing table's two calls; on llama-stack 0.2
+    ``register_vector_db`` and the flat create its router makes, as ``_create_through_vector_dbs``)."""
+    if getattr(api, "VectorStore", None) is None:
+        await impl.register_vector_db(api.VectorDB(
+            identifier=store_id, provider_id=provider, provider_resource_id=store_id,
+            embedding_model=EMBEDDING_MODEL, embedding_dimension=EMBEDDING_DIMENSION))
+        return await impl.openai_create_vector_store(
+            name=store_id, embedding_model=EMBEDDING_MODEL, embedding_dimension=EMBEDDING_DIMENSION,
+            provider_id=provider, provider_vector_db_id=store_id)
     register = getattr(impl, "register_vector_store", None)
     if callable(register):
         await register(api.VectorStore(identifier=store_id, provider_resource_id=store_id, provider_id=provider,

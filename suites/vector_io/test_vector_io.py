@@ -320,6 +320,7 @@ def test_file_batch(llama_kit: Kit) -> None:
     """vector_io.files.batch: terminal status, counts, listing, cancel of a terminal batch."""
     kit = llama_kit
     check = FILES_BATCH
+    kit.member("openai_create_vector_store_file_batch")  # not applicable where the generation has no file batches
     store = vio.created_store(kit, name="kit-batch")
     try:
         file_ids = [vio.upload_to_files(kit, f"batch file {i}: wombats dig burrows.".encode(), f"batch-{i}.txt")
@@ -388,9 +389,10 @@ def test_unknown_ids(llama_kit: Kit) -> None:
         for name in ("openai_retrieve_vector_store_file", "openai_delete_vector_store_file"):
             outcome = vio.call(kit, name, vector_store_id=store.id, file_id="file-kit-unknown")
             expect_not_found(kit, outcome, check, f"{name} of an unknown file")
-        outcome = vio.call(kit, "openai_retrieve_vector_store_file_batch", batch_id="vsfb_kit_unknown",
-                           vector_store_id=store.id)
-        expect_not_found(kit, outcome, check, "openai_retrieve_vector_store_file_batch of an unknown batch")
+        if any(m.name == "openai_retrieve_vector_store_file_batch" for m in kit.put.surface.members):  # not in 0.2
+            outcome = vio.call(kit, "openai_retrieve_vector_store_file_batch", batch_id="vsfb_kit_unknown",
+                               vector_store_id=store.id)
+            expect_not_found(kit, outcome, check, "openai_retrieve_vector_store_file_batch of an unknown batch")
     finally:
         vio.delete_store(kit, store.id)
 

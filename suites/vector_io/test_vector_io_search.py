@@ -149,11 +149,7 @@ CHUNKS = {"kit-decoy": (DECOY, WORD), "kit-target": (TARGET, "an unrelated direc
 
 def _ranking_store(kit: Kit) -> vio.Store:
     store = vio.created_store(kit, name="kit-search-modes")
-    chunks = [kit.api.EmbeddedChunk(
-        content=text, chunk_id=chunk_id, metadata={"document_id": chunk_id},
-        chunk_metadata=kit.api.ChunkMetadata(chunk_id=chunk_id, document_id=chunk_id),
-        embedding=vio.embedding(near, store.dimension), embedding_model=store.embedding_model,
-        embedding_dimension=store.dimension) for chunk_id, (text, near) in CHUNKS.items()]
+    chunks = [vio.embedded_chunk(kit, store, text, chunk_id, near=near) for chunk_id, (text, near) in CHUNKS.items()]
     kit.judge.answered(vio.insert(kit, store.id, chunks), CHUNKS_QUERY)
     return store
 

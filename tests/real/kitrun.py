@@ -18,7 +18,10 @@ CONFIGS = Path(__file__).resolve().parents[2] / "fixtures" / "configs"
 
 _RESULT_LINE = re.compile(r"::(test_\w+(?:\[[^\]]*\])?) (PASSED|FAILED|SKIPPED|ERROR|INCONCLUSIVE)\b")
 _FAILURE_HEADER = re.compile(r"^_{3,} (test_\S+) _{3,}$")
-_MUST_LINE = re.compile(r"^\[MUST ([\w.\-]+)\]")
+# A MUST finding of a failed test: the structural suite prints it as a bare ``[MUST id] ...`` line; the
+# behavioural suites fail with ``CheckFailed`` (an AssertionError whose message is one ``[MUST id] ...`` line
+# per finding), which pytest prints as ``E   ...CheckFailed: [MUST id]`` and ``E   [MUST id]`` lines.
+_MUST_LINE = re.compile(r"^(?:E\s+(?:[\w.]*CheckFailed: )?)?\[MUST ([\w.\-]+)\]")
 _WARNING_LINE = re.compile(r"^(test_\w+(?:\[[^\]]*\])?): \[(SHOULD|MAY) ([\w.\-]+)\]")
 
 
@@ -50,8 +53,11 @@ class KitRun:
 
     @classmethod
     def parse(cls, result: pytest.RunResult) -> KitRun:
+        """Outcomes, warnings and ``must``: each failed test's MUST check ids, structural and behavioural
+        alike, each id once per test (a finding reported twice, or under two messages, is one id)."""
         run = cls(result)
         current: str | None = None
+        raised: dict[str, list[str]] = {}  # ids of ``E`` lines, after the bare lines' (their order in ``must``)
         for line in result.outlines:
             if match := _RESULT_LINE.search(line):
                 run.outcomes.setdefault(match.group(1), match.group(2))
@@ -59,10 +65,14 @@ class KitRun:
                 current = match.group(1)
                 run.must.setdefault(current, [])
             elif current and (match := _MUST_LINE.match(line)):
-                run.must[current].append(match.group(1))
+                ids = raised.setdefault(current, []) if line.startswith("E") else run.must[current]
+                if match.group(1) not in ids:
+                    ids.append(match.group(1))
             if match := _WARNING_LINE.match(line):
                 test, level, check = match.groups()
                 run.warnings.add((test, level, check))
+        for test, ids in raised.items():
+            run.must[test] += [check for check in ids if check not in run.must[test]]
         return run
 
     def ids(self, outcome: str) -> set[str]:
@@ -106,7 +116,6 @@ def expect_failures_only(run: KitRun, failed: dict[str, list[str]], *, at_least:
     assert run.result.ret == expected_ret, output
     assert not outcomes.get("errors") and not run.ids("ERROR"), output
     assert outcomes.get("failed", 0) == len(failed) and run.ids("FAILED") == set(failed), output
-    with_behaviour_must(run)  # behavioural failures report their MUST ids on `E` lines
     for test, checks in failed.items():
         assert set(run.must.get(test, [])) == set(checks), (test, run.must.get(test))
     assert outcomes.get("passed", 0) >= at_least, (outcomes, at_least)
@@ -117,20 +126,6 @@ def expect_no_failures(run: KitRun, *, at_least: int) -> None:
     expect_failures_only(run, {}, at_least=at_least)
 
 
-# Behavioural suites fail with ``CheckFailed`` (an AssertionError whose message is one
-# ``[MUST id] ...`` line per finding), which pytest prints as ``E   ...CheckFailed: [MUST id]``
-# and ``E   [MUST id]`` lines: ``KitRun.parse`` reads only the structural suite's bare lines.
-_CHECK_FAILED_LINE = re.compile(r"^E\s+(?:[\w.]*CheckFailed: )?\[MUST ([\w.\-]+)\]")
-
-
 def with_behaviour_must(run: KitRun) -> KitRun:
-    """Add the MUST ids of behavioural failures to ``run.must`` (each id once per test), so
-    ``expect_failures_only`` / ``KitRun.expect`` judge runs of every suite alike."""
-    current: str | None = None
-    for line in run.result.outlines:
-        if match := _FAILURE_HEADER.match(line):
-            current = match.group(1)
-            run.must.setdefault(current, [])
-        elif current and (match := _CHECK_FAILED_LINE.match(line)) and match.group(1) not in run.must[current]:
-            run.must[current].append(match.group(1))
+    """``run`` as it is: ``KitRun.parse`` reads behavioural MUST ids itself (kept for the modules that call it)."""
     return run

@@ -46,8 +46,20 @@ uv when present, else venv + pip; under ``build/generations/``), and pins every 
     finding, the server calls it on its main thread; the kit ignores the stray SIGALRM that would
     otherwise end this batch (``gate._ignore_stray_alarms``);
   - safety ``inline::code-scanner``: inconclusive, its declared ``codeshield`` is not installed here;
-  - vector_io ``inline::faiss``: the structural suite only (the vector_io behaviour speaks the
-    ``register_vector_store`` flow of llama-stack-api 0.4+, not 0.2's ``register_vector_db``);
+  - vector_io ``inline::faiss``, every suite, through 0.2's router replayed by the kit
+    (``suites/vector_io/helpers.py``: a store's id is its name, registered with ``register_vector_db``
+    and created with the provider's id, distribution/routers/vector_io.py:116-157): ``openai_create_vector_store``
+    writes ``provider_id`` / ``provider_vector_db_id`` into the caller's ``metadata`` dict
+    (providers/utils/memory/openai_vector_store_mixin.py:200-205); an exact match scores ``inf``
+    (providers/inline/vector_io/faiss/faiss.py:135: ``1/d`` with d=0), which JSON cannot carry; keyword and
+    hybrid search raise ``NotImplementedError`` (faiss.py:145, 156) that the mixin swallows into an empty
+    page (openai_vector_store_mixin.py:414-422), so a client cannot tell "unsupported" from "no match"; a
+    file that failed to attach is stored without its ``last_error`` (openai_vector_store_mixin.py:577
+    ``model_dump(exclude={"last_error"})``, read back at :667-668). The attach fails here because the text
+    path imports ``chardet`` (providers/utils/memory/vector_store.py:87), which faiss's spec does not
+    declare (providers/registry/vector_io.py:33; only ``inline::rag-runtime`` does), so a faiss-only
+    server built by ``llama stack build`` lacks it too; the checks that need an attached file's text skip
+    saying so. File batches (0.2 has none) and the typed filter grammar are not applicable;
   - private ``register_*`` members named otherwise than the protocol (``register_dataset(dataset_def)``)
     are accepted with a MAY erratum: 0.2's routing table passes the resource positionally
     (distribution/routing_tables/common.py:37-49);
@@ -86,7 +98,7 @@ RUNS: dict[str, tuple[str, ...]] = {
     "datasetio-localfs": ("--llama-provider=inline::localfs", "--llama-api=datasetio", *DEFAULT),
     "basic": ("--llama-provider=inline::basic", "--llama-api=scoring", *DEFAULT),
     "code-scanner": ("--llama-provider=inline::code-scanner", "--llama-api=safety", *DEFAULT),
-    "faiss": ("--llama-provider=inline::faiss", "--llama-api=vector_io", *STRUCTURAL),
+    "faiss": ("--llama-provider=inline::faiss", "--llama-api=vector_io", *DEFAULT),
     "echo-0.2": ("--llama-provider-module=kit_gen_ls02.provider", "--llama-provider=inline::gen-ls02-echo",
                  *STRUCTURAL),
     "over-http": ("--llama-provider=inline::kit-files", "--llama-over-http", "-n", "0"),
@@ -165,10 +177,22 @@ def test_code_scanner_without_codeshield_is_inconclusive(runs: dict[str, KitRun]
     run.result.stdout.fnmatch_lines(["*pip install codeshield*"])
 
 
-def test_faiss_passes_structure(runs: dict[str, KitRun]) -> None:
-    """llama-stack 0.2.14's faiss, found in its registry, matches its generation's contract."""
-    runs["faiss"].expect(passed=18)
-    runs["faiss"].result.stdout.fnmatch_lines(["*llama-stack 0.2.14*"])
+def test_faiss_findings(runs: dict[str, KitRun]) -> None:
+    """llama-stack 0.2.14's faiss, found in its registry, matches its generation's contract (18 structural
+    tests) and is judged on behaviour through 0.2's router: four real defects, nothing of the kit's."""
+    run = runs["faiss"]
+    run.expect(passed=26, skipped=12, failed={
+        "test_store_create_retrieve_update": ["call.request-unchanged"],
+        "test_exact_match_scores_are_finite": ["vector_io.search.scores-finite"],
+        "test_search_modes": ["vector_io.search.modes"],
+        "test_attach_file": ["vector_io.files.attach"]},
+        # an unknown store is a ValueError (openai_vector_store_mixin.py:274 and on; 0.2's routing table raises one
+        # first, routing_tables/common.py:155), which 0.2's server answers 400 (server.py:99-133), not 404
+        warnings={("test_unknown_store_answers_404", "SHOULD", "vector_io.not-found.404")})
+    run.result.stdout.fnmatch_lines(["*llama-stack 0.2.14*"])
+    out = run.result.stdout.str()
+    assert "Keyword search is not supported in FAISS" in out and "No module named 'chardet'" in out, out[-4000:]
+    assert "Provider ID is required" not in out and "does not replay" not in out, out[-4000:]
 
 
 def test_provider_built_on_0_2_is_judged_against_0_2(runs: dict[str, KitRun]) -> None:

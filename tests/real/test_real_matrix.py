@@ -85,3 +85,57 @@ def test_the_workflow_steps_shard_run_and_merge(tmp_path: Path) -> None:
     readme = (tmp_path / "matrix" / broken["report"] / "README.md").read_text()
     assert ("llama-conformance matrix TARGETS.yaml --target broken-unknown-key --generation ogx-api==1.5.0"
             in readme)
+
+
+SERVICE_TARGETS = f"""
+schema_version: matrix-targets-2
+services:
+  mcp:
+    run: ["{{python}}", -m, llama_conformance_fixtures.services.mcp, --port, "{{port}}"]
+    installs: ["mcp==2.3.0", "uvicorn"]
+    exports: {{LLAMA_CONFORMANCE_MCP_URL: "http://127.0.0.1:{{port}}/mcp"}}
+  gone:
+    run: ["{{python}}", -c, "raise SystemExit('this service cannot start')", "{{port}}"]
+targets:
+  - name: ogx-mcp
+    provider: "remote::model-context-protocol"
+    apis: [tool_runtime]
+    generations: [ogx-api==1.5.0]
+    installs: {json.dumps(yaml.safe_load((REPO / "docs" / "matrix" / "TARGETS.yaml").read_text())["x-installs"]["ogx"])}
+    services: [mcp]
+    manifest: {REPO / "fixtures" / "configs" / "mcp-group.manifest.yaml"}
+    args: ["-n", "0", "--hypothesis-seed=1"]
+  - name: needs-gone
+    provider: inline::kit-files
+    generations: [ogx-api==1.5.0]
+    services: [gone]
+"""
+
+
+def test_a_service_backed_cell_and_a_cell_whose_service_is_gone(tmp_path: Path) -> None:
+    """The matrix starts the kit's MCP server (its own cached venv) for a real ogx 1.5
+    ``remote::model-context-protocol`` cell, which is judged over the real transport (the SHOULD warning
+    of tests/real/test_real_mcp.py: the ``fail`` tool's error answered as ``error_code=1``); the cell
+    whose service dies is inconclusive, naming its log; the matrix exits 3."""
+    path = tmp_path / "TARGETS.yaml"
+    path.write_text(SERVICE_TARGETS)
+    generations = Path(os.environ.get("LLAMA_CONFORMANCE_GENERATIONS_DIR", REPO / "build" / "generations"))
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
+    tool = str(Path(sys.executable).parent / "llama-conformance")
+    done = subprocess.run([tool, "matrix", str(path), "--out", str(tmp_path / "out"), "-j", "1", "--kit", str(REPO),
+                           "--cache", str(generations)], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=1500, check=False)
+    said = done.stdout + done.stderr
+    assert done.returncode == 3, said  # one cell passes, one could not be judged
+    cells = {c["target"]: c for c in json.loads((tmp_path / "out" / "matrix.json").read_text())["cells"]}
+    assert cells["ogx-mcp"]["outcome"] == "pass", cells["ogx-mcp"]
+    record = json.loads((tmp_path / "out" / "reports" / "ogx-mcp" / "ogx-api-1.5.0" / "cell.json").read_text())
+    assert record["counts"]["passed"] >= 10 and record["counts"]["warned"] == 1, record["counts"]
+    assert record["services"] == ["mcp"] and record["env_variables"] == ["LLAMA_CONFORMANCE_MCP_URL"]
+    output = (tmp_path / "out" / "reports" / "ogx-mcp" / "ogx-api-1.5.0" / "kit-output.txt").read_text()
+    assert "Error executing tool fail" in output, output[-3000:]  # the real server's own error came back
+    assert (tmp_path / "out" / "services" / "mcp.log").is_file()
+    gone = cells["needs-gone"]
+    assert gone["outcome"] == "inconclusive", gone
+    note = json.loads((tmp_path / "out" / "reports" / "needs-gone" / "ogx-api-1.5.0" / "cell.json").read_text())["note"]
+    assert "this service cannot start" in note and str(tmp_path / "out" / "services" / "gone.log") in note, note

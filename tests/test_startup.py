@@ -1,0 +1,90 @@
+"""What a run skips to start fast (issue 18) without changing what it checks.
+
+* the route maps are read from a cache file named by the API package, its version and the kit,
+  equal to the maps built from the routers, rebuilt when any of those changes, and a cache
+  that cannot be written is not used;
+* the packaged suite modules of APIs the run does not check are not imported, and only those:
+  API-neutral modules, modules that mark tests one by one, and paths the user gave are collected.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from llama_conformance.contract import disk_cache, load_contract
+from llama_conformance.contract import routes as routes_module
+from llama_conformance.pytest_plugin.collection import ignore_other_api, suites_dir
+from llama_conformance.pytest_plugin.session import KIT_SESSION
+
+CONTRACT = load_contract("ogx_api")
+KEY = tuple((api, tuple(m.name for m in surface.members), tuple(m.name for m in surface.members if m.streaming))
+            for api, surface in CONTRACT.surfaces.items())
+
+
+def _fresh_map(cache: Path, monkeypatch: pytest.MonkeyPatch) -> routes_module.RouteMap:
+    monkeypatch.setenv("LLAMA_CONFORMANCE_CACHE", str(cache))
+    return routes_module.route_map.__wrapped__(CONTRACT.package, KEY)  # past the in-process memo
+
+
+def test_a_cached_route_map_equals_the_one_built_from_the_routers(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    built = routes_module._build_route_map(CONTRACT.package, KEY)
+    first = _fresh_map(tmp_path, monkeypatch)
+    assert [p.name.split("-routes-")[0] for p in tmp_path.glob("*.json")] == [f"ogx-api-{CONTRACT.package.version}"]
+
+    def no_routers(*_: object) -> routes_module.RouteMap:
+        raise AssertionError("the cached map must be read, not rebuilt")
+
+    monkeypatch.setattr(routes_module, "_build_route_map", no_routers)
+    second = _fresh_map(tmp_path, monkeypatch)
+    assert first.by_member == second.by_member == built.by_member and built.by_member
+    assert first.problems == second.problems == built.problems
+
+
+def test_another_kit_rebuilds_the_map(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another kit version, or an edited module of an editable checkout: another ``kit_stamp``, another file."""
+    _fresh_map(tmp_path, monkeypatch)
+    assert disk_cache.kit_stamp.__wrapped__() == disk_cache.kit_stamp()  # the stamp of an unchanged kit is stable
+    monkeypatch.setattr(disk_cache, "kit_stamp", lambda: "another kit")
+    _fresh_map(tmp_path, monkeypatch)
+    assert len(list(tmp_path.glob("*-routes-*.json"))) == 2
+
+
+def test_an_unwritable_cache_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    routes = _fresh_map(blocker / "cache", monkeypatch)
+    assert routes.by_member == routes_module._build_route_map(CONTRACT.package, KEY).by_member
+    monkeypatch.setenv("LLAMA_CONFORMANCE_CACHE", str(blocker / "cache"))
+    assert routes_module.package_routes.__wrapped__(CONTRACT.package) == \
+        frozenset(routes_module._package_routes(CONTRACT.package))
+
+
+@pytest.fixture
+def files_run(pytester: pytest.Pytester) -> pytest.Config:
+    """A config whose kit session checks the files API, its paths chosen by the kit."""
+    config = pytester.parseconfig()
+    config.args_source = pytest.Config.ArgsSource.INVOCATION_DIR
+    config.stash[KIT_SESSION] = SimpleNamespace(apis=["files"])  # type: ignore[assignment]
+    return config
+
+
+def test_another_apis_suite_module_is_not_imported(files_run: pytest.Config) -> None:
+    assert ignore_other_api(suites_dir() / "inference" / "test_inference.py", files_run) is True
+    assert ignore_other_api(suites_dir() / "benchmarks" / "test_benchmarks.py", files_run) is True  # api("eval")
+
+
+def test_the_runs_own_and_api_neutral_modules_are_collected(files_run: pytest.Config) -> None:
+    assert ignore_other_api(suites_dir() / "files" / "test_files.py", files_run) is None
+    assert ignore_other_api(suites_dir() / "stress" / "test_stress_files.py", files_run) is None
+    for neutral in ("structural", "negative", "tenancy", "http"):  # no module mark, or marks per test
+        for module in (suites_dir() / neutral).glob("test_*.py"):
+            assert ignore_other_api(module, files_run) is None, module
+
+
+def test_paths_the_user_gave_are_collected_as_given(files_run: pytest.Config) -> None:
+    files_run.args_source = pytest.Config.ArgsSource.ARGS
+    assert ignore_other_api(suites_dir() / "inference" / "test_inference.py", files_run) is None

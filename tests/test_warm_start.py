@@ -1,0 +1,67 @@
+"""The warm launcher (tests/warm_start.py) stands in for ``pytester.runpytest_subprocess`` exactly: same
+exit code, output streams, working directory, environment and import path; a timeout still kills the
+run; a run whose environment the interpreter reads at start-up is started cold. Every kit test that runs
+the kit in a fresh process relies on it, so a difference would show up as a wrong verdict elsewhere."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import pytest
+import warm_start
+
+PROBE = """
+import os, sys
+
+def test_probe():
+    import probe_helper  # beside this file: on the run's import path, as in a fresh `python -m pytest`
+    assert probe_helper.VALUE == 42
+    assert os.environ["WARM_PROBE"] == "set by the test"
+    assert os.getcwd() == os.environ["EXPECT_CWD"]
+    assert "warm_start" not in sys.modules  # the test process's modules never reach the run
+"""
+
+
+def _cold(pytester: pytest.Pytester, *args: str, timeout: float | None = None) -> pytest.RunResult:
+    return pytest.Pytester.runpytest_subprocess(pytester, *args, timeout=timeout)
+
+
+def test_a_run_sees_what_a_fresh_process_sees(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytester.makepyfile(test_probe=PROBE, probe_helper="VALUE = 42\n")
+    monkeypatch.setenv("WARM_PROBE", "set by the test")
+    monkeypatch.setenv("EXPECT_CWD", str(pytester.path))
+    warm, cold = pytester.runpytest_subprocess("-s", "-p", "no:randomly"), _cold(pytester, "-s", "-p", "no:randomly")
+    assert warm_start._LAUNCHER_OF_THIS_WORKER.process is not None  # the warm run was forked, not started
+    warm.assert_outcomes(passed=1)
+    cold.assert_outcomes(passed=1)
+    assert warm.ret == cold.ret == pytest.ExitCode.OK
+
+
+def test_a_usage_error_has_the_same_exit_code_and_stderr(pytester: pytest.Pytester) -> None:
+    warm, cold = pytester.runpytest_subprocess("--no-such-option"), _cold(pytester, "--no-such-option")
+    assert warm.ret == cold.ret == pytest.ExitCode.USAGE_ERROR
+    assert warm.stderr.lines == cold.stderr.lines and "unrecognized arguments: --no-such-option" in warm.stderr.str()
+    assert warm.stdout.lines == cold.stdout.lines
+
+
+def test_a_run_past_its_timeout_is_killed(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_slow="import time\n\ndef test_slow():\n    time.sleep(120)\n")
+    started = time.monotonic()
+    with pytest.raises(pytester.TimeoutExpired):
+        pytester.runpytest_subprocess("-p", "no:randomly", timeout=5)
+    assert time.monotonic() - started < 60
+    pytester.makepyfile(test_slow="def test_fast():\n    pass\n")
+    pytester.runpytest_subprocess("-p", "no:randomly").assert_outcomes(passed=1)  # the launcher still serves
+
+
+def test_a_start_up_variable_starts_the_run_cold(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PYTHONHASHSEED is read when an interpreter starts, never by a fork: the run must honour it anyway."""
+    pytester.makepyfile(test_probe="def test_hash():\n    print('HASH', hash('warm-start'))\n")
+    monkeypatch.setenv("PYTHONHASHSEED", "123")
+    expected = subprocess.run([sys.executable, "-c", "print(hash('warm-start'))"], capture_output=True, text=True,
+                              check=True).stdout.strip()
+    result = pytester.runpytest_subprocess("-s", "-p", "no:randomly")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines([f"*HASH {expected}*"])

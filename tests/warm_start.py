@@ -1,0 +1,192 @@
+"""``pytester.runpytest_subprocess`` from a warm interpreter: a fork of a process that has already
+imported pytest and the heavy third-party libraries every kit run needs.
+
+Hundreds of the kit's tests run the kit in a fresh process, as an author does. Each such process
+spent a third or more of its CPU importing the same libraries (pytest, pydantic, fastapi, starlette,
+httpx, aiohttp, requests, jsonschema, yaml, openai and its types) before the kit did anything. Here
+one launcher process per test worker imports them once and forks a child per run: the child is still
+a process of its own (the provider's process-wide state, the API package the kit picks, every module
+of the kit and its fixtures are fresh in it), with the run's working directory, environment, argv
+and output files, as ``pytester.run`` would give it.
+
+Only libraries that read nothing from the working directory or the environment at import time are
+loaded in advance (openai reads only its Azure settings, which no test sets): not Hypothesis (it
+fixes its ``.hypothesis`` home from the working directory on import), not schemathesis, never an
+API package, the kit, or its fixtures (which package a run uses is decided in the run). A run whose
+environment changes what the interpreter reads at start-up (``PYTHON*`` variables other than the
+``PYTHONPATH`` pytester sets) falls back to a plain subprocess; so does every run when
+``LLAMA_CONFORMANCE_TESTS_COLD=1``, to compare or to rule the launcher out.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import json
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+
+# The child's side: imports, then one fork per request line, each answered with its pid and its exit code.
+_LAUNCHER = r"""
+import json, os, runpy, sys, traceback
+sys.path.pop(0)  # -c puts the launcher's working directory first; each run gets its own
+BASE_PATH = list(sys.path)
+for name in ("pytest", "pydantic", "httpx", "yaml", "jsonschema", "fastapi", "starlette.applications", "anyio",
+             "requests", "aiohttp", "openai", "openai.types.chat", "openai.types.responses",
+             "openai.types.eval_create_params"):
+    try:
+        __import__(name)
+    except Exception:
+        pass
+import pytest
+
+def child(request):
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update(request["env"])
+    # What ``python -m pytest`` started here would have on sys.path: the working directory, PYTHONPATH, the rest.
+    extra = [p for p in request["env"].get("PYTHONPATH", "").split(os.pathsep) if p]
+    sys.path[:] = [request["cwd"], *extra, *BASE_PATH]
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    for fd, path in ((1, request["stdout"]), (2, request["stderr"])):
+        os.dup2(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644), fd)
+    sys.stdin = open(os.devnull)
+    sys.argv = ["-m", *request["args"]]  # runpy puts pytest/__main__.py first, as ``python -m pytest`` does
+    runpy.run_module("pytest", run_name="__main__", alter_sys=True)
+    return 0
+
+for line in sys.stdin:
+    request = json.loads(line)
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            code = child(request)
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            try:
+                sys.stdout.flush()
+                sys.stderr.flush()
+            finally:
+                os._exit(int(code))
+    print(json.dumps({"pid": pid}), flush=True)
+    _, status = os.waitpid(pid, 0)
+    print(json.dumps({"code": os.waitstatus_to_exitcode(status)}), flush=True)
+"""
+
+# Read by the interpreter at start-up, so a forked child would not honour a change: such runs start cold.
+_STARTUP_VARS = ("PYTHONHOME", "PYTHONSAFEPATH", "PYTHONHASHSEED", "PYTHONWARNINGS", "PYTHONDONTWRITEBYTECODE",
+                 "PYTHONPYCACHEPREFIX", "PYTHONNOUSERSITE", "PYTHONUSERBASE", "PYTHONOPTIMIZE", "PYTHONDEVMODE",
+                 "PYTHONUTF8", "PYTHONIOENCODING", "PYTHONUNBUFFERED", "PYTHONSTARTUP", "PYTHONPLATLIBDIR",
+                 "PYTHONINTMAXSTRDIGITS", "PYTHONTRACEMALLOC", "PYTHONFAULTHANDLER", "PYTHONEXECUTABLE", "VIRTUAL_ENV")
+
+
+class _Launcher:
+    """The warm process of this test worker, started on first use."""
+
+    def __init__(self) -> None:
+        self.process: subprocess.Popen[bytes] | None = None
+        self.env: dict[str, str] = {}
+        self._buffer = b""
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        if self.process is None or self.process.poll() is not None:
+            self.env = dict(os.environ)
+            self._buffer = b""
+            # Started from this directory, which outlives every test's temporary one (each run sets its own).
+            self.process = subprocess.Popen([sys.executable, "-c", _LAUNCHER], stdin=subprocess.PIPE,
+                                            stdout=subprocess.PIPE, env=self.env, bufsize=0,
+                                            cwd=Path(__file__).parent)
+            atexit.register(self.close)
+        return self.process
+
+    def close(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            assert self.process.stdin is not None
+            self.process.stdin.close()
+            self.process.wait(timeout=30)
+
+    def accepts(self, env: Mapping[str, str]) -> bool:
+        if os.environ.get("LLAMA_CONFORMANCE_TESTS_COLD") == "1" or not hasattr(os, "fork"):
+            return False
+        reference = self.env if self.process is not None and self.process.poll() is None else os.environ
+        return all(env.get(name) == reference.get(name) for name in _STARTUP_VARS)
+
+    def _answer(self, process: subprocess.Popen[bytes], deadline: float | None) -> dict[str, int] | None:
+        """The launcher's next line, or None when ``deadline`` passed first."""
+        assert process.stdout is not None
+        with selectors.DefaultSelector() as selector:
+            selector.register(process.stdout, selectors.EVENT_READ)
+            while b"\n" not in self._buffer:
+                wait = None if deadline is None else max(0.0, deadline - time.monotonic())
+                if not selector.select(wait):
+                    return None
+                chunk = os.read(process.stdout.fileno(), 4096)
+                if not chunk:
+                    raise RuntimeError("the warm pytest launcher exited")
+                self._buffer += chunk
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        answer: dict[str, int] = json.loads(line)
+        return answer
+
+    def run(self, args: list[str], cwd: Path, env: Mapping[str, str], stdout: Path, stderr: Path,
+            timeout: float | None) -> int | None:
+        """The run's exit code (negative: the signal that ended it), or None when it outlived ``timeout``."""
+        process = self._start()
+        assert process.stdin is not None
+        request = {"args": args, "cwd": str(cwd), "env": dict(env), "stdout": str(stdout), "stderr": str(stderr)}
+        process.stdin.write((json.dumps(request) + "\n").encode())
+        deadline = None if timeout is None else time.monotonic() + timeout
+        started = self._answer(process, None)
+        assert started is not None
+        done = self._answer(process, deadline)
+        if done is None:
+            os.kill(started["pid"], signal.SIGKILL)
+            self._answer(process, None)
+            return None
+        return done["code"]
+
+
+_LAUNCHER_OF_THIS_WORKER = _Launcher()
+
+
+def runpytest_subprocess(pytester: pytest.Pytester, *args: str | os.PathLike[str],
+                         timeout: float | None = None) -> pytest.RunResult:
+    """``pytester.runpytest_subprocess`` (same arguments, ``--basetemp``, environment, output files and
+    RunResult), forked from the warm launcher; a plain subprocess when the launcher cannot stand in."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [os.getcwd(), env.get("PYTHONPATH", "")]))
+    if pytester.plugins or not _LAUNCHER_OF_THIS_WORKER.accepts(env):
+        return pytest.Pytester.runpytest_subprocess(pytester, *args, timeout=timeout)
+    from _pytest.pathlib import make_numbered_dir
+
+    basetemp = make_numbered_dir(root=pytester.path, prefix="runpytest-", mode=0o700)
+    argv = [f"--basetemp={basetemp}", *(os.fspath(arg) for arg in args)]
+    out, err = pytester.path / "stdout", pytester.path / "stderr"
+    print("running (warm):", sys.executable, "-mpytest", *argv)
+    print("     in:", Path.cwd())
+    started = time.perf_counter()
+    code = _LAUNCHER_OF_THIS_WORKER.run(argv, Path.cwd(), env, out, err, timeout)
+    if code is None:
+        raise pytester.TimeoutExpired(f"{timeout} second timeout expired running: {argv}")
+    lines, errors = out.read_text(encoding="utf8").splitlines(), err.read_text(encoding="utf8").splitlines()
+    for line in lines:
+        print(line)
+    for line in errors:
+        print(line, file=sys.stderr)
+    ret: int | pytest.ExitCode = code
+    with contextlib.suppress(ValueError):
+        ret = pytest.ExitCode(code)
+    return pytest.RunResult(ret, lines, errors, time.perf_counter() - started)
