@@ -115,8 +115,14 @@ def store_in_files(kit: Kit, content: bytes, filename: str, mime: str, *, for_ap
         impl, gate = kit.session.put.dependencies.get("files"), kit.session.put.gate
     if impl is None:
         pytest.skip(f"the provider has no files dependency, so a {for_api} test cannot give it a file id")
-    request = kit.api.UploadFileRequest(purpose="assistants")
     upload = UploadFile(file=io.BytesIO(content), filename=filename, size=len(content),
                         headers=Headers({"content-type": mime}))
-    created = gate.run(f"files.openai_upload_file (for {for_api})", lambda: impl.openai_upload_file(request, upload))
+    if getattr(kit.api, "UploadFileRequest", None) is None:  # llama-stack 0.2: openai_upload_file(file, purpose)
+        purpose = kit.api.OpenAIFilePurpose("assistants")
+        created = gate.run(f"files.openai_upload_file (for {for_api})",
+                           lambda: impl.openai_upload_file(file=upload, purpose=purpose))
+    else:
+        request = kit.api.UploadFileRequest(purpose="assistants")
+        created = gate.run(f"files.openai_upload_file (for {for_api})",
+                           lambda: impl.openai_upload_file(request, upload))
     return str(created.id)

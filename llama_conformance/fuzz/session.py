@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from llama_conformance.checks import Finding, Level, finding
-from llama_conformance.evidence import EvidenceLog, Inconclusive
+from llama_conformance.evidence import Inconclusive
 from llama_conformance.fuzz.feedback import RunFeedback
 from llama_conformance.fuzz.guard import RequestBudget
 from llama_conformance.fuzz.ids import check_for_code
@@ -58,22 +58,18 @@ class FuzzRun:
 
     def operation(self, label: str, body_values: Mapping[str, list[Any]] | None = None) -> OperationOutcome:
         """Fuzz one operation; its SHOULD-level failures are moved to ``outcome.warnings`` unless strict."""
-        mark = self._evidence().mark()
+        mark = self.target.evidence.mark()
         outcome = run_operation(self.schema, label, seed=self.seed, time_budget_s=self.time_budget_s,
                                 budget=self.budget, secrets=self.target.headers, body_values=body_values,
                                 feedback=self.feedback)
         outcome.warnings = downgrade_should(outcome, strict=self.strict, redact=self.redactor)
         return self._judgeable(outcome, mark)
 
-    def _evidence(self) -> EvidenceLog:
-        """The provider's evidence log behind in-process routes (``harness.witness``); else an empty one."""
-        return getattr(self.target, "evidence", None) or EvidenceLog()
-
     def _judgeable(self, outcome: OperationOutcome, mark: int) -> OperationOutcome:
         """``outcome``, unless what the provider raised since ``mark`` was the environment's (a declared package
         missing, a backend down): then its failures are inconclusive, as the same calls are in-process."""
         ids = [failing.check.id for failing in outcome.findings()]
-        cause = self._evidence().inconclusive_cause(mark, ids) if ids else None
+        cause = self.target.evidence.inconclusive_cause(mark, ids) if ids else None
         if cause is not None:
             raise Inconclusive(ids, self.redactor(cause))
         return outcome
@@ -82,7 +78,7 @@ class FuzzRun:
         """Chains over the operations the document links (``fuzz.stateful.NoLinks``: there are none)."""
         from llama_conformance.fuzz.stateful import run_linked
 
-        mark = self._evidence().mark()
+        mark = self.target.evidence.mark()
         return self._judgeable(run_linked(self.schema, max_scenarios=max_scenarios, seed=self.seed,
                                           time_budget_s=self.time_budget_s, budget=self.budget,
                                           secrets=self.target.headers), mark)

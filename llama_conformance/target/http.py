@@ -118,9 +118,10 @@ class RemoteTarget(Target):
     second_user_headers: dict[str, str] = field(default_factory=dict)
     second_user_client: Any = None
     second_user_puts: dict[str, ProviderUnderTest] = field(default_factory=dict)
-    # In-process (--llama-over-http): the built provider's evidence log, shared by every stand-in put,
-    # so what the provider raised behind its routes (``harness.witness``) judges as it would in-process.
-    evidence: EvidenceLog | None = None
+    # The evidence log every put of this target shares. In-process (--llama-over-http) it is the built
+    # provider's, so what the provider raised behind its routes (``harness.witness``) judges as it would
+    # in-process; a URL deployment's stays empty of provider evidence.
+    evidence: EvidenceLog = field(default_factory=EvidenceLog)
     _repaired: Any = None
 
     @property
@@ -155,7 +156,7 @@ class RemoteTarget(Target):
             self.puts[api] = ProviderUnderTest(
                 entry=entry, contract=self.contract, gate=self.gate, redactor=self.redactor,
                 impl=RemoteImpl(api, self.contract, self.client), over_http=True,
-                evidence=self.evidence if self.evidence is not None else EvidenceLog())
+                evidence=self.evidence)
         return self.puts[api]
 
     def second_user_put(self, api: str) -> ProviderUnderTest | None:
@@ -170,7 +171,7 @@ class RemoteTarget(Target):
             self.second_user_puts[api] = ProviderUnderTest(
                 entry=first.entry, contract=self.contract, gate=self.gate, redactor=self.redactor,
                 impl=RemoteImpl(api, self.contract, self.second_user_client), over_http=True,
-                evidence=self.evidence if self.evidence is not None else EvidenceLog())
+                evidence=self.evidence)
         return self.second_user_puts[api]
 
     def close(self) -> str | None:

@@ -293,27 +293,8 @@ def search(kit: Kit, store_id: str, text: str, max_num_results: int = 10) -> Out
 
 
 def upload_to_files(kit: Kit, content: bytes, filename: str) -> str:
-    """Upload ``content`` to the files API the provider reads from; its file id.
-
-    llama-stack 0.2's upload takes the file and purpose flat (``openai_upload_file(file, purpose)``,
-    apis/files/files.py), as the kit's files reference built for it does."""
-    if not _routes_vector_dbs(kit):
-        return store_in_files(kit, content, filename, "text/plain", for_api="vector_io")
-    import io
-
-    from fastapi import UploadFile
-    from starlette.datastructures import Headers
-
-    put = kit.session.put
-    files = put.dependencies.get("files")
-    if files is None:
-        pytest.skip("the provider has no files dependency, so a vector_io test cannot give it a file id")
-    upload = UploadFile(file=io.BytesIO(content), filename=filename, size=len(content),
-                        headers=Headers({"content-type": "text/plain"}))
-    purpose = kit.api.OpenAIFilePurpose("assistants")
-    created = put.gate.run("files.openai_upload_file (for vector_io)",
-                           lambda: files.openai_upload_file(file=upload, purpose=purpose))
-    return str(created.id)
+    """Upload ``content`` to the files API the provider reads from; its file id."""
+    return store_in_files(kit, content, filename, "text/plain", for_api="vector_io")
 
 
 def attach(kit: Kit, store_id: str, file_id: str, attributes: dict[str, Any] | None = None) -> Outcome:

@@ -124,8 +124,3 @@ def expect_failures_only(run: KitRun, failed: dict[str, list[str]], *, at_least:
 def expect_no_failures(run: KitRun, *, at_least: int) -> None:
     """Exit code 0, no failure, error or MUST finding, at least ``at_least`` passed."""
     expect_failures_only(run, {}, at_least=at_least)
-
-
-def with_behaviour_must(run: KitRun) -> KitRun:
-    """``run`` as it is: ``KitRun.parse`` reads behavioural MUST ids itself (kept for the modules that call it)."""
-    return run

@@ -34,7 +34,7 @@ import textwrap
 import httpcore  # noqa: F401  (imported before pytester snapshots sys.modules: see test_real_servers_http)
 import httpx  # noqa: F401
 import pytest
-from kitrun import KitRun, needs_llama_stack, needs_ogx, with_behaviour_must
+from kitrun import KitRun, needs_llama_stack, needs_ogx
 
 from llama_conformance_fixtures.openai_server import serve_openai_compatible
 from llama_conformance_fixtures.servers import missing_reason, running_server, server_config
@@ -74,7 +74,7 @@ def _run_on_server(pytester: pytest.Pytester, kind: str, config: str) -> tuple[K
         result = pytester.runpytest_subprocess(
             f"--llama-stack-url={server.url}", "-p", "no:asyncio", "-v", "-rA",
             "-m", "behavioral or negative or stateful", "-k", "conversations or prompts or batches", timeout=600)
-    return with_behaviour_must(KitRun.parse(result)), result.stdout.str()
+    return KitRun.parse(result), result.stdout.str()
 
 
 @needs_ogx
@@ -205,5 +205,5 @@ def test_ogx_core_service_in_process(pytester: pytest.Pytester, api: str, passed
     result = pytester.runpytest_subprocess("--llama-provider=inline::ogx-core",
                                            "--llama-provider-module=ogx_core_services", f"--llama-api={api}",
                                            "-p", "no:asyncio", "-v", "-rA", timeout=600)
-    run = with_behaviour_must(KitRun.parse(result))
+    run = KitRun.parse(result)
     run.expect(passed=passed, warnings=warnings)

@@ -23,7 +23,7 @@ environment problem, so the test is skipped there, not failed).
 from __future__ import annotations
 
 import pytest
-from kitrun import has_module, needs_ogx, with_behaviour_must
+from kitrun import has_module, needs_ogx
 
 pytestmark = [pytest.mark.slow, needs_ogx]
 
@@ -43,7 +43,7 @@ def test_pypdf(run_real_provider, tiktoken_cache) -> None:
     binary refused with a 422; a corrupt PDF is a 500 (the finding above)."""
     if not all(has_module(m) for m in ("pypdf", "chardet")):
         pytest.skip("needs pypdf and chardet (the provider's pip_packages)")
-    run = with_behaviour_must(run_real_provider("inline::pypdf", API))
+    run = run_real_provider("inline::pypdf", API)
     run.expect(passed=17, failed=CORRUPT_PDF)
 
 
@@ -55,7 +55,7 @@ def test_markitdown(run_real_provider, tiktoken_cache) -> None:
     if not _namespaces_kept():
         pytest.skip("lxml 6.1+ drops namespace prefixes in BeautifulSoup's XML parser, so markitdown reads no "
                     "DOCX at all here (an environment problem): install lxml<6.1")
-    run = with_behaviour_must(run_real_provider("inline::markitdown", API))
+    run = run_real_provider("inline::markitdown", API)
     run.expect(passed=18)
 
 
@@ -68,5 +68,5 @@ def test_auto(run_real_provider, tiktoken_cache) -> None:
     if not _namespaces_kept():
         pytest.skip("lxml 6.1+ drops namespace prefixes in BeautifulSoup's XML parser, so markitdown reads no "
                     "DOCX at all here (an environment problem): install lxml<6.1")
-    run = with_behaviour_must(run_real_provider("inline::auto", API))
+    run = run_real_provider("inline::auto", API)
     run.expect(passed=17, failed=CORRUPT_PDF)

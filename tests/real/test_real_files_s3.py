@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from kitrun import KitRun, config, has_module, needs_llama_stack, needs_ogx, with_behaviour_must
+from kitrun import KitRun, config, has_module, needs_llama_stack, needs_ogx
 from services import Service, free_port, http_ok, running_service
 
 pytestmark = [pytest.mark.slow]
@@ -76,8 +76,8 @@ def _run_s3(run_real_provider: Callable[..., KitRun], service: Service) -> KitRu
     """One kit run on the files suites, after checking what makes it a real-service verdict: the
     credentials were set (redacted in the header) and never shown, and the uploads reached S3."""
     puts_before = service.log.read_text(errors="replace").count(f"PUT /{BUCKET}/file-")
-    run = with_behaviour_must(run_real_provider(
-        "remote::s3", "--llama-api=files", config("ogx-files-s3.yaml"), "--hypothesis-seed=1"))
+    run = run_real_provider(
+        "remote::s3", "--llama-api=files", config("ogx-files-s3.yaml"), "--hypothesis-seed=1")
     output = run.result.stdout.str() + run.result.stderr.str()
     assert KEY_ID not in output and SECRET not in output, "a credential reached the kit's output"
     assert '"aws_secret_access_key": "**' in output, "the run's config had no secret to keep"

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pytest
 from generation_envs import batch_results, generation_python, start_batch
-from kitrun import KitRun, with_behaviour_must
+from kitrun import KitRun
 from tests_support import BROKEN_MODULE
 
 # defects: run once, in the ogx env (the envs are built here, whatever server the tox env carries).
@@ -94,7 +94,7 @@ def _start(python: Path, directory: Path, runs: dict[str, tuple[str, ...]]) -> s
 
 def _verdicts(process: subprocess.Popen[str], runs: dict[str, tuple[str, ...]]) -> dict[str, KitRun]:
     results = batch_results(process)
-    return {name: with_behaviour_must(KitRun.parse(result)) for name, result in zip(runs, results, strict=True)}
+    return {name: KitRun.parse(result) for name, result in zip(runs, results, strict=True)}
 
 
 @pytest.fixture(scope="module")

@@ -72,7 +72,7 @@ from __future__ import annotations
 
 import pytest
 from generation_envs import REPO, generation_python, run_batch
-from kitrun import KitRun, with_behaviour_must
+from kitrun import KitRun
 
 # defects: run once, in the ogx env (the env is built here, whatever server the tox env carries).
 pytestmark = [pytest.mark.slow, pytest.mark.defects, pytest.mark.xdist_group("generation-presplit")]
@@ -121,7 +121,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, KitRun]:
                         env={"HOME": str(home), "PYTHONPATH": str(GENERATIONS),
                              "LLAMA_STACK_DISABLE_VERSION_CHECK": "1", "PYTHONWARNINGS": "ignore",
                              "LLAMA_CONFORMANCE_SHIELD_ID": "CodeScanner"})
-    return {name: with_behaviour_must(KitRun.parse(result)) for name, result in zip(RUNS, results, strict=True)}
+    return {name: KitRun.parse(result) for name, result in zip(RUNS, results, strict=True)}
 
 
 @pytest.mark.parametrize("name", list(REFERENCES))

@@ -8,7 +8,7 @@ package is installed (it cannot share a venv with the ogx server).
 from __future__ import annotations
 
 import pytest
-from kitrun import CONFIGS, config, has_module, needs_llama_stack, with_behaviour_must
+from kitrun import CONFIGS, config, has_module, needs_llama_stack
 
 pytestmark = [pytest.mark.slow, needs_llama_stack]
 
@@ -21,7 +21,6 @@ def test_files_localfs(run_real_provider) -> None:
     line 173 sets ``expires_at`` from its own ttl_secs): the file expires at another time than
     the one asked, and the client is not told (files.upload.expires-at)."""
     run = run_real_provider("inline::localfs", "--llama-api=files", "--hypothesis-seed=1")
-    with_behaviour_must(run)
     run.expect(passed=12, failed={
         "test_list_pagination_and_order": ["files.list.pagination"],
         "test_upload_expires_after": ["files.upload.expires-at"],
@@ -43,7 +42,6 @@ def test_datasetio_localfs(run_real_provider) -> None:
     reported at MAY. Pagination (start_index / limit / has_more) is right.
     """
     run = run_real_provider("inline::localfs", "--llama-api=datasetio", "--hypothesis-seed=1")
-    with_behaviour_must(run)
     run.expect(
         passed=8,
         failed={
@@ -74,7 +72,6 @@ def test_safety_code_scanner(run_real_provider) -> None:
         run.expect(passed=5, failed={"test_structure[safety.unregister_shield]": ["structure.member.present"]})
         return
     run = run_real_provider("inline::code-scanner", "--llama-api=safety", "--hypothesis-seed=1")
-    with_behaviour_must(run)
     run.expect(
         passed=9,
         failed={
@@ -100,7 +97,6 @@ def test_scoring_basic(run_real_provider) -> None:
     score_batch reads the kit's sample dataset through the reference datasetio.
     """
     run = run_real_provider("inline::basic", "--llama-api=scoring", "--hypothesis-seed=1")
-    with_behaviour_must(run)
     run.expect(
         passed=9,
         failed={
@@ -123,7 +119,6 @@ def test_eval_builtin(run_real_provider) -> None:
     against the kit's reference datasetio, datasets, scoring, inference and responses.
     """
     run = run_real_provider("inline::builtin", "--llama-api=eval", "--hypothesis-seed=1")
-    with_behaviour_must(run)
     run.expect(
         passed=13,
         failed={
@@ -154,7 +149,6 @@ def test_eval_csoai(run_real_provider, monkeypatch: pytest.MonkeyPatch) -> None:
         "--llama-provider-module=llama_stack_provider_csoai",
         config("ls-eval-csoai.yaml"),
     )
-    with_behaviour_must(run)
     run.expect(
         passed=10,
         failed={

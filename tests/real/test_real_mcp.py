@@ -1,5 +1,6 @@
 """The kit on tool_runtime ``remote::model-context-protocol`` (ogx 1.5 with mcp 2, llama-stack 0.7.3
-with mcp 1) against a real MCP server: tests/real/mcp_server.py (PyPI ``mcp``, FastMCP) with the
+with mcp 1) against a real MCP server: ``llama_conformance_fixtures.services.mcp`` (PyPI ``mcp``, FastMCP; the matrix's
+MCP targets start the same module) with the
 tools ``add``, ``echo`` and ``fail`` (raises), on 127.0.0.1 over streamable HTTP and over SSE.
 
 An MCP runtime answers only for a tool group registered with an ``mcp_endpoint``: the server's
@@ -36,12 +37,11 @@ from pathlib import Path
 
 import pytest
 from generation_envs import generation_python, run_kit
-from kitrun import CONFIGS, has_module, with_behaviour_must
+from kitrun import CONFIGS, has_module
 from services import free_port, port_open, running_service
 
 pytestmark = [pytest.mark.slow]
 
-HERE = Path(__file__).resolve().parent
 MCP = "remote::model-context-protocol"
 INSTALL = "pip install 'mcp>=2' uvicorn beside ogx 1.5, or 'mcp<2' uvicorn beside llama-stack 0.7.3"
 MANIFEST = f"--llama-manifest={CONFIGS / 'mcp-group.manifest.yaml'}"
@@ -60,7 +60,8 @@ def mcp_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
         pytest.skip(f"needs PyPI mcp and uvicorn: {INSTALL}")
     transport = str(request.param)
     port = free_port()
-    argv = [sys.executable, str(HERE / "mcp_server.py"), "--port", str(port), "--transport", transport]
+    argv = [sys.executable, "-m", "llama_conformance_fixtures.services.mcp", "--port", str(port),
+            "--transport", transport]
     with running_service(f"mcp-{transport}", argv, tmp_path_factory.mktemp("mcp"), port=port,
                          ready=port_open(port), timeout=60) as service:
         yield f"{service.url}{'/mcp' if transport == 'streamable-http' else '/sse'}"
@@ -70,7 +71,7 @@ def mcp_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
 def test_mcp_runtime_without_a_tool_group_is_inconclusive(run_real_provider) -> None:
     """Structure passes; every behavioural test is inconclusive at ``tool_runtime.list``, naming the
     manifest's ``tool_groups:`` (module docstring)."""
-    run = with_behaviour_must(run_real_provider(MCP, "--hypothesis-seed=1"))
+    run = run_real_provider(MCP, "--hypothesis-seed=1")
     run.expect(passed=6, inconclusive=4)
     run.result.stdout.fnmatch_lines([
         "*test_list_tools: [[]tool_runtime.list[]] list_runtime_tools() naming no tool group was refused "
@@ -82,7 +83,7 @@ def test_mcp_runtime_with_a_tool_group(run_real_provider, monkeypatch: pytest.Mo
     """Every check passes over the real transport; the one warning is the ``fail`` tool's error,
     which the runtime answers as ``error_code=1`` (module docstring)."""
     monkeypatch.setenv("LLAMA_CONFORMANCE_MCP_URL", mcp_server)
-    run = with_behaviour_must(run_real_provider(MCP, MANIFEST, "--hypothesis-seed=1"))
+    run = run_real_provider(MCP, MANIFEST, "--hypothesis-seed=1")
     run.expect(passed=10, warnings={FAIL_TOOL})
     # The MCP server's own tool and its own error: the verdict rests on the real round trip.
     run.result.stdout.fnmatch_lines(["*invoke_tool('fail', *was refused: a result with error_code 1 and no "
@@ -93,7 +94,7 @@ def test_mcp_runtime_with_a_tool_group(run_real_provider, monkeypatch: pytest.Mo
 def test_run_config_tool_group_dropped_by_this_server(run_real_provider, monkeypatch: pytest.MonkeyPatch) -> None:
     """ogx 1.5 and llama-stack 0.7.3 drop ``registered_resources.tool_groups``: so does the kit (inconclusive)."""
     monkeypatch.setenv("LLAMA_CONFORMANCE_MCP_URL", "http://127.0.0.1:9/mcp")  # never called
-    run = with_behaviour_must(run_real_provider(MCP, RUN_CONFIG, "--hypothesis-seed=1"))
+    run = run_real_provider(MCP, RUN_CONFIG, "--hypothesis-seed=1")
     run.expect(passed=6, inconclusive=4)
     run.result.stdout.fnmatch_lines(["*drop a run config's registered_resources.tool_groups*"])
 
@@ -104,6 +105,6 @@ def test_run_config_tool_group_on_llama_stack_0_6(tmp_path: Path, mcp_server: st
     python = generation_python(*LLAMA_STACK_0_6)
     with pytest.MonkeyPatch.context() as env:
         env.setenv("LLAMA_CONFORMANCE_MCP_URL", mcp_server)
-        run = with_behaviour_must(run_kit(python, tmp_path, f"--llama-provider={MCP}", RUN_CONFIG,
-                                          "--hypothesis-seed=1", "-n", "0"))
+        run = run_kit(python, tmp_path, f"--llama-provider={MCP}", RUN_CONFIG,
+                                          "--hypothesis-seed=1", "-n", "0")
     run.expect(passed=10, warnings={FAIL_TOOL})

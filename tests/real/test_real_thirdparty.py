@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from kitrun import has_module, needs_llama_stack, with_behaviour_must
+from kitrun import has_module, needs_llama_stack
 
 pytestmark = [pytest.mark.slow, needs_llama_stack]
 
@@ -44,7 +44,6 @@ def test_safety_trustyai_fms(run_real_provider, detector_url: str, tmp_path: Pat
     """
     run = run_real_provider("remote::trustyai_fms", "--llama-provider-module=llama_stack_provider_trustyai_fms",
                             _fms_config(tmp_path, detector_url), "--hypothesis-seed=1")
-    with_behaviour_must(run)
     run.expect(passed=9, failed=FMS_DEFECTS)
 
 
@@ -78,7 +77,6 @@ def test_safety_trustyai_fms_detector_down(run_real_provider, closed_port: int, 
     call's log records), never passed or failed. The two defects that need no detector stay."""
     run = run_real_provider("remote::trustyai_fms", "--llama-provider-module=llama_stack_provider_trustyai_fms",
                             _fms_config(tmp_path, f"http://127.0.0.1:{closed_port}"), "--hypothesis-seed=1")
-    with_behaviour_must(run)
     assert run.ids("FAILED") == set(FMS_DEFECTS), run.result.stdout.str()
     inconclusive = run.result.parseoutcomes().get("inconclusive", 0)
     assert inconclusive >= 2, run.result.stdout.str()
@@ -102,7 +100,6 @@ def test_eval_ragas_inline(run_real_provider, tmp_path: Path) -> None:
     config.write_text("embedding_model: kit-embed\n")
     run = run_real_provider("inline::trustyai_ragas", "--llama-provider-module=llama_stack_provider_ragas",
                             f"--llama-provider-config={config}", "--hypothesis-seed=1")
-    with_behaviour_must(run)
     run.expect(
         passed=10,
         skipped=1,

@@ -45,7 +45,7 @@ the typed VectorStoreNotFoundError (404): ``vector_io.not-found.404`` passes in-
 from __future__ import annotations
 
 import pytest
-from kitrun import has_module, needs_llama_stack, needs_ogx, with_behaviour_must
+from kitrun import has_module, needs_llama_stack, needs_ogx
 
 pytestmark = [pytest.mark.slow]
 
@@ -89,7 +89,7 @@ def test_vector_io_ogx(run_real_provider, pytester, tiktoken_cache, provider: st
     processor; the backend keeps namespaces apart."""
     _needs(backend)
     pytester.makeconftest(SQLITE_VEC_FIX if backend == "sqlite_vec" else "")
-    run = with_behaviour_must(run_real_provider(provider, "--llama-api=vector_io"))
+    run = run_real_provider(provider, "--llama-api=vector_io")
     run.expect(passed=43, failed={**MUTATES_CREATE, **INFINITE, **STALE_ATTRIBUTES})
 
 
@@ -143,8 +143,8 @@ def test_vector_io_ogx_own_file_processor(run_real_provider, pytester, tiktoken_
     pytester.makeconftest(SQLITE_VEC_FIX if backend == "sqlite_vec" else "")
     monkeypatch.setenv("STATE_DIR", str(pytester.path / "state"))
     config = pytester.makefile(".yaml", ogx_pypdf=OGX_OWN_FILE_PROCESSOR)
-    run = with_behaviour_must(run_real_provider(provider, "--llama-api=vector_io", f"--llama-stack-config={config}",
-                                                "-k", " or ".join(FILE_TESTS)))
+    run = run_real_provider(provider, "--llama-api=vector_io", f"--llama-stack-config={config}",
+                                                "-k", " or ".join(FILE_TESTS))
     run.expect(passed=6, failed={**STALE_ATTRIBUTES, **DOCUMENT_ID})
     run.result.stdout.fnmatch_lines(
         ["*search results from the store's only file file-* name file_id *-*-*-*-*: not the attached file's id*"])
@@ -158,7 +158,7 @@ def test_vector_io_llama_stack(run_real_provider, pytester, tiktoken_cache, prov
     hybrid_search option and no filter key pattern (those two tests are not applicable: skipped)."""
     _needs(backend)
     pytester.makeconftest(SQLITE_VEC_FIX if backend == "sqlite_vec" else "")
-    run = with_behaviour_must(run_real_provider(provider, "--llama-api=vector_io"))
+    run = run_real_provider(provider, "--llama-api=vector_io")
     failed = {**MUTATES_CREATE, **LEAKS, **INFINITE, **STALE_ATTRIBUTES, **(SWALLOWED if backend == "faiss" else {})}
     run.expect(passed=44 - len(failed), failed=failed, skipped=2)
     run.result.stdout.fnmatch_lines(["*a new instance of the provider lists vs_kit_sibling_* and retrieves it*"])
@@ -177,6 +177,6 @@ def test_tool_runtime_file_search(run_real_provider, server: str) -> None:
     tools; invoking them crashes on missing arguments (KeyError 'query', a 500)."""
     if not has_module(server):
         pytest.skip(f"needs the {server} server package")
-    run = with_behaviour_must(run_real_provider("inline::file-search", "--llama-api=tool_runtime"))
+    run = run_real_provider("inline::file-search", "--llama-api=tool_runtime")
     run.expect(passed=8, failed=FILE_SEARCH_FAILURES, warnings=FILE_SEARCH_WARNINGS)
     run.result.stdout.fnmatch_lines(["*invoke_tool('insert_into_memory', {}) raised KeyError: 'query'*"])

