@@ -81,14 +81,20 @@ def test_responses_builtin_llama_stack(run_real_provider, tiktoken_cache: Path) 
     so responses created in the same second as the cursor are skipped (ogx adds an id tiebreaker);
     MUST responses.chain: a chained response reports ``previous_response_id: null``; the same SHOULD
     responses.incomplete-reason finding as ogx (llama_stack/providers/inline/responses/builtin/responses/
-    streaming.py:674 sets ``incomplete_reason = "length"``). The parameter checks pass, as on ogx."""
+    streaming.py:674 sets ``incomplete_reason = "length"``). The parameter checks pass, as on ogx.
+
+    A race, when the background worker has started: MUST responses.background, cancel answers
+    ``in_progress``. ``cancel_openai_response`` writes "cancelled" and reads the response back
+    (openai_responses.py:1225-1237), but the running worker's own status writes are not guarded, so its
+    in_progress update lands between the two (a lost update; the worker's store write then fails with
+    "not found during update", :206). It showed in one of the last four CI runs."""
     run = run_real_provider("inline::builtin", "--llama-api=responses", SEED)
     expect_failures_only(run, {
         "test_create_fuzz": ["call.typed-error"],
         "test_create_stream_fuzz": ["call.typed-error"],
         "test_list_pagination_and_order": ["responses.list.pagination"],
         "test_previous_response_chain": ["responses.chain"],
-    }, at_least=14)
+    }, at_least=14, races={"test_background_cancel": ["responses.background"]})
     _params_passed(run)
     output = run.result.stdout.str()
     assert 'request (JSON): {"input": [], ' in output, output
