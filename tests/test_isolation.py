@@ -37,12 +37,37 @@ DEFECTS = {
 _FINDING = re.compile(r"\[MUST ([\w.\-]+)\] ([^\n]*)")
 
 
+class CleanRunTime:
+    """Wall time of the same selection on the good reference provider, in the same mode: the start-up
+    the bound allows. Measured once per mode; measured again when a run exceeds its bound, because
+    a CI machine running two tox envs side by side can be several times slower than when the first
+    measurement was taken, and the bound is about the kit (no wait beyond the deadline), not the load."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.seconds: dict[bool, float] = {}
+
+    def measure(self, over_http: bool) -> float:
+        where = self.root / f"good-{'http' if over_http else 'local'}-{len(list(self.root.iterdir()))}"
+        where.mkdir()
+        run = MeasuredRun([*BASE, "--llama-provider=inline::kit-inference",
+                           *(["--llama-over-http"] if over_http else [])], where)
+        assert run.returncode == 0, run.output[-3000:]
+        self.seconds[over_http] = run.seconds
+        return run.seconds
+
+    def of(self, over_http: bool) -> float:
+        return self.seconds[over_http] if over_http in self.seconds else self.measure(over_http)
+
+
 @pytest.fixture(scope="module")
-def start_up(tmp_path_factory: pytest.TempPathFactory) -> float:
-    """Wall time of the same selection on the good reference provider: the start-up the bound allows."""
-    run = MeasuredRun([*BASE, "--llama-provider=inline::kit-inference"], tmp_path_factory.mktemp("good"))
-    assert run.returncode == 0, run.output[-3000:]
-    return run.seconds
+def clean_run(tmp_path_factory: pytest.TempPathFactory) -> CleanRunTime:
+    return CleanRunTime(tmp_path_factory.mktemp("clean"))
+
+
+def _bound(clean_seconds: float) -> float:
+    """One deadline x 1.5 beyond a clean run's time, plus one more start-up for the rebuild, and slack."""
+    return DEADLINE_S * 1.5 + 2 * clean_seconds + 10
 
 
 def _translated_to_500(output: str) -> bool:
@@ -51,7 +76,7 @@ def _translated_to_500(output: str) -> bool:
 
 @pytest.mark.parametrize("over_http", [False, True], ids=["in-process", "over-http"])
 @pytest.mark.parametrize("defect", sorted(DEFECTS))
-def test_defect_is_a_finding_and_the_run_goes_on(defect: str, over_http: bool, start_up: float,
+def test_defect_is_a_finding_and_the_run_goes_on(defect: str, over_http: bool, clean_run: CleanRunTime,
                                                   tmp_path: Path) -> None:
     check_id, how = DEFECTS[defect]
     args = [*BASE, f"--llama-provider=inline::broken-{defect}", *(["--llama-over-http"] if over_http else [])]
@@ -74,9 +99,11 @@ def test_defect_is_a_finding_and_the_run_goes_on(defect: str, over_http: bool, s
         assert any("Request: {" in text or "kit-echo" in text for text in named), named
     # The run went on: the healthy member, on the provider rebuilt after the crash, passed.
     assert re.search(r"PASSED \S*test_embeddings_answer\[single\]", run.output), run.output[-3000:]
-    # Bounded: one deadline x 1.5 beyond a clean run's time, plus one more start-up for the rebuild
-    # (and slack for a loaded CI machine: start-up is measured once, the run later).
-    assert run.seconds < DEADLINE_S * 1.5 + 3 * start_up + 10, (run.seconds, start_up)
+    # Bounded: a hang or a wait for some default timeout would show here; a loaded machine would not,
+    # since the clean run is measured again, under the load of now, before the bound is applied.
+    if run.seconds >= _bound(clean_run.of(over_http)):
+        clean_run.measure(over_http)
+    assert run.seconds < _bound(clean_run.of(over_http)), (run.seconds, clean_run.seconds)
     # The process the user started stays small; no process of the run passes the ceiling by much.
     assert run.kit_peak < 1.5 * GIB, run.kit_peak
     assert run.largest_peak < 1.25 * GIB, run.peak_rss
