@@ -59,8 +59,10 @@ class RemoteImpl:
         self._routes = contract.routes()
         self._client = client
 
-    # Built on the first call, not with the stand-in: a run that only fuzzes (``-m fuzz``) or only
-    # reads the document never calls a member, and the SDK judge alone imports ogx-client (seconds).
+    # Built when the first member is looked up, not with the stand-in: a run that only fuzzes (``-m fuzz``)
+    # or only reads the document never calls a member, and the SDK judge alone imports ogx-client (seconds).
+    # Never inside the call: the gate's deadline runs there, and seconds of the kit's own imports on a
+    # loaded machine would be the provider's call.no-hang (``wired_member`` builds them first).
     @functools.cached_property
     def _members(self) -> dict[str, MemberSpec]:
         return {m.name: m for m in self._contract.surface(self._api).members}
@@ -85,6 +87,7 @@ class RemoteImpl:
         if route is None:
             raise AttributeError(f"{self._api}.{name} has no HTTP route in {self._contract.package}")
         if name == "list_models" and self._api == "inference":
+            self._prepare_judges()
             return lambda: self._list_models(route)
         wired = self.wired_member(name)
 
@@ -99,6 +102,7 @@ class RemoteImpl:
         route = self.route_of(name)
         if route is None or name.startswith("_"):
             raise AttributeError(f"{self._api}.{name} has no HTTP route in {self._contract.package}")
+        self._prepare_judges()
         if name == "list_models" and self._api == "inference":
             async def listing() -> WireAnswer:
                 return WireAnswer(value=await self._list_models(route))
@@ -111,6 +115,10 @@ class RemoteImpl:
 
         call.__name__ = name
         return call
+
+    def _prepare_judges(self) -> None:
+        """Build what judges an answer (the error model, the SDK judge) before the gated call begins."""
+        _ = self._error_model, self._sdk
 
     def _bounds(self, http: HttpCall) -> Bounds:
         """This call's read bounds; its stream's time runs from now, before the request is sent."""
