@@ -10,6 +10,7 @@ import functools
 import os
 from collections.abc import Iterator
 
+import cpu_ledger
 import pytest
 import warm_start
 
@@ -39,6 +40,7 @@ def pytest_configure(config: pytest.Config) -> None:
     says ``--llama-isolation=process``. Set for the whole session (module-scoped fixtures start
     kit batches too), in the environment every kit process inherits.
     """
+    cpu_ledger.register(config)  # LLAMA_CONFORMANCE_TESTS_CPU=<dir>: each test's CPU seconds (tests/cpu_ledger.py)
     os.environ["LLAMA_CONFORMANCE_ISOLATION"] = "off"
     # A suite test that evaluates a check its ``checks`` marker does not name fails as a kit defect.
     os.environ["LLAMA_CONFORMANCE_VERIFY_MARKERS"] = "1"
