@@ -6,8 +6,8 @@ its worker's whole process tree used while it ran: the worker, the warm-start la
 runs it forks, servers and services (each process's own time and that of the children it reaped).
 
 On when ``LLAMA_CONFORMANCE_TESTS_CPU=<dir>``: each xdist worker appends one JSON line per test to
-``<dir>/<worker>.jsonl``; ``python tests/cpu_ledger.py <dir>`` prints the totals per file and the
-dearest tests.
+``<dir>/<tox env>-<worker>.jsonl``; ``python tests/cpu_ledger.py <dir> [ogx-*.jsonl]`` prints the
+totals per file and the dearest tests.
 """
 
 from __future__ import annotations
@@ -72,11 +72,12 @@ def register(config: pytest.Config) -> None:
     folder = os.environ.get(LEDGER_ENV)
     if folder and sys.platform == "linux":
         worker = getattr(config, "workerinput", {}).get("workerid", "main")
-        config.pluginmanager.register(CpuLedger(Path(folder), worker), "cpu-ledger")
+        where = os.environ.get("TOX_ENV_NAME") or Path(sys.prefix).name  # two envs may share the folder
+        config.pluginmanager.register(CpuLedger(Path(folder), f"{where}-{worker}"), "cpu-ledger")
 
 
-def main(folder: str) -> None:
-    rows = [json.loads(line) for path in Path(folder).glob("*.jsonl") for line in path.read_text().splitlines()]
+def main(folder: str, pattern: str = "*.jsonl") -> None:
+    rows = [json.loads(line) for path in Path(folder).glob(pattern) for line in path.read_text().splitlines()]
     per_file: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0])
     for row in rows:
         entry = per_file[row["test"].split("::")[0]]
@@ -92,4 +93,4 @@ def main(folder: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(*sys.argv[1:3])  # <dir> [a glob of its files: ogx-*.jsonl]

@@ -226,7 +226,11 @@ def _fuzz(kit: Kit, *, stream: bool) -> None:
     hints = ValueHints(by_field={(model, "model"): st.just(chat_model(kit)),
                                  (model, "max_tokens"): st.integers(1, 8),
                                  (message_model, "content"): CONTENTS})
-    strategy = valid_requests(model, hints).map(lambda r: r.model_copy(update={"stream": stream}))
+    # At least one message: the schema allows an empty list, but no client sends one and the Messages API
+    # answers it 400 (Anthropic's does); drawn freely, half the requests were empty, and a seed that drew
+    # 7 of 12 made the kit's own reference a call.valid-request-accepted warning.
+    strategy = (valid_requests(model, hints).filter(lambda r: len(r.messages) > 0)
+                .map(lambda r: r.model_copy(update={"stream": stream})))
     tally = {"answered": 0, "rejected": 0}
 
     def body(request: Any) -> None:

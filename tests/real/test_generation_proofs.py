@@ -155,7 +155,9 @@ def test_real_agents_meta_reference(server_python: Path, tmp_path: Path) -> None
     (``_snapshot_response``) builds the response without ``previous_response_id``, so a chained response
     says null. Structure, create, stream, retrieve, input items, delete, store=false and unknown ids pass."""
     run = _real_run(server_python, tmp_path, "inline::meta-reference", "--llama-api=agents", "--hypothesis-seed=1")
-    expect_failures_only(run, {"test_list": ["agents.list"], "test_chain": ["agents.chain"]}, at_least=12)
+    # agents.list shows only when the page's last two responses share a second: on a loaded machine the
+    # creations spread over several seconds and the walk skips nothing (a fresh-clone CI run saw it pass).
+    expect_failures_only(run, {"test_chain": ["agents.chain"]}, at_least=12, races={"test_list": ["agents.list"]})
     assert "the chained response says previous_response_id=None" in run.result.stdout.str()
     assert not run.warnings, run.warnings
 
