@@ -21,34 +21,21 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests_support import process_tree
 
 LEDGER_ENV = "LLAMA_CONFORMANCE_TESTS_CPU"
 _TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def _children() -> dict[int, list[int]]:
-    tree: dict[int, list[int]] = defaultdict(list)
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            tree[int(fields[1])].append(int(entry))
-    return tree
-
-
 def tree_cpu_seconds(root: int) -> float:
     """User + system seconds of ``root`` and its descendants, with what each reaped of its children."""
-    tree, total, pending = _children(), 0, [root]
-    while pending:
-        pid = pending.pop()
+    total = 0
+    for pid in process_tree(root):
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
         total += sum(int(value) for value in fields[11:15])  # utime, stime, cutime, cstime
-        pending.extend(tree.get(pid, ()))
     return total / _TICKS
 
 

@@ -65,7 +65,7 @@ def run_kit_batch(directory: Path, runs: list[tuple[str, ...]]) -> list[pytest.R
             for r in json.loads(line[len("KIT-BATCH:"):])]
 
 
-def _tree(root: int) -> list[int]:
+def process_tree(root: int) -> list[int]:
     """``root`` and every process below it (from /proc, Linux).
 
     Read from each tree process's ``task/<tid>/children`` (a few files), not by scanning every process of
@@ -90,7 +90,7 @@ def _tree(root: int) -> list[int]:
 
 
 def _tree_by_scan(root: int) -> list[int]:
-    """``_tree`` where the kernel has no ``children`` files: every process's parent, from ``stat``."""
+    """``process_tree`` where the kernel has no ``children`` files: every process's parent, from ``stat``."""
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -135,7 +135,7 @@ class MeasuredRun:
         reader = threading.Thread(target=lambda: output.append(process.stdout.read() if process.stdout else ""))
         reader.start()
         while process.poll() is None:
-            for pid in _tree(process.pid):
+            for pid in process_tree(process.pid):
                 self.peak_rss[pid] = max(self.peak_rss.get(pid, 0), _rss_bytes(pid))
             if time.perf_counter() - started > timeout:
                 process.kill()
