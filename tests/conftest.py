@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import cpu_ledger
+import env_split
 import pytest
 import warm_start
 
@@ -22,31 +23,9 @@ pytest_plugins = ["pytester"]
 
 BROKEN = "--llama-provider-module=llama_conformance_fixtures.broken"
 
-# Which tox env runs which tests: tox.ini sets SPLIT_ENV to the env's name, and every test runs in one of
-# them (not set: every test here). The llama-stack env runs what needs the llama-stack 0.7.3 server or its
-# PyPI providers, and the server-neutral files of BALANCED, which have no defect-matrix tests (that env runs
-# -m "not defects") and carry about a third of the CPU, so that both envs end together (tests/cpu_ledger.py
-# measured it); the ogx env runs everything else.
-SPLIT_ENV = "LLAMA_CONFORMANCE_TESTS_SPLIT"
-TESTS = Path(__file__).resolve().parent
-NEEDS_LLAMA_STACK = frozenset({"real", "test_harness_dependencies.py", "test_harness_config.py"})
-BALANCED = frozenset({"test_reports.py", "test_security_suites.py", "test_bad_input.py", "test_inconclusive.py",
-                      "test_isolation.py", "test_footprint.py", "test_deployment_models.py", "test_sdk_judge.py",
-                      "test_fuzz_driver.py", "test_strategies.py"})
-
-
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
-    """Leave out what the other tox env runs (``SPLIT_ENV``)."""
-    split = os.environ.get(SPLIT_ENV)
-    try:
-        top = collection_path.resolve().relative_to(TESTS).parts[0]
-    except (ValueError, IndexError):
-        return None
-    if split == "ogx" and top in BALANCED:
-        return True
-    if split == "llama-stack" and (collection_path.is_dir() or top.startswith("test_")):
-        return None if top in NEEDS_LLAMA_STACK | BALANCED else True
-    return None
+    """Leave out what the other tox env runs (``env_split``)."""
+    return True if env_split.runs_elsewhere(collection_path) else None
 
 
 @pytest.fixture(autouse=True)

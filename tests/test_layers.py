@@ -166,8 +166,8 @@ def test_the_scan_sees_an_import_inside_a_function() -> None:
 
 def test_the_files_moved_to_the_llama_stack_env_exist_and_hold_no_defect_matrix_test() -> None:
     """The llama-stack env runs ``-m "not defects"``: a defect-matrix test in a file it takes over from the
-    ogx env would run nowhere (tests/conftest.py, SPLIT_ENV); a renamed file would silently stay in both."""
-    from conftest import BALANCED, NEEDS_LLAMA_STACK, TESTS
+    ogx env would run nowhere (tests/env_split.py); a renamed file would silently stay in both."""
+    from env_split import BALANCED, NEEDS_LLAMA_STACK, TESTS
 
     for name in BALANCED | NEEDS_LLAMA_STACK:
         assert (TESTS / name).exists(), name

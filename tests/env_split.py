@@ -1,0 +1,36 @@
+"""Which tox env runs which of the kit's tests: every test runs in exactly one of them.
+
+tox.ini sets ``SPLIT_ENV`` to the env's name (not set: every test runs here). The llama-stack env runs what needs
+the llama-stack 0.7.3 server or its PyPI providers, and the server-neutral files of ``BALANCED``, which have no
+defect-matrix tests (that env runs ``-m "not defects"``) and carry about 40 % of the CPU, so that both envs end
+together (tests/cpu_ledger.py measured it); the ogx env runs everything else. ``tests/real`` and the harness
+files run in both, each against its own server.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+SPLIT_ENV = "LLAMA_CONFORMANCE_TESTS_SPLIT"
+TESTS = Path(__file__).resolve().parent
+NEEDS_LLAMA_STACK = frozenset({"real", "test_harness_dependencies.py", "test_harness_config.py"})
+BALANCED = frozenset({"test_reports.py", "test_security_suites.py", "test_bad_input.py", "test_inconclusive.py",
+                      "test_isolation.py", "test_footprint.py", "test_deployment_models.py", "test_sdk_judge.py",
+                      "test_fuzz_driver.py", "test_strategies.py", "test_compat.py", "test_declared_package.py",
+                      "test_generation.py", "test_warm_start.py", "test_domain_values.py", "test_upstream_coverage.py",
+                      "test_tenancy_options.py", "test_openapi_repair.py", "test_openapi_cache.py"})
+
+
+def runs_elsewhere(path: Path) -> bool:
+    """Whether the other tox env runs ``path`` (a test file or folder under tests/)."""
+    split = os.environ.get(SPLIT_ENV)
+    try:
+        top = path.resolve().relative_to(TESTS).parts[0]
+    except (ValueError, IndexError):
+        return False
+    if split == "ogx":
+        return top in BALANCED
+    if split == "llama-stack" and (path.is_dir() or top.startswith("test_")):
+        return top not in NEEDS_LLAMA_STACK | BALANCED
+    return False
