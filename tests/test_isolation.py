@@ -116,7 +116,10 @@ def test_off_keeps_everything_in_process(tmp_path: Path) -> None:
                       tmp_path)
     assert "[MUST call.no-crash]" in run.output and "SystemExit" in run.output, run.output[-3000:]
     assert "bringing up nodes" not in run.output
-    assert len(run.peak_rss) == 1, run.peak_rss
+    # No second interpreter. A short-lived helper an import may spawn is not a worker: in the llama-stack env
+    # a 1.7 MB child showed (ldconfig or the like); a worker is an interpreter with the kit, 100 MB or more.
+    interpreters = [pid for pid, peak in run.peak_rss.items() if pid == run.kit_pid or peak > 32 * 2**20]
+    assert interpreters == [run.kit_pid], run.peak_rss
 
 
 @pytest.mark.parametrize("value", ["lots", "10MiB"])
