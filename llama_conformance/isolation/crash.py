@@ -46,6 +46,7 @@ class WorkerRemains:
     why: str | None = None
     trace: str = ""
     error: str | None = None  # what xdist saw end the worker, e.g. "MemoryError: ..."
+    started_at: float | None = None  # time.time() when the test began (its setup)
 
     @property
     def call(self) -> dict[str, Any] | None:
@@ -65,6 +66,8 @@ def read_remains(run_dir: Path, worker: str) -> WorkerRemains:
     test = _as_dict(read_slot(run_dir / f"{worker}.test.json"))
     if test:
         remains.nodeid, remains.record = test.get("nodeid"), test.get("record")
+        started_at = test.get("started_at")
+        remains.started_at = float(started_at) if isinstance(started_at, int | float) else None
     call = _as_dict(read_slot(run_dir / f"{worker}.call.json"))
     if call:
         remains.status = str(call.get("status", "idle"))

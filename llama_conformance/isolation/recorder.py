@@ -82,7 +82,9 @@ class FlightRecorder:
         with self._lock:
             self._last = None  # a death between calls of this test is not an earlier test's call
             faulthandler.enable(file=self._trace, all_threads=True)
-            self._test_slot.write({"nodeid": nodeid, "record": record})
+            # Wall-clock time, not monotonic: the scheduling process reads it to give the report of a
+            # test that took its worker down the time it really ran (xdist reports 0 s for it).
+            self._test_slot.write({"nodeid": nodeid, "record": record, "started_at": time.time()})
 
     def call_started(self, label: str, request: Any, deadline_s: float) -> int:
         """Record the call and arm the watchdog; never raises (a call without a watchdog beats no call)."""

@@ -18,6 +18,7 @@ import contextlib
 import json
 import shutil
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -154,6 +155,10 @@ class CrashReporter:
         remains.error = self.node_errors.pop(str(worker), None)
         found = crash_finding(remains, self.session.put.redactor or None)
         report.when = "call"  # type: ignore[assignment]
+        if remains.started_at is not None and remains.nodeid == crashitem:
+            # From the test's start to now, as pytest counts a test that ended by itself: --durations,
+            # the JSON report and the user's own timing see the deadline that was waited out, not 0 s.
+            report.duration = max(time.time() - remains.started_at, 0.0)
         report.longrepr = f"{found.render()}\n(the kit's worker process {worker} ended while running this test)"
         crash = NotedFinding.of(found)
         record = self._record(remains, crashitem, crash)
