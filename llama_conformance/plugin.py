@@ -88,6 +88,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     try:
         if session is not None and session.constructed:
             session.close()
+        elif session is not None:  # never built here (the scheduler of an isolated run): its scratch dir
+            session.put.discard_workdir()
     finally:  # the ceiling comes off and the watchdog is disarmed whatever shutdown did
         isolation.stop_worker(config)
     if session is not None:

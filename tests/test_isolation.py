@@ -88,7 +88,9 @@ def test_defect_is_a_finding_and_the_run_goes_on(defect: str, over_http: bool, c
                                                   tmp_path: Path) -> None:
     check_id, how = DEFECTS[defect]
     args = [*BASE, f"--llama-provider=inline::broken-{defect}", *(["--llama-over-http"] if over_http else [])]
-    run = MeasuredRun(args, tmp_path)
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    run = MeasuredRun(args, tmp_path, tmpdir=scratch)
     if over_http and defect == "isolation-unbounded-alloc" and _translated_to_500(run.output):
         # Where the MemoryError lands decides what the kit sees: raised while the provider builds its
         # answer, the package's router turns it into its own 500 (translate_exception) before the kit's
@@ -96,7 +98,7 @@ def test_defect_is_a_finding_and_the_run_goes_on(defect: str, over_http: bool, c
         # it reaches the middleware. The first happens now and then on a loaded machine: run once more.
         again = tmp_path / "again"
         again.mkdir()
-        run = MeasuredRun(args, again)
+        run = MeasuredRun(args, again, tmpdir=scratch)
     findings = [(check, text) for check, text in _FINDING.findall(run.output)]
     named = [text for check, text in findings if check == check_id and how in text]
     assert run.returncode == 1, run.output[-3000:]
@@ -118,6 +120,8 @@ def test_defect_is_a_finding_and_the_run_goes_on(defect: str, over_http: bool, c
     if run.seconds >= _bound(clean_run.of(over_http)):
         clean_run.measure(over_http)
     assert run.seconds < _bound(clean_run.of(over_http)), (run.seconds, clean_run.seconds)
+    # Nothing left in the temp directory: not the scheduler's prepared provider, not the dead worker's.
+    assert not list(scratch.glob("llama-conformance-*")), list(scratch.iterdir())
     # The process the user started stays small; no process of the run passes the ceiling by much.
     assert run.kit_peak < 1.5 * GIB, run.kit_peak
     assert run.largest_peak < 1.25 * GIB, run.peak_rss

@@ -120,11 +120,13 @@ def _rss_bytes(pid: int) -> int:
 class MeasuredRun:
     """A kit run in a subprocess, with its wall time and the peak RSS of each of its processes."""
 
-    def __init__(self, args: list[str], cwd: Path, timeout: float = 300) -> None:
+    def __init__(self, args: list[str], cwd: Path, timeout: float = 300, tmpdir: Path | None = None) -> None:
         import time
 
         env = {k: v for k, v in os.environ.items() if k not in (API_PACKAGE_ENV,
                                                                 "LLAMA_CONFORMANCE_ISOLATION")}
+        if tmpdir is not None:  # the run's temporary files, to see what it leaves behind
+            env["TMPDIR"] = str(tmpdir)
         started = time.perf_counter()
         process = subprocess.Popen([sys.executable, "-m", "pytest", *args], cwd=cwd, env=env, text=True,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

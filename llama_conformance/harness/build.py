@@ -80,6 +80,9 @@ class BuildOptions:
     stack_config: Path | None = None
     # --llama-without-optional-deps: False builds the provider with its required APIs only.
     optional_dependencies: bool = True
+    # Where the provider's scratch directory goes: an isolated worker's run directory, which the
+    # scheduler removes even when provider code killed the worker before it could clean up.
+    scratch_root: Path | None = None
 
 
 @dataclass
@@ -139,9 +142,14 @@ class ProviderUnderTest:
                 with contextlib.suppress(Exception, GateTimeout):
                     self.gate.call("dependency shutdown", stop)
         self.gate.close()
+        self.discard_workdir()
+        return problem
+
+    def discard_workdir(self) -> None:
+        """Remove the scratch directory; also for a provider never built (the scheduling process of an
+        isolated run prepares one to check the config, and would leave a directory per run in /tmp)."""
         if self.workdir is not None:
             shutil.rmtree(self.workdir, ignore_errors=True)
-        return problem
 
 
 def factory_arguments(factory: Any, config: Any, deps: dict[Any, Any]) -> list[Any]:
@@ -256,7 +264,7 @@ def prepare_provider(entry: ProviderEntry, options: BuildOptions) -> ProviderUnd
     else:
         missing_dependencies(entry)
 
-    workdir = Path(tempfile.mkdtemp(prefix="llama-conformance-"))
+    workdir = Path(tempfile.mkdtemp(prefix="llama-conformance-", dir=options.scratch_root))
     secrets: set[str] = set(stack.secrets) if stack else set()
     try:
         listed = own_entry(stack.data, entry) if stack is not None and options.config_file is None else None

@@ -23,6 +23,7 @@ from llama_conformance.contract import select_api_package
 from llama_conformance.discovery import DiscoveryOptions, discover, single_provider
 from llama_conformance.errors import KitUsageError
 from llama_conformance.harness import BuildOptions, prepare_provider
+from llama_conformance.isolation.recorder import RUN_DIR_KEY
 from llama_conformance.pytest_plugin.options import options_from_config
 from llama_conformance.report.baseline import Baseline, load_baseline
 from llama_conformance.target import KitOptions, KitSession, open_url_target
@@ -71,6 +72,7 @@ def open_session(config: pytest.Config) -> KitSession | None:
                 timeout_s=options.timeout_s,
                 stack_config=options.stack_config,
                 optional_dependencies=not options.without_optional_deps,
+                scratch_root=worker_run_dir(config),
             ),
         )
     except KitUsageError as exc:
@@ -83,6 +85,13 @@ def open_session(config: pytest.Config) -> KitSession | None:
                          baseline=baseline_of(options), stop_run=_usage_exit)
     config.stash[KIT_SESSION] = session
     return session
+
+
+def worker_run_dir(config: pytest.Config) -> Path | None:
+    """An isolated worker's run directory (``isolation.configure_node``), else None (the system's temp)."""
+    workerinput = getattr(config, "workerinput", None) or {}
+    run_dir = workerinput.get(RUN_DIR_KEY)
+    return Path(run_dir) if run_dir and Path(run_dir).is_dir() else None
 
 
 def keep_hypothesis_out_of_cwd() -> None:

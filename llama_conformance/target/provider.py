@@ -42,4 +42,7 @@ class ProviderTarget(Target):
         return self.build()
 
     def close(self) -> str | None:
-        return self.put.close() if self.constructed else None
+        if self.constructed:
+            return self.put.close()
+        self.put.discard_workdir()
+        return None
