@@ -21,6 +21,10 @@ def test_probe():
     assert os.environ["WARM_PROBE"] == "set by the test"
     assert os.getcwd() == os.environ["EXPECT_CWD"]
     assert "warm_start" not in sys.modules  # the test process's modules never reach the run
+    # Hypothesis (loaded by the launcher) fixed its default home from the launcher's directory on
+    # import: in the run it must be the run's own, as in a fresh process.
+    from hypothesis.configuration import storage_directory
+    assert str(storage_directory(intent_to_write=False).path) == os.path.join(os.getcwd(), ".hypothesis")
 """
 
 
