@@ -7,6 +7,12 @@
   ``remote::vllm`` / ``remote::openai`` to the kit's OpenAI-compatible loopback server), the
   kit reports what it reports in-process: llama-stack 0.7.3's localfs loses files when
   paging with ``after`` (``files.list.pagination``, a real defect); ogx 1.5's passes.
+* The official SDK as a second judge (``http.sdk-parses``) in the same run, on the same server:
+  on ogx 1.5 every answer and stream event is also parsed by ogx-client 1.5.0 as its generated
+  methods parse them, and ``SDK_FINDINGS`` lists every finding it makes; llama-stack 0.7.3's
+  official client, llama-stack-client, is a Stainless client whose default parsing is
+  ``construct_type`` (no validation), so no SDK can reject an answer there: the judge is off and
+  the check is not applicable. (One server per kind serves both: a server start is 5-8 CPU-s.)
 
 Each server kind runs where its CLI sits beside ``sys.executable`` (one tox env each).
 """
@@ -20,6 +26,7 @@ import httpcore  # noqa: F401  (imported before pytester snapshots sys.modules: 
 import httpx  # noqa: F401
 import pytest
 
+from llama_conformance.transport.sdk_judge import not_judged_reason
 from llama_conformance_fixtures.openai_server import serve_openai_compatible
 from llama_conformance_fixtures.servers import missing_reason, reference_config, running_server, server_config
 
@@ -29,6 +36,18 @@ from llama_conformance_fixtures.servers import missing_reason, reference_config,
 pytestmark = pytest.mark.slow
 SUITES = ("-m", "behavioral or negative or stateful")
 BUILTIN = {"ogx": "ogx-offline-10-apis.yaml", "llama-stack": "llama-stack-offline-11-apis.yaml"}
+PACKAGE = {"ogx": "ogx_api", "llama-stack": "llama_stack_api"}
+SDK_LINE = re.compile(r"\[(MUST|ERRATUM [\w.-]+ /) http\.sdk-parses\] ([^\n]*)")
+# Every http.sdk-parses finding on each real server's built-in providers (seed 1): (route, SDK model).
+# None on either. ogx 1.5's sqlite-vec scores an exact match 1/0 -> infinity
+# (ogx/providers/inline/vector_io/sqlite_vec/sqlite_vec.py:375), which the server's JSON carries as null:
+# ogx-client's ``vector_stores.search`` and ``vector_io.query`` raise a ValidationError on it, but so does
+# the API package's own model (a score is a float), so the contract's judges report it once, under their
+# ids (vector_io.search.scores-finite, MUST), and the SDK judge stays silent on answers the contract
+# itself rejects. Every other answer of the suites parses with ogx-client 1.5.0.
+SDK_FINDINGS: dict[str, set[tuple[str, str]]] = {"ogx": set(), "llama-stack": set()}
+SDK_TESTS: dict[str, set[str]] = {"ogx": set(), "llama-stack": set()}
+SECTION = re.compile(r"^_{3,} (test_[^ ]+) _{3,}$", re.M)
 
 
 def _require(kind: str) -> None:
@@ -41,6 +60,22 @@ def _require(kind: str) -> None:
 def loopback_openai() -> Iterator[str]:
     with serve_openai_compatible() as url:
         yield url + "/v1"
+
+
+def sdk_findings(text: str) -> set[tuple[str, str]]:
+    """(route, the SDK model that rejected it) of every http.sdk-parses finding in a run's output."""
+    found = set()
+    for _, message in SDK_LINE.findall(text):
+        route = message.split(":", 1)[0].split(" stream event")[0]
+        model = re.search(r"parses it as (\w+)", message)
+        found.add((route, model.group(1) if model else "?"))
+    return found
+
+
+def charged_tests(text: str) -> set[str]:
+    """The failed tests whose report names a MUST http.sdk-parses finding."""
+    parts = SECTION.split(text)
+    return {name for name, body in zip(parts[1::2], parts[2::2], strict=True) if "[MUST http.sdk-parses]" in body}
 
 
 def _run(pytester: pytest.Pytester, url: str, *extra: str) -> pytest.RunResult:
@@ -202,9 +237,17 @@ RACE_CHECKS = {"batches.cancel.immediate", "conversations.stateful"}
 @pytest.mark.parametrize("kind", ["ogx", "llama-stack"])
 def test_builtin_providers_behind_a_real_server(pytester: pytest.Pytester, kind: str, loopback_openai: str) -> None:
     _require(kind)
-    with running_server(kind, server_config(BUILTIN[kind]), env={"KIT_OPENAI_URL": loopback_openai}) as server:
-        result = _run(pytester, server.url, "--hypothesis-seed=1")
-    text = result.stdout.str()
+    for attempt in range(2):
+        with running_server(kind, server_config(BUILTIN[kind]), env={"KIT_OPENAI_URL": loopback_openai}) as server:
+            result = _run(pytester, server.url, "--hypothesis-seed=1")
+        text = result.stdout.str()
+        # ogx serves file processing from worker processes that share its SQLite job queue; on a CI machine
+        # running four test workers at once its server once stalled for over 30 s (a file batch, then every
+        # vector store call after it). A stall on a starved machine is not what this test pins: on a fresh
+        # server, once more. A stall that comes back fails below (call.no-hang is not an allowed check).
+        if attempt == 0 and "[MUST call.no-hang]" in text:
+            continue
+        break
     assert "PASSED inference/test_inference.py::test_chat_answer" in text, text
     assert "files.upload.filename-kept" in text  # both localfs sanitize names (SHOULD)
     failing, allowed = BUILTIN_FINDINGS[kind]
@@ -213,6 +256,14 @@ def test_builtin_providers_behind_a_real_server(pytester: pytest.Pytester, kind:
     named = set(re.findall(r"\[MUST ([\w.-]+)\]", text))
     assert named <= allowed | RACE_CHECKS, sorted(named - allowed - RACE_CHECKS)
     assert result.ret == (pytest.ExitCode.TESTS_FAILED if failing else pytest.ExitCode.OK), text[-3000:]
+    # The official SDK judged the same answers: what it rejects, and the tests it charges (each stops there).
+    assert sdk_findings(text) == SDK_FINDINGS[kind], "\n".join(m for _, m in SDK_LINE.findall(text))
+    assert charged_tests(text) == SDK_TESTS[kind], sorted(charged_tests(text))
+    judged = not_judged_reason(PACKAGE[kind])
+    if kind == "llama-stack":
+        assert judged is not None and "construct_type" in judged  # not applicable: nothing could reject
+    else:
+        assert judged is None, judged
 
 
 # What the fuzzer finds on each real server, seed 1 (benchmarks/compare_real_servers.py runs
