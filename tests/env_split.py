@@ -1,10 +1,11 @@
 """Which tox env runs which of the kit's tests: every test runs in exactly one of them.
 
 tox.ini sets ``SPLIT_ENV`` to the env's name (not set: every test runs here). The llama-stack env runs what needs
-the llama-stack 0.7.3 server or its PyPI providers, and the server-neutral files of ``BALANCED``, which have no
-defect-matrix tests (that env runs ``-m "not defects"``) and carry about 40 % of the CPU, so that both envs end
-together (tests/cpu_ledger.py measured it); the ogx env runs everything else. ``tests/real`` and the harness
-files run in both, each against its own server.
+the llama-stack 0.7.3 server or its PyPI providers, and the server-neutral files of ``BALANCED``, which carry
+about 45 % of the CPU, so that both envs end together (tests/cpu_ledger.py measured it); the ogx env runs
+everything else. ``tests/real`` and the harness files run in both, each against its own server, except their
+defect-matrix tests (``mark.defects``: the generation envs and proofs, whichever server the env carries), which
+run once, in the ogx env (``ogx_only``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ BALANCED = frozenset({"test_reports.py", "test_security_suites.py", "test_bad_in
                       "test_isolation.py", "test_footprint.py", "test_deployment_models.py", "test_sdk_judge.py",
                       "test_fuzz_driver.py", "test_strategies.py", "test_compat.py", "test_declared_package.py",
                       "test_generation.py", "test_warm_start.py", "test_domain_values.py", "test_upstream_coverage.py",
-                      "test_tenancy_options.py", "test_openapi_repair.py", "test_openapi_cache.py"})
+                      "test_tenancy_options.py", "test_openapi_repair.py", "test_openapi_cache.py",
+                      "test_http_mode.py"})
 
 
 def runs_elsewhere(path: Path) -> bool:
@@ -34,3 +36,15 @@ def runs_elsewhere(path: Path) -> bool:
     if split == "llama-stack" and (path.is_dir() or top.startswith("test_")):
         return top not in NEEDS_LLAMA_STACK | BALANCED
     return False
+
+
+def ogx_only(path: Path, marked_defects: bool) -> bool:
+    """Whether a test the llama-stack env collected runs in the ogx env instead: a defect-matrix test of a file
+    both envs run (``NEEDS_LLAMA_STACK``), which needs no server and would otherwise run twice."""
+    if os.environ.get(SPLIT_ENV) != "llama-stack" or not marked_defects:
+        return False
+    try:
+        top = path.resolve().relative_to(TESTS).parts[0]
+    except (ValueError, IndexError):
+        return False
+    return top in NEEDS_LLAMA_STACK

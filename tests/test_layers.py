@@ -35,6 +35,8 @@ import ast
 from collections import defaultdict
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1] / "llama_conformance"
 PACKAGE = "llama_conformance"
 SUITES = "llama_conformance_suites"
@@ -164,12 +166,17 @@ def test_the_scan_sees_an_import_inside_a_function() -> None:
         probe.unlink()
 
 
-def test_the_files_moved_to_the_llama_stack_env_exist_and_hold_no_defect_matrix_test() -> None:
-    """The llama-stack env runs ``-m "not defects"``: a defect-matrix test in a file it takes over from the
-    ogx env would run nowhere (tests/env_split.py); a renamed file would silently stay in both."""
-    from env_split import BALANCED, NEEDS_LLAMA_STACK, TESTS
+def test_the_files_split_between_the_envs_exist_and_each_test_runs_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A renamed file of the split would silently run in both envs (tests/env_split.py); a defect-matrix test
+    runs in the llama-stack env when its file moved there, and in the ogx env alone when both envs run its file."""
+    from env_split import BALANCED, NEEDS_LLAMA_STACK, SPLIT_ENV, TESTS, ogx_only, runs_elsewhere
 
     for name in BALANCED | NEEDS_LLAMA_STACK:
         assert (TESTS / name).exists(), name
-    for name in BALANCED:
-        assert "mark.defects" not in (TESTS / name).read_text(), name
+    real, balanced, other = TESTS / "real" / "test_real_ogx.py", TESTS / "test_http_mode.py", TESTS / "test_proofs.py"
+    monkeypatch.setenv(SPLIT_ENV, "llama-stack")
+    assert ogx_only(real, marked_defects=True) and not ogx_only(real, marked_defects=False)
+    assert not ogx_only(balanced, marked_defects=True) and not runs_elsewhere(balanced)
+    assert runs_elsewhere(other)
+    monkeypatch.setenv(SPLIT_ENV, "ogx")
+    assert not ogx_only(real, marked_defects=True) and runs_elsewhere(balanced) and not runs_elsewhere(other)
