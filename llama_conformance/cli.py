@@ -60,9 +60,10 @@ class CliError(Exception):
 def _run(args: argparse.Namespace, rest: list[str]) -> int:
     import pytest
 
+    from llama_conformance.compat.runner import UNUSED_PLUGINS
     from llama_conformance.progress import ProgressLine
 
-    pytest_args = [*rest, "-p", "no:cacheprovider", "-q", "--no-header", "-p", "no:warnings"]
+    pytest_args = [*rest, "-p", "no:cacheprovider", "-q", "--no-header", "-p", "no:warnings", *UNUSED_PLUGINS]
     if not any(arg.startswith("--llama-report") for arg in rest):
         pytest_args.append(f"--llama-report={args.report}")
     return int(pytest.main(pytest_args, plugins=[ProgressLine()]))
