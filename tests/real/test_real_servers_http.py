@@ -235,8 +235,10 @@ RACE_CHECKS = {"batches.cancel.immediate", "conversations.stateful"}
 
 
 @pytest.mark.parametrize("kind", ["ogx", "llama-stack"])
-def test_builtin_providers_behind_a_real_server(pytester: pytest.Pytester, kind: str, loopback_openai: str) -> None:
+def test_builtin_providers_behind_a_real_server(pytester: pytest.Pytester, kind: str,
+                                               request: pytest.FixtureRequest) -> None:
     _require(kind)
+    loopback_openai: str = request.getfixturevalue("loopback_openai")  # after the skip: a server start each
     for attempt in range(2):
         with running_server(kind, server_config(BUILTIN[kind]), env={"KIT_OPENAI_URL": loopback_openai}) as server:
             result = _run(pytester, server.url, "--hypothesis-seed=1")
