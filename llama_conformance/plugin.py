@@ -88,7 +88,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     try:
         if session is not None and session.constructed:
             session.close()
-        elif session is not None:  # never built here (the scheduler of an isolated run): its scratch dir
+        elif session is not None:  # not built here (an isolated run's scheduler), or closed at the summary
             session.put.discard_workdir()
     finally:  # the ceiling comes off and the watchdog is disarmed whatever shutdown did
         isolation.stop_worker(config)
@@ -179,6 +179,13 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     session = kit_session(item.config)
     if session is not None and hasattr(item.config, "workerinput"):
         isolation.test_started(item, reporting.record_for(item, session, None))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_call(item: pytest.Item) -> None:
+    """In a worker: the setup is over, so a crash from here is timed from the call's start."""
+    if hasattr(item.config, "workerinput"):
+        isolation.call_phase_started(item)
 
 
 @pytest.fixture(scope="session")

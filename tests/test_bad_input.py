@@ -179,12 +179,17 @@ def test_provider_module_alone_with_several_providers_lists_their_types(pytester
 
 
 @pytest.mark.parametrize("content", ["", "# nothing yet\n", "capabilities: []\nmodels: []\n"])
-def test_empty_manifest_is_refused(run_kit, tmp_path: Path, content: str) -> None:
+def test_empty_manifest_is_refused(run_kit, tmp_path: Path, content: str, monkeypatch: pytest.MonkeyPatch) -> None:
     manifest = tmp_path / "manifest.yaml"
     manifest.write_text(content)
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setenv("TMPDIR", str(scratch))  # the run's temporary files, to see what it leaves
     text = _usage_error(run_kit("inline::kit-files", f"--llama-manifest={manifest}"))
     assert f"Manifest {manifest} declares no capabilities and no models" in text
     assert "Fix the file you pass with --llama-manifest" in text
+    # refused after the provider was prepared: its scratch directory goes with the refusal
+    assert not list(scratch.glob("llama-conformance-*")), list(scratch.iterdir())
 
 
 @pytest.mark.parametrize(("option", "says"), [

@@ -14,6 +14,8 @@ loaded in advance (openai reads only its Azure settings, which no test sets), an
 the pytest plugins of Hypothesis and schemathesis, which every pytest process loads from their entry
 points (0.44 s of CPU per run on a quiet machine): Hypothesis fixes its default ``.hypothesis`` home
 from the working directory on import, so each child sets it again from its own (``fresh_cwd_state``).
+Hypothesis also picks its "ci" settings profile on import when the environment says CI; a run that sets
+or clears the CI variables differently from the test worker would keep the worker's choice (no test does).
 Never an API package, the kit, or its fixtures (which package a run uses is decided in the run). A run whose
 environment changes what the interpreter reads at start-up (``PYTHON*`` variables other than the
 ``PYTHONPATH`` pytester sets) falls back to a plain subprocess; so does every run when
@@ -57,6 +59,7 @@ def fresh_cwd_state():
     if configuration is not None:  # the default .hypothesis home, taken from Path.cwd() at import
         from pathlib import Path
         setattr(configuration, "__hypothesis_home_directory_default", Path.cwd() / ".hypothesis")
+        setattr(configuration, "__hypothesis_home_directory", None)  # and none chosen yet
 
 def child(request):
     os.chdir(request["cwd"])

@@ -46,7 +46,8 @@ class WorkerRemains:
     why: str | None = None
     trace: str = ""
     error: str | None = None  # what xdist saw end the worker, e.g. "MemoryError: ..."
-    started_at: float | None = None  # time.time() when the test began (its setup)
+    started_at: float | None = None  # time.time() when the test's setup began
+    call_at: float | None = None  # time.time() when its call phase began (None: it died in setup)
 
     @property
     def call(self) -> dict[str, Any] | None:
@@ -66,8 +67,7 @@ def read_remains(run_dir: Path, worker: str) -> WorkerRemains:
     test = _as_dict(read_slot(run_dir / f"{worker}.test.json"))
     if test:
         remains.nodeid, remains.record = test.get("nodeid"), test.get("record")
-        started_at = test.get("started_at")
-        remains.started_at = float(started_at) if isinstance(started_at, int | float) else None
+        remains.started_at, remains.call_at = _time(test.get("started_at")), _time(test.get("call_at"))
     call = _as_dict(read_slot(run_dir / f"{worker}.call.json"))
     if call:
         remains.status = str(call.get("status", "idle"))
@@ -77,6 +77,10 @@ def read_remains(run_dir: Path, worker: str) -> WorkerRemains:
     with contextlib.suppress(OSError):
         remains.trace = (run_dir / f"{worker}.trace.txt").read_text(errors="replace")
     return remains
+
+
+def _time(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) else None
 
 
 def provider_frames(trace: str, most: int = 3) -> list[str]:

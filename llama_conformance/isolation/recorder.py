@@ -74,6 +74,7 @@ class FlightRecorder:
         self._tokens = itertools.count()
         self._in_flight: dict[int, CallInFlight] = {}
         self._last: CallInFlight | None = None
+        self._test: dict[str, Any] | None = None
         self.refused = read_refused(run_dir)
 
     def test_started(self, nodeid: str, record: dict[str, Any]) -> None:
@@ -84,7 +85,15 @@ class FlightRecorder:
             faulthandler.enable(file=self._trace, all_threads=True)
             # Wall-clock time, not monotonic: the scheduling process reads it to give the report of a
             # test that took its worker down the time it really ran (xdist reports 0 s for it).
-            self._test_slot.write({"nodeid": nodeid, "record": record, "started_at": time.time()})
+            self._test = {"nodeid": nodeid, "record": record, "started_at": time.time()}
+            self._test_slot.write(self._test)
+
+    def call_phase_started(self) -> None:
+        """The test's setup is over (its report already sent): a crash from here is charged to the call."""
+        with self._lock:
+            if self._test is not None:
+                self._test = {**self._test, "call_at": time.time()}
+                self._test_slot.write(self._test)
 
     def call_started(self, label: str, request: Any, deadline_s: float) -> int:
         """Record the call and arm the watchdog; never raises (a call without a watchdog beats no call)."""

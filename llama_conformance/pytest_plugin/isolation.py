@@ -127,6 +127,12 @@ def stop_worker(config: pytest.Config) -> None:
         restore()
 
 
+def call_phase_started(item: pytest.Item) -> None:
+    recorder = item.config.stash.get(RECORDER, None)
+    if recorder is not None:
+        recorder.call_phase_started()
+
+
 def test_started(item: pytest.Item, record: Any) -> None:
     """Before a test runs in a worker: what the scheduler needs to report it if the worker dies."""
     recorder = item.config.stash.get(RECORDER, None)
@@ -155,10 +161,11 @@ class CrashReporter:
         remains.error = self.node_errors.pop(str(worker), None)
         found = crash_finding(remains, self.session.put.redactor or None)
         report.when = "call"  # type: ignore[assignment]
-        if remains.started_at is not None and remains.nodeid == crashitem:
-            # From the test's start to now, as pytest counts a test that ended by itself: --durations,
-            # the JSON report and the user's own timing see the deadline that was waited out, not 0 s.
-            report.duration = max(time.time() - remains.started_at, 0.0)
+        began = remains.call_at or remains.started_at  # the call phase; the whole test when it died in setup
+        if began is not None and remains.nodeid == crashitem:
+            # The time the phase ran until the worker died: --durations, junitxml and the JSON report see the
+            # deadline that was waited out, not xdist's 0 s (a setup that finished was reported on its own).
+            report.duration = max(time.time() - began, 0.0)
         report.longrepr = f"{found.render()}\n(the kit's worker process {worker} ended while running this test)"
         crash = NotedFinding.of(found)
         record = self._record(remains, crashitem, crash)

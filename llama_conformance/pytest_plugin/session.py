@@ -79,10 +79,14 @@ def open_session(config: pytest.Config) -> KitSession | None:
         raise pytest.UsageError(str(exc)) from None
     try:
         manifest = load_manifest(options.manifest, options.capabilities, put.entry.api)
+        session = KitSession(options=options, put=put, manifest=manifest, seed=session_seed(config),
+                             baseline=baseline_of(options), stop_run=_usage_exit)
     except KitUsageError as exc:
+        put.discard_workdir()
         raise pytest.UsageError(str(exc)) from None
-    session = KitSession(options=options, put=put, manifest=manifest, seed=session_seed(config),
-                         baseline=baseline_of(options), stop_run=_usage_exit)
+    except BaseException:  # a usage error of pytest's, or the session's own exit: nothing uses the provider
+        put.discard_workdir()
+        raise
     config.stash[KIT_SESSION] = session
     return session
 

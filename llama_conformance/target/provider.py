@@ -42,7 +42,4 @@ class ProviderTarget(Target):
         return self.build()
 
     def close(self) -> str | None:
-        if self.constructed:
-            return self.put.close()
-        self.put.discard_workdir()
-        return None
+        return self.put.close() if self.constructed else None

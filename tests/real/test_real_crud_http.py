@@ -132,7 +132,7 @@ CORE_SERVICES = textwrap.dedent('''
     async def build(api: str, config: CoreServiceConfig) -> Any:
         module = importlib.import_module(f"ogx.core.{api}.{api}")
         config_name, impl_name = SERVICES[api]
-        stack = stack_config(config.state_dir or tempfile.mkdtemp(prefix=f"kit-ogx-{api}-", dir="."))  # the run dir
+        stack = stack_config(config.state_dir or tempfile.mkdtemp(prefix=f"kit-ogx-{api}-", dir="."))  # pytester's dir
         impl = getattr(module, impl_name)(getattr(module, config_name)(config=stack), {})
         await impl.initialize()
         return impl

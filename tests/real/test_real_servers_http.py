@@ -19,6 +19,7 @@ Each server kind runs where its CLI sits beside ``sys.executable`` (one tox env 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 
@@ -241,7 +242,7 @@ def test_builtin_providers_behind_a_real_server(pytester: pytest.Pytester, kind:
     loopback_openai: str = request.getfixturevalue("loopback_openai")  # after the skip: a server start each
     for attempt in range(2):
         with running_server(kind, server_config(BUILTIN[kind]), env={"KIT_OPENAI_URL": loopback_openai}) as server:
-            result = _run(pytester, server.url, "--hypothesis-seed=1")
+            result = _run(pytester, server.url, "--hypothesis-seed=1", f"--llama-report=report-{attempt}")
         text = result.stdout.str()
         # ogx serves file processing from worker processes that share its SQLite job queue; on a CI machine
         # running four test workers at once its server once stalled for over 30 s (a file batch, then every
@@ -262,10 +263,14 @@ def test_builtin_providers_behind_a_real_server(pytester: pytest.Pytester, kind:
     assert sdk_findings(text) == SDK_FINDINGS[kind], "\n".join(m for _, m in SDK_LINE.findall(text))
     assert charged_tests(text) == SDK_TESTS[kind], sorted(charged_tests(text))
     judged = not_judged_reason(PACKAGE[kind])
+    report = json.loads((pytester.path / f"report-{attempt}" / "report.json").read_text())
+    sdk_status = {check["status"] for check in report["checks"] if check["id"] == "http.sdk-parses"}
     if kind == "llama-stack":
         assert judged is not None and "construct_type" in judged  # not applicable: nothing could reject
+        assert sdk_status <= {"not-applicable"}, sdk_status  # and the run judged nothing with it
     else:
         assert judged is None, judged
+        assert sdk_status == {"passed"}, sdk_status  # the run's own record: the SDK judged answers
 
 
 # What the fuzzer finds on each real server, seed 1 (benchmarks/compare_real_servers.py runs
