@@ -24,12 +24,18 @@ BALANCED = frozenset({"test_reports.py", "test_security_suites.py", "test_bad_in
                       "test_http_mode.py"})
 
 
+def _top(path: Path) -> str | None:
+    """The file or folder directly under tests/ that holds ``path``; None outside tests/."""
+    try:
+        return path.resolve().relative_to(TESTS).parts[0]
+    except (ValueError, IndexError):
+        return None
+
+
 def runs_elsewhere(path: Path) -> bool:
     """Whether the other tox env runs ``path`` (a test file or folder under tests/)."""
-    split = os.environ.get(SPLIT_ENV)
-    try:
-        top = path.resolve().relative_to(TESTS).parts[0]
-    except (ValueError, IndexError):
+    split, top = os.environ.get(SPLIT_ENV), _top(path)
+    if top is None:
         return False
     if split == "ogx":
         return top in BALANCED
@@ -43,8 +49,4 @@ def ogx_only(path: Path, marked_defects: bool) -> bool:
     both envs run (``NEEDS_LLAMA_STACK``), which needs no server and would otherwise run twice."""
     if os.environ.get(SPLIT_ENV) != "llama-stack" or not marked_defects:
         return False
-    try:
-        top = path.resolve().relative_to(TESTS).parts[0]
-    except (ValueError, IndexError):
-        return False
-    return top in NEEDS_LLAMA_STACK
+    return _top(path) in NEEDS_LLAMA_STACK

@@ -9,13 +9,13 @@ a process of its own (the provider's process-wide state, the API package the kit
 of the kit and its fixtures are fresh in it), with the run's working directory, environment, argv
 and output files, as ``pytester.run`` would give it.
 
-Only libraries that read nothing from the working directory or the environment at import time are
-loaded in advance (openai reads only its Azure settings, which no test sets), and Hypothesis and
-the pytest plugins of Hypothesis and schemathesis, which every pytest process loads from their entry
-points (0.44 s of CPU per run on a quiet machine): Hypothesis fixes its default ``.hypothesis`` home
-from the working directory on import, so each child sets it again from its own (``fresh_cwd_state``).
-Hypothesis also picks its "ci" settings profile on import when the environment says CI; a run that sets
-or clears the CI variables differently from the test worker would keep the worker's choice (no test does).
+Loaded in advance: libraries that read nothing from the working directory or the environment at import
+time (openai reads only its Azure settings, which no test sets), and Hypothesis with the pytest plugins
+of Hypothesis and schemathesis, which every pytest process loads from their entry points (about 0.4 s of
+CPU per run on a quiet machine). Two things Hypothesis fixes on import are the exceptions: its default
+``.hypothesis`` home, from the working directory, which each child sets again from its own
+(``fresh_cwd_state``); and its "ci" settings profile, chosen when the environment says CI, which a run that
+sets the CI variables differently from its test worker would not get (no test does).
 Never an API package, the kit, or its fixtures (which package a run uses is decided in the run). A run whose
 environment changes what the interpreter reads at start-up (``PYTHON*`` variables other than the
 ``PYTHONPATH`` pytester sets) falls back to a plain subprocess; so does every run when

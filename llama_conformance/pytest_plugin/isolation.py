@@ -30,8 +30,8 @@ from llama_conformance.isolation.crash import WorkerRemains, crash_finding, read
 from llama_conformance.isolation.memory import apply_ceiling
 from llama_conformance.isolation.recorder import RUN_DIR_KEY, FlightRecorder, add_refused
 from llama_conformance.pytest_plugin.options import PROCESS
-from llama_conformance.pytest_plugin.session import KitSession
 from llama_conformance.report.record import PROPERTY, NotedFinding
+from llama_conformance.target import KitSession
 
 CRASH_REPORTER = "llama-conformance-crashes"
 # Each crash costs one test and refuses its member afterwards, so a provider runs out of members
@@ -74,6 +74,12 @@ def configure_node(node: Any) -> None:
     reporter = node.config.pluginmanager.get_plugin(CRASH_REPORTER)
     if isinstance(reporter, CrashReporter):
         node.workerinput[RUN_DIR_KEY] = str(reporter.run_dir)
+
+
+def worker_run_dir(config: pytest.Config) -> Path | None:
+    """A worker's run directory (``configure_node``), where its scratch files die with the run; else None."""
+    run_dir = (getattr(config, "workerinput", None) or {}).get(RUN_DIR_KEY)
+    return Path(run_dir) if run_dir and Path(run_dir).is_dir() else None
 
 
 def start_worker(config: pytest.Config, session: KitSession) -> None:

@@ -23,7 +23,7 @@ from llama_conformance.contract import select_api_package
 from llama_conformance.discovery import DiscoveryOptions, discover, single_provider
 from llama_conformance.errors import KitUsageError
 from llama_conformance.harness import BuildOptions, prepare_provider
-from llama_conformance.isolation.recorder import RUN_DIR_KEY
+from llama_conformance.pytest_plugin.isolation import worker_run_dir
 from llama_conformance.pytest_plugin.options import options_from_config
 from llama_conformance.report.baseline import Baseline, load_baseline
 from llama_conformance.target import KitOptions, KitSession, open_url_target
@@ -81,21 +81,13 @@ def open_session(config: pytest.Config) -> KitSession | None:
         manifest = load_manifest(options.manifest, options.capabilities, put.entry.api)
         session = KitSession(options=options, put=put, manifest=manifest, seed=session_seed(config),
                              baseline=baseline_of(options), stop_run=_usage_exit)
-    except KitUsageError as exc:
+    except BaseException as exc:  # refused after preparing (or the session's own exit): nothing uses the provider
         put.discard_workdir()
-        raise pytest.UsageError(str(exc)) from None
-    except BaseException:  # a usage error of pytest's, or the session's own exit: nothing uses the provider
-        put.discard_workdir()
+        if isinstance(exc, KitUsageError):
+            raise pytest.UsageError(str(exc)) from None
         raise
     config.stash[KIT_SESSION] = session
     return session
-
-
-def worker_run_dir(config: pytest.Config) -> Path | None:
-    """An isolated worker's run directory (``isolation.configure_node``), else None (the system's temp)."""
-    workerinput = getattr(config, "workerinput", None) or {}
-    run_dir = workerinput.get(RUN_DIR_KEY)
-    return Path(run_dir) if run_dir and Path(run_dir).is_dir() else None
 
 
 def keep_hypothesis_out_of_cwd() -> None:
