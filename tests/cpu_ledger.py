@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import warm_start
 from tests_support import process_tree
 
 LEDGER_ENV = "LLAMA_CONFORMANCE_TESTS_CPU"
@@ -47,10 +48,12 @@ class CpuLedger:
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item: pytest.Item) -> Iterator[None]:
         started, cpu = time.perf_counter(), tree_cpu_seconds(os.getpid())
+        warm_start.KIT_RUNS.clear()
         yield
         line = {"test": item.nodeid, "start": round(time.time() - (time.perf_counter() - started), 1),
                 "wall": round(time.perf_counter() - started, 2),
-                "cpu": round(tree_cpu_seconds(os.getpid()) - cpu, 2)}
+                "cpu": round(tree_cpu_seconds(os.getpid()) - cpu, 2),
+                "kit_runs": len(warm_start.KIT_RUNS), "kit_runs_cpu": round(sum(warm_start.KIT_RUNS), 2)}
         with self.path.open("a") as out:
             out.write(json.dumps(line) + "\n")
 
@@ -65,15 +68,19 @@ def register(config: pytest.Config) -> None:
 
 def main(folder: str, pattern: str = "*.jsonl") -> None:
     rows = [json.loads(line) for path in Path(folder).glob(pattern) for line in path.read_text().splitlines()]
-    per_file: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0])
+    per_file: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0, 0, 0.0])
     for row in rows:
         entry = per_file[row["test"].split("::")[0]]
         entry[0] += row["cpu"]
         entry[1] += row["wall"]
         entry[2] += 1
-    print(f"{'CPU s':>8} {'wall s':>8} {'tests':>5}  file   (total CPU {sum(r['cpu'] for r in rows):.0f} s)")
-    for name, (cpu, wall, count) in sorted(per_file.items(), key=lambda kv: -kv[1][0]):
-        print(f"{cpu:8.1f} {wall:8.1f} {int(count):5d}  {name}")
+        entry[3] += row.get("kit_runs", 0)  # forked by the warm launcher (older ledgers lack both)
+        entry[4] += row.get("kit_runs_cpu", 0.0)
+    total, runs, runs_cpu = (sum(r.get(key, 0) for r in rows) for key in ("cpu", "kit_runs", "kit_runs_cpu"))
+    print(f"total CPU {total:.0f} s; {runs} warm kit runs used {runs_cpu:.0f} s of it")
+    print(f"{'CPU s':>8} {'wall s':>8} {'tests':>5} {'runs':>5} {'runs s':>7}  file")
+    for name, (cpu, wall, count, kit_runs, kit_cpu) in sorted(per_file.items(), key=lambda kv: -kv[1][0]):
+        print(f"{cpu:8.1f} {wall:8.1f} {int(count):5d} {int(kit_runs):5d} {kit_cpu:7.1f}  {name}")
     print("\ndearest tests:")
     for row in sorted(rows, key=lambda r: -r["cpu"])[:40]:
         print(f"{row['cpu']:8.1f} {row['wall']:8.1f}  {row['test']}")

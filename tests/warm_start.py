@@ -96,8 +96,8 @@ for line in sys.stdin:
             finally:
                 os._exit(int(code))
     print(json.dumps({"pid": pid}), flush=True)
-    _, status = os.waitpid(pid, 0)
-    print(json.dumps({"code": os.waitstatus_to_exitcode(status)}), flush=True)
+    _, status, usage = os.wait4(pid, 0)
+    print(json.dumps({"code": os.waitstatus_to_exitcode(status), "cpu": usage.ru_utime + usage.ru_stime}), flush=True)
 """
 
 # Read by the interpreter at start-up, so a forked child would not honour a change: such runs start cold.
@@ -138,7 +138,7 @@ class _Launcher:
         reference = self.env if self.process is not None and self.process.poll() is None else os.environ
         return all(env.get(name) == reference.get(name) for name in _STARTUP_VARS)
 
-    def _answer(self, process: subprocess.Popen[bytes], deadline: float | None) -> dict[str, int] | None:
+    def _answer(self, process: subprocess.Popen[bytes], deadline: float | None) -> dict[str, float] | None:
         """The launcher's next line, or None when ``deadline`` passed first."""
         assert process.stdout is not None
         with selectors.DefaultSelector() as selector:
@@ -152,7 +152,7 @@ class _Launcher:
                     raise RuntimeError("the warm pytest launcher exited")
                 self._buffer += chunk
         line, _, self._buffer = self._buffer.partition(b"\n")
-        answer: dict[str, int] = json.loads(line)
+        answer: dict[str, float] = json.loads(line)
         return answer
 
     def run(self, args: list[str], cwd: Path, env: Mapping[str, str], stdout: Path, stderr: Path,
@@ -167,13 +167,18 @@ class _Launcher:
         assert started is not None
         done = self._answer(process, deadline)
         if done is None:
-            os.kill(started["pid"], signal.SIGKILL)
-            self._answer(process, None)
+            os.kill(int(started["pid"]), signal.SIGKILL)
+            done = self._answer(process, None)
+            assert done is not None
+            KIT_RUNS.append(done["cpu"])
             return None
-        return done["code"]
+        KIT_RUNS.append(done["cpu"])
+        return int(done["code"])
 
 
 _LAUNCHER_OF_THIS_WORKER = _Launcher()
+# CPU seconds of each forked run since the CPU ledger last took them (tests/cpu_ledger.py).
+KIT_RUNS: list[float] = []
 
 
 def runpytest_subprocess(pytester: pytest.Pytester, *args: str | os.PathLike[str],
