@@ -69,3 +69,35 @@ def test_a_start_up_variable_starts_the_run_cold(pytester: pytest.Pytester, monk
     result = pytester.runpytest_subprocess("-s", "-p", "no:randomly")
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines([f"*HASH {expected}*"])
+
+
+
+API_PROBE = """
+import os, sys
+
+def test_which_package():
+    import ogx_api
+    assert getattr(ogx_api, "SHADOW", False) == (os.environ.get("EXPECT_SHADOW") == "1"), ogx_api.__file__
+    if os.environ.get("EXPECT_SHADOW") == "1":  # none of the preloaded package's submodules either
+        assert not [name for name in sys.modules if name.startswith("ogx_api.")]
+
+def test_the_other_package_stays_warm():
+    assert "llama_stack_api" in sys.modules  # preloaded, and the run's path finds the same one
+"""
+
+
+def test_an_api_package_on_the_runs_path_replaces_the_preloaded_one(pytester: pytest.Pytester,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The launcher loads ``ogx_api``; a run whose PYTHONPATH holds another one (an older generation) imports
+    that one, as a fresh process would."""
+    shadow = pytester.mkdir("shadow")
+    (shadow / "ogx_api").mkdir()
+    (shadow / "ogx_api" / "__init__.py").write_text("SHADOW = True\n")
+    pytester.makepyfile(test_probe=API_PROBE)
+    pytester.runpytest_subprocess("-p", "no:randomly").assert_outcomes(passed=2)  # the launcher starts here
+    launcher = warm_start._LAUNCHER_OF_THIS_WORKER.process
+    assert launcher is not None
+    monkeypatch.setenv("PYTHONPATH", str(shadow))
+    monkeypatch.setenv("EXPECT_SHADOW", "1")
+    pytester.runpytest_subprocess("-p", "no:randomly").assert_outcomes(passed=2)
+    assert warm_start._LAUNCHER_OF_THIS_WORKER.process is launcher  # both runs forked from it

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
+import warm_start
 
 from llama_conformance.checks import CheckRef, Proof, check_id, only  # noqa: F401  (only: the proofs' -k, for tests)
 from llama_conformance.contract.packages import API_PACKAGE_ENV
@@ -57,8 +58,7 @@ def run_kit_batch(directory: Path, runs: list[tuple[str, ...]]) -> list[pytest.R
     script.write_text(_BATCH)
     argv = [[*run, BROKEN_MODULE, "-p", "no:asyncio", "-p", "no:cacheprovider", "-rA"] for run in runs]
     env = {k: v for k, v in os.environ.items() if k != API_PACKAGE_ENV}
-    done = subprocess.run([sys.executable, str(script), json.dumps(argv)], cwd=directory, env=env,
-                          capture_output=True, text=True, timeout=900, check=False)
+    done = warm_start.run_python(script, [json.dumps(argv)], directory, env, timeout=900)  # a fork of a warm process
     line = next((x for x in done.stdout.splitlines() if x.startswith("KIT-BATCH:")), None)
     assert line is not None, done.stdout + done.stderr
     return [pytest.RunResult(r["ret"], r["out"].splitlines(), [], r["seconds"])

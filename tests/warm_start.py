@@ -10,13 +10,17 @@ of the kit and its fixtures are fresh in it), with the run's working directory, 
 and output files, as ``pytester.run`` would give it.
 
 Loaded in advance: libraries that read nothing from the working directory or the environment at import
-time (openai reads only its Azure settings, which no test sets), and Hypothesis with the pytest plugins
-of Hypothesis and schemathesis, which every pytest process loads from their entry points (about 0.4 s of
-CPU per run on a quiet machine). Two things Hypothesis fixes on import are the exceptions: its default
-``.hypothesis`` home, from the working directory, which each child sets again from its own
-(``fresh_cwd_state``); and its "ci" settings profile, chosen when the environment says CI, which a run that
-sets the CI variables differently from its test worker would not get (no test does).
-Never an API package, the kit, or its fixtures (which package a run uses is decided in the run). A run whose
+time (openai reads only its Azure settings, which no test sets); the modules of every ``pytest11`` entry
+point, which every pytest process loads (Hypothesis's and schemathesis's plugins alone are about 0.4 s of
+CPU per run on a quiet machine); and both API packages (``ogx_api``, ``llama_stack_api``: 0.25-0.3 s of a
+run once fastapi is loaded), pure pydantic models that read nothing at import. Which API package a run
+uses is still decided in the run; a run whose ``sys.path`` finds an API package elsewhere (a
+``PYTHONPATH`` holding another version) gets it fresh (``drop_shadowed_api_packages``). Two things
+Hypothesis fixes on import are the exceptions: its default ``.hypothesis`` home, from the working
+directory, which each child sets again from its own (``fresh_cwd_state``); and its "ci" settings
+profile, chosen when the environment says CI, which a run that sets the CI variables differently from
+its test worker would not get (no test does). Never the kit or its fixtures: they read the run's
+environment (its cache folder, its isolation mode) and are the code under test. A run whose
 environment changes what the interpreter reads at start-up (``PYTHON*`` variables other than the
 ``PYTHONPATH`` pytester sets) falls back to a plain subprocess; so does every run when
 ``LLAMA_CONFORMANCE_TESTS_COLD=1``, to compare or to rule the launcher out.
@@ -43,15 +47,31 @@ _LAUNCHER = r"""
 import json, os, runpy, sys, traceback
 sys.path.pop(0)  # -c puts the launcher's working directory first; each run gets its own
 BASE_PATH = list(sys.path)
+API_PACKAGES = ("ogx_api", "llama_stack_api")
+from importlib.metadata import entry_points
+PLUGINS = [ep.module for ep in entry_points(group="pytest11") if ep.module.split(".")[0] != "llama_conformance"]
 for name in ("pytest", "pydantic", "httpx", "yaml", "jsonschema", "fastapi", "starlette.applications", "anyio",
              "requests", "aiohttp", "openai", "openai.types.chat", "openai.types.responses",
-             "openai.types.eval_create_params", "hypothesis", "_hypothesis_pytestplugin",
-             "schemathesis.pytest.plugin"):
+             "openai.types.eval_create_params", "hypothesis",
+             "asyncio", "pdb", *PLUGINS, *API_PACKAGES):
     try:
         __import__(name)
     except Exception:
         pass
+import importlib.machinery
 import pytest
+
+def drop_shadowed_api_packages():
+    # An API package loaded here that the run's sys.path finds elsewhere (a PYTHONPATH holding another version)
+    # is dropped with its submodules, so the run imports its own.
+    for name in API_PACKAGES:
+        module = sys.modules.get(name)
+        if module is None:
+            continue
+        spec = importlib.machinery.PathFinder.find_spec(name, sys.path)
+        if spec is None or spec.origin != module.__file__:
+            for loaded in [key for key in sys.modules if key == name or key.startswith(name + ".")]:
+                del sys.modules[loaded]
 
 def fresh_cwd_state():
     # What a library fixed from the working directory on import, fixed again from the run's.
@@ -66,16 +86,23 @@ def child(request):
     os.environ.clear()
     os.environ.update(request["env"])
     # What ``python -m pytest`` started here would have on sys.path: the working directory, PYTHONPATH, the rest.
+    # (``python script.py``: the script's directory instead of the working directory.)
     extra = [p for p in request["env"].get("PYTHONPATH", "").split(os.pathsep) if p]
-    sys.path[:] = [request["cwd"], *extra, *BASE_PATH]
+    script = request.get("script")
+    sys.path[:] = [os.path.dirname(os.path.abspath(script)) if script else request["cwd"], *extra, *BASE_PATH]
+    drop_shadowed_api_packages()
     fresh_cwd_state()
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     for fd, path in ((1, request["stdout"]), (2, request["stderr"])):
         os.dup2(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644), fd)
     sys.stdin = open(os.devnull)
-    sys.argv = ["-m", *request["args"]]  # runpy puts pytest/__main__.py first, as ``python -m pytest`` does
-    runpy.run_module("pytest", run_name="__main__", alter_sys=True)
+    if script:
+        sys.argv = [script, *request["args"]]
+        runpy.run_path(script, run_name="__main__")
+    else:
+        sys.argv = ["-m", *request["args"]]  # runpy puts pytest/__main__.py first, as ``python -m pytest`` does
+        runpy.run_module("pytest", run_name="__main__", alter_sys=True)
     return 0
 
 for line in sys.stdin:
@@ -156,11 +183,13 @@ class _Launcher:
         return answer
 
     def run(self, args: list[str], cwd: Path, env: Mapping[str, str], stdout: Path, stderr: Path,
-            timeout: float | None) -> int | None:
-        """The run's exit code (negative: the signal that ended it), or None when it outlived ``timeout``."""
+            timeout: float | None, script: Path | None = None) -> int | None:
+        """The exit code of ``python -m pytest args`` (of ``python script args`` when ``script`` is given; negative:
+        the signal that ended it), or None when it outlived ``timeout``."""
         process = self._start()
         assert process.stdin is not None
-        request = {"args": args, "cwd": str(cwd), "env": dict(env), "stdout": str(stdout), "stderr": str(stderr)}
+        request = {"args": args, "cwd": str(cwd), "env": dict(env), "stdout": str(stdout), "stderr": str(stderr),
+                   "script": str(script) if script else None}
         process.stdin.write((json.dumps(request) + "\n").encode())
         deadline = None if timeout is None else time.monotonic() + timeout
         started = self._answer(process, None)
@@ -209,3 +238,19 @@ def runpytest_subprocess(pytester: pytest.Pytester, *args: str | os.PathLike[str
     with contextlib.suppress(ValueError):
         ret = pytest.ExitCode(code)
     return pytest.RunResult(ret, lines, errors, time.perf_counter() - started)
+
+
+def run_python(script: Path, args: list[str], cwd: Path, env: Mapping[str, str],
+               timeout: float | None = None) -> subprocess.CompletedProcess[str]:
+    """``subprocess.run([sys.executable, script, *args], cwd=cwd, env=env, capture_output=True, text=True,
+    timeout=timeout)``, forked from the warm launcher when it can stand in (``script`` runs as ``__main__``
+    in a process of its own, its directory first on ``sys.path``); ``subprocess.TimeoutExpired`` likewise."""
+    if not _LAUNCHER_OF_THIS_WORKER.accepts(env):
+        return subprocess.run([sys.executable, str(script), *args], cwd=cwd, env=env, capture_output=True, text=True,
+                              timeout=timeout, check=False)
+    out, err = cwd / f"{script.stem}.stdout", cwd / f"{script.stem}.stderr"
+    code = _LAUNCHER_OF_THIS_WORKER.run(args, cwd, env, out, err, timeout, script=script)
+    if code is None:
+        raise subprocess.TimeoutExpired([sys.executable, str(script), *args], timeout or 0)
+    return subprocess.CompletedProcess([sys.executable, str(script), *args], code,
+                                       out.read_text(encoding="utf8"), err.read_text(encoding="utf8"))
