@@ -50,12 +50,19 @@ from llama_conformance.transport.wire import DEADLINE_HEADER, RemoteError, WireA
 
 @dataclass(frozen=True)
 class Bounds:
-    """How much of one answer may be read, and by when; ``request`` is quoted if it is cut."""
+    """How much of one answer may be read, and by when; ``request`` is quoted if it is cut.
+
+    ``request`` may be a callable that builds the quote: quoting a request dumps its whole body to JSON,
+    which every call would pay (a tenth of an HTTP run's CPU) for the few answers that are ever cut.
+    """
 
     limits: Limits = DEFAULT_LIMITS
     stream_time_s: float | None = None  # how long a stream may run, from ``started``
-    request: str = "(not shown)"
+    request: str | Callable[[], str] = "(not shown)"
     started: float = field(default_factory=time.monotonic)
+
+    def shown_request(self) -> str:
+        return self.request() if callable(self.request) else self.request
 
     @property
     def deadline(self) -> float | None:
@@ -64,7 +71,7 @@ class Bounds:
 
 async def _cut(response: httpx.Response, route: RouteSpec, wire: WireAnswer, bounds: Bounds, what: str) -> NoReturn:
     await response.aclose()  # closes the connection: the rest is never read
-    wire.note(cut_finding(route.label, what, bounds.request))
+    wire.note(cut_finding(route.label, what, bounds.shown_request()))
     raise wire.failed(ResponseCut(route.label, what))
 
 

@@ -123,10 +123,14 @@ class RemoteImpl:
     def _bounds(self, http: HttpCall) -> Bounds:
         """This call's read bounds; its stream's time runs from now, before the request is sent."""
         options = self._client.options
-        request = shown_request(http.json if http.json is not None else http.data)
-        query = "&".join(f"{k}={v}" for k, v in http.params)
+        body = http.json if http.json is not None else http.data
+
+        def request() -> str:  # built only for an answer that is cut
+            query = "&".join(f"{k}={v}" for k, v in http.params)
+            return f"{'?' + query + ' ' if query else ''}{shown_request(body)}"
+
         return Bounds(limits=options.limits, stream_time_s=options.limits.stream_time_s(options.timeout_s),
-                      request=f"{'?' + query + ' ' if query else ''}{request}")
+                      request=request)
 
     async def _call(self, member: MemberSpec, route: RouteSpec, args: tuple[Any, ...],
                     kwargs: dict[str, Any]) -> WireAnswer:
