@@ -14,7 +14,8 @@ time (openai reads only its Azure settings, which no test sets); the modules of 
 point, which every pytest process loads (Hypothesis's and schemathesis's plugins alone are about 0.4 s of
 CPU per run on a quiet machine); and both API packages (``ogx_api``, ``llama_stack_api``: 0.25-0.3 s of a
 run once fastapi is loaded), pure pydantic models that read nothing at import; and ogx-client, which the SDK
-judge of an HTTP run imports (about 1.5 s of CPU) and which reads nothing at import either. Which API package a run
+judge of an HTTP run imports (about 1.5 s of CPU) and which reads nothing at import either, with SQLAlchemy and
+cryptography, which a real server's provider imports through its storage layer. Which API package a run
 uses is still decided in the run; a run whose ``sys.path`` finds an API package elsewhere (a
 ``PYTHONPATH`` holding another version) gets it fresh (``drop_shadowed_api_packages``). Two things
 Hypothesis fixes on import are the exceptions: its default ``.hypothesis`` home, from the working
@@ -54,7 +55,8 @@ PLUGINS = [ep.module for ep in entry_points(group="pytest11") if ep.module.split
 for name in ("pytest", "pydantic", "httpx", "yaml", "jsonschema", "fastapi", "starlette.applications", "anyio",
              "requests", "aiohttp", "openai", "openai.types.chat", "openai.types.responses",
              "openai.types.eval_create_params", "hypothesis",
-             "asyncio", "pdb", *PLUGINS, *API_PACKAGES, "ogx_client", "ogx_client.api"):
+             "asyncio", "pdb", *PLUGINS, *API_PACKAGES, "ogx_client", "ogx_client.api",
+             "sqlalchemy", "sqlalchemy.ext.asyncio", "cryptography.x509"):
     try:
         __import__(name)
     except Exception:
