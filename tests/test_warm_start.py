@@ -5,12 +5,14 @@ the kit in a fresh process relies on it, so a difference would show up as a wron
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
 
 import pytest
 import warm_start
+from tests_support import requires
 
 PROBE = """
 import os, sys
@@ -77,27 +79,36 @@ import os, sys
 
 def test_which_package():
     import ogx_api
-    assert getattr(ogx_api, "SHADOW", False) == (os.environ.get("EXPECT_SHADOW") == "1"), ogx_api.__file__
-    if os.environ.get("EXPECT_SHADOW") == "1":  # none of the preloaded package's submodules either
+    shadowed = os.environ.get("EXPECT_SHADOW") == "1"
+    assert getattr(ogx_api, "SHADOW", False) == shadowed, ogx_api.__file__
+    if shadowed:  # none of the preloaded package's submodules either
         assert not [name for name in sys.modules if name.startswith("ogx_api.")]
-
-def test_the_other_package_stays_warm():
-    assert "llama_stack_api" in sys.modules  # preloaded, and the run's path finds the same one
+    else:  # preloaded, and the run's path finds the same one
+        assert "llama_stack_api" in sys.modules
 """
 
 
 def test_an_api_package_on_the_runs_path_replaces_the_preloaded_one(pytester: pytest.Pytester,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """The launcher loads ``ogx_api``; a run whose PYTHONPATH holds another one (an older generation) imports
-    that one, as a fresh process would."""
+    that one, as a fresh process would; and a launcher started while a test had set PYTHONPATH does not hand
+    that path, or what it loaded from it, to later runs."""
+    if os.environ.get("LLAMA_CONFORMANCE_TESTS_COLD") == "1":
+        pytest.skip("every run starts cold (LLAMA_CONFORMANCE_TESTS_COLD=1): nothing is preloaded")
+    for package in ("ogx_api", "llama_stack_api"):
+        requires(package)
     shadow = pytester.mkdir("shadow")
     (shadow / "ogx_api").mkdir()
     (shadow / "ogx_api" / "__init__.py").write_text("SHADOW = True\n")
     pytester.makepyfile(test_probe=API_PROBE)
-    pytester.runpytest_subprocess("-p", "no:randomly").assert_outcomes(passed=2)  # the launcher starts here
-    launcher = warm_start._LAUNCHER_OF_THIS_WORKER.process
-    assert launcher is not None
-    monkeypatch.setenv("PYTHONPATH", str(shadow))
-    monkeypatch.setenv("EXPECT_SHADOW", "1")
-    pytester.runpytest_subprocess("-p", "no:randomly").assert_outcomes(passed=2)
-    assert warm_start._LAUNCHER_OF_THIS_WORKER.process is launcher  # both runs forked from it
+    warm_start._LAUNCHER_OF_THIS_WORKER.close()  # the next run starts a launcher, with the shadow on PYTHONPATH
+    launchers = []
+    for shadowed in (True, False, True):
+        if shadowed:
+            monkeypatch.setenv("PYTHONPATH", str(shadow))
+        else:
+            monkeypatch.delenv("PYTHONPATH")
+        monkeypatch.setenv("EXPECT_SHADOW", "1" if shadowed else "0")
+        pytester.runpytest_subprocess("-p", "no:randomly").assert_outcomes(passed=1)
+        launchers.append(warm_start._LAUNCHER_OF_THIS_WORKER.process)
+    assert launchers[0] is not None and launchers.count(launchers[0]) == 3  # all three forked from one launcher

@@ -45,7 +45,8 @@ BROKEN_MODULE = "--llama-provider-module=llama_conformance_fixtures.broken"
 
 
 def run_kit_batch(directory: Path, runs: list[tuple[str, ...]]) -> list[pytest.RunResult]:
-    """Run the kit once per argument list, all in one fresh process in ``directory``; a RunResult each.
+    """Run the kit once per argument list, all in one new process in ``directory`` (forked from the warm
+    launcher, ``warm_start.run_python``: the kit and its fixtures load fresh in it); a RunResult each.
 
     One interpreter start and one import of the API package for all of them, instead of one
     each (3-5 s apiece on CI). Only for providers that keep no process-wide state (the

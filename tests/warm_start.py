@@ -1,31 +1,37 @@
-"""``pytester.runpytest_subprocess`` from a warm interpreter: a fork of a process that has already
-imported pytest and the heavy third-party libraries every kit run needs.
+"""``pytester.runpytest_subprocess`` (and ``python script.py``, ``run_python``) from a warm interpreter: a fork
+of a process that has already imported pytest and the heavy third-party libraries every kit run needs.
 
 Hundreds of the kit's tests run the kit in a fresh process, as an author does. Each such process
 spent a third or more of its CPU importing the same libraries (pytest, pydantic, fastapi, starlette,
 httpx, aiohttp, requests, jsonschema, yaml, openai and its types) before the kit did anything. Here
 one launcher process per test worker imports them once and forks a child per run: the child is still
-a process of its own (the provider's process-wide state, the API package the kit picks, every module
-of the kit and its fixtures are fresh in it), with the run's working directory, environment, argv
-and output files, as ``pytester.run`` would give it.
+a process of its own (the provider's process-wide state and every module of the kit and its fixtures
+are fresh in it), with the run's working directory, environment, argv and output files, as
+``pytester.run`` would give it.
 
-Loaded in advance: libraries that read nothing from the working directory or the environment at import
-time (openai reads only its Azure settings, which no test sets); the modules of every ``pytest11`` entry
-point, which every pytest process loads (Hypothesis's and schemathesis's plugins alone are about 0.4 s of
-CPU per run on a quiet machine); and both API packages (``ogx_api``, ``llama_stack_api``: 0.25-0.3 s of a
-run once fastapi is loaded), pure pydantic models that read nothing at import; and ogx-client, which the SDK
-judge of an HTTP run imports (about 1.5 s of CPU) and which reads nothing at import either, with SQLAlchemy and
-cryptography, which a real server's provider imports through its storage layer. Which API package a run
-uses is still decided in the run; a run whose ``sys.path`` finds an API package elsewhere (a
-``PYTHONPATH`` holding another version) gets it fresh (``drop_shadowed_api_packages``). Two things
-Hypothesis fixes on import are the exceptions: its default ``.hypothesis`` home, from the working
-directory, which each child sets again from its own (``fresh_cwd_state``); and its "ci" settings
-profile, chosen when the environment says CI, which a run that sets the CI variables differently from
-its test worker would not get (no test does). Never the kit or its fixtures: they read the run's
-environment (its cache folder, its isolation mode) and are the code under test. A run whose
-environment changes what the interpreter reads at start-up (``PYTHON*`` variables other than the
-``PYTHONPATH`` pytester sets) falls back to a plain subprocess; so does every run when
-``LLAMA_CONFORMANCE_TESTS_COLD=1``, to compare or to rule the launcher out.
+Loaded in advance, each because it reads nothing from the working directory or the environment at import
+time and starts no thread (the launcher refuses to fork once a thread runs):
+- pytest, pydantic, fastapi, starlette, httpx, aiohttp, requests, jsonschema, yaml, openai and its types
+  (openai reads only its Azure settings, which no test sets);
+- Hypothesis and the pytest plugins of Hypothesis and schemathesis, which every pytest process loads from
+  their entry points (about 0.4 s of CPU per run on a quiet machine). The other entry points (xdist,
+  pytest-asyncio, anyio, platformdirs) cost little, and pytest would warn that each preloaded one "cannot be
+  rewritten", a warning a fresh run does not print;
+- both API packages (``ogx_api``, ``llama_stack_api``: 0.25-0.3 s of a run once fastapi is loaded), pydantic
+  models only. Which one a run uses is still decided in the run. A run whose ``sys.path`` finds either
+  somewhere else (a ``PYTHONPATH`` holding another version) gets both fresh, imported in its own order
+  (``drop_shadowed_api_packages``);
+- ogx-client, which the SDK judge of an HTTP run imports (about 1.5 s of CPU), and SQLAlchemy and
+  cryptography, which a real server's provider imports through its storage layer.
+
+Two things Hypothesis fixes on import are the exceptions: its default ``.hypothesis`` home, from the
+working directory, which each child sets again from its own (``fresh_cwd_state``); and its "ci" settings
+profile, chosen when the environment says CI, which a run that sets the CI variables differently from its
+test worker would not get (no test does). Never the kit or its fixtures: they read the run's environment
+(its cache folder, its isolation mode) and are the code under test. The launcher starts without
+``PYTHONPATH``; each run's own is put on its ``sys.path``. A run whose environment changes what the
+interpreter reads at start-up (``PYTHON*`` variables other than ``PYTHONPATH``) falls back to a plain
+subprocess; so does every run when ``LLAMA_CONFORMANCE_TESTS_COLD=1``, to compare or to rule the launcher out.
 """
 
 from __future__ import annotations
@@ -46,35 +52,40 @@ import pytest
 
 # The child's side: imports, then one fork per request line, each answered with its pid and its exit code.
 _LAUNCHER = r"""
-import json, os, runpy, sys, traceback
+import json, os, runpy, sys, threading, traceback
 sys.path.pop(0)  # -c puts the launcher's working directory first; each run gets its own
-BASE_PATH = list(sys.path)
+BASE_PATH = list(sys.path)  # started without PYTHONPATH: each run's own comes first (``child``)
 API_PACKAGES = ("ogx_api", "llama_stack_api")
-from importlib.metadata import entry_points
-PLUGINS = [ep.module for ep in entry_points(group="pytest11") if ep.module.split(".")[0] != "llama_conformance"]
 for name in ("pytest", "pydantic", "httpx", "yaml", "jsonschema", "fastapi", "starlette.applications", "anyio",
              "requests", "aiohttp", "openai", "openai.types.chat", "openai.types.responses",
-             "openai.types.eval_create_params", "hypothesis",
-             "asyncio", "pdb", *PLUGINS, *API_PACKAGES, "ogx_client", "ogx_client.api",
-             "sqlalchemy", "sqlalchemy.ext.asyncio", "cryptography.x509"):
+             "openai.types.eval_create_params", "hypothesis", "_hypothesis_pytestplugin", "schemathesis.pytest.plugin",
+             "asyncio", "pdb", *API_PACKAGES, "ogx_client", "ogx_client.api", "sqlalchemy", "sqlalchemy.ext.asyncio",
+             "cryptography.x509"):
     try:
         __import__(name)
     except Exception:
         pass
 import importlib.machinery
 import pytest
+if threading.active_count() != 1:  # a fork copies only the forking thread: a library's thread would be lost
+    sys.exit(f"a preloaded library started a thread ({threading.enumerate()}): the launcher cannot fork safely")
+
+def _where(path):
+    return os.path.realpath(path) if path else None
 
 def drop_shadowed_api_packages():
-    # An API package loaded here that the run's sys.path finds elsewhere (a PYTHONPATH holding another version)
-    # is dropped with its submodules, so the run imports its own.
+    # When the run's sys.path finds either API package somewhere else than where the launcher loaded it from (a
+    # PYTHONPATH holding another version), both are dropped with their submodules: the run imports its own, in
+    # the order it chooses, as a fresh process would.
     for name in API_PACKAGES:
         module = sys.modules.get(name)
         if module is None:
             continue
         spec = importlib.machinery.PathFinder.find_spec(name, sys.path)
-        if spec is None or spec.origin != module.__file__:
-            for loaded in [key for key in sys.modules if key == name or key.startswith(name + ".")]:
+        if spec is None or _where(spec.origin) != _where(getattr(module, "__file__", None)):
+            for loaded in [key for key in sys.modules if key.split(".")[0] in API_PACKAGES]:
                 del sys.modules[loaded]
+            return
 
 def fresh_cwd_state():
     # What a library fixed from the working directory on import, fixed again from the run's.
@@ -85,6 +96,11 @@ def fresh_cwd_state():
         setattr(configuration, "__hypothesis_home_directory", None)  # and none chosen yet
 
 def child(request):
+    null = os.open(os.devnull, os.O_RDONLY)  # the output files first: a failure below is reported in them
+    os.dup2(null, 0)
+    for fd, path in ((1, request["stdout"]), (2, request["stderr"])):
+        os.dup2(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644), fd)
+    sys.stdin = open(os.devnull)
     os.chdir(request["cwd"])
     os.environ.clear()
     os.environ.update(request["env"])
@@ -95,11 +111,6 @@ def child(request):
     sys.path[:] = [os.path.dirname(os.path.abspath(script)) if script else request["cwd"], *extra, *BASE_PATH]
     drop_shadowed_api_packages()
     fresh_cwd_state()
-    null = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(null, 0)
-    for fd, path in ((1, request["stdout"]), (2, request["stderr"])):
-        os.dup2(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644), fd)
-    sys.stdin = open(os.devnull)
     if script:
         sys.argv = [script, *request["args"]]
         runpy.run_path(script, run_name="__main__")
@@ -149,9 +160,12 @@ class _Launcher:
         if self.process is None or self.process.poll() is not None:
             self.env = dict(os.environ)
             self._buffer = b""
+            # Without PYTHONPATH: a test that set one when this launcher started would otherwise lend its path (and
+            # the packages preloaded from it) to every later run of this worker. Each run's own is applied in the run.
+            launcher_env = {k: v for k, v in self.env.items() if k != "PYTHONPATH"}
             # Started from this directory, which outlives every test's temporary one (each run sets its own).
             self.process = subprocess.Popen([sys.executable, "-c", _LAUNCHER], stdin=subprocess.PIPE,
-                                            stdout=subprocess.PIPE, env=self.env, bufsize=0,
+                                            stdout=subprocess.PIPE, env=launcher_env, bufsize=0,
                                             cwd=Path(__file__).parent)
             atexit.register(self.close)
         return self.process
@@ -199,7 +213,8 @@ class _Launcher:
         assert started is not None
         done = self._answer(process, deadline)
         if done is None:
-            os.kill(int(started["pid"]), signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):  # it ended and was reaped just now: its answer follows
+                os.kill(int(started["pid"]), signal.SIGKILL)
             done = self._answer(process, None)
             assert done is not None
             KIT_RUNS.append(done["cpu"])
@@ -246,8 +261,9 @@ def runpytest_subprocess(pytester: pytest.Pytester, *args: str | os.PathLike[str
 def run_python(script: Path, args: list[str], cwd: Path, env: Mapping[str, str],
                timeout: float | None = None) -> subprocess.CompletedProcess[str]:
     """``subprocess.run([sys.executable, script, *args], cwd=cwd, env=env, capture_output=True, text=True,
-    timeout=timeout)``, forked from the warm launcher when it can stand in (``script`` runs as ``__main__``
-    in a process of its own, its directory first on ``sys.path``); ``subprocess.TimeoutExpired`` likewise."""
+    timeout=timeout)``, forked from the warm launcher when it can stand in: ``script`` runs as ``__main__`` in a
+    process of its own, its directory first on ``sys.path``, with stdin from /dev/null, and its output goes
+    through ``<script stem>.stdout`` / ``.stderr`` in ``cwd``. A timeout raises ``subprocess.TimeoutExpired``."""
     if not _LAUNCHER_OF_THIS_WORKER.accepts(env):
         return subprocess.run([sys.executable, str(script), *args], cwd=cwd, env=env, capture_output=True, text=True,
                               timeout=timeout, check=False)

@@ -123,10 +123,10 @@ class RemoteImpl:
     def _bounds(self, http: HttpCall) -> Bounds:
         """This call's read bounds; its stream's time runs from now, before the request is sent."""
         options = self._client.options
-        body = http.json if http.json is not None else http.data
+        body, params = (http.json if http.json is not None else http.data), http.params
 
         def request() -> str:  # built only for an answer that is cut
-            query = "&".join(f"{k}={v}" for k, v in http.params)
+            query = "&".join(f"{k}={v}" for k, v in params)
             return f"{'?' + query + ' ' if query else ''}{shown_request(body)}"
 
         return Bounds(limits=options.limits, stream_time_s=options.limits.stream_time_s(options.timeout_s),
