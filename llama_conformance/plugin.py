@@ -183,9 +183,9 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_call(item: pytest.Item) -> None:
-    """In a worker: the setup is over, so a crash from here is timed from the call's start."""
-    if hasattr(item.config, "workerinput"):
-        isolation.call_phase_started(item)
+    """In a worker (the only process with a flight recorder): the setup is over, so a crash from here is timed
+    from the call's start."""
+    isolation.call_phase_started(item)
 
 
 @pytest.fixture(scope="session")

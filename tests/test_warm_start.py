@@ -73,7 +73,6 @@ def test_a_start_up_variable_starts_the_run_cold(pytester: pytest.Pytester, monk
     result.stdout.fnmatch_lines([f"*HASH {expected}*"])
 
 
-
 API_PROBE = """
 import os, sys
 
@@ -102,7 +101,7 @@ def test_an_api_package_on_the_runs_path_replaces_the_preloaded_one(pytester: py
     (shadow / "ogx_api" / "__init__.py").write_text("SHADOW = True\n")
     pytester.makepyfile(test_probe=API_PROBE)
     warm_start._LAUNCHER_OF_THIS_WORKER.close()  # the next run starts a launcher, with the shadow on PYTHONPATH
-    launchers = []
+    launchers, counted = [], len(warm_start.KIT_RUNS)
     for shadowed in (True, False, True):
         if shadowed:
             monkeypatch.setenv("PYTHONPATH", str(shadow))
@@ -112,3 +111,5 @@ def test_an_api_package_on_the_runs_path_replaces_the_preloaded_one(pytester: py
         pytester.runpytest_subprocess("-p", "no:randomly").assert_outcomes(passed=1)
         launchers.append(warm_start._LAUNCHER_OF_THIS_WORKER.process)
     assert launchers[0] is not None and launchers.count(launchers[0]) == 3  # all three forked from one launcher
+    runs = warm_start.KIT_RUNS[counted:]  # what the CPU ledger records: each forked run and its CPU
+    assert len(runs) == 3 and all(cpu > 0 for cpu in runs), runs

@@ -212,15 +212,14 @@ class _Launcher:
         started = self._answer(process, None)
         assert started is not None
         done = self._answer(process, deadline)
-        if done is None:
+        timed_out = done is None
+        if timed_out:
             with contextlib.suppress(ProcessLookupError):  # it ended and was reaped just now: its answer follows
                 os.kill(int(started["pid"]), signal.SIGKILL)
             done = self._answer(process, None)
-            assert done is not None
-            KIT_RUNS.append(done["cpu"])
-            return None
+        assert done is not None
         KIT_RUNS.append(done["cpu"])
-        return int(done["code"])
+        return None if timed_out else int(done["code"])
 
 
 _LAUNCHER_OF_THIS_WORKER = _Launcher()
