@@ -118,8 +118,29 @@ def _rss_bytes(pid: int) -> int:
     return 0
 
 
+def _command_line(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:
+        return ""
+
+
+def _program_peak(pid: int) -> tuple[str, int] | None:
+    """The command line ``pid`` runs and its peak RSS under it; None when it changed program while read.
+
+    A fork caught before its ``exec`` still shows its parent's command line and the parent's pages
+    (an import's ``ldconfig`` helper once showed as a 137 MB copy of the kit). The kernel resets the
+    peak at ``exec``, so a peak read between two equal command lines belongs to that program."""
+    before = _command_line(pid)
+    peak = _rss_bytes(pid)
+    return (before, peak) if before and _command_line(pid) == before else None
+
+
 class MeasuredRun:
-    """A kit run in a subprocess, with its wall time and the peak RSS of each of its processes."""
+    """A kit run in a subprocess, with its wall time and the peak RSS of each of its processes.
+
+    ``peak_rss`` is each process's peak; ``program_peaks`` splits it by the command line the process
+    ran, so a fork that went on to ``exec`` a small helper is not mistaken for a second interpreter."""
 
     def __init__(self, args: list[str], cwd: Path, timeout: float = 300, tmpdir: Path | None = None) -> None:
         import time
@@ -132,6 +153,7 @@ class MeasuredRun:
         process = subprocess.Popen([sys.executable, "-m", "pytest", *args], cwd=cwd, env=env, text=True,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         self.peak_rss: dict[int, int] = {}
+        self.program_peaks: dict[int, dict[str, int]] = {}
         import threading
 
         output: list[str] = []
@@ -139,7 +161,13 @@ class MeasuredRun:
         reader.start()
         while process.poll() is None:
             for pid in process_tree(process.pid):
-                self.peak_rss[pid] = max(self.peak_rss.get(pid, 0), _rss_bytes(pid))
+                sample = _program_peak(pid)
+                if sample is None:
+                    continue
+                command, peak = sample
+                self.peak_rss[pid] = max(self.peak_rss.get(pid, 0), peak)
+                programs = self.program_peaks.setdefault(pid, {})
+                programs[command] = max(programs.get(command, 0), peak)
             if time.perf_counter() - started > timeout:
                 process.kill()
             time.sleep(0.02)
@@ -157,6 +185,20 @@ class MeasuredRun:
     @property
     def largest_peak(self) -> int:
         return max(self.peak_rss.values(), default=0)
+
+    def other_interpreters(self, smallest: int = 32 * 2**20) -> dict[int, dict[str, int]]:
+        """Processes below the kit that ran a program of their own (not the kit's command line) and grew
+        past ``smallest``: a worker is an interpreter with the kit loaded, 100 MB or more; a helper an
+        import spawns (``ldconfig`` and the like) is a few MB, and a fork of the kit caught before its
+        ``exec`` shows the kit's own command line."""
+        kit_command = set(self.program_peaks.get(self.kit_pid, {}))
+        found: dict[int, dict[str, int]] = {}
+        for pid, programs in self.program_peaks.items():
+            own = {command: peak for command, peak in programs.items()
+                   if pid != self.kit_pid and command not in kit_command and peak > smallest}
+            if own:
+                found[pid] = own
+        return found
 
 
 # -- reading a kit run's output ------------------------------------------------------------------
