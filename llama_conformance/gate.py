@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import inspect
 import threading
 from collections.abc import Awaitable, Callable, Coroutine
@@ -54,6 +55,7 @@ T = TypeVar("T")
 
 DEFAULT_TIMEOUT_S = 30.0
 _LOOP_PROBE_S = 1.0
+_WIND_DOWN_S = 2.0  # what a provider's leftover tasks get to end once cancelled, at session end
 
 
 def guard_loop(loop: asyncio.AbstractEventLoop, noted: Callable[[ProviderExit], Any] | None = None) -> None:
@@ -78,7 +80,10 @@ def guard_loop(loop: asyncio.AbstractEventLoop, noted: Callable[[ProviderExit], 
             raise error from exc
 
     def factory(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> asyncio.Task[Any]:
-        return asyncio.Task(guarded(coro), loop=loop, **kwargs)
+        task = asyncio.Task(guarded(coro), loop=loop, **kwargs)
+        if inspect.iscoroutine(coro):  # a task cancelled before its first step never starts ``guarded``:
+            task.add_done_callback(lambda _: coro.close())  # close what it wraps ("never awaited" otherwise)
+        return task
 
     factory.guards_exits = True  # type: ignore[attr-defined]
     loop.set_task_factory(factory)  # type: ignore[arg-type]
@@ -227,10 +232,22 @@ class CallGate:
         return self.run(label, lambda: func(*args, **kwargs), request=request_of(args, kwargs))
 
     def close(self) -> None:
-        """Stop the loop; a wedged loop is abandoned (its thread is a daemon)."""
-        if self._wedged_by is None and self._loop.is_running():
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(timeout=_LOOP_PROBE_S)
+        """End the loop as ``asyncio.run`` does: cancel what the provider left running, finish its
+        unfinished async generators, stop, close. A wedged loop is abandoned (its thread is a daemon).
+
+        Stopping alone left the provider's pending tasks (a stream's cleanup, a client's background
+        refresh) on a loop the garbage collector closed later: their first step was dropped with a
+        "coroutine ... was never awaited" warning, and their ``finally`` blocks never ran. Each stage
+        is bounded, so a provider that ignores cancellation costs ``_WIND_DOWN_S`` at most."""
+        if self._wedged_by is not None or not self._loop.is_running():
+            return
+        wind_down = asyncio.run_coroutine_threadsafe(_cancel_leftovers(_WIND_DOWN_S), self._loop)
+        with contextlib.suppress(Exception):  # a provider's task that fails while cancelled is not the kit's
+            wind_down.result(timeout=_WIND_DOWN_S + _LOOP_PROBE_S)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=_LOOP_PROBE_S)
+        if not self._thread.is_alive():
+            self._loop.close()
 
     def _refuse_if_known_to_hang(self, label: str) -> None:
         refused = self.recorder.refused.get(label) if self.recorder is not None else None
@@ -258,6 +275,22 @@ class CallGate:
             return True
         except concurrent.futures.TimeoutError:
             return False
+
+
+async def _cancel_leftovers(limit_s: float) -> None:
+    """On the gate's loop: cancel every task but this one and wait (``limit_s`` at most) for them and
+    for the async generators left open (a stream the test stopped reading) to finish."""
+    loop = asyncio.get_running_loop()
+    leftovers = asyncio.all_tasks(loop) - {asyncio.current_task(loop)}
+    for task in leftovers:
+        task.cancel()
+    if leftovers:
+        done, _ = await asyncio.wait(leftovers, timeout=limit_s)
+        for task in done:  # read, so none is logged later as "exception was never retrieved"
+            if not task.cancelled():
+                task.exception()
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(loop.shutdown_asyncgens(), timeout=limit_s)
 
 
 def timeout_message(label: str, limit: float, wedged: bool = False, how: str = "") -> str:

@@ -69,3 +69,60 @@ def test_timer_armed_on_the_call_thread_does_not_end_the_process() -> None:
     assert "main thread" in gate.run("time_limit", arm_then_install)
     time.sleep(0.2)  # the alarm has fired: at SIGALRM's default action this process would be gone
     assert signal.getsignal(signal.SIGALRM) == signal.SIG_IGN
+
+
+def test_close_ends_what_the_provider_left_running() -> None:
+    """A provider's background task (a client's refresh loop spawning work each turn, a stream's cleanup)
+    is cancelled at close and runs its ``finally``; none is dropped unstarted, which Python reports as
+    "coroutine ... was never awaited" when the abandoned loop is collected (seen in ogx's ollama adapter)."""
+    import gc
+    import warnings
+
+    gate = CallGate(timeout_s=2)
+    ended: list[str] = []
+
+    async def chore() -> None:
+        try:
+            await asyncio.sleep(3600)
+        finally:
+            ended.append("chore")
+
+    async def spawner() -> None:
+        try:
+            while True:  # always one task just created, its first step not yet run
+                asyncio.get_running_loop().create_task(chore())
+                await asyncio.sleep(0)
+        finally:
+            ended.append("spawner")
+
+    async def start_background() -> None:
+        asyncio.get_running_loop().create_task(spawner())
+
+    gate.run("start", start_background)
+    time.sleep(0.05)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        gate.close()
+        gc.collect()
+    assert "spawner" in ended and ended.count("chore") > 1, ended[:5]
+    never_awaited = [str(w.message) for w in caught if "never awaited" in str(w.message)]
+    assert not never_awaited, never_awaited
+
+
+def test_close_is_bounded_when_a_task_ignores_cancellation() -> None:
+    gate = CallGate(timeout_s=2)
+
+    async def stubborn() -> None:
+        while True:
+            try:
+                await asyncio.sleep(3600)
+            except asyncio.CancelledError:
+                continue
+
+    async def start_background() -> None:
+        asyncio.get_running_loop().create_task(stubborn())
+
+    gate.run("start", start_background)
+    started = time.monotonic()
+    gate.close()
+    assert time.monotonic() - started < 4.5
