@@ -122,6 +122,22 @@ def test_console_scripts_point_at_the_env_after_its_rename(tmp_path: Path) -> No
     assert (scratch / "bin" / "other").read_text() == "#!/usr/bin/env python3\n"
 
 
+def test_the_envs_own_uv_comes_before_one_on_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A venv used without activating it: PATH's ``uv`` may be a pyenv shim that fails for this Python
+    (seen running the tests with ``.tox/ogx/bin/python``: every env build 'could not install')."""
+    env_bin, shims = tmp_path / "env" / "bin", tmp_path / "shims"
+    env_bin.mkdir(parents=True)
+    shims.mkdir()
+    for uv in (env_bin / "uv", shims / "uv"):
+        uv.write_text("#!/bin/sh\n")
+        uv.chmod(0o755)
+    monkeypatch.setenv("PATH", str(shims))
+    monkeypatch.setattr(sys, "executable", str(env_bin / "python"))
+    assert envs.find_uv() == str(env_bin / "uv")
+    (env_bin / "uv").unlink()  # an env without uv: PATH's
+    assert envs.find_uv() == str(shims / "uv")
+
+
 def test_install_failures_name_who_must_act() -> None:
     spec = envs.EnvSpec(python="p", distribution="ogx-api", version="1.0.9", kit="x")
     missing = envs.describe_install_failure(

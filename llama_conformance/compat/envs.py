@@ -144,12 +144,15 @@ class BuiltEnv:
 
 
 def find_uv() -> str | None:
-    """``uv`` on PATH, else beside the running interpreter (a venv or tox env that installed it)."""
-    found = shutil.which("uv")
-    if found:
-        return found
+    """``uv`` beside the running interpreter (the venv or tox env the kit is installed in), else on PATH.
+
+    The env's own first: a venv used without activating it leaves PATH to whatever else provides
+    ``uv``, and a pyenv shim there fails for every Python but the one it was installed for ("pyenv: uv:
+    command not found"), which reads as a package that cannot be installed."""
     beside = Path(sys.executable).parent / "uv"
-    return str(beside) if beside.is_file() and os.access(beside, os.X_OK) else None
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside)
+    return shutil.which("uv")
 
 
 def requirements(spec: EnvSpec, kit: KitSource) -> list[str]:
