@@ -108,7 +108,7 @@ def test_hanging_factory_or_initialize_fails_within_the_timeout(run_kit, defect:
     elapsed = time.monotonic() - started
     result.assert_outcomes(failed=1, skipped=5)
     result.stdout.fnmatch_lines([f"*[[]MUST lifecycle.build[]]*ran for 1 s {how}*"])
-    assert elapsed < 30, f"a hanging provider held the run for {elapsed:.0f} s"
+    assert elapsed < 90, f"a hanging provider held the run for {elapsed:.0f} s"  # it hangs for an hour
 
 
 def test_providers_dir_in_the_server_layout_is_discovered(run_kit) -> None:

@@ -73,7 +73,7 @@ def test_hanging_call_fails_once_then_fast(run_suites, defect: str, args: tuple[
     waited = [v for v in verdicts if "ran for 1 s without returning" in v]
     refused = [v for v in verdicts if v.startswith("Not called") and "already exceeded the 1 s timeout" in v]
     assert len(waited) == 1 and len(refused) == len(failing) - 1, verdicts
-    assert run_seconds(result) < 30
+    assert run_seconds(result) < 90  # one timeout per call would be minutes; a loaded CI's start-up is not
 
 
 # -- drawn-only defects: found, shrunk, printed, reproducible ---------------------------------

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from llama_conformance.behaviour.examples import run_examples
@@ -26,7 +26,8 @@ from llama_conformance.target.profiles import PROFILES
 from llama_conformance_fixtures.broken._redaction import contains_pii
 from llama_conformance_suites.safety.helpers import DRAWN_TEXT, MESSAGES, ROLES, moderation_inputs
 
-CHECKED = settings(max_examples=150, database=None, deadline=None)
+CHECKED = settings(max_examples=150, database=None, deadline=None,  # a loaded CI machine draws slowly
+                   suppress_health_check=[HealthCheck.too_slow])
 SEEDS = range(100)
 
 

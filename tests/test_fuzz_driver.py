@@ -15,6 +15,7 @@ from typing import Any
 import ogx_api  # noqa: F401 - first, before anything could import llama_stack_api
 import pytest
 from schemathesis.specs.openapi import checks as schemathesis_checks
+from tests_support import refused_port
 
 from llama_conformance.contract import load_contract
 from llama_conformance.fuzz import (
@@ -344,14 +345,10 @@ def test_one_pytest_item_per_operation_and_failures_show_curl(pytester: pytest.P
 
 def test_transport_errors_become_failures_not_crashes() -> None:
     # A port nobody listens on: every case is a failure "no answer", the run itself completes.
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
     spec = {"openapi": "3.1.0", "info": {"title": "t", "version": "1"},
             "paths": {"/v1/x": {"get": {"responses": {"200": {"description": "ok"}}}}}}
-    outcome = run_operation(load_schema(spec, base_url=f"http://127.0.0.1:{port}", max_examples=1), "GET /v1/x")
+    with refused_port() as port:
+        outcome = run_operation(load_schema(spec, base_url=f"http://127.0.0.1:{port}", max_examples=1), "GET /v1/x")
     assert outcome.cases == 1 and outcome.failures[0].title == "No answer (connection failed)"
 
 

@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from tests_support import assert_fails_exactly, failed_tests, failure_reports, must_ids, requires
+from tests_support import assert_fails_exactly, failed_tests, failure_reports, must_ids, refused_port, requires
 
 from llama_conformance import catalogue
 from llama_conformance.checks import Proof, check_ids
@@ -79,22 +79,18 @@ def test_http_defect_is_caught_by_its_check(pytester: pytest.Pytester, defect: s
     for test, report in reports.items():
         assert check_id in must_ids(report), f"{test} does not name {check_id}:\n{report}"
     if defect == "stream-stalls-midway":  # one timeout, then the run moves on
-        assert elapsed < 40, elapsed
+        assert elapsed < 90, elapsed  # a timeout per stalled call would be far more; under load start-up is 10-30 s
 
 
 def test_a_dead_url_is_a_usage_error_within_seconds(pytester: pytest.Pytester) -> None:
-    import socket
-
-    with socket.socket() as sock:  # a port that was free a moment ago: nothing listens
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    started = time.monotonic()
-    result = run_url(pytester, f"http://127.0.0.1:{port}")
-    elapsed = time.monotonic() - started
+    with refused_port() as port:  # nothing listens
+        started = time.monotonic()
+        result = run_url(pytester, f"http://127.0.0.1:{port}")
+        elapsed = time.monotonic() - started
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     text = result.stderr.str() + result.stdout.str()
     assert f"127.0.0.1:{port}" in text and "Traceback" not in text, text
-    assert elapsed < 10 + 6, elapsed  # the kit's own limit is 10 s; the rest is pytest starting up
+    assert elapsed < 10 + 30, elapsed  # the kit's own limit is 10 s; the rest is pytest starting up (a loaded CI)
 
 
 def test_a_url_that_is_not_http_is_a_usage_error(pytester: pytest.Pytester) -> None:

@@ -32,6 +32,7 @@ built on the contract and read by the harness as data; they are not a layer of t
 from __future__ import annotations
 
 import ast
+import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -155,15 +156,16 @@ def test_units_of_one_layer_form_no_cycle() -> None:
     assert cycles == [], "units of one layer import each other: " + ", ".join(cycles)
 
 
-def test_the_scan_sees_an_import_inside_a_function() -> None:
-    """The rule can fail: a lazy upward import (the kind that hid ``behaviour -> pytest_plugin``) is read."""
-    probe = ROOT / "gate_scan_probe.py"
+def test_the_scan_sees_an_import_inside_a_function(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rule can fail: a lazy upward import (the kind that hid ``behaviour -> pytest_plugin``) is read.
+
+    The probe lives under ``tmp_path``, read as a module of the package: written into the real package,
+    the scans of the other tests (another xdist worker, at the same moment) would read it."""
+    probe = tmp_path / "gate_scan_probe.py"
     probe.write_text("def later() -> None:\n    from llama_conformance.report import record\n")
-    try:
-        assert ("llama_conformance.report.record", 2) in _imports(probe)
-        assert LEVEL[_unit("llama_conformance.report.record") or ""] > LEVEL["gate"]
-    finally:
-        probe.unlink()
+    monkeypatch.setattr(sys.modules[__name__], "_module_name", lambda path: f"{PACKAGE}.{path.stem}")
+    assert ("llama_conformance.report.record", 2) in _imports(probe)
+    assert LEVEL[_unit("llama_conformance.report.record") or ""] > LEVEL["gate"]
 
 
 def test_the_files_split_between_the_envs_exist_and_each_test_runs_once(monkeypatch: pytest.MonkeyPatch) -> None:

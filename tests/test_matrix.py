@@ -397,8 +397,10 @@ def test_a_service_that_never_gets_ready_is_stopped_at_its_deadline(tmp_path: Pa
     from llama_conformance.matrix.targets import ServiceSpec
 
     pid_file = tmp_path / "pid"
-    code = f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(120)"
-    spec = ServiceSpec(name="sleepy", run=("{python}", "-c", code, "{port}"), timeout=1.0)
+    # The shell writes its pid before anything else (a Python that imports slowly under load could be
+    # stopped at the deadline before writing it); exec keeps the pid for the sleep.
+    spec = ServiceSpec(name="sleepy", run=("/bin/sh", "-c", f"echo $$ > {pid_file}; exec sleep 120", "{port}"),
+                       timeout=1.0)
     started = time.monotonic()
     with matrix_services.running([spec], tmp_path, tmp_path / "cache", _settings(tmp_path).kit) as states:
         assert time.monotonic() - started < 15

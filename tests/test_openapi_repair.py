@@ -19,6 +19,7 @@ from typing import Any
 
 import ogx_api  # first, before anything could import llama_stack_api
 import pytest
+from tests_support import refused_port
 
 from llama_conformance.errors import KitUsageError
 from llama_conformance.openapi import (
@@ -344,11 +345,8 @@ def test_a_wrong_answer_is_a_usage_error_naming_the_url(target: tuple[str, list[
 
 
 def test_a_dead_url_fails_fast_with_what_to_check() -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    started = time.monotonic()
-    with pytest.raises(KitUsageError) as caught:
+    with refused_port() as port, pytest.raises(KitUsageError) as caught:
+        started = time.monotonic()
         fetch_spec(f"http://127.0.0.1:{port}")  # the default timeout
     assert time.monotonic() - started < 10
     assert f"http://127.0.0.1:{port}/openapi.json" in str(caught.value)
@@ -364,7 +362,7 @@ def test_a_port_that_accepts_but_never_answers_times_out() -> None:
         with pytest.raises(KitUsageError) as caught:
             fetch_spec(f"http://127.0.0.1:{port}", timeout_s=1.0)
         elapsed = time.monotonic() - started
-    assert 0.9 < elapsed < 3.0
+    assert 0.9 < elapsed < 6.0  # the default timeout is 8 s; under load the client's set-up takes a while
     assert "no answer within 1 s" in str(caught.value)
 
 

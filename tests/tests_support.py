@@ -6,13 +6,15 @@ test that only needs to know whether a package is installed asks importlib, not 
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,18 @@ import warm_start
 
 from llama_conformance.checks import CheckRef, Proof, check_id, only  # noqa: F401  (only: the proofs' -k, for tests)
 from llama_conformance.contract.packages import API_PACKAGE_ENV
+
+
+@contextlib.contextmanager
+def refused_port() -> Iterator[int]:
+    """A loopback port where a connection is refused, held for the ``with`` block.
+
+    The socket stays bound without listening: a connect is refused (RST) as on a free port, and no
+    other process (another xdist worker, the other tox env) can take the port in the meantime, as it
+    could between closing a probe socket and the test's first connect."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield sock.getsockname()[1]
 
 
 def requires(package: str) -> None:

@@ -9,12 +9,12 @@ tiktoken cache.
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from kitrun import KitRun
+from tests_support import refused_port
 
 
 @pytest.fixture(autouse=True)
@@ -29,13 +29,12 @@ def _isolated_servers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def closed_port(monkeypatch: pytest.MonkeyPatch) -> int:
-    """A loopback port nothing listens on, for remote adapters that must not reach a server."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    monkeypatch.setenv("LLAMA_CONFORMANCE_CLOSED_PORT", str(port))
-    return port
+def closed_port(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
+    """A loopback port nothing listens on (held for the test: ``tests_support.refused_port``), for remote
+    adapters that must not reach a server."""
+    with refused_port() as port:
+        monkeypatch.setenv("LLAMA_CONFORMANCE_CLOSED_PORT", str(port))
+        yield port
 
 
 @pytest.fixture
@@ -65,9 +64,6 @@ def run_real_provider(pytester: pytest.Pytester) -> Callable[..., KitRun]:
         return KitRun.parse(result)
 
     return run
-
-
-from collections.abc import Iterator  # noqa: E402  (appended section; the header is left as it was)
 
 
 @pytest.fixture(scope="module")
