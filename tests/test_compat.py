@@ -147,6 +147,14 @@ def test_install_failures_name_who_must_act() -> None:
         "  x No solution found when resolving dependencies:\n  Because prov==2 depends on ogx-api>=1.4 and you "
         "require ogx-api==1.0.9, we can conclude that your requirements are unsatisfiable.", spec)
     assert "the provider's maintainer declares which versions it supports" in conflict
+    # A pyenv shim on PATH for another Python (what a venv used without activating it can find): the installer
+    # never ran, which is the machine's to fix, and the line that says so is shown, not pyenv's closing advice.
+    shim = envs.describe_install_failure(
+        "$ /root/.pyenv/shims/uv venv --quiet ...\npyenv: uv: command not found\n\nThe `uv' command exists in these "
+        "Python versions:\n  3.12.1\n\nNote: See 'pyenv help global' for tips on allowing multiple\n      Python "
+        "versions to be found at the same time.", spec)
+    assert "the installer itself could not run" in shim
+    assert shim.endswith("Installer said: pyenv: uv: command not found")
 
 
 # --------------------------------------------------------------------------- rows and the table

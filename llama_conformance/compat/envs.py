@@ -235,16 +235,23 @@ def _keep_log(scratch: Path, keep: Path) -> None:
         log.replace(keep)
 
 
+# A line with one of these says why; an installer's last line is often advice ("... at the same time.").
+_TELLING = ("because", "error", "not found", "no such file")
+
+
 def describe_install_failure(log: str, spec: EnvSpec) -> str:
     """Why the env could not be built and who must act: the API release missing from the index is
     for whoever chose the version; a resolver conflict between the provider's requirements and
     that release is the provider's declared range to fix (or the version to leave out)."""
     lines = [line.strip() for line in log.splitlines() if line.strip() and not line.startswith("$ ")]
     lowered = log.lower()
-    detail = next((line for line in lines if "because" in line.lower() or "error" in line.lower()),
+    detail = next((line for line in lines if any(word in line.lower() for word in _TELLING)),
                   lines[-1] if lines else "no output")[:400]
     wanted = f"{spec.distribution}=={spec.version}"
-    if (f"no matching distribution found for {spec.distribution}" in lowered
+    if "command not found" in lowered or "no such file or directory" in lowered:
+        who = ("the installer itself could not run (nothing was resolved): whoever runs compat must make `uv` (or "
+               "pip) work for this Python, e.g. install uv into the kit's environment")
+    elif (f"no matching distribution found for {spec.distribution}" in lowered
             or (f"no version of {spec.distribution}" in lowered) or "yanked" in lowered):
         who = f"{wanted} cannot be installed from the index (missing or yanked): whoever runs compat should drop it"
     elif "conflict" in lowered or "resolutionimpossible" in lowered or "no solution found" in lowered \
