@@ -281,6 +281,7 @@ async def _cancel_leftovers(limit_s: float) -> None:
     """On the gate's loop: cancel every task but this one and wait (``limit_s`` at most) for them and
     for the async generators left open (a stream the test stopped reading) to finish."""
     loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit_s  # one budget for both stages
     leftovers = asyncio.all_tasks(loop) - {asyncio.current_task(loop)}
     for task in leftovers:
         task.cancel()
@@ -290,7 +291,7 @@ async def _cancel_leftovers(limit_s: float) -> None:
             if not task.cancelled():
                 task.exception()
     with contextlib.suppress(Exception):
-        await asyncio.wait_for(loop.shutdown_asyncgens(), timeout=limit_s)
+        await asyncio.wait_for(loop.shutdown_asyncgens(), timeout=max(deadline - loop.time(), 0.05))
 
 
 def timeout_message(label: str, limit: float, wedged: bool = False, how: str = "") -> str:

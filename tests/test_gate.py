@@ -6,6 +6,7 @@ import asyncio
 import itertools
 import threading
 import time
+from typing import Any
 
 import pytest
 
@@ -137,3 +138,27 @@ def test_close_is_bounded_when_a_task_ignores_cancellation() -> None:
     started = time.monotonic()
     gate.close()
     assert time.monotonic() - started < 4.5
+
+
+def test_close_finishes_a_stream_left_open() -> None:
+    """A stream the test stopped reading (an async generator suspended at its first chunk) is closed at
+    the end, so its ``finally`` (the provider's connection release) runs before the loop is gone."""
+    gate = CallGate(timeout_s=2)
+    released: list[str] = []
+
+    async def chunks() -> Any:
+        try:
+            for number in itertools.count():
+                yield number
+                await asyncio.sleep(0)
+        finally:
+            released.append("connection")
+
+    async def first_chunk_only() -> Any:
+        stream = chunks()
+        assert await stream.__anext__() == 0
+        return stream
+
+    stream = gate.run("stream", first_chunk_only)  # kept alive here: only the loop's shutdown can close it
+    gate.close()
+    assert released == ["connection"], stream
