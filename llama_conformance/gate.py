@@ -196,6 +196,8 @@ class CallGate:
         ``request`` is what a finding shows if the call takes the worker down.
         """
         limit = self.timeout_s if timeout_s is None else timeout_s
+        if self._loop.is_closed():  # a kit defect, said as such before anything is recorded or created
+            raise RuntimeError(f"`{label}` was called through a gate that is already closed")
         self._refuse_if_known_to_hang(label)
 
         async def invoke() -> Any:
@@ -240,6 +242,9 @@ class CallGate:
         "coroutine ... was never awaited" warning, and their ``finally`` blocks never ran. Each stage
         is bounded, so a provider that ignores cancellation costs ``_WIND_DOWN_S`` at most."""
         if self._wedged_by is not None or not self._loop.is_running():
+            return
+        if threading.current_thread() is self._thread:  # from provider code on the loop: it cannot wait for itself
+            self._loop.stop()
             return
         wind_down = asyncio.run_coroutine_threadsafe(_cancel_leftovers(_WIND_DOWN_S), self._loop)
         with contextlib.suppress(Exception):  # a provider's task that fails while cancelled is not the kit's

@@ -152,9 +152,14 @@ def test_install_failures_name_who_must_act() -> None:
     shim = envs.describe_install_failure(
         "$ /root/.pyenv/shims/uv venv --quiet ...\npyenv: uv: command not found\n\nThe `uv' command exists in these "
         "Python versions:\n  3.12.1\n\nNote: See 'pyenv help global' for tips on allowing multiple\n      Python "
-        "versions to be found at the same time.", spec)
+        "versions to be found at the same time.", spec, returncode=127)
     assert "the installer itself could not run" in shim
     assert shim.endswith("Installer said: pyenv: uv: command not found")
+    # A package's own build failing that way ran the installer: the blame stays where the resolver's output puts it.
+    build = envs.describe_install_failure(
+        "  x Failed to build `pyaudio==0.2.14`\n  src/pyaudio.c:1:10: fatal error: portaudio.h: No such file or "
+        "directory", spec, returncode=1)
+    assert "the installer itself could not run" not in build and "portaudio.h" in build
 
 
 # --------------------------------------------------------------------------- rows and the table

@@ -122,7 +122,10 @@ def test_close_ends_what_the_provider_left_running() -> None:
 
 
 def test_close_is_bounded_when_a_task_ignores_cancellation() -> None:
+    """A task that ignores cancellation has the wind-down's budget, on the loop; the open stream beside it is
+    still closed within it (were the budget only the caller's wait, the stream's close would never come)."""
     gate = CallGate(timeout_s=2)
+    released: list[str] = []
 
     async def stubborn() -> None:
         while True:
@@ -131,13 +134,31 @@ def test_close_is_bounded_when_a_task_ignores_cancellation() -> None:
             except asyncio.CancelledError:
                 continue
 
-    async def start_background() -> None:
-        asyncio.get_running_loop().create_task(stubborn())
+    async def chunks() -> Any:
+        try:
+            while True:
+                yield 0
+        finally:
+            released.append("connection")
 
-    gate.run("start", start_background)
+    async def start_background() -> Any:
+        asyncio.get_running_loop().create_task(stubborn())
+        stream = chunks()
+        await stream.__anext__()
+        return stream
+
+    stream = gate.run("start", start_background)
     started = time.monotonic()
     gate.close()
     assert time.monotonic() - started < 4.5
+    assert released == ["connection"], stream
+
+
+def test_a_call_after_close_is_refused_at_once() -> None:
+    gate = CallGate(timeout_s=2)
+    gate.close()
+    with pytest.raises(RuntimeError, match="already closed"):
+        gate.call("files.openai_list_files", _value)
 
 
 def test_close_finishes_a_stream_left_open() -> None:

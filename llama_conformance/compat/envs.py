@@ -224,7 +224,7 @@ def _build(path: Path, spec: EnvSpec, kit: KitSource) -> str | None:
             except OSError as exc:
                 return f"could not start {step[0]}: {exc}"
             if done.returncode != 0:
-                return describe_install_failure(log.read_text(errors="replace"), spec)
+                return describe_install_failure(log.read_text(errors="replace"), spec, done.returncode)
     log.rename(path / "build.log")
     return None
 
@@ -239,7 +239,11 @@ def _keep_log(scratch: Path, keep: Path) -> None:
 _TELLING = ("because", "error", "not found", "no such file")
 
 
-def describe_install_failure(log: str, spec: EnvSpec) -> str:
+# What a shell (or a pyenv shim) exits with when the command it was asked to run cannot be run at all.
+_COULD_NOT_RUN = (126, 127)
+
+
+def describe_install_failure(log: str, spec: EnvSpec, returncode: int | None = None) -> str:
     """Why the env could not be built and who must act: the API release missing from the index is
     for whoever chose the version; a resolver conflict between the provider's requirements and
     that release is the provider's declared range to fix (or the version to leave out)."""
@@ -248,7 +252,7 @@ def describe_install_failure(log: str, spec: EnvSpec) -> str:
     detail = next((line for line in lines if any(word in line.lower() for word in _TELLING)),
                   lines[-1] if lines else "no output")[:400]
     wanted = f"{spec.distribution}=={spec.version}"
-    if "command not found" in lowered or "no such file or directory" in lowered:
+    if returncode in _COULD_NOT_RUN:  # the exit code says so: a build's own "command not found" is not this
         who = ("the installer itself could not run (nothing was resolved): whoever runs compat must make `uv` (or "
                "pip) work for this Python, e.g. install uv into the kit's environment")
     elif (f"no matching distribution found for {spec.distribution}" in lowered
