@@ -186,7 +186,7 @@ def test_a_body_over_the_limit_is_cut_and_reported_as_resource_bound() -> None:
         async with httpx.AsyncClient(transport=StreamingASGITransport(big), base_url="http://app") as client:
             response = await client.send(client.build_request("GET", "/v1/big"), stream=True)
             await decode_value(response, route, None, wire, Bounds(limits=Limits(body_bytes=1024 * 1024),
-                                                                    request='{"n": 1}'))
+                                                                    request=lambda: '{"n": 1}'))
 
     with pytest.raises(ResponseCut) as raised:
         asyncio.run(main())

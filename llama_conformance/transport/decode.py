@@ -48,21 +48,22 @@ from llama_conformance.transport.sse import SseParser
 from llama_conformance.transport.wire import DEADLINE_HEADER, RemoteError, WireAnswer
 
 
+def _not_shown() -> str:
+    return "(not shown)"
+
+
 @dataclass(frozen=True)
 class Bounds:
-    """How much of one answer may be read, and by when; ``request`` is quoted if it is cut.
+    """How much of one answer may be read, and by when; ``request()`` is quoted if it is cut.
 
-    ``request`` may be a callable that builds the quote: quoting a request dumps its whole body to JSON,
-    which every call would pay (a tenth of an HTTP run's CPU) for the few answers that are ever cut.
+    A callable, called only then: quoting a request dumps its whole body to JSON, which every call
+    would pay (a tenth of an HTTP run's CPU) for the few answers that are ever cut.
     """
 
     limits: Limits = DEFAULT_LIMITS
     stream_time_s: float | None = None  # how long a stream may run, from ``started``
-    request: str | Callable[[], str] = "(not shown)"
+    request: Callable[[], str] = _not_shown
     started: float = field(default_factory=time.monotonic)
-
-    def shown_request(self) -> str:
-        return self.request() if callable(self.request) else self.request
 
     @property
     def deadline(self) -> float | None:
@@ -71,7 +72,7 @@ class Bounds:
 
 async def _cut(response: httpx.Response, route: RouteSpec, wire: WireAnswer, bounds: Bounds, what: str) -> NoReturn:
     await response.aclose()  # closes the connection: the rest is never read
-    wire.note(cut_finding(route.label, what, bounds.shown_request()))
+    wire.note(cut_finding(route.label, what, bounds.request()))
     raise wire.failed(ResponseCut(route.label, what))
 
 
