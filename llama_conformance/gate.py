@@ -243,9 +243,6 @@ class CallGate:
         is bounded, so a provider that ignores cancellation costs ``_WIND_DOWN_S`` at most."""
         if self._wedged_by is not None or not self._loop.is_running():
             return
-        if threading.current_thread() is self._thread:  # from provider code on the loop: it cannot wait for itself
-            self._loop.stop()
-            return
         wind_down = asyncio.run_coroutine_threadsafe(_cancel_leftovers(_WIND_DOWN_S), self._loop)
         with contextlib.suppress(Exception):  # a provider's task that fails while cancelled is not the kit's
             wind_down.result(timeout=_WIND_DOWN_S + _LOOP_PROBE_S)
