@@ -153,8 +153,8 @@ def _program_peak(pid: int) -> tuple[str, int] | None:
 class MeasuredRun:
     """A kit run in a subprocess, with its wall time and the peak RSS of each of its processes.
 
-    ``peak_rss`` is each process's peak; ``program_peaks`` splits it by the command line the process
-    ran, so a fork that went on to ``exec`` a small helper is not mistaken for a second interpreter."""
+    ``program_peaks`` is each process's peak per command line it ran, so a fork that went on to ``exec``
+    a small helper is not mistaken for a second interpreter; ``peak_rss`` is each process's peak."""
 
     def __init__(self, args: list[str], cwd: Path, timeout: float = 300, tmpdir: Path | None = None) -> None:
         import time
@@ -166,7 +166,6 @@ class MeasuredRun:
         started = time.perf_counter()
         process = subprocess.Popen([sys.executable, "-m", "pytest", *args], cwd=cwd, env=env, text=True,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        self.peak_rss: dict[int, int] = {}
         self.program_peaks: dict[int, dict[str, int]] = {}
         import threading
 
@@ -179,7 +178,6 @@ class MeasuredRun:
                 if sample is None:
                     continue
                 command, peak = sample
-                self.peak_rss[pid] = max(self.peak_rss.get(pid, 0), peak)
                 programs = self.program_peaks.setdefault(pid, {})
                 programs[command] = max(programs.get(command, 0), peak)
             if time.perf_counter() - started > timeout:
@@ -190,6 +188,10 @@ class MeasuredRun:
         self.returncode = process.returncode
         self.output = "".join(output)
         self.kit_pid = process.pid
+
+    @property
+    def peak_rss(self) -> dict[int, int]:
+        return {pid: max(programs.values()) for pid, programs in self.program_peaks.items()}
 
     @property
     def kit_peak(self) -> int:
