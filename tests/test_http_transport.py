@@ -14,6 +14,7 @@ import io
 import json
 import socket
 import threading
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -258,3 +259,29 @@ def test_a_union_tag_left_at_its_default_is_still_sent() -> None:
     sent = dump_sent(ogx_api.vector_io.OpenAIAttachFileRequest(file_id="file-1", chunking_strategy=static))
     assert sent["chunking_strategy"]["type"] == "static"
     assert "attributes" not in sent  # what the caller left unset stays the server's default
+
+
+def test_clients_share_one_tls_context_per_ca_location(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every client of a run shares one verifying TLS context (loading the CA bundle is ~30 ms a client), but
+    not across CA locations: a deployment behind a private CA, named by ``SSL_CERT_FILE`` as httpx reads it,
+    is trusted by that CA, and the default bundle stays the default's."""
+    import re
+
+    import certifi
+
+    def ssl_context() -> Any:  # what the client's connection pool verifies with
+        client = TargetClient(TargetOptions(base_url="https://deployment.example"))._new_client()
+        return client._transport._pool._ssl_context  # type: ignore[attr-defined]
+
+    one_ca = re.search(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----\n",
+                       Path(certifi.where()).read_text(), re.S)
+    assert one_ca is not None
+    private = tmp_path / "private-ca.pem"
+    private.write_text(one_ca.group(0))
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    default = ssl_context()
+    assert ssl_context() is default and len(default.get_ca_certs()) > 1  # built once, the whole bundle
+    monkeypatch.setenv("SSL_CERT_FILE", str(private))
+    named = ssl_context()
+    assert named is not default and len(named.get_ca_certs()) == 1
