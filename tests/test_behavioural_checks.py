@@ -18,8 +18,11 @@ import pytest
 import tests_support
 from tests_support import assert_fails_exactly, assert_passes, only, output_block, requires
 
+from llama_conformance.behaviour.judge import CheckFailed, Judge
+from llama_conformance.capabilities import Manifest
 from llama_conformance.checks import each
 from llama_conformance.engine_checks import NO_HANG, TYPED_ERROR
+from llama_conformance.validate.ids import STREAM_SAME_ID
 from llama_conformance_suites.files.checks import STATEFUL
 from llama_conformance_suites.inference.checks import ALL, BEHAVIOURAL, STREAM_TESTS
 
@@ -98,6 +101,42 @@ def test_fuzz_finds_a_crash_on_drawn_parameters_and_the_seed_reproduces_it(run_s
     again = pytester.runpytest_subprocess(*shlex.split(rerun)[1:])  # the printed line, as a user runs it
     again_report = assert_fails_exactly(again, each(("test_chat_fuzz",), TYPED_ERROR))["test_chat_fuzz"]
     assert re.findall(r"request \(JSON\): (\{.*\})", again_report) == shrunk
+
+
+# -- how a failure reads: from the suite's line to the findings ----------------------------------
+
+def test_a_failure_is_shown_from_the_suites_line_not_the_engines(run_suites) -> None:
+    """A failed check's traceback ends at the suite's line that asked for it, then its findings: the engine's
+    frames below that line (``Kit.accept`` -> ``Judge.take`` -> ``Judge._raise``, the example loop's body) are left
+    out, called directly or from a drawn example. ``--full-trace`` shows them again."""
+    args = (*BEHAVIOURAL, "-k", "test_chat_stream and not usage", *ALL)
+    failing = each(("test_chat_stream", "test_chat_stream_fuzz"), STREAM_SAME_ID)
+    reports = assert_fails_exactly(run_suites("inline::broken-inference-stream-ids-differ", *args), failing)
+    direct, drawn = reports["test_chat_stream"], reports["test_chat_stream_fuzz"]
+    assert re.search(r"^>\s+kit\.accept\(kit\.call_request\(", direct, re.M), direct
+    assert re.search(r"^>\s+kit\.validate\(outcome, ", drawn, re.M), drawn  # the suite's body, as drawn
+    for report in (direct, drawn):
+        # Hypothesis's wrapper of the example loop stays, under the loop's name: its frame runs Hypothesis's code.
+        engine = set(re.findall(r"llama_conformance/behaviour/(\w+\.py):\d+: in (\w+)", report))
+        assert engine <= {("examples.py", "property_")}, report
+        assert "judge.py" not in report and "context.py" not in report, report
+        assert re.search(r"suites/inference/test_inference\.py:\d+: CheckFailed$", report, re.M), report
+    full = failure_reports(run_suites("inline::broken-inference-stream-ids-differ", *args, "--full-trace"))
+    assert "llama_conformance/behaviour/judge.py" in full["test_chat_stream"], full["test_chat_stream"]
+
+
+def test_an_error_of_the_kit_itself_keeps_the_engines_frames() -> None:
+    """Only a check's failure hides the engine's frames: any other exception raised there (a defect of the kit)
+    is shown through them."""
+    judge = Judge(manifest=Manifest())
+    with pytest.raises(CheckFailed) as failed:
+        judge.fail(NO_HANG, "a finding")
+    with pytest.raises(TypeError) as broken:
+        judge.take(None)  # type: ignore[arg-type]  # not iterable: raised inside Judge._sort
+    shown = {name: [entry.frame.code.path.name for entry in info.traceback.filter(info)]
+             for name, info in (("failed", failed), ("broken", broken))}
+    assert "judge.py" not in shown["failed"], shown
+    assert "judge.py" in shown["broken"], shown
 
 
 # -- an undeclared capability: a skip with its reason, not a failure ----------------------------

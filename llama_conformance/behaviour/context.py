@@ -19,7 +19,7 @@ import pytest
 
 from llama_conformance.behaviour.examples import run_examples, run_machine
 from llama_conformance.behaviour.invoke import Outcome, call_member, request_arguments
-from llama_conformance.behaviour.judge import Judge
+from llama_conformance.behaviour.judge import Judge, kit_frames_hidden
 from llama_conformance.behaviour.secrets import SecretWatch
 from llama_conformance.checks import CheckRef
 from llama_conformance.contract.members import MemberSpec, undeclared_fields
@@ -31,6 +31,7 @@ from llama_conformance.structural import absence_check
 from llama_conformance.target import KitSession
 from llama_conformance.target.served import ServedModels
 
+__tracebackhide__ = kit_frames_hidden  # a check's failure shows from the suite's line down
 _RECENT = 64
 
 

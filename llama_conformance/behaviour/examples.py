@@ -17,8 +17,10 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, given, note, seed, settings
 from hypothesis import strategies as st
 
+from llama_conformance.behaviour.judge import kit_frames_hidden
 from llama_conformance.target.profiles import DEFAULT_PROFILE, PROFILES, Profile
 
+__tracebackhide__ = kit_frames_hidden  # a check's failure shows from the suite's line down
 __all__ = ["DEFAULT_PROFILE", "PROFILES", "Profile", "as_json", "hypothesis_settings", "run_examples", "run_machine"]
 
 

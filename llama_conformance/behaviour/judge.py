@@ -43,6 +43,21 @@ class CheckFailed(AssertionError):
         super().__init__("\n".join(f.render() for f in findings))
 
 
+def kit_frames_hidden(excinfo: pytest.ExceptionInfo[BaseException] | None) -> bool:
+    """``__tracebackhide__`` of the modules between a suite's line and the judge's ``raise``.
+
+    A check's failure is read from the suite's line that asked for it and from the findings; the
+    frames of the engine below it (``Kit.accept`` -> ``Judge.take`` -> ``Judge._raise``, Hypothesis's
+    example loop), each shown with its ``self`` and arguments, told an author nothing, and pytest
+    parsed each of their files to print them (a tenth of a failing run's CPU). Any other exception
+    raised there (a defect of the kit itself) keeps every frame; ``--full-trace`` shows them all.
+    """
+    return excinfo is not None and isinstance(excinfo.value, CheckFailed)
+
+
+__tracebackhide__ = kit_frames_hidden
+
+
 @dataclass
 class Judge:
     """Collects one test's findings and decides its outcome."""

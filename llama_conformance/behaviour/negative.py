@@ -14,8 +14,11 @@ from hypothesis import strategies as st
 
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.invoke import Outcome
+from llama_conformance.behaviour.judge import kit_frames_hidden
 from llama_conformance.checks import CheckRef, UnknownIds, finding
 from llama_conformance.engine_checks import TYPED_ERROR
+
+__tracebackhide__ = kit_frames_hidden  # a check's failure shows from the suite's line down
 
 
 def run_unknown_ids(kit: Kit, row: UnknownIds) -> None:

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import annotated_types
 import pydantic
 
+from llama_conformance.behaviour.judge import kit_frames_hidden
 from llama_conformance.checks import Finding, finding
 from llama_conformance.contract.sizes import (  # noqa: F401  (the size vocabulary is the contract's; re-exported)
     _SIZE_NAME,
@@ -43,6 +44,8 @@ from llama_conformance.contract.sizes import (  # noqa: F401  (the size vocabula
     show,
 )
 from llama_conformance.engine_checks import RESOURCE_BOUND
+
+__tracebackhide__ = kit_frames_hidden  # a check's failure shows from the suite's line down
 
 if TYPE_CHECKING:  # the fuzzer imports ``absurd_in_body`` without the behavioural engine
     from llama_conformance.behaviour.context import Kit

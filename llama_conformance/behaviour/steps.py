@@ -19,10 +19,13 @@ from hypothesis import strategies as st
 
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.invoke import Outcome
+from llama_conformance.behaviour.judge import kit_frames_hidden
 from llama_conformance.checks import MEMBER_CALLABLE, CheckRef, finding
 from llama_conformance.engine_checks import TYPED_ERROR
 from llama_conformance.harness.build import provider_id
 from llama_conformance.structural import absence_check
+
+__tracebackhide__ = kit_frames_hidden  # a check's failure shows from the suite's line down
 
 # The kit's sample dataset (``fixtures/reference/datasets.py``): what the reference
 # datasetio dependency serves, so a benchmark can name rows without a server.

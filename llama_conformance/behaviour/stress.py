@@ -38,10 +38,13 @@ from urllib.parse import urlsplit
 import pytest
 
 from llama_conformance.behaviour.invoke import Outcome, consume, method_of
+from llama_conformance.behaviour.judge import kit_frames_hidden
 from llama_conformance.checks import CheckRef
 from llama_conformance.contract.members import MemberSpec
 from llama_conformance.errors import GateTimeout, NotApplicable
 from llama_conformance.target.profiles import PROFILES, Profile
+
+__tracebackhide__ = kit_frames_hidden  # a check's failure shows from the suite's line down
 
 if TYPE_CHECKING:
     from llama_conformance.behaviour.context import Kit
