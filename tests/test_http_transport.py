@@ -250,6 +250,17 @@ def test_unrouted_members_do_not_exist_over_http() -> None:
     assert hasattr(impl, "list_models")  # served by the Models API's GET /v1/models
 
 
+def test_listing_the_served_models_builds_no_sdk_judge() -> None:
+    """The kit lists the deployment's models to pick the one a drawn request names, in a fuzz-only run too: that
+    lookup builds the error model it is judged by, not the SDK judge (its import of ogx-client was a fifth of a
+    fast fuzz run's CPU). A member a suite calls builds both, before its gated call."""
+    impl = RemoteImpl("inference", CONTRACT, _client())
+    assert callable(impl.list_models) and callable(impl.wired_member("list_models"))
+    assert "_error_model" in vars(impl) and "_sdk" not in vars(impl), sorted(vars(impl))
+    assert callable(impl.openai_chat_completion)
+    assert "_sdk" in vars(impl), sorted(vars(impl))
+
+
 def test_a_union_tag_left_at_its_default_is_still_sent() -> None:
     """``exclude_unset`` alone drops ``type: "static"``; the router then cannot pick the union member."""
     from llama_conformance.transport.encode import dump_sent

@@ -60,7 +60,8 @@ class RemoteImpl:
         self._client = client
 
     # Built when the first member is looked up, not with the stand-in: a run that only fuzzes (``-m fuzz``)
-    # or only reads the document never calls a member, and the SDK judge alone imports ogx-client (seconds).
+    # or only reads the document calls no member but the model listing (``_prepare_judges``), and the SDK
+    # judge alone imports ogx-client (seconds).
     # Never inside the call: the gate's deadline runs there, and seconds of the kit's own imports on a
     # loaded machine would be the provider's call.no-hang (``wired_member`` builds them first).
     @functools.cached_property
@@ -87,7 +88,7 @@ class RemoteImpl:
         if route is None:
             raise AttributeError(f"{self._api}.{name} has no HTTP route in {self._contract.package}")
         if name == "list_models" and self._api == "inference":
-            self._prepare_judges()
+            self._prepare_judges(sdk=False)
             return lambda: self._list_models(route)
         wired = self.wired_member(name)
 
@@ -102,8 +103,9 @@ class RemoteImpl:
         route = self.route_of(name)
         if route is None or name.startswith("_"):
             raise AttributeError(f"{self._api}.{name} has no HTTP route in {self._contract.package}")
-        self._prepare_judges()
-        if name == "list_models" and self._api == "inference":
+        listing_models = name == "list_models" and self._api == "inference"
+        self._prepare_judges(sdk=not listing_models)
+        if listing_models:
             async def listing() -> WireAnswer:
                 return WireAnswer(value=await self._list_models(route))
 
@@ -116,9 +118,15 @@ class RemoteImpl:
         call.__name__ = name
         return call
 
-    def _prepare_judges(self) -> None:
-        """Build what judges an answer (the error model, the SDK judge) before the gated call begins."""
-        _ = self._error_model, self._sdk
+    def _prepare_judges(self, *, sdk: bool = True) -> None:
+        """Build what judges an answer (the error model, the SDK judge) before the gated call begins.
+
+        The model listing (``sdk=False``) is the kit's own lookup of what to test, made by a fuzz-only run too
+        (the served model a drawn request names): only its errors are judged, so it does not build the SDK
+        judge, whose import of ogx-client alone is 1.5 s of CPU."""
+        _ = self._error_model
+        if sdk:
+            _ = self._sdk
 
     def _bounds(self, http: HttpCall) -> Bounds:
         """This call's read bounds; its stream's time runs from now, before the request is sent."""
