@@ -74,6 +74,20 @@ def test_a_provider_on_llama_stack_apis_is_dated_from_its_source_without_importi
     assert not [name for name in sys.modules if name.startswith("kit_gen_ls02")]
 
 
+def test_a_module_changed_in_the_same_process_is_read_again(site: Path) -> None:
+    """Each file's imports are parsed once per process (a batch of runs judges many providers that share
+    modules), keyed by the file's version: a module changed since is read anew."""
+    package = site / "kit_gen_edited"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    module = package / "provider.py"
+    module.write_text("import llama_stack_api\n")
+    assert built_on(("kit_gen_edited.provider",)).package == "llama-stack-api"
+    module.write_text("from ogx_api import inference  # moved to ogx\n")
+    built_on.cache_clear()  # the provider's verdict, not the files' parses
+    assert built_on(("kit_gen_edited.provider",)).package == "ogx-api"
+
+
 def test_the_header_line_names_the_generation_the_evidence_and_the_contract(site: Path) -> None:
     if old_llama_stack_installed():
         pytest.skip("llama-stack <= 0.3 is installed: the line also names it")

@@ -248,7 +248,7 @@ def import_failure_hint(module: str) -> str:
 
 def clear_cache() -> None:
     """Forget what was read: a process that changes ``sys.path`` (the kit's own tests) reads again."""
-    for cached in (built_on, _top_spec, _distribution):
+    for cached in (built_on, _top_spec, _distribution, _imports_of_file):
         cached.cache_clear()
 
 
@@ -328,8 +328,23 @@ def _module_file(name: str) -> Path | None:
     return None
 
 
-def _imports(path: Path, module: str) -> Iterator[tuple[str, int]]:
+def _imports(path: Path, module: str) -> tuple[tuple[str, int], ...]:
     """Every module name an import statement names (``from a import b`` names ``a`` and ``a.b``)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return ()
+    return _imports_of_file(path, module, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=4096)
+def _imports_of_file(path: Path, module: str, mtime_ns: int, size: int) -> tuple[tuple[str, int], ...]:
+    """``_imports`` of one version of a file (its modification time and size in the key): a process that judges
+    several providers (the kit's batches of runs, a matrix) parses a shared module once."""
+    return tuple(_parse_imports(path, module))
+
+
+def _parse_imports(path: Path, module: str) -> Iterator[tuple[str, int]]:
     try:
         tree = ast.parse(path.read_bytes(), filename=str(path))
     except (SyntaxError, ValueError, OSError):
