@@ -11,6 +11,7 @@ and the good providers passing every suite.
 
 from __future__ import annotations
 
+import importlib
 import re
 import shlex
 
@@ -18,7 +19,7 @@ import pytest
 import tests_support
 from tests_support import assert_fails_exactly, assert_passes, only, output_block, requires
 
-from llama_conformance.behaviour.judge import CheckFailed, Judge
+from llama_conformance.behaviour.judge import CheckFailed, Judge, kit_frames_hidden
 from llama_conformance.capabilities import Manifest
 from llama_conformance.checks import each
 from llama_conformance.engine_checks import NO_HANG, TYPED_ERROR
@@ -137,6 +138,19 @@ def test_an_error_of_the_kit_itself_keeps_the_engines_frames() -> None:
              for name, info in (("failed", failed), ("broken", broken))}
     assert "judge.py" not in shown["failed"], shown
     assert "judge.py" in shown["broken"], shown
+    # Hypothesis's report of several distinct failures: hidden only when every one is a check's.
+    for members, hidden in (([failed.value, CheckFailed([])], True), ([failed.value, broken.value], False)):
+        with pytest.raises(ExceptionGroup) as group:
+            raise ExceptionGroup("distinct failures", members)
+        assert kit_frames_hidden(group) is hidden, members
+
+
+@pytest.mark.parametrize("module", ["judge", "context", "examples", "negative", "resource_bound", "steps", "stress"])
+def test_every_engine_module_between_a_suite_and_the_judge_hides_its_frames(module: str) -> None:
+    """The modules a check's failure passes through on its way to the suite (a real run shows judge, context and
+    examples; negative, resource_bound, steps and stress are the other helpers suites call)."""
+    engine = importlib.import_module(f"llama_conformance.behaviour.{module}")
+    assert engine.__tracebackhide__ is kit_frames_hidden
 
 
 # -- an undeclared capability: a skip with its reason, not a failure ----------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -86,6 +87,13 @@ def test_a_module_changed_in_the_same_process_is_read_again(site: Path) -> None:
     module.write_text("from ogx_api import inference  # moved to ogx\n")
     built_on.cache_clear()  # the provider's verdict, not the files' parses
     assert built_on(("kit_gen_edited.provider",)).package == "ogx-api"
+    size, mtime = module.stat().st_size, module.stat().st_mtime_ns
+    back = "import llama_stack_api  # back: "
+    module.write_text(back + "x" * (size - len(back) - 1) + "\n")
+    os.utime(module, ns=(mtime, mtime))
+    assert module.stat().st_size == size
+    built_on.cache_clear()
+    assert built_on(("kit_gen_edited.provider",)).package == "llama-stack-api"
 
 
 def test_the_header_line_names_the_generation_the_evidence_and_the_contract(site: Path) -> None:

@@ -50,9 +50,15 @@ def kit_frames_hidden(excinfo: pytest.ExceptionInfo[BaseException] | None) -> bo
     frames of the engine below it (``Kit.accept`` -> ``Judge.take`` -> ``Judge._raise``, Hypothesis's
     example loop), each shown with its ``self`` and arguments, told an author nothing, and pytest
     parsed each of their files to print them (a tenth of a failing run's CPU). Any other exception
-    raised there (a defect of the kit itself) keeps every frame; ``--full-trace`` shows them all.
+    raised there (a defect of the kit itself) keeps every frame; ``--full-trace`` shows them all. A group
+    (Hypothesis reporting several distinct failures) is a check's failure when all it holds are.
     """
-    return excinfo is not None and isinstance(excinfo.value, CheckFailed)
+    if excinfo is None:
+        return False
+    value = excinfo.value
+    if isinstance(value, BaseExceptionGroup):
+        return value.split(CheckFailed)[1] is None
+    return isinstance(value, CheckFailed)
 
 
 __tracebackhide__ = kit_frames_hidden

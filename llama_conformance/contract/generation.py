@@ -334,13 +334,13 @@ def _imports(path: Path, module: str) -> tuple[tuple[str, int], ...]:
         stat = path.stat()
     except OSError:
         return ()
-    return _imports_of_file(path, module, stat.st_mtime_ns, stat.st_size)
+    return _imports_of_file(path, module, (stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns))
 
 
 @functools.lru_cache(maxsize=4096)
-def _imports_of_file(path: Path, module: str, mtime_ns: int, size: int) -> tuple[tuple[str, int], ...]:
-    """``_imports`` of one version of a file (its modification time and size in the key): a process that judges
-    several providers (the kit's batches of runs, a matrix) parses a shared module once."""
+def _imports_of_file(path: Path, module: str, version: tuple[int, ...]) -> tuple[tuple[str, int], ...]:
+    """``_imports`` of one version of a file (inode, size, modification and change times in the key): a process
+    that judges several providers (the kit's batches of runs, a matrix) parses a shared module once."""
     return tuple(_parse_imports(path, module))
 
 
