@@ -237,8 +237,6 @@ def _keep_log(scratch: Path, keep: Path) -> None:
 
 # A line with one of these says why; an installer's last line is often advice ("... at the same time.").
 _TELLING = ("because", "error", "not found", "no such file")
-
-
 # What a shell (or a pyenv shim) exits with when the command it was asked to run cannot be run at all.
 _COULD_NOT_RUN = (126, 127)
 

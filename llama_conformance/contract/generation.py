@@ -339,21 +339,17 @@ def _imports(path: Path, module: str) -> tuple[tuple[str, int], ...]:
 
 @functools.lru_cache(maxsize=4096)
 def _imports_of_file(path: Path, module: str, version: tuple[int, ...]) -> tuple[tuple[str, int], ...]:
-    """``_imports`` of one version of a file (inode, size, modification and change times in the key): a process
-    that judges several providers (the kit's batches of runs, a matrix) parses a shared module once."""
-    return tuple(_parse_imports(path, module))
-
-
-def _parse_imports(path: Path, module: str) -> Iterator[tuple[str, int]]:
+    """``_imports`` of one version of a file (inode, size, modification and change times: the key only): a
+    process that judges several providers (the kit's batches of runs, a matrix) parses a shared module once."""
     try:
         tree = ast.parse(path.read_bytes(), filename=str(path))
     except (SyntaxError, ValueError, OSError):
-        return
+        return ()
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found: list[tuple[str, int]] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            for alias in node.names:
-                yield alias.name, node.lineno
+            found += [(alias.name, node.lineno) for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
@@ -362,10 +358,9 @@ def _parse_imports(path: Path, module: str) -> Iterator[tuple[str, int]]:
                 base = ".".join([*anchor, base] if base else anchor)
             if not base:
                 continue
-            yield base, node.lineno
-            for alias in node.names:
-                if alias.name != "*":
-                    yield f"{base}.{alias.name}", node.lineno
+            found.append((base, node.lineno))
+            found += [(f"{base}.{alias.name}", node.lineno) for alias in node.names if alias.name != "*"]
+    return tuple(found)
 
 
 def _short_path(path: Path, module: str) -> str:

@@ -76,20 +76,18 @@ class RemoteImpl:
     def _sdk(self) -> SdkJudge | None:
         return judge_for(self._contract.package.module.__name__)  # None: no SDK judges (not applicable)
 
+    def _lists_models(self, name: str) -> bool:
+        """``inference.list_models``: the server answers it from the Models API (``GET /v1/models``)."""
+        return name == "list_models" and self._api == "inference"
+
     def route_of(self, name: str) -> RouteSpec | None:
-        if name == "list_models" and self._api == "inference":
+        if self._lists_models(name):
             return self._routes.route("models", "openai_list_models")
         return self._routes.route(self._api, name)
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
-        route = self.route_of(name)
-        if route is None:
-            raise AttributeError(f"{self._api}.{name} has no HTTP route in {self._contract.package}")
-        if name == "list_models" and self._api == "inference":
-            self._prepare_judges(sdk=False)
-            return lambda: self._list_models(route)
         wired = self.wired_member(name)
 
         async def call(*args: Any, **kwargs: Any) -> Any:
@@ -103,13 +101,14 @@ class RemoteImpl:
         route = self.route_of(name)
         if route is None or name.startswith("_"):
             raise AttributeError(f"{self._api}.{name} has no HTTP route in {self._contract.package}")
-        listing_models = name == "list_models" and self._api == "inference"
-        self._prepare_judges(sdk=not listing_models)
-        if listing_models:
+        if self._lists_models(name):
+            self._prepare_judges(sdk=False)
+
             async def listing() -> WireAnswer:
                 return WireAnswer(value=await self._list_models(route))
 
             return listing
+        self._prepare_judges()
         member = self._members[name]
 
         async def call(*args: Any, **kwargs: Any) -> WireAnswer:
