@@ -4,11 +4,16 @@
   equal to the maps built from the routers, rebuilt when any of those changes, and a cache
   that cannot be written is not used;
 * the packaged suite modules of APIs the run does not check are not imported, and only those:
-  API-neutral modules, modules that mark tests one by one, and paths the user gave are collected.
+  API-neutral modules, modules that mark tests one by one, and paths the user gave are collected;
+* a structural run does not import jsonschema (schemathesis's pytest plugin left out, as
+  ``llama-conformance run`` does): it words a failed value, and none failed.
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -88,3 +93,17 @@ def test_the_runs_own_and_api_neutral_modules_are_collected(files_run: pytest.Co
 def test_paths_the_user_gave_are_collected_as_given(files_run: pytest.Config) -> None:
     files_run.args_source = pytest.Config.ArgsSource.ARGS
     assert ignore_other_api(suites_dir() / "inference" / "test_inference.py", files_run) is None
+
+
+
+def test_a_structural_run_does_not_import_jsonschema(tmp_path: Path) -> None:
+    """jsonschema (with its format checkers, about 50 ms) words a value that failed: a run where nothing fails
+    and nothing else needs it (schemathesis's pytest plugin left out, as ``llama-conformance run`` does) never
+    imports it. A fresh interpreter: the tests' warm launcher has it loaded."""
+    code = ("import sys, pytest\n"
+            "code = pytest.main(['--llama-provider=inline::kit-files', '-m', 'structural', '--llama-isolation=off',\n"
+            "                    '-q', '-p', 'no:schemathesis', '-p', 'no:cacheprovider'])\n"
+            "print('RESULT', int(code), 'jsonschema' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=180,
+                          check=False, env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")})
+    assert "RESULT 0 False" in done.stdout, done.stdout + done.stderr

@@ -8,7 +8,8 @@ type (and each set of errata relaxed on it) is compiled once per process and cac
 - relaxed variants, one per subset of the errata that change it (see ``errata.py``);
 - a ``jsonschema-rs`` validator per variant: the fast yes/no on every value;
 - a ``jsonschema`` (Python) validator per variant, built only when a value fails: it words
-  the error and gives its path;
+  the error and gives its path (so ``jsonschema``, a tenth of a structural run's own imports with
+  its format checkers, is imported only then);
 - pydantic's ``TypeAdapter`` for the round trip;
 - whether the round trip can add anything to a schema pass (``schema_implies_roundtrip``):
   for most stream chunk types it cannot, and skipping it halves the cost of a chunk.
@@ -23,7 +24,6 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any
 
-import jsonschema
 from pydantic import BaseModel, PydanticInvalidForJsonSchema, PydanticSchemaGenerationError, TypeAdapter
 
 from llama_conformance.contract.packages import type_prefixes
@@ -173,6 +173,8 @@ class CompiledType:
         key = frozenset(e.id for e in relaxed)
         validator = self._detail.get(key)
         if validator is None:
+            import jsonschema
+
             schema = self.schema(relaxed)
             cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
             validator = Explainer(cls(schema))

@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema.exceptions import ValidationError as SchemaError
-from jsonschema.exceptions import best_match
+if TYPE_CHECKING:  # jsonschema itself is imported only when a value fails (see compiled.py)
+    from jsonschema.exceptions import ValidationError as SchemaError
 
 _MAX_DETAIL = 200
 
@@ -66,6 +66,8 @@ class Explainer:
                 yield from self._closest_branch(error, prefix)
                 return
         if error.context:
+            from jsonschema.exceptions import best_match
+
             error = best_match([error])
             path = prefix + tuple(error.absolute_path)
         if error.validator == "required" and isinstance(error.instance, dict):
