@@ -219,6 +219,7 @@ def test_an_older_generation_is_named_once_at_the_top_and_once_in_the_summary(
     assert target["generation_mismatch"] is True and target["generation_note"] == lines[warnings[0]]
     assert (target["built_on"]["package"], target["built_on"]["version_spec"]) == ("llama-stack-api", "<0.6,>=0.5")
     assert {e["kind"] for e in target["built_on"]["evidence"]} == {"import", "spec-class", "requires-dist"}
+    assert (target["distribution"], target["version"]) == ("kit-gen-ls05", "0.1.0")  # the provider's, from its metadata
     markdown = (report_dir / "report.md").read_text()
     assert markdown.index("> **Generation mismatch.** This provider is built on") < markdown.index("## Facts")
     assert "| Built on | llama-stack-api \\<0.6,\\>=0.5 (llama\\_stack\\_api; " in markdown  # escaped Markdown
@@ -237,6 +238,8 @@ def test_the_same_generation_gets_no_warning(pytester: pytest.Pytester, tmp_path
     report = json.loads((report_dir / "report.json").read_text())
     assert schema_problems(report) == []
     assert report["target"]["generation_mismatch"] is False and report["target"]["generation_note"] is None
+    assert (report["target"]["distribution"], report["target"]["version"]) == \
+        ("llama-conformance", importlib.metadata.version("llama-conformance"))  # the fixtures ship with the kit
     assert "Generation mismatch" not in (report_dir / "report.md").read_text()
     assert 'class="mismatch"' not in (report_dir / "report.html").read_text()
 

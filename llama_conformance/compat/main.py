@@ -201,9 +201,9 @@ def _provider_facts(args: argparse.Namespace) -> tuple[str, str | None, tuple[st
 def _provider_install(module: str) -> tuple[str, ...]:
     """The distribution shipping ``module``: its source dir if installed from one, else name==version;
     nothing when it is the kit itself (the env has it) or not from any distribution."""
-    from llama_conformance.contract.generation import _distribution
+    from llama_conformance.contract.generation import distribution_shipping
 
-    dist = _distribution(module.split(".")[0])
+    dist = distribution_shipping(module.split(".")[0])
     if dist is None or dist.metadata["Name"] == envs.KIT_DISTRIBUTION:
         return ()
     source = envs.source_dir_of(dist)

@@ -248,7 +248,7 @@ def import_failure_hint(module: str) -> str:
 
 def clear_cache() -> None:
     """Forget what was read: a process that changes ``sys.path`` (the kit's own tests) reads again."""
-    for cached in (built_on, _top_spec, _distribution, _imports_of_file):
+    for cached in (built_on, _top_spec, distribution_shipping, _imports_of_file):
         cached.cache_clear()
 
 
@@ -374,7 +374,7 @@ def _short_path(path: Path, module: str) -> str:
 
 def _requirements(top: str, code_families: set[str]) -> Iterator[Evidence]:
     """``Requires-Dist`` on an API package or server, installed unconditionally (extras are optional)."""
-    dist = _distribution(top)
+    dist = distribution_shipping(top)
     if dist is None:
         return
     owner = f"{dist.metadata['Name']} {dist.version}"
@@ -456,7 +456,7 @@ def _server_without_old_api() -> str:
 
 
 @functools.cache
-def _distribution(top: str) -> importlib.metadata.Distribution | None:
+def distribution_shipping(top: str) -> importlib.metadata.Distribution | None:
     """The installed distribution shipping the top-level package ``top``, cheapest lookup first.
 
     ``packages_distributions()`` reads every installed file list (most of a second), so it
