@@ -61,6 +61,11 @@ def test_reference_provider_is_conformant_and_every_file_is_written(run_suites, 
     assert "in-process" in next(c["reason"] for c in report["checks"] if c["id"] == "fuzz.not-a-server-error")
     assert "repairs" not in report  # nothing of a deployment's OpenAPI document was read, so nothing repaired
     assert report["totals"]["by_api"]["files"]["MUST"]["failed"] == 0
+    # A valid report passes on jsonschema-rs alone; a broken one is still worded, every problem with its path.
+    broken = {**report, "verdict": "fine", "checks": [*report["checks"][:1], {"id": 3}]}
+    problems = schema_problems(broken)
+    assert any(p.startswith("verdict: 'fine' is not one of") for p in problems), problems
+    assert any(p.startswith("checks/1") for p in problems), problems
     for name in ("report.md", "report.html", "badge.svg"):
         assert CONFORMANT in (tmp_path / "report" / name).read_text()
     properties = [p.get("value") for p in ET.parse(junit).iter("property") if p.get("name") == "llama_conformance"]
