@@ -163,6 +163,13 @@ def pytest_configure_node(node: Any) -> None:
         isolation.configure_node(node)
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_setupnodes(config: pytest.Config, specs: list[Any]) -> None:
+    """pytest-xdist, before any worker starts: lighter workers where only the kit's suites run."""
+    if kit_session(config) is not None:
+        isolation.lighter_workers(config, specs)
+
+
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, object, object]:
     """In a worker, a ``MemoryError`` that reaches the test protocol ends the worker (``isolation.out_of_memory``)."""

@@ -6,7 +6,8 @@
 * the packaged suite modules of APIs the run does not check are not imported, and only those:
   API-neutral modules, modules that mark tests one by one, and paths the user gave are collected;
 * a structural run does not import jsonschema (schemathesis's pytest plugin left out, as
-  ``llama-conformance run`` does): it words a failed value, and none failed.
+  ``llama-conformance run`` does): it words a failed value, and none failed;
+* the isolation worker leaves schemathesis's pytest plugin out when only the kit's suites run in it.
 """
 
 from __future__ import annotations
@@ -107,3 +108,28 @@ def test_a_structural_run_does_not_import_jsonschema(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=180,
                           check=False, env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")})
     assert "RESULT 0 False" in done.stdout, done.stdout + done.stderr
+
+
+WORKER_PLUGINS = """
+import os
+from pathlib import Path
+
+
+def pytest_configure(config):
+    if hasattr(config, "workerinput"):
+        Path(f"worker-{os.getpid()}.txt").write_text(str(config.pluginmanager.has_plugin("schemathesis")))
+"""
+
+
+@pytest.mark.parametrize("paths", ["chosen-by-the-kit", "given-by-the-user"])
+def test_the_worker_loads_schemathesiss_plugin_only_for_paths_the_user_gave(pytester: pytest.Pytester,
+                                                                             paths: str) -> None:
+    """A third of a worker's start-up: left out when the worker runs only the kit's suites (which never use
+    it); paths the user gave may hold schemathesis tests, so their worker loads it as this process does."""
+    pytester.makeconftest(WORKER_PLUGINS)
+    given = [str(suites_dir() / "structural"), str(pytester.path)] if paths == "given-by-the-user" else []
+    result = pytester.runpytest_subprocess("--llama-provider=inline::kit-files", "--llama-isolation=process",
+                                           "-m", "structural", "-p", "no:asyncio", *given)
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    seen = [path.read_text() for path in pytester.path.glob("worker-*.txt")]
+    assert seen == ["True" if given else "False"], seen

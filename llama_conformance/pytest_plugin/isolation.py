@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import shutil
 import tempfile
 import time
@@ -57,6 +58,24 @@ def want_worker(config: pytest.Config) -> None:
     config.option.dist, config.option.tx = "load", ["popen"]  # whichever of xdist's hooks runs first
     if getattr(config.option, "maxworkerrestart", None) is None:
         config.option.maxworkerrestart = MAX_WORKER_RESTARTS
+
+
+def lighter_workers(config: pytest.Config, specs: list[Any]) -> None:
+    """Workers that run only the kit's suites start without schemathesis's pytest plugin.
+
+    Every pytest process loads that plugin from its entry point (it imports schemathesis, Hypothesis and
+    requests: about a third of a worker's start-up), and the kit's suites never use it, as the runs the kit
+    starts itself say (``UNUSED_PLUGINS``). Paths the user gave may hold tests that do: then the workers load
+    what this process loaded. The flag reaches a worker through its ``PYTEST_ADDOPTS`` (set on xdist's spec,
+    so a worker started again after a crash gets it too), after the user's own.
+    """
+    from llama_conformance.compat.runner import UNUSED_PLUGINS
+
+    if config.args_source == pytest.Config.ArgsSource.ARGS or not config.pluginmanager.has_plugin("schemathesis"):
+        return
+    for spec in specs:
+        addopts = spec.env.get("PYTEST_ADDOPTS", os.environ.get("PYTEST_ADDOPTS", ""))
+        spec.env["PYTEST_ADDOPTS"] = " ".join([addopts, *UNUSED_PLUGINS]).strip()
 
 
 def runs_in_worker(config: pytest.Config) -> bool:
