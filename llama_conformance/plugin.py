@@ -24,21 +24,38 @@ if TYPE_CHECKING:
     from llama_conformance.behaviour.context import Kit
 
 
+# A run checks something when one of these names it (else the plugin stays out of the user's way).
+KIT_TARGET_OPTIONS = ("--llama-provider", "--llama-stack-url", "--llama-provider-module", "--llama-providers-dir")
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     add_options(parser)
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_cmdline_main(config: pytest.Config) -> None:
-    """Before pytest-xdist reads -n: a run that builds a provider gets a worker process (``isolation``)."""
+    """Before pytest-xdist reads -n: a run that builds a provider gets a worker process (``isolation``).
+
+    A kit run's set-up (the API package, the provider, the suites) is built with the collector held
+    back (``heap``) until the tests start."""
+    if _runs_the_kit(config):
+        heap.defer_collection_during_setup()
     isolation.want_worker(config)
+
+
+def _runs_the_kit(config: pytest.Config) -> bool:
+    return any(config.getoption(name) for name in KIT_TARGET_OPTIONS)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session: pytest.Session) -> None:
+    heap.end_setup()
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     collection.register_markers(config)
-    if any(config.getoption(name) for name in ("--llama-provider", "--llama-stack-url", "--llama-provider-module",
-                                                "--llama-providers-dir")):
+    if _runs_the_kit(config):
         catalogue.load()  # every check id, before a suite, a report or a worker reads one
         quiet_async_runner(config)
     with warnings.catch_warnings():

@@ -7,7 +7,8 @@
   API-neutral modules, modules that mark tests one by one, and paths the user gave are collected;
 * a structural run does not import jsonschema (schemathesis's pytest plugin left out, as
   ``llama-conformance run`` does): it words a failed value, and none failed;
-* the isolation worker leaves schemathesis's pytest plugin out when only the kit's suites run in it.
+* the isolation worker leaves schemathesis's pytest plugin out when only the kit's suites run in it;
+* the set-up heap is built with the cyclic collector held back, and the tests run with its usual thresholds.
 """
 
 from __future__ import annotations
@@ -133,3 +134,34 @@ def test_the_worker_loads_schemathesiss_plugin_only_for_paths_the_user_gave(pyte
     assert result.ret == pytest.ExitCode.OK, result.stdout.str()
     seen = [path.read_text() for path in pytester.path.glob("worker-*.txt")]
     assert seen == ["True" if given else "False"], seen
+
+
+GC_THRESHOLDS = """
+import gc
+from pathlib import Path
+
+
+class Thresholds:  # registered as a plugin: a conftest's own per-test hooks cover only its folder
+    def pytest_collection_finish(self, session):
+        Path("setup.txt").write_text(repr(gc.get_threshold()))
+
+    def pytest_runtest_call(self, item):
+        Path("tests.txt").write_text(repr(gc.get_threshold()))
+
+
+def pytest_configure(config):
+    config.pluginmanager.register(Thresholds())
+"""
+
+
+def test_the_collector_is_held_back_during_set_up_only(pytester: pytest.Pytester) -> None:
+    import gc
+
+    from llama_conformance.pytest_plugin.heap import SETUP_THRESHOLDS
+
+    pytester.makeconftest(GC_THRESHOLDS)
+    result = pytester.runpytest_subprocess("--llama-provider=inline::kit-files", "--llama-isolation=off",
+                                           "-m", "structural", "-p", "no:asyncio")
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    assert (pytester.path / "setup.txt").read_text() == repr(SETUP_THRESHOLDS)
+    assert (pytester.path / "tests.txt").read_text() == repr(gc.get_threshold())
