@@ -101,6 +101,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    heap.end_setup()  # a run that stopped before its tests (a usage error) leaves the thresholds as it found them
     session = kit_session(config)
     try:
         if session is not None and session.constructed:

@@ -165,3 +165,12 @@ def test_the_collector_is_held_back_during_set_up_only(pytester: pytest.Pytester
     assert result.ret == pytest.ExitCode.OK, result.stdout.str()
     assert (pytester.path / "setup.txt").read_text() == repr(SETUP_THRESHOLDS)
     assert (pytester.path / "tests.txt").read_text() == repr(gc.get_threshold())
+
+
+def test_a_run_that_stops_before_its_tests_leaves_the_thresholds_as_it_found_them(pytester: pytest.Pytester) -> None:
+    import gc
+
+    before = gc.get_threshold()
+    result = pytester.runpytest_inprocess("--llama-provider=inline::no-such-provider", "-p", "no:asyncio")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR, result.stdout.str()
+    assert gc.get_threshold() == before

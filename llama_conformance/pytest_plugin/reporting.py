@@ -215,7 +215,10 @@ class ReportCollector:
                     "distribution": None, "version": None, "source": None, "url": session.remote.url,
                     "transport": "http", "built_on": None, "generation_mismatch": None, "generation_note": None}
         entry = session.put.entry
-        distribution, version = distribution_of(entry.module)
+        # Only a written report shows the distribution; a package named unlike its distribution, with no
+        # top_level.txt (hatchling, flit), still costs the scan of every installed file list.
+        written = session.options.report_dir is not None
+        distribution, version = distribution_of(entry.module) if written else (None, None)
         generation = facts_for(entry, session.put.contract.package)
         return {"kind": "provider", "provider_type": entry.provider_type, "apis": [entry.api],
                 "module": entry.module, "distribution": distribution, "version": version, "source": entry.source,
@@ -255,8 +258,8 @@ def distribution_of(module: str) -> tuple[str | None, str | None]:
     """The installed distribution that ships ``module``, and its version (None when run from source).
 
     Found as the generation scan finds it (a distribution named like the package, else the one whose
-    ``top_level.txt`` lists it: milliseconds), not by ``packages_distributions()``, which reads every
-    installed file list (0.3-0.5 s of every run that writes a report).
+    ``top_level.txt`` lists it: milliseconds); ``packages_distributions()``, which reads every installed
+    file list (0.3-0.5 s), only when neither answers.
     """
     dist = distribution_shipping(module.split(".", 1)[0])
     return (str(dist.metadata["Name"]), dist.version) if dist is not None else (None, None)
