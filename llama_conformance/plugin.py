@@ -40,6 +40,7 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
     back (``heap``) until the tests start."""
     if _runs_the_kit(config):
         heap.defer_collection_during_setup()
+        config.add_cleanup(heap.end_setup)  # on every way out, even one that never configures (-VV)
     isolation.want_worker(config)
 
 
@@ -101,7 +102,6 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    heap.end_setup()  # a run that stopped before its tests (a usage error) leaves the thresholds as it found them
     session = kit_session(config)
     try:
         if session is not None and session.constructed:

@@ -190,6 +190,26 @@ def test_a_provider_whose_loaded_modules_name_no_package_is_judged_by_its_declar
     assert not [name for name in sys.modules if name.startswith("kit_gen_ls05")]
 
 
+def test_the_distribution_shipping_a_package_is_the_one_that_says_so(site: Path) -> None:
+    """Named like the package is the cheap answer, unless that distribution says it ships other packages; a
+    distribution with no top_level.txt (hatchling, flit) is found from its file list."""
+    from llama_conformance.pytest_plugin.reporting import distribution_of
+
+    install_metadata(site, "kit-gen-decoy", "kit_gen_other")  # named like kit_gen_decoy, ships kit_gen_other
+    install_metadata(site, "kit-gen-real", "kit_gen_decoy")
+    listed = site / "kit_gen_listed-0.1.0.dist-info"
+    listed.mkdir()
+    (listed / "METADATA").write_text("Metadata-Version: 2.1\nName: kit-gen-listed\nVersion: 0.1.0\n")
+    (listed / "RECORD").write_text("kit_gen_unnamed/__init__.py,,\nkit_gen_listed-0.1.0.dist-info/RECORD,,\n")
+    (site / "kit_gen_unnamed").mkdir()
+    (site / "kit_gen_unnamed" / "__init__.py").write_text("")  # importlib.metadata lists only files present
+    generation.clear_cache()
+    assert distribution_of("kit_gen_decoy.provider") == ("kit-gen-real", "0.1.0")
+    assert distribution_of("kit_gen_other") == ("kit-gen-decoy", "0.1.0")
+    assert distribution_of("kit_gen_unnamed.provider") == ("kit-gen-listed", "0.1.0")
+    assert distribution_of("kit_gen_nowhere") == (None, None)
+
+
 # --------------------------------------------------------------------------- what a run shows
 
 

@@ -66,6 +66,7 @@ def test_reference_provider_is_conformant_and_every_file_is_written(run_suites, 
     problems = schema_problems(broken)
     assert any(p.startswith("verdict: 'fine' is not one of") for p in problems), problems
     assert any(p.startswith("checks/1") for p in problems), problems
+    assert isinstance(schema_problems({**report, 1: "a key jsonschema-rs cannot read"}), list)  # judged, not raised
     for name in ("report.md", "report.html", "badge.svg"):
         assert CONFORMANT in (tmp_path / "report" / name).read_text()
     properties = [p.get("value") for p in ET.parse(junit).iter("property") if p.get("name") == "llama_conformance"]

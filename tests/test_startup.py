@@ -174,3 +174,11 @@ def test_a_run_that_stops_before_its_tests_leaves_the_thresholds_as_it_found_the
     result = pytester.runpytest_inprocess("--llama-provider=inline::no-such-provider", "-p", "no:asyncio")
     assert result.ret == pytest.ExitCode.USAGE_ERROR, result.stdout.str()
     assert gc.get_threshold() == before
+
+
+def test_thresholds_a_conftest_sets_during_set_up_are_kept(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(GC_THRESHOLDS + "\n\ndef pytest_sessionstart(session):\n    gc.set_threshold(1234, 5, 6)\n")
+    result = pytester.runpytest_subprocess("--llama-provider=inline::kit-files", "--llama-isolation=off",
+                                           "-m", "structural", "-p", "no:asyncio")
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    assert (pytester.path / "tests.txt").read_text() == repr((1234, 5, 6))

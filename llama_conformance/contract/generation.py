@@ -465,7 +465,10 @@ def distribution_shipping(top: str) -> importlib.metadata.Distribution | None:
     almost always.
     """
     try:
-        return importlib.metadata.distribution(top)
+        named = importlib.metadata.distribution(top)
+        declared = (named.read_text("top_level.txt") or "").split()
+        if not declared or top in declared:  # named like the package, and not saying it ships others only
+            return named
     except (importlib.metadata.PackageNotFoundError, ValueError):
         pass
     for dist in importlib.metadata.distributions():

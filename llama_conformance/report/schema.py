@@ -34,8 +34,11 @@ def schema_problems(report: Any) -> list[str]:
     error, is for a report that fails.
     """
     fast = _fast_validator()
-    if fast is not None and fast.is_valid(report):
-        return []
+    try:
+        if fast is not None and fast.is_valid(report):
+            return []
+    except (ValueError, TypeError):  # what jsonschema-rs cannot read (a non-string key): jsonschema judges
+        pass
     import jsonschema
 
     validator = jsonschema.Draft202012Validator(report_schema())
