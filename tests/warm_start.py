@@ -24,6 +24,10 @@ time and starts no thread (the launcher refuses to fork once a thread runs):
 - ogx-client, which the SDK judge of an HTTP run imports (about 1.5 s of CPU), and SQLAlchemy and
   cryptography, which a real server's provider imports through its storage layer.
 
+The preloaded heap is frozen (``gc.freeze()``) before the first fork, as the kit freezes its own after
+collection: no child's cyclic collection walks it, or writes to its pages (which a fork would copy). Only
+cyclic garbage of the preloading stays until a child ends, where it was going.
+
 Two things Hypothesis fixes on import are the exceptions: its default ``.hypothesis`` home, from the
 working directory, which each child sets again from its own (``fresh_cwd_state``); and its "ci" settings
 profile, chosen when the environment says CI, which a run that sets the CI variables differently from its
@@ -69,6 +73,8 @@ import importlib.machinery
 import pytest
 if threading.active_count() != 1:  # a fork copies only the forking thread: a library's thread would be lost
     sys.exit(f"a preloaded library started a thread ({threading.enumerate()}): the launcher cannot fork safely")
+import gc
+gc.freeze()  # the preloaded heap: no child's collection walks it (or copies its pages to write gc headers)
 
 def _where(path):
     return os.path.realpath(path) if path else None
