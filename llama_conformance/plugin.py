@@ -16,16 +16,12 @@ import pytest
 
 from llama_conformance import catalogue
 from llama_conformance.pytest_plugin import collection, heap, inconclusive, isolation, reporting, terminal
-from llama_conformance.pytest_plugin.options import add_options
+from llama_conformance.pytest_plugin.options import TARGET_OPTIONS, add_options, names_any
 from llama_conformance.pytest_plugin.session import WORKER_SEED, KitSession, kit_session, open_session
 from llama_conformance.pytest_plugin.verdict import require_built
 
 if TYPE_CHECKING:
     from llama_conformance.behaviour.context import Kit
-
-
-# A run checks something when one of these names it (else the plugin stays out of the user's way).
-KIT_TARGET_OPTIONS = ("--llama-provider", "--llama-stack-url", "--llama-provider-module", "--llama-providers-dir")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -38,14 +34,10 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
 
     A kit run's set-up (the API package, the provider, the suites) is built with the collector held
     back (``heap``) until the tests start."""
-    if _runs_the_kit(config):
+    if names_any(config, TARGET_OPTIONS):
         heap.defer_collection_during_setup()
         config.add_cleanup(heap.end_setup)  # on every way out, even one that never configures (-VV)
     isolation.want_worker(config)
-
-
-def _runs_the_kit(config: pytest.Config) -> bool:
-    return any(config.getoption(name) for name in KIT_TARGET_OPTIONS)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -56,7 +48,7 @@ def pytest_runtestloop(session: pytest.Session) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     collection.register_markers(config)
-    if _runs_the_kit(config):
+    if names_any(config, TARGET_OPTIONS):
         catalogue.load()  # every check id, before a suite, a report or a worker reads one
         quiet_async_runner(config)
     with warnings.catch_warnings():

@@ -30,7 +30,7 @@ import pytest
 from llama_conformance.isolation.crash import WorkerRemains, crash_finding, read_remains
 from llama_conformance.isolation.memory import apply_ceiling
 from llama_conformance.isolation.recorder import RUN_DIR_KEY, FlightRecorder, add_refused
-from llama_conformance.pytest_plugin.options import PROCESS
+from llama_conformance.pytest_plugin.options import PROCESS, PROVIDER_OPTIONS, names_any
 from llama_conformance.report.record import PROPERTY, NotedFinding
 from llama_conformance.target import KitSession
 
@@ -38,7 +38,6 @@ CRASH_REPORTER = "llama-conformance-crashes"
 # Each crash costs one test and refuses its member afterwards, so a provider runs out of members
 # long before this; the bound only stops a provider that crashes every fresh worker at start-up.
 MAX_WORKER_RESTARTS = 50
-_PROVIDER_OPTIONS = ("--llama-provider", "--llama-provider-module", "--llama-providers-dir")
 RECORDER = pytest.StashKey[FlightRecorder]()
 RESTORE_CEILING = pytest.StashKey[Callable[[], None]]()
 
@@ -49,7 +48,7 @@ def want_worker(config: pytest.Config) -> None:
         return  # a worker already, or pytest-xdist not loaded (-p no:xdist): in-process
     if config.getoption("--llama-isolation") != PROCESS or config.getoption("--llama-stack-url"):
         return
-    if not any(config.getoption(name) for name in _PROVIDER_OPTIONS):
+    if not names_any(config, PROVIDER_OPTIONS):
         return
     debugging = config.getoption("usepdb") or config.getoption("trace", False)
     if config.option.numprocesses is not None or config.getoption("collectonly") or debugging:
@@ -69,9 +68,9 @@ def lighter_workers(config: pytest.Config, specs: list[Any]) -> None:
     what this process loaded. The flag reaches a worker through its ``PYTEST_ADDOPTS`` (set on xdist's spec,
     so a worker started again after a crash gets it too), after the user's own.
     """
-    from llama_conformance.compat.runner import UNUSED_PLUGINS
+    from llama_conformance.compat.runner import UNUSED_PLUGIN, UNUSED_PLUGINS
 
-    if config.args_source == pytest.Config.ArgsSource.ARGS or not config.pluginmanager.has_plugin("schemathesis"):
+    if config.args_source == pytest.Config.ArgsSource.ARGS or not config.pluginmanager.has_plugin(UNUSED_PLUGIN):
         return
     for spec in specs:
         addopts = spec.env.get("PYTEST_ADDOPTS", os.environ.get("PYTEST_ADDOPTS", ""))

@@ -14,6 +14,15 @@ from llama_conformance.target.options import ISOLATION_ENV, ISOLATION_MODES, PRO
 from llama_conformance.target.profiles import DEFAULT_PROFILE, PROFILES
 from llama_conformance.transport.limits import DEFAULT_MAX_REQUESTS
 
+# What names provider code to build and run here; with a deployment URL, what names anything to check.
+PROVIDER_OPTIONS = ("--llama-provider", "--llama-provider-module", "--llama-providers-dir")
+TARGET_OPTIONS = (*PROVIDER_OPTIONS, "--llama-stack-url")
+
+
+def names_any(config: pytest.Config, options: tuple[str, ...]) -> bool:
+    """Whether the command line gives one of ``options`` (else the plugin stays out of the user's way)."""
+    return any(config.getoption(name) for name in options)
+
 
 def add_options(parser: pytest.Parser) -> None:
     group = parser.getgroup("llama-conformance", "Llama Stack / OGX provider conformance")

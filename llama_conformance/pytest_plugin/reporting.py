@@ -262,5 +262,6 @@ def distribution_of(module: str) -> tuple[str | None, str | None]:
     file list (0.3-0.5 s), only when neither answers.
     """
     dist = distribution_shipping(module.split(".", 1)[0])
-    name = dist.metadata["Name"] if dist is not None else None
-    return (str(name), dist.version) if dist is not None and name else (None, None)
+    if dist is None or not dist.metadata["Name"]:
+        return None, None
+    return str(dist.metadata["Name"]), dist.version
