@@ -166,16 +166,16 @@ class CallGate:
 
     def __init__(self, timeout_s: float = DEFAULT_TIMEOUT_S, name: str = "provider") -> None:
         self.timeout_s = timeout_s
+        self.name = name
         _ignore_stray_alarms()
-        self._loop = asyncio.new_event_loop()
         # What a 500 would hide from the call that caused it: ``sys.exit()`` (``guard_loop``), and a
         # ``MemoryError`` inside an HTTP request (``isolation.asgi_deadline``).
         self.hidden_errors: list[Exception] = []
-        guard_loop(self._loop, self.hidden_errors.append)
-        self._thread = threading.Thread(
-            target=self._loop.run_forever, name=f"llama-conformance-{name}", daemon=True
-        )
-        self._thread.start()
+        # The loop and its thread start with the first call: an isolated run's scheduling process prepares
+        # the provider but never calls it, and forks its workers only while it has no thread
+        # (``isolation.zygote``).
+        self._started: tuple[asyncio.AbstractEventLoop, threading.Thread] | None = None
+        self._closed = False
         self._timed_out: dict[str, float] = {}
         self._wedged_by: str | None = None
         # Set in a worker process: records each call and arms the hard deadline (``isolation``).
@@ -196,9 +196,10 @@ class CallGate:
         ``request`` is what a finding shows if the call takes the worker down.
         """
         limit = self.timeout_s if timeout_s is None else timeout_s
-        if self._loop.is_closed():  # a kit defect, said as such before anything is recorded or created
+        if self._closed:  # a kit defect, said as such before anything is recorded or created
             raise RuntimeError(f"`{label}` was called through a gate that is already closed")
         self._refuse_if_known_to_hang(label)
+        loop = self._loop()
 
         async def invoke() -> Any:
             try:
@@ -213,11 +214,11 @@ class CallGate:
         recorder = self.recorder
         token = recorder.call_started(label, request, limit) if recorder is not None else None
         trip = HandOff(invoke())
-        self._loop.call_soon_threadsafe(trip.start, self._loop)
+        loop.call_soon_threadsafe(trip.start, loop)
         try:
             return trip.result(timeout=limit)
         except concurrent.futures.TimeoutError:
-            self._loop.call_soon_threadsafe(trip.cancel)
+            loop.call_soon_threadsafe(trip.cancel)
             self._timed_out[label] = limit
             wedged = not self._loop_responds()
             if wedged:
@@ -241,15 +242,30 @@ class CallGate:
         refresh) on a loop the garbage collector closed later: their first step was dropped with a
         "coroutine ... was never awaited" warning, and their ``finally`` blocks never ran. Each stage
         is bounded, so a provider that ignores cancellation costs ``_WIND_DOWN_S`` at most."""
-        if self._wedged_by is not None or not self._loop.is_running():
+        if self._started is None:
+            self._closed = True
             return
-        wind_down = asyncio.run_coroutine_threadsafe(_cancel_leftovers(_WIND_DOWN_S), self._loop)
+        if self._wedged_by is not None or not self._started[0].is_running():
+            return
+        loop, thread = self._started
+        wind_down = asyncio.run_coroutine_threadsafe(_cancel_leftovers(_WIND_DOWN_S), loop)
         with contextlib.suppress(Exception):  # a provider's task that fails while cancelled is not the kit's
             wind_down.result(timeout=_WIND_DOWN_S + _LOOP_PROBE_S)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=_LOOP_PROBE_S)
-        if not self._thread.is_alive():
-            self._loop.close()
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=_LOOP_PROBE_S)
+        if not thread.is_alive():
+            loop.close()
+            self._closed = True
+
+    def _loop(self) -> asyncio.AbstractEventLoop:
+        """The gate's loop, running on its own thread from the first call on."""
+        if self._started is None:
+            loop = asyncio.new_event_loop()
+            guard_loop(loop, self.hidden_errors.append)
+            thread = threading.Thread(target=loop.run_forever, name=f"llama-conformance-{self.name}", daemon=True)
+            thread.start()
+            self._started = (loop, thread)
+        return self._started[0]
 
     def _refuse_if_known_to_hang(self, label: str) -> None:
         refused = self.recorder.refused.get(label) if self.recorder is not None else None
@@ -271,7 +287,7 @@ class CallGate:
             )
 
     def _loop_responds(self) -> bool:
-        probe = asyncio.run_coroutine_threadsafe(asyncio.sleep(0), self._loop)
+        probe = asyncio.run_coroutine_threadsafe(asyncio.sleep(0), self._loop())
         try:
             probe.result(timeout=_LOOP_PROBE_S)
             return True

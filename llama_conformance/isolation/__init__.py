@@ -6,8 +6,9 @@ The mechanism, chosen by measurement (``benchmarks/bench_isolation.py``):
   the suites run there, the process the user started only schedules and reports. A crash
   (a segfault in a C extension, ``os._exit``, a killed worker) ends the worker, never the run;
   xdist starts a new one, which builds the provider afresh and runs the remaining tests.
-  Calls cost nothing extra (suites and provider share the worker); a run pays one interpreter
-  start-up.
+  Calls cost nothing extra (suites and provider share the worker). On Linux the worker is a fork
+  of the scheduling process taken once its imports are done (``zygote``), so a run pays one
+  interpreter start-up, not two; elsewhere, or when that process runs a thread, a fresh one.
 * **a hard deadline** per call (``recorder``): ``faulthandler``'s watchdog is a C thread that
   needs no GIL, so it fires even while provider code spins in C holding the GIL; it writes the
   stacks and ends the worker at 1.5 x the deadline. A loop the provider blocked is found at

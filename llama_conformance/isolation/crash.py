@@ -27,6 +27,9 @@ from llama_conformance.redact import Redactor
 
 _FATAL = re.compile(r"Fatal Python error: ([^\n]+)")
 _FRAME = re.compile(r'File "([^"]+)", line (\d+) in (\S+)')
+_THREAD = re.compile(r"(Current thread|Thread) 0x[0-9a-f]+")  # faulthandler's heading of each thread's stack
+# A frame of the forked worker's start (``isolation.zygote``): what lies below it is the scheduler's stack.
+_WORKER_START = re.compile(r'[/\\]llama_conformance[/\\]isolation[/\\]zygote\.py", line')
 # Frames that say nothing about the provider: the kit, the interpreter's machinery, the test runner.
 _NOT_PROVIDER = re.compile(
     r"[/\\](llama_conformance|asyncio|threading|concurrent|selectors|_pytest|pluggy|xdist|execnet|anyio|"
@@ -83,10 +86,24 @@ def _time(value: Any) -> float | None:
     return float(value) if isinstance(value, int | float) else None
 
 
+def _worker_frames(trace: str) -> str:
+    """Each thread's stack without what lies below a forked worker's start (``zygote.become_worker``):
+    those frames are the scheduling process's, where the worker was forked, never the provider's."""
+    kept, below_worker = [], False
+    for line in trace.splitlines():
+        if _THREAD.match(line):
+            below_worker = False
+        elif _WORKER_START.search(line):
+            below_worker = True
+        if not below_worker:
+            kept.append(line)
+    return "\n".join(kept)
+
+
 def provider_frames(trace: str, most: int = 3) -> list[str]:
     """The innermost stack lines outside the kit and the standard machinery, innermost first."""
     frames = []
-    for path, line, function in _FRAME.findall(trace):
+    for path, line, function in _FRAME.findall(_worker_frames(trace)):
         standard_library = "/lib/python3" in path and "site-packages" not in path
         if path.startswith("<") or _NOT_PROVIDER.search(path) or standard_library:
             continue

@@ -27,6 +27,7 @@ from typing import Any
 
 import pytest
 
+from llama_conformance.isolation import zygote
 from llama_conformance.isolation.crash import WorkerRemains, crash_finding, read_remains
 from llama_conformance.isolation.memory import apply_ceiling
 from llama_conformance.isolation.recorder import RUN_DIR_KEY, FlightRecorder, add_refused
@@ -39,6 +40,7 @@ CRASH_REPORTER = "llama-conformance-crashes"
 # long before this; the bound only stops a provider that crashes every fresh worker at start-up.
 MAX_WORKER_RESTARTS = 50
 RECORDER = pytest.StashKey[FlightRecorder]()
+KIT_CHOSE_WORKER = pytest.StashKey[bool]()
 RESTORE_CEILING = pytest.StashKey[Callable[[], None]]()
 
 
@@ -57,10 +59,13 @@ def want_worker(config: pytest.Config) -> None:
     config.option.dist, config.option.tx = "load", ["popen"]  # whichever of xdist's hooks runs first
     if getattr(config.option, "maxworkerrestart", None) is None:
         config.option.maxworkerrestart = MAX_WORKER_RESTARTS
+    config.stash[KIT_CHOSE_WORKER] = True
+    zygote.note_warning_filters()
 
 
 def lighter_workers(config: pytest.Config, specs: list[Any]) -> None:
-    """Workers that run only the kit's suites start without schemathesis's pytest plugin.
+    """Workers forked from the run's zygote where there is one, and without schemathesis's pytest plugin
+    where they run only the kit's suites.
 
     Every pytest process loads that plugin from its entry point (it imports schemathesis, Hypothesis and
     requests: about a third of a worker's start-up), and the kit's suites never use it, as the runs the kit
@@ -70,6 +75,10 @@ def lighter_workers(config: pytest.Config, specs: list[Any]) -> None:
     """
     from llama_conformance.compat.runner import UNUSED_PLUGIN, UNUSED_PLUGINS
 
+    reporter = config.pluginmanager.get_plugin(CRASH_REPORTER)
+    if isinstance(reporter, CrashReporter) and reporter.zygote is not None:
+        for spec in specs:
+            spec.python = reporter.zygote.python_spec()
     if config.args_source == pytest.Config.ArgsSource.ARGS or not config.pluginmanager.has_plugin(UNUSED_PLUGIN):
         return
     for spec in specs:
@@ -85,7 +94,10 @@ def runs_in_worker(config: pytest.Config) -> bool:
 def start_scheduler(config: pytest.Config, session: KitSession) -> None:
     """The scheduling process: a run directory for the workers' records, and the crash reporter."""
     run_dir = Path(tempfile.mkdtemp(prefix="llama-conformance-run-"))
-    config.pluginmanager.register(CrashReporter(run_dir, session), CRASH_REPORTER)
+    reporter = CrashReporter(run_dir, session)
+    config.pluginmanager.register(reporter, CRASH_REPORTER)
+    if config.stash.get(KIT_CHOSE_WORKER, False):  # the user's own -n workers start as xdist starts them
+        reporter.zygote = zygote.start(run_dir)
 
 
 def configure_node(node: Any) -> None:
@@ -171,6 +183,7 @@ class CrashReporter:
         self.run_dir = run_dir
         self.session = session
         self.node_errors: dict[str, str] = {}
+        self.zygote: zygote.Zygote | None = None
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
@@ -226,4 +239,6 @@ class CrashReporter:
             session.exitstatus = pytest.ExitCode.USAGE_ERROR
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
+        if self.zygote is not None:
+            self.zygote.stop()
         shutil.rmtree(self.run_dir, ignore_errors=True)

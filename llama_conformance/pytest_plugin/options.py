@@ -89,7 +89,8 @@ def add_options(parser: pytest.Parser) -> None:
                     help="Where provider code runs. `process` (default): in a worker process the kit replaces "
                          "when the provider crashes it (segfault, os._exit) or blocks it past the deadline; the "
                          "finding names the call and the remaining tests run on a rebuilt provider. `off`: in "
-                         "the pytest process (about 4 s faster to start; a crash ends the run, and a call that "
+                         "the pytest process (a few tenths of a second faster to start, the worker being a fork "
+                         "of this process on Linux; a crash ends the run, and a call that "
                          f"never yields is abandoned, not stopped). Default: ${ISOLATION_ENV}, else `process`.")
     group.addoption("--llama-memory-limit", metavar="SIZE", default=format_size(DEFAULT_MEMORY_LIMIT).replace(" ", ""),
                     help="Memory ceiling of the process running the provider (RLIMIT_DATA), e.g. 4GiB, 512MiB, "

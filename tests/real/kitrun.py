@@ -17,6 +17,9 @@ import pytest
 CONFIGS = Path(__file__).resolve().parents[2] / "fixtures" / "configs"
 
 _RESULT_LINE = re.compile(r"::(test_\w+(?:\[[^\]]*\])?) (PASSED|FAILED|SKIPPED|ERROR|INCONCLUSIVE)\b")
+# The same from an isolated run's worker: ``[gw0] [  9%] FAILED path::test_x[param]``.
+_WORKER_RESULT_LINE = re.compile(r"^\[gw\d+\] \[ *\d+%\] (PASSED|FAILED|SKIPPED|ERROR|INCONCLUSIVE) "
+                                 r"\S*::(test_\w+(?:\[[^\]]*\])?)")
 _FAILURE_HEADER = re.compile(r"^_{3,} (test_\S+) _{3,}$")
 # A MUST finding of a failed test: the structural suite prints it as a bare ``[MUST id] ...`` line; the
 # behavioural suites fail with ``CheckFailed`` (an AssertionError whose message is one ``[MUST id] ...`` line
@@ -61,6 +64,8 @@ class KitRun:
         for line in result.outlines:
             if match := _RESULT_LINE.search(line):
                 run.outcomes.setdefault(match.group(1), match.group(2))
+            elif match := _WORKER_RESULT_LINE.match(line):
+                run.outcomes.setdefault(match.group(2), match.group(1))
             if match := _FAILURE_HEADER.match(line):
                 current = match.group(1)
                 run.must.setdefault(current, [])

@@ -21,11 +21,14 @@ API_NAMESPACE_WARNING = ("test_attribute[inference.API_NAMESPACE]", "SHOULD",
 RERANK_WARNING = ("test_structure[inference.rerank]", "SHOULD", "structure.member.present")
 
 
-def test_files_localfs(run_real_provider) -> None:
+@pytest.mark.parametrize("isolation", ["off", "process"])
+def test_files_localfs(run_real_provider, isolation: str) -> None:
     """Structure and behaviour pass (``expires_after`` becomes ``expires_at`` = created_at + seconds);
     localfs sanitizes filenames at upload (a SHOULD warning: a name outside [A-Za-z0-9._-] does not
-    come back as uploaded)."""
-    run = run_real_provider("inline::localfs", "--llama-api=files", "--hypothesis-seed=1")
+    come back as uploaded). The same verdict in the worker a user's run gets by default (forked from the
+    scheduling process, ``isolation.zygote``) as in-process."""
+    run = run_real_provider("inline::localfs", "--llama-api=files", "--hypothesis-seed=1",
+                            f"--llama-isolation={isolation}")
     run.expect(passed=14, warnings={
         ("test_upload_retrieve_content", "SHOULD", "files.upload.filename-kept"),
     })

@@ -70,13 +70,17 @@ def _fms_config(tmp_path: Path, detector_url: str) -> str:
 
 @pytest.mark.skipif(not has_module("llama_stack_provider_trustyai_fms"),
                     reason="needs llama-stack-provider-trustyai-fms")
-def test_safety_trustyai_fms_detector_down(run_real_provider, closed_port: int, tmp_path: Path) -> None:
+@pytest.mark.parametrize("isolation", ["off", "process"])
+def test_safety_trustyai_fms_detector_down(run_real_provider, closed_port: int, tmp_path: Path,
+                                           isolation: str) -> None:
     """The detector unreachable: the shield catches its client's connection error, logs it
     (base.py:1564-1578) and answers "pass" anyway, so the shield's answers rest on a detector it
     never reached: the checks of run_shield and run_moderation are inconclusive (the kit reads the
-    call's log records), never passed or failed. The two defects that need no detector stay."""
+    call's log records), never passed or failed. The two defects that need no detector stay. The same
+    in-process and in the worker a user's run gets by default (forked, ``isolation.zygote``)."""
     run = run_real_provider("remote::trustyai_fms", "--llama-provider-module=llama_stack_provider_trustyai_fms",
-                            _fms_config(tmp_path, f"http://127.0.0.1:{closed_port}"), "--hypothesis-seed=1")
+                            _fms_config(tmp_path, f"http://127.0.0.1:{closed_port}"), "--hypothesis-seed=1",
+                            f"--llama-isolation={isolation}")
     assert run.ids("FAILED") == set(FMS_DEFECTS), run.result.stdout.str()
     inconclusive = run.result.parseoutcomes().get("inconclusive", 0)
     assert inconclusive >= 2, run.result.stdout.str()

@@ -1,0 +1,341 @@
+"""The isolation worker as a fork of the scheduling process, not a second interpreter start-up.
+
+An isolated run (``--llama-isolation=process``, the default) used to pay its start-up twice: the
+scheduling process imports pytest, its plugins, the API package, the provider's spec and config
+modules and the kit to discover and prepare the provider, then pytest-xdist starts a fresh
+interpreter that imports all of it again (``benchmarks/bench_startup.py``: the isolated structural run
+cost 2.4x the floor, the in-process one 1.2x). Here the scheduler forks a *zygote* once those imports
+are done, before any thread starts; every worker xdist asks for (the first, and each one that replaces
+a crashed worker) is forked from it. The worker is still a process of its own: a crash, a memory
+ceiling or a hang ends it and never the run, and the provider is built afresh in each.
+
+How xdist's request reaches the zygote: the worker spec's interpreter is ``fork_client.py``, which
+hands its pipes to the zygote over a Unix socket in the run directory (mode 0700, as ``mkdtemp`` makes
+it) and stands in for the worker until it ends.
+
+The fork is taken only from a quiet process: Linux, one OS thread (``/proc/self/task``, so native
+threads of a C library count too), no asyncio loop made yet. Otherwise, or with
+``LLAMA_CONFORMANCE_WORKER_START=fresh``, workers start as fresh interpreters, as before. In the worker,
+what the scheduler's pytest had set up in the process is put back as a fresh interpreter has it
+(``become_worker``): the standard streams, the import hook, the warnings filters, ``faulthandler``,
+``atexit``, the signal handlers, ``__main__``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import contextlib
+import faulthandler
+import gc
+import json
+import os
+import selectors
+import shlex
+import signal
+import socket
+import struct
+import sys
+import threading
+import time
+import traceback
+import types
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NoReturn
+
+START_ENV = "LLAMA_CONFORMANCE_WORKER_START"  # "fork" (the default where the process allows it) or "fresh"
+SOCKET_NAME = "zygote.sock"
+CLIENT = Path(__file__).with_name("fork_client.py")
+REQUEST_TIMEOUT_S = 10.0
+forked_worker = False  # True in a worker this module forked (its tests and its own report can tell)
+_filters_before_configure: list[Any] | None = None
+
+
+def note_warning_filters() -> None:
+    """Before pytest's configure changes them: the filters a worker starts with (``become_worker``)."""
+    global _filters_before_configure
+    if _filters_before_configure is None:
+        _filters_before_configure = list(warnings.filters)
+
+
+def why_not_fork() -> str | None:
+    """Why a worker cannot be forked from this process now; None when it can."""
+    if os.environ.get(START_ENV, "fork") == "fresh":
+        return f"{START_ENV}=fresh"
+    if sys.platform != "linux" or not hasattr(socket, "recv_fds"):
+        return "forked workers are used on Linux only"
+    try:
+        threads = len(os.listdir("/proc/self/task"))
+    except OSError:
+        threads = threading.active_count()
+    if threads != 1:
+        return f"{threads} threads run in the scheduling process (a fork keeps only one)"
+    policy = getattr(asyncio.events, "_event_loop_policy", None)
+    if getattr(getattr(policy, "_local", None), "_loop", None) is not None:
+        return "an asyncio event loop exists in the scheduling process"
+    return None
+
+
+@dataclass
+class Zygote:
+    """The scheduler's handle: the forked server's pid, its socket, and the pipe whose closing ends it."""
+
+    pid: int
+    socket_path: Path
+    lifeline: int
+
+    def python_spec(self) -> str:
+        """The interpreter xdist's spec names for a worker: the client, which asks this zygote for one."""
+        return shlex.join([sys.executable, "-I", "-S", str(CLIENT), str(self.socket_path)])
+
+    def stop(self, grace_s: float = 2.0) -> None:
+        """End the zygote (it kills any worker still running) and reap it."""
+        try:
+            os.close(self.lifeline)
+        except OSError:
+            return  # stopped already
+        deadline = time.monotonic() + grace_s
+        while time.monotonic() < deadline:
+            if os.waitpid(self.pid, os.WNOHANG) != (0, 0):
+                return
+            time.sleep(0.01)
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+        except OSError:
+            pass
+
+
+def start(run_dir: Path) -> Zygote | None:
+    """Fork the zygote serving ``run_dir/zygote.sock``; None when this process cannot fork one safely."""
+    if why_not_fork() is not None:
+        return None
+    socket_path = run_dir / SOCKET_NAME
+    if len(os.fsencode(socket_path)) >= 100:  # AF_UNIX paths are limited to 108 bytes
+        return None
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(socket_path))
+    listener.listen(8)
+    lifeline_read, lifeline_write = os.pipe()
+    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+        _flush(stream)  # nothing the scheduler buffered is written again by the zygote or a worker
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            os.close(lifeline_write)
+            Server(listener, lifeline_read).serve()
+        except BaseException:
+            code = 1
+        os._exit(code)
+    os.close(lifeline_read)
+    listener.close()
+    return Zygote(pid, socket_path, lifeline_write)
+
+
+class Server:
+    """The zygote's loop: fork a worker per request, report each one's end, die with the scheduler."""
+
+    def __init__(self, listener: socket.socket, lifeline: int) -> None:
+        self.listener = listener
+        self.lifeline = lifeline
+        self.selector = selectors.DefaultSelector()
+        self.workers: dict[int, socket.socket] = {}  # pid -> the client standing in for it
+        self.wake_read, wake_write = os.pipe()
+        os.set_blocking(wake_write, False)
+        self.own_fds = [listener.fileno(), lifeline, self.wake_read, wake_write]
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C is the scheduler's and the worker's to handle
+        signal.signal(signal.SIGCHLD, lambda *_: None)
+        signal.set_wakeup_fd(wake_write)
+        quiet = os.open(os.devnull, os.O_RDWR)
+        for target in (0, 1, 2):  # the scheduler's terminal or its pytest capture files are not the zygote's
+            os.dup2(quiet, target)
+        os.close(quiet)
+        faulthandler.disable()
+        gc.freeze()  # the workers share these pages; their collections leave them unwritten
+
+    def serve(self) -> NoReturn:
+        self.selector.register(self.listener, selectors.EVENT_READ, "accept")
+        self.selector.register(self.lifeline, selectors.EVENT_READ, "lifeline")
+        self.selector.register(self.wake_read, selectors.EVENT_READ, "children")
+        while True:
+            for key, _ in self.selector.select():
+                if key.data == "accept":
+                    self.accept()
+                elif key.data == "lifeline":
+                    self.end()
+                elif key.data == "children":
+                    os.read(self.wake_read, 512)
+                    self.reap()
+                else:
+                    self.client_gone(key.fileobj, key.data)  # type: ignore[arg-type]
+
+    def accept(self) -> None:
+        conn, _ = self.listener.accept()
+        conn.settimeout(REQUEST_TIMEOUT_S)
+        try:
+            request, stdio = receive_request(conn)
+        except (OSError, ValueError):
+            conn.close()
+            return
+        pid = os.fork()
+        if pid == 0:
+            zygote_fds = [*self.own_fds, self.selector.fileno(), conn.fileno(),
+                          *(client.fileno() for client in self.workers.values())]
+            become_worker(request, stdio, zygote_fds)
+        for fd in stdio:
+            os.close(fd)
+        self.workers[pid] = conn
+        with contextlib.suppress(OSError):  # a client gone already: client_gone ends its worker
+            conn.sendall(json.dumps({"pid": pid}).encode() + b"\n")
+        self.selector.register(conn, selectors.EVENT_READ, pid)
+
+    def client_gone(self, conn: socket.socket, pid: int) -> None:
+        """The client sends nothing after its request: readable means it ended, killed by execnet."""
+        try:
+            if conn.recv(64):
+                return
+        except OSError:
+            pass
+        self.selector.unregister(conn)
+        conn.close()
+        if self.workers.pop(pid, None) is not None:
+            _kill(pid)
+
+    def reap(self) -> None:
+        while True:  # every ended child, also one whose client had gone (killed, so not reported)
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            conn = self.workers.pop(pid, None)
+            if conn is not None:
+                self.selector.unregister(conn)
+                with contextlib.suppress(OSError):
+                    conn.sendall(json.dumps({"status": status}).encode() + b"\n")
+                conn.close()
+
+    def end(self) -> NoReturn:
+        """The scheduler closed the lifeline or died: no worker outlives it."""
+        for pid in list(self.workers):
+            _kill(pid)
+        os._exit(0)
+
+
+def receive_request(conn: socket.socket) -> tuple[dict[str, Any], list[int]]:
+    """The client's three standard descriptors and its request: argv, working directory, environment."""
+    data, fds, _, _ = socket.recv_fds(conn, 1 << 16, 3)
+    if len(fds) != 3 or len(data) < 4:
+        for fd in fds:
+            os.close(fd)
+        raise ValueError("a request carries stdin, stdout and stderr")
+    (size,) = struct.unpack("!I", data[:4])
+    body = bytearray(data[4:])
+    while len(body) < size:
+        chunk = conn.recv(size - len(body))
+        if not chunk:
+            break
+        body += chunk
+    try:
+        request = json.loads(bytes(body))
+    except ValueError:
+        for fd in fds:
+            os.close(fd)
+        raise
+    return request, list(fds)
+
+
+def become_worker(request: dict[str, Any], stdio: list[int], zygote_fds: list[int]) -> NoReturn:
+    """In the forked child: the process a fresh ``python -u -c <bootstrap>`` would be, then run it."""
+    global forked_worker
+    forked_worker = True
+    code = 1
+    try:
+        # The worker runs below the scheduler's configure frames it was forked in: its own calls get
+        # the recursion depth a fresh interpreter gives them.
+        sys.setrecursionlimit(sys.getrecursionlimit() + _depth())
+        for fd in zygote_fds:
+            os.close(fd)
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        for target, fd in enumerate(stdio):
+            os.dup2(fd, target)
+        for fd in stdio:
+            if fd > 2:
+                os.close(fd)
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        fresh_process_state()
+        code = run_command_line(list(request["argv"]))
+    except BaseException:
+        traceback.print_exc()
+    _flush(sys.stdout)
+    _flush(sys.stderr)
+    os._exit(code)
+
+
+def fresh_process_state() -> None:
+    """Undo what the scheduler's pytest had done to the process when it forked the zygote."""
+    sys.stdin, sys.stdout, sys.stderr = sys.__stdin__, sys.__stdout__, sys.__stderr__  # pytest's capture
+    sys.meta_path[:] = [finder for finder in sys.meta_path  # its assertion rewriting (the worker's adds its own)
+                        if type(finder).__module__ != "_pytest.assertion.rewrite"]
+    if _filters_before_configure is not None:
+        warnings.filters[:] = _filters_before_configure  # type: ignore[index]
+        getattr(warnings, "_filters_mutated", lambda: None)()
+    faulthandler.disable()  # pytest's, onto the scheduler's stderr; the worker's pytest enables its own
+    atexit._clear()  # the scheduler's exit handlers (its temporary directories) are not the worker's
+
+
+def run_command_line(argv: list[str]) -> int:
+    """``python [-u] [-B] -c COMMAND ARGS...`` in this process: the exit code Python would give."""
+    command_at = argv.index("-c")
+    if "-B" in argv[:command_at]:
+        sys.dont_write_bytecode = True
+    sys.argv = ["-c", *argv[command_at + 2:]]
+    main = types.ModuleType("__main__")
+    sys.modules["__main__"] = main
+    try:
+        exec(compile(argv[command_at + 1], "<string>", "exec"), main.__dict__)
+        code = 0
+    except SystemExit as stop:
+        code = _exit_code(stop.code)
+    except BaseException:
+        traceback.print_exc()
+        code = 1
+    shutdown = getattr(threading, "_shutdown", None)
+    if shutdown is not None:
+        shutdown()  # non-daemon threads are waited for, as at an interpreter's exit
+    atexit._run_exitfuncs()
+    return code
+
+
+def _depth() -> int:
+    frame, depth = sys._getframe(), 0
+    while frame is not None:
+        frame, depth = frame.f_back, depth + 1  # type: ignore[assignment]
+    return depth
+
+
+def _exit_code(code: object) -> int:
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
+
+
+def _kill(pid: int) -> None:
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGKILL)
+
+
+def _flush(stream: Any) -> None:
+    with contextlib.suppress(AttributeError, OSError, ValueError):
+        stream.flush()

@@ -1,0 +1,167 @@
+"""The isolation worker is forked from the scheduler's zygote (issue 18), and is still a process of its own.
+
+* an isolated run's worker is a fork, with the outcome and the findings of a fresh interpreter's worker;
+  ``LLAMA_CONFORMANCE_WORKER_START=fresh`` and a scheduler that runs a thread get fresh workers;
+* when the scheduler is killed, neither the zygote nor the worker outlives it; after a run, nothing is left;
+* without a zygote to answer, the client stands in as the fresh interpreter execnet asked for;
+* a crash finding's "Where" holds the worker's frames, never the scheduler's it was forked below.
+(``tests/test_isolation.py`` runs every way of breaking the worker, crashes and restarts included, through it.)
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from llama_conformance.isolation import zygote
+from llama_conformance.isolation.crash import provider_frames
+
+pytestmark = pytest.mark.xdist_group("isolation")
+
+ISOLATED = ["--llama-provider=inline::kit-files", "--llama-isolation=process", "-m", "structural",
+            "-p", "no:asyncio", "-p", "no:randomly"]
+
+# Each process of the run says who it is: the scheduler, and the worker (forked or not, and its parent).
+WHO_RUNS = """
+import os, threading, time
+from pathlib import Path
+
+from llama_conformance.isolation import zygote
+
+if os.environ.get("START_A_THREAD"):
+    threading.Thread(target=time.sleep, args=(60,), daemon=True).start()
+
+
+class Hold:  # registered as a plugin: a conftest's own per-test hooks cover only its folder
+    def pytest_runtest_call(self, item):
+        Path("holding.txt").write_text(str(os.getpid()))
+
+
+def pytest_configure(config):
+    if hasattr(config, "workerinput"):
+        Path(f"worker-{os.getpid()}.txt").write_text(f"{zygote.forked_worker} {os.getppid()}")
+        if os.environ.get("HOLD_THE_WORKER"):
+            config.pluginmanager.register(Hold())
+    else:
+        Path("scheduler.txt").write_text(str(os.getpid()))
+"""
+
+
+def _workers(where: Path) -> list[tuple[str, int]]:
+    seen = []
+    for path in sorted(where.glob("worker-*.txt")):
+        forked, parent = path.read_text().split()
+        seen.append((forked, int(parent)))
+    return seen
+
+
+@pytest.mark.parametrize("start", ["fork", "fresh"])
+def test_an_isolated_runs_worker_is_forked_unless_told_otherwise(pytester: pytest.Pytester, start: str,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(zygote.START_ENV, start)
+    pytester.makeconftest(WHO_RUNS)
+    result = pytester.runpytest_subprocess(*ISOLATED)
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    result.stdout.fnmatch_lines(["*6 passed*"])
+    scheduler = int((pytester.path / "scheduler.txt").read_text())
+    [(forked, parent)] = _workers(pytester.path)
+    if start == "fork":  # the worker's parent is the zygote, a child of the scheduler
+        assert forked == "True" and parent != scheduler, (forked, parent, scheduler)
+    else:
+        assert forked == "False", forked
+
+
+def test_a_scheduler_running_a_thread_starts_a_fresh_worker(pytester: pytest.Pytester,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fork keeps only the forking thread: a scheduler that runs another one (here the conftest's, started at
+    import) does not fork, and the run is the same."""
+    monkeypatch.setenv("START_A_THREAD", "1")
+    pytester.makeconftest(WHO_RUNS)
+    result = pytester.runpytest_subprocess(*ISOLATED)
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    assert [forked for forked, _ in _workers(pytester.path)] == ["False"]
+
+
+def _ended(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state in ("Z", "X")  # a zombie has ended; only its parent (init, now) has not read its status
+
+
+def test_nothing_outlives_a_killed_scheduler(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    """The worker spins in C holding the GIL (no thread of it can notice its pipes close) under a deadline of
+    minutes: the zygote sees its scheduler die and ends it, then itself."""
+    pytester.makeconftest(WHO_RUNS)
+    env = {**os.environ, "HOLD_THE_WORKER": "1", zygote.START_ENV: "fork"}
+    log = (tmp_path / "out.txt").open("w")
+    spinning = ["--llama-provider-module=llama_conformance_fixtures.broken", "--llama-isolation=process",
+                "--llama-provider=inline::broken-isolation-cpu-spin", "--llama-capability=chat", "--llama-timeout=300",
+                "-k", "test_chat_answer", "-p", "no:asyncio", "-p", "no:randomly"]
+    scheduler = subprocess.Popen([sys.executable, "-m", "pytest", *spinning], cwd=pytester.path, env=env,
+                                 stdout=log, stderr=subprocess.STDOUT)
+    holding = pytester.path / "holding.txt"
+    try:
+        deadline = time.monotonic() + 120
+        while not holding.exists() and scheduler.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert holding.exists(), (tmp_path / "out.txt").read_text()
+        worker = int(holding.read_text())
+        [(forked, zygote_pid)] = _workers(pytester.path)
+        assert forked == "True"
+        time.sleep(0.5)  # into the provider's spin
+        scheduler.send_signal(signal.SIGKILL)
+        scheduler.wait()
+        deadline = time.monotonic() + 10
+        while not (_ended(worker) and _ended(zygote_pid)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _ended(zygote_pid) and _ended(worker), (zygote_pid, worker)
+    finally:
+        scheduler.kill()
+        log.close()
+
+
+def test_a_finished_run_leaves_no_process(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(WHO_RUNS)
+    result = pytester.runpytest_subprocess(*ISOLATED)
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    [(forked, zygote_pid)] = _workers(pytester.path)
+    assert forked == "True" and _ended(zygote_pid)
+    assert _ended(int(next(pytester.path.glob("worker-*.txt")).stem.split("-")[1]))
+
+
+def test_without_a_zygote_the_client_is_the_fresh_interpreter(tmp_path: Path) -> None:
+    """execnet's request still gets a Python: the client execs one with the arguments it was given."""
+    client = subprocess.run([sys.executable, "-I", "-S", str(zygote.CLIENT), str(tmp_path / "no.sock"),
+                             "-u", "-c", "import sys; print('fresh', sys.argv[1:], sys.flags.isolated)", "a"],
+                            capture_output=True, text=True, timeout=60)
+    assert client.returncode == 0, client.stderr
+    assert client.stdout.strip() == "fresh ['a'] 0"
+
+
+TRACE = """Timeout (0:00:06)!
+Thread 0x00007f11 (most recent call first):
+  File "/srv/provider/chat.py", line 14 in openai_chat_completion
+  File "/venv/lib/python3.12/site-packages/llama_conformance/gate.py", line 203 in invoke
+  File "/usr/lib/python3.12/asyncio/base_events.py", line 641 in run_forever
+
+Current thread 0x00007f22 (most recent call first):
+  File "/srv/suites/inference/test_inference.py", line 128 in test_chat_answer
+  File "<string>", line 1 in <module>
+  File "/venv/lib/python3.12/site-packages/llama_conformance/isolation/zygote.py", line 271 in run_command_line
+  File "/venv/lib/python3.12/site-packages/llama_conformance/isolation/zygote.py", line 236 in become_worker
+  File "/venv/lib/python3.12/site-packages/pytest/__main__.py", line 9 in <module>
+  File "/home/author/run_checks.py", line 3 in <module>
+"""
+
+
+def test_a_crash_is_placed_in_the_workers_frames_not_the_schedulers() -> None:
+    assert provider_frames(TRACE, most=5) == ["/srv/provider/chat.py:14 in openai_chat_completion",
+                                              "/srv/suites/inference/test_inference.py:128 in test_chat_answer"]
