@@ -175,6 +175,7 @@ class CallGate:
         # the provider but never calls it, and forks its workers only while it has no thread
         # (``isolation.zygote``).
         self._started: tuple[asyncio.AbstractEventLoop, threading.Thread] | None = None
+        self._starting = threading.Lock()
         self._closed = False
         self._timed_out: dict[str, float] = {}
         self._wedged_by: str | None = None
@@ -259,13 +260,18 @@ class CallGate:
 
     def _loop(self) -> asyncio.AbstractEventLoop:
         """The gate's loop, running on its own thread from the first call on."""
-        if self._started is None:
-            loop = asyncio.new_event_loop()
-            guard_loop(loop, self.hidden_errors.append)
-            thread = threading.Thread(target=loop.run_forever, name=f"llama-conformance-{self.name}", daemon=True)
-            thread.start()
-            self._started = (loop, thread)
-        return self._started[0]
+        started = self._started
+        if started is None:
+            with self._starting:
+                if self._started is None:
+                    loop = asyncio.new_event_loop()
+                    guard_loop(loop, self.hidden_errors.append)
+                    thread = threading.Thread(target=loop.run_forever, name=f"llama-conformance-{self.name}",
+                                              daemon=True)
+                    thread.start()
+                    self._started = (loop, thread)
+                started = self._started
+        return started[0]
 
     def _refuse_if_known_to_hang(self, label: str) -> None:
         refused = self.recorder.refused.get(label) if self.recorder is not None else None

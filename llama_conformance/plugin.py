@@ -175,9 +175,9 @@ def pytest_configure_node(node: Any) -> None:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_setupnodes(config: pytest.Config, specs: list[Any]) -> None:
-    """pytest-xdist, before any worker starts: lighter workers where only the kit's suites run."""
+    """pytest-xdist, before any worker starts: workers forked from the run's zygote."""
     if kit_session(config) is not None:
-        isolation.lighter_workers(config, specs)
+        isolation.forked_workers(config, specs)
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

@@ -7,7 +7,7 @@
   API-neutral modules, modules that mark tests one by one, and paths the user gave are collected;
 * a structural run does not import jsonschema (schemathesis's pytest plugin left out, as
   ``llama-conformance run`` does): it words a failed value, and none failed;
-* the isolation worker leaves schemathesis's pytest plugin out when only the kit's suites run in it;
+* the isolation worker has its scheduler's plugins, forked or fresh (``tests/test_worker_fork.py``: forked);
 * the set-up heap is built with the cyclic collector held back, and the tests run with its usual thresholds.
 """
 
@@ -117,23 +117,29 @@ from pathlib import Path
 
 
 def pytest_configure(config):
-    if hasattr(config, "workerinput"):
-        Path(f"worker-{os.getpid()}.txt").write_text(str(config.pluginmanager.has_plugin("schemathesis")))
+    who = f"worker-{os.getpid()}" if hasattr(config, "workerinput") else "scheduler"
+    Path(f"{who}.txt").write_text(str(config.pluginmanager.has_plugin("schemathesis")))
 """
 
 
-@pytest.mark.parametrize("paths", ["chosen-by-the-kit", "given-by-the-user"])
-def test_the_worker_loads_schemathesiss_plugin_only_for_paths_the_user_gave(pytester: pytest.Pytester,
-                                                                             paths: str) -> None:
-    """A third of a worker's start-up: left out when the worker runs only the kit's suites (which never use
-    it); paths the user gave may hold schemathesis tests, so their worker loads it as this process does."""
+@pytest.mark.parametrize("start", ["fork", "fresh"])
+@pytest.mark.parametrize("plugin", ["loaded", "left-out"])
+def test_the_worker_has_the_plugins_of_its_scheduler(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,
+                                                      plugin: str, start: str) -> None:
+    """A forked worker inherits what its scheduler imported, so a fresh one (the fallback) loads the same
+    entry points: schemathesis's plugin changes Hypothesis for the whole process when it loads, and the
+    same seed must draw the same examples whichever way the worker started."""
+    from llama_conformance.isolation.zygote import START_ENV
+
+    monkeypatch.setenv(START_ENV, start)
     pytester.makeconftest(WORKER_PLUGINS)
-    given = [str(suites_dir() / "structural"), str(pytester.path)] if paths == "given-by-the-user" else []
+    left_out = ["-p", "no:schemathesis"] if plugin == "left-out" else []
     result = pytester.runpytest_subprocess("--llama-provider=inline::kit-files", "--llama-isolation=process",
-                                           "-m", "structural", "-p", "no:asyncio", *given)
+                                           "-m", "structural", "-p", "no:asyncio", *left_out)
     assert result.ret == pytest.ExitCode.OK, result.stdout.str()
-    seen = [path.read_text() for path in pytester.path.glob("worker-*.txt")]
-    assert seen == ["True" if given else "False"], seen
+    expected = str(plugin == "loaded")
+    assert (pytester.path / "scheduler.txt").read_text() == expected
+    assert [path.read_text() for path in pytester.path.glob("worker-*.txt")] == [expected]
 
 
 GC_THRESHOLDS = """

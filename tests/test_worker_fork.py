@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -34,6 +36,8 @@ from pathlib import Path
 
 from llama_conformance.isolation import zygote
 
+IMPORTED_BY = os.getpid()  # a worker imports its conftests itself, as a fresh interpreter does
+
 if os.environ.get("START_A_THREAD"):
     threading.Thread(target=time.sleep, args=(60,), daemon=True).start()
 
@@ -45,7 +49,8 @@ class Hold:  # registered as a plugin: a conftest's own per-test hooks cover onl
 
 def pytest_configure(config):
     if hasattr(config, "workerinput"):
-        Path(f"worker-{os.getpid()}.txt").write_text(f"{zygote.forked_worker} {os.getppid()}")
+        Path(f"worker-{os.getpid()}.txt").write_text(f"{zygote.forked_worker} {os.getppid()} "
+                                                     f"{IMPORTED_BY == os.getpid()}")
         if os.environ.get("HOLD_THE_WORKER"):
             config.pluginmanager.register(Hold())
     else:
@@ -56,7 +61,8 @@ def pytest_configure(config):
 def _workers(where: Path) -> list[tuple[str, int]]:
     seen = []
     for path in sorted(where.glob("worker-*.txt")):
-        forked, parent = path.read_text().split()
+        forked, parent, imported_here = path.read_text().split()
+        assert imported_here == "True", path.read_text()
         seen.append((forked, int(parent)))
     return seen
 
@@ -135,6 +141,85 @@ def test_a_finished_run_leaves_no_process(pytester: pytest.Pytester) -> None:
     [(forked, zygote_pid)] = _workers(pytester.path)
     assert forked == "True" and _ended(zygote_pid)
     assert _ended(int(next(pytester.path.glob("worker-*.txt")).stem.split("-")[1]))
+
+
+EXIT_HANDLERS = """
+import atexit, os
+from pathlib import Path
+
+from llama_conformance.isolation import zygote
+
+HERE = Path.cwd()
+
+
+def _note(who):
+    with open(HERE / "exits.txt", "a") as seen:
+        seen.write(f"{who} {os.getpid()}\\n")
+
+
+if "PYTEST_XDIST_WORKER" not in os.environ:  # imported by the scheduler before it forks
+    atexit.register(_note, "scheduler")
+
+
+def pytest_configure(config):
+    who = "worker" if hasattr(config, "workerinput") else "scheduler"
+    (HERE / f"{who}.txt").write_text(f"{os.getpid()} {zygote.forked_worker}")
+    if who == "worker":
+        atexit.register(_note, who)
+"""
+
+
+def test_exit_handlers_are_each_process_own(tmp_path: Path) -> None:
+    """The worker runs the exit handlers registered in it, not the scheduler's (a temporary directory's
+    cleanup, say), which the scheduler runs once at its own exit. A large environment (over the 64 KiB the
+    zygote reads at once) still reaches the forked worker whole. (A plain ``python -m pytest``: a run that
+    pytester starts ends without its exit handlers.)"""
+    (tmp_path / "conftest.py").write_text(EXIT_HANDLERS)
+    env = {**os.environ, "KIT_LARGE_VALUE": "x" * 100_000, zygote.START_ENV: "fork"}
+    env.pop("PYTEST_XDIST_WORKER", None)  # this test's own worker's: the conftest tells the scheduler by it
+    run = subprocess.run([sys.executable, "-m", "pytest", *ISOLATED], cwd=tmp_path, env=env, capture_output=True,
+                         text=True, timeout=300)
+    assert run.returncode == 0, run.stdout[-3000:]
+    scheduler, _ = (tmp_path / "scheduler.txt").read_text().split()
+    worker, forked = (tmp_path / "worker.txt").read_text().split()
+    assert forked == "True"
+    seen = sorted((tmp_path / "exits.txt").read_text().split("\n")[:-1])
+    assert seen == sorted([f"scheduler {scheduler}", f"worker {worker}"]), seen
+
+
+def _answering(path: Path, answer: bytes | None) -> socket.socket:
+    """A stand-in zygote on ``path`` that reads one request and answers ``answer`` (None: closes unanswered)."""
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(path))
+    listener.listen(1)
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        _, fds, _, _ = socket.recv_fds(conn, 1 << 20, 3)
+        for fd in fds:
+            os.close(fd)
+        if answer is not None:
+            conn.sendall(answer)
+        conn.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return listener
+
+
+@pytest.mark.parametrize("zygote_says", ["refused", "nothing"])
+def test_the_client_starts_a_fresh_interpreter_only_when_the_zygote_refused(tmp_path: Path, zygote_says: str) -> None:
+    """Refused (it could not fork): the client is the fresh interpreter. Asked and left without an answer: the
+    zygote may have forked a worker onto these pipes already, so the client starts no second one."""
+    listener = _answering(tmp_path / "z.sock", b'{"refused": "no memory"}\n' if zygote_says == "refused" else None)
+    try:
+        client = subprocess.run([sys.executable, "-I", "-S", str(zygote.CLIENT), str(tmp_path / "z.sock"),
+                                 "-u", "-c", "print('fresh')"], capture_output=True, text=True, timeout=60)
+    finally:
+        listener.close()
+    if zygote_says == "refused":
+        assert (client.returncode, client.stdout.strip()) == (0, "fresh"), client.stderr
+    else:
+        assert (client.returncode, client.stdout) == (1, ""), client.stderr
 
 
 def test_without_a_zygote_the_client_is_the_fresh_interpreter(tmp_path: Path) -> None:

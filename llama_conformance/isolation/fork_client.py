@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import resource
 import signal
 import socket
 import struct
@@ -33,35 +34,71 @@ def fresh_interpreter(argv: list[str]) -> NoReturn:
     os.execv(sys.executable, [sys.executable, *argv])
 
 
-def ask_for_worker(socket_path: str, argv: list[str]) -> tuple[socket.socket, int] | None:
-    """The zygote's connection and the forked worker's pid; None when no zygote answered with one."""
+class Answers:
+    """The zygote's newline-ended answers on the connection, and the descriptor sent with the first."""
+
+    def __init__(self, conn: socket.socket) -> None:
+        self.conn = conn
+        self.pending = b""
+        self.handle: int | None = None
+
+    def next(self) -> dict[str, object] | None:
+        while b"\n" not in self.pending:
+            data, fds, _, _ = socket.recv_fds(self.conn, 4096, 1)
+            for fd in fds:
+                self.handle = fd
+            if not data:
+                return None
+            self.pending += data
+        line, self.pending = self.pending.split(b"\n", 1)
+        answer = json.loads(line)
+        return answer if isinstance(answer, dict) else None
+
+
+class Worker:
+    """The forked worker as this process reaches it: through a pidfd (never a pid the system gave again
+    to another process after the worker was reaped), else through its pid."""
+
+    def __init__(self, pid: int, handle: int | None) -> None:
+        self.pid = pid
+        self.handle = handle
+
+    def signal(self, number: int) -> None:
+        with contextlib.suppress(OSError):
+            if self.handle is not None:
+                signal.pidfd_send_signal(self.handle, number)
+            else:
+                os.kill(self.pid, number)
+
+
+def ask_for_worker(socket_path: str, argv: list[str]) -> tuple[Answers, Worker] | None:
+    """The forked worker; None when no zygote could be asked or it refused (then a fresh interpreter runs)."""
     try:
         conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         conn.connect(socket_path)
         request = json.dumps({"argv": argv, "cwd": os.getcwd(), "env": dict(os.environ)}).encode()
         socket.send_fds(conn, [struct.pack("!I", len(request)) + request], [0, 1, 2])
-        answer = read_line(conn)
-        pid = json.loads(answer).get("pid") if answer else None
-    except (OSError, ValueError, AttributeError):
+    except OSError:
         return None
-    return (conn, pid) if isinstance(pid, int) else None
-
-
-def read_line(conn: socket.socket) -> bytes:
-    """One newline-ended answer, read a byte at a time so nothing after it is consumed."""
-    line = bytearray()
-    while not line.endswith(b"\n"):
-        chunk = conn.recv(1)
-        if not chunk:
-            return bytes(line)
-        line += chunk
-    return bytes(line)
+    answers = Answers(conn)
+    try:
+        first = answers.next()
+    except (OSError, ValueError):
+        first = None
+    if first is None:  # asked, and the zygote ended without a word: it may have forked a worker on these pipes
+        os._exit(1)
+    pid = first.get("pid")
+    if not isinstance(pid, int):
+        return None  # refused (it could not fork)
+    return answers, Worker(pid, answers.handle)
 
 
 def end_like(status: int) -> NoReturn:
-    """Exit as the worker did: its exit code, or the signal that killed it."""
+    """Exit as the worker did: its exit code, or the signal that killed it (without a second core file)."""
     if os.WIFSIGNALED(status):
         number = os.WTERMSIG(status)
+        with contextlib.suppress(OSError, ValueError):
+            resource.setrlimit(resource.RLIMIT_CORE, (0, resource.getrlimit(resource.RLIMIT_CORE)[1]))
         signal.signal(number, signal.SIG_DFL)
         os.kill(os.getpid(), number)
     os._exit(os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 1)
@@ -72,16 +109,18 @@ def main() -> NoReturn:
     asked = ask_for_worker(socket_path, argv)
     if asked is None:
         fresh_interpreter(argv)
-    conn, worker = asked
+    answers, worker = asked
     for number in FORWARDED:
-        signal.signal(number, lambda received, _frame: os.kill(worker, received))
+        signal.signal(number, lambda received, _frame: worker.signal(received))
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a terminal's Ctrl-C reaches the worker itself
-    answer = read_line(conn)
-    if not answer:  # the zygote ended first (its scheduler is gone): so does the worker
-        with contextlib.suppress(OSError):
-            os.kill(worker, signal.SIGKILL)
+    try:
+        ended = answers.next()
+    except (OSError, ValueError):
+        ended = None
+    if ended is None:  # the zygote ended first (its scheduler is gone): so does the worker
+        worker.signal(signal.SIGKILL)
         os._exit(1)
-    end_like(int(json.loads(answer)["status"]))
+    end_like(int(str(ended["status"])))
 
 
 if __name__ == "__main__":

@@ -41,6 +41,7 @@ import time
 import traceback
 import types
 import warnings
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -51,13 +52,13 @@ CLIENT = Path(__file__).with_name("fork_client.py")
 REQUEST_TIMEOUT_S = 10.0
 forked_worker = False  # True in a worker this module forked (its tests and its own report can tell)
 _filters_before_configure: list[Any] | None = None
+_signals_at_fork: dict[int, Any] = {}  # each signal's handler in the scheduler when it forked the zygote
 
 
 def note_warning_filters() -> None:
     """Before pytest's configure changes them: the filters a worker starts with (``become_worker``)."""
     global _filters_before_configure
-    if _filters_before_configure is None:
-        _filters_before_configure = list(warnings.filters)
+    _filters_before_configure = list(warnings.filters)
 
 
 def why_not_fork() -> str | None:
@@ -91,48 +92,55 @@ class Zygote:
         return shlex.join([sys.executable, "-I", "-S", str(CLIENT), str(self.socket_path)])
 
     def stop(self, grace_s: float = 2.0) -> None:
-        """End the zygote (it kills any worker still running) and reap it."""
-        try:
-            os.close(self.lifeline)
-        except OSError:
-            return  # stopped already
+        """End the zygote (it kills any worker still running) and reap it; once."""
+        if self.lifeline < 0:
+            return
+        lifeline, self.lifeline = self.lifeline, -1
+        with contextlib.suppress(OSError):
+            os.close(lifeline)
         deadline = time.monotonic() + grace_s
-        while time.monotonic() < deadline:
-            if os.waitpid(self.pid, os.WNOHANG) != (0, 0):
-                return
-            time.sleep(0.01)
-        try:
-            os.kill(self.pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):  # reaped by someone else: gone all the same
+            while time.monotonic() < deadline:
+                if os.waitpid(self.pid, os.WNOHANG) != (0, 0):
+                    return
+                time.sleep(0.01)
+            _kill(self.pid)
             os.waitpid(self.pid, 0)
-        except OSError:
-            pass
 
 
 def start(run_dir: Path) -> Zygote | None:
-    """Fork the zygote serving ``run_dir/zygote.sock``; None when this process cannot fork one safely."""
+    """Fork the zygote serving ``run_dir/zygote.sock``; None when this process cannot fork one (safely)."""
     if why_not_fork() is not None:
         return None
     socket_path = run_dir / SOCKET_NAME
     if len(os.fsencode(socket_path)) >= 100:  # AF_UNIX paths are limited to 108 bytes
         return None
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(str(socket_path))
-    listener.listen(8)
-    lifeline_read, lifeline_write = os.pipe()
-    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
-        _flush(stream)  # nothing the scheduler buffered is written again by the zygote or a worker
-    pid = os.fork()
+    lifeline: tuple[int, int] | None = None
+    try:
+        listener.bind(str(socket_path))
+        os.chmod(socket_path, 0o600)
+        listener.listen(8)
+        lifeline = os.pipe()
+        _flush_everything()  # nothing the scheduler buffered is written again by the zygote or a worker
+        _signals_at_fork.update(_handlers())
+        pid = os.fork()
+    except OSError:  # no memory or processes left to fork, a folder that takes no socket: fresh workers
+        listener.close()
+        for fd in lifeline or ():
+            os.close(fd)
+        with contextlib.suppress(OSError):
+            socket_path.unlink()
+        return None
     if pid == 0:
-        code = 0
         try:
-            os.close(lifeline_write)
-            Server(listener, lifeline_read).serve()
-        except BaseException:
-            code = 1
-        os._exit(code)
-    os.close(lifeline_read)
+            os.close(lifeline[1])
+            Server(listener, lifeline[0]).serve()
+        finally:
+            os._exit(1)  # the zygote never returns into the scheduler's pytest
+    os.close(lifeline[0])
     listener.close()
-    return Zygote(pid, socket_path, lifeline_write)
+    return Zygote(pid, socket_path, lifeline[1])
 
 
 class Server:
@@ -145,7 +153,7 @@ class Server:
         self.workers: dict[int, socket.socket] = {}  # pid -> the client standing in for it
         self.wake_read, wake_write = os.pipe()
         os.set_blocking(wake_write, False)
-        self.own_fds = [listener.fileno(), lifeline, self.wake_read, wake_write]
+        self.own_fds = [listener.fileno(), lifeline, self.wake_read, wake_write, self.selector.fileno()]
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C is the scheduler's and the worker's to handle
         signal.signal(signal.SIGCHLD, lambda *_: None)
         signal.set_wakeup_fd(wake_write)
@@ -162,47 +170,67 @@ class Server:
         self.selector.register(self.wake_read, selectors.EVENT_READ, "children")
         while True:
             for key, _ in self.selector.select():
-                if key.data == "accept":
-                    self.accept()
-                elif key.data == "lifeline":
+                if key.data == "lifeline":
                     self.end()
-                elif key.data == "children":
-                    os.read(self.wake_read, 512)
-                    self.reap()
-                else:
-                    self.client_gone(key.fileobj, key.data)  # type: ignore[arg-type]
+                try:
+                    if key.data == "accept":
+                        self.accept()
+                    elif key.data == "children":
+                        os.read(self.wake_read, 512)
+                        self.reap()
+                    else:
+                        self.client_gone(key.fileobj, key.data)  # type: ignore[arg-type]
+                except Exception:  # one request's trouble must not end the workers of the others
+                    continue
 
     def accept(self) -> None:
         conn, _ = self.listener.accept()
         conn.settimeout(REQUEST_TIMEOUT_S)
+        uid = struct.unpack("3i", conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i")))[1]
+        if uid != os.getuid():  # the folder is the user's alone; this only makes sure
+            conn.close()
+            return
         try:
             request, stdio = receive_request(conn)
         except (OSError, ValueError):
             conn.close()
             return
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError as exc:  # the client starts a fresh interpreter instead
+            for fd in stdio:
+                os.close(fd)
+            with contextlib.suppress(OSError):
+                conn.sendall(json.dumps({"refused": str(exc)}).encode() + b"\n")
+            conn.close()
+            return
         if pid == 0:
-            zygote_fds = [*self.own_fds, self.selector.fileno(), conn.fileno(),
-                          *(client.fileno() for client in self.workers.values())]
+            zygote_fds = [*self.own_fds, conn.fileno(), *(client.fileno() for client in self.workers.values())]
             become_worker(request, stdio, zygote_fds)
         for fd in stdio:
             os.close(fd)
         self.workers[pid] = conn
+        answer = [json.dumps({"pid": pid}).encode() + b"\n"]
         with contextlib.suppress(OSError):  # a client gone already: client_gone ends its worker
-            conn.sendall(json.dumps({"pid": pid}).encode() + b"\n")
+            handle = _pidfd(pid)  # the client signals the worker through it, never a pid used again
+            try:
+                socket.send_fds(conn, answer, [handle] if handle is not None else [])
+            finally:
+                if handle is not None:
+                    os.close(handle)
         self.selector.register(conn, selectors.EVENT_READ, pid)
 
     def client_gone(self, conn: socket.socket, pid: int) -> None:
         """The client sends nothing after its request: readable means it ended, killed by execnet."""
-        try:
+        if self.workers.get(pid) is not conn:
+            return  # its worker was reaped in this same round: the connection is closed already
+        with contextlib.suppress(OSError):
             if conn.recv(64):
                 return
-        except OSError:
-            pass
         self.selector.unregister(conn)
         conn.close()
-        if self.workers.pop(pid, None) is not None:
-            _kill(pid)
+        del self.workers[pid]
+        _kill(pid)
 
     def reap(self) -> None:
         while True:  # every ended child, also one whose client had gone (killed, so not reported)
@@ -229,24 +257,21 @@ class Server:
 def receive_request(conn: socket.socket) -> tuple[dict[str, Any], list[int]]:
     """The client's three standard descriptors and its request: argv, working directory, environment."""
     data, fds, _, _ = socket.recv_fds(conn, 1 << 16, 3)
-    if len(fds) != 3 or len(data) < 4:
-        for fd in fds:
-            os.close(fd)
-        raise ValueError("a request carries stdin, stdout and stderr")
-    (size,) = struct.unpack("!I", data[:4])
-    body = bytearray(data[4:])
-    while len(body) < size:
-        chunk = conn.recv(size - len(body))
-        if not chunk:
-            break
-        body += chunk
     try:
-        request = json.loads(bytes(body))
-    except ValueError:
+        if len(fds) != 3 or len(data) < 4:
+            raise ValueError("a request carries stdin, stdout and stderr")
+        (size,) = struct.unpack("!I", data[:4])
+        body = bytearray(data[4:])
+        while len(body) < size:
+            chunk = conn.recv(size - len(body))
+            if not chunk:
+                raise ValueError("the request ended early")
+            body += chunk
+        return json.loads(bytes(body)), list(fds)
+    except BaseException:  # a timeout too: the zygote keeps no end of a pipe the client goes on to use
         for fd in fds:
             os.close(fd)
         raise
-    return request, list(fds)
 
 
 def become_worker(request: dict[str, Any], stdio: list[int], zygote_fds: list[int]) -> NoReturn:
@@ -261,8 +286,7 @@ def become_worker(request: dict[str, Any], stdio: list[int], zygote_fds: list[in
         for fd in zygote_fds:
             os.close(fd)
         signal.set_wakeup_fd(-1)
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        reset_signals()
         for target, fd in enumerate(stdio):
             os.dup2(fd, target)
         for fd in stdio:
@@ -271,8 +295,9 @@ def become_worker(request: dict[str, Any], stdio: list[int], zygote_fds: list[in
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
-        fresh_process_state()
-        code = run_command_line(list(request["argv"]))
+        argv = list(request["argv"])
+        fresh_process_state(unbuffered="-u" in argv[:argv.index("-c")])
+        code = run_command_line(argv)
     except BaseException:
         traceback.print_exc()
     _flush(sys.stdout)
@@ -280,16 +305,49 @@ def become_worker(request: dict[str, Any], stdio: list[int], zygote_fds: list[in
     os._exit(code)
 
 
-def fresh_process_state() -> None:
+def reset_signals() -> None:
+    """As an ``exec`` leaves them: handlers the scheduler's Python code set back to the default, ignored
+    signals still ignored, and SIGINT raising KeyboardInterrupt unless the scheduler ignored it."""
+    for number, handler in _signals_at_fork.items():
+        wanted = handler if handler in (signal.SIG_IGN, signal.SIG_DFL) else signal.SIG_DFL
+        if number == signal.SIGINT and handler != signal.SIG_IGN:
+            wanted = signal.default_int_handler
+        with contextlib.suppress(OSError, ValueError, TypeError):
+            signal.signal(number, wanted)
+
+
+def fresh_process_state(unbuffered: bool) -> None:
     """Undo what the scheduler's pytest had done to the process when it forked the zygote."""
-    sys.stdin, sys.stdout, sys.stderr = sys.__stdin__, sys.__stdout__, sys.__stderr__  # pytest's capture
+    for fd, name, mode in ((0, "stdin", "r"), (1, "stdout", "w"), (2, "stderr", "w")):  # pytest's capture
+        stream: Any = getattr(sys, f"__{name}__") or open(fd, mode, closefd=False)  # noqa: SIM115 - the process's own
+        if unbuffered and mode == "w":
+            with contextlib.suppress(AttributeError, ValueError):
+                stream.reconfigure(write_through=True)
+        setattr(sys, f"__{name}__", stream)
+        setattr(sys, name, stream)
     sys.meta_path[:] = [finder for finder in sys.meta_path  # its assertion rewriting (the worker's adds its own)
                         if type(finder).__module__ != "_pytest.assertion.rewrite"]
     if _filters_before_configure is not None:
         warnings.filters[:] = _filters_before_configure  # type: ignore[index]
-        getattr(warnings, "_filters_mutated", lambda: None)()
+        mutated = getattr(warnings, "_filters_mutated", None) or getattr(warnings, "_filters_mutated_lock_held", None)
+        if mutated is not None:
+            mutated()
     faulthandler.disable()  # pytest's, onto the scheduler's stderr; the worker's pytest enables its own
-    atexit._clear()  # the scheduler's exit handlers (its temporary directories) are not the worker's
+    for name, module in list(sys.modules.items()):  # the worker imports its conftests, as a fresh one does:
+        if Path(getattr(module, "__file__", None) or "").name == "conftest.py":  # their import-time code runs
+            del sys.modules[name]
+    fresh_exit_handlers()
+
+
+def fresh_exit_handlers() -> None:
+    """The scheduler's exit handlers (its temporary directories' finalizers) are not the worker's; the ones a
+    library registers once at import, which a fresh worker would have, are registered again."""
+    atexit._clear()
+    for finalizer in list(getattr(weakref.finalize, "_registry", {})):
+        finalizer.atexit = False  # the scheduler's objects: ended by it, not by the worker's exit
+    weakref.finalize._registered_with_atexit = False  # type: ignore[attr-defined] # the worker's own register anew
+    if "logging" in sys.modules:
+        atexit.register(sys.modules["logging"].shutdown)
 
 
 def run_command_line(argv: list[str]) -> int:
@@ -315,6 +373,26 @@ def run_command_line(argv: list[str]) -> int:
     return code
 
 
+def _handlers() -> dict[int, Any]:
+    handlers = {}
+    for number in signal.valid_signals():
+        with contextlib.suppress(OSError, ValueError):
+            handler = signal.getsignal(number)
+            if handler is not None:  # None: set outside Python, left as it is
+                handlers[int(number)] = handler
+    return handlers
+
+
+def _pidfd(pid: int) -> int | None:
+    opener = getattr(os, "pidfd_open", None)
+    if opener is None:
+        return None
+    try:
+        return int(opener(pid))
+    except OSError:
+        return None
+
+
 def _depth() -> int:
     frame, depth = sys._getframe(), 0
     while frame is not None:
@@ -334,6 +412,16 @@ def _exit_code(code: object) -> int:
 def _kill(pid: int) -> None:
     with contextlib.suppress(OSError):
         os.kill(pid, signal.SIGKILL)
+
+
+def _flush_everything() -> None:
+    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+        _flush(stream)
+    logging = sys.modules.get("logging")
+    for reference in list(getattr(logging, "_handlerList", ())):  # log files a provider module opened
+        handler = reference()
+        if handler is not None:
+            _flush(handler)
 
 
 def _flush(stream: Any) -> None:

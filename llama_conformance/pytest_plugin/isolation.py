@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import shutil
 import tempfile
 import time
@@ -63,27 +62,17 @@ def want_worker(config: pytest.Config) -> None:
     zygote.note_warning_filters()
 
 
-def lighter_workers(config: pytest.Config, specs: list[Any]) -> None:
-    """Workers forked from the run's zygote where there is one, and without schemathesis's pytest plugin
-    where they run only the kit's suites.
+def forked_workers(config: pytest.Config, specs: list[Any]) -> None:
+    """Workers forked from the run's zygote where there is one (``isolation.zygote``).
 
-    Every pytest process loads that plugin from its entry point (it imports schemathesis, Hypothesis and
-    requests: about a third of a worker's start-up), and the kit's suites never use it, as the runs the kit
-    starts itself say (``UNUSED_PLUGINS``). Paths the user gave may hold tests that do: then the workers load
-    what this process loaded. The flag reaches a worker through its ``PYTEST_ADDOPTS`` (set on xdist's spec,
-    so a worker started again after a crash gets it too), after the user's own.
+    The worker's plugins are this process's: a forked one inherits its imports anyway, and a fresh one
+    (no zygote) loads the same entry points, so both draw alike. (schemathesis's plugin, for one, changes
+    Hypothesis for the whole process when it loads: its buffer size and its printer of failing examples.)
     """
-    from llama_conformance.compat.runner import UNUSED_PLUGIN, UNUSED_PLUGINS
-
     reporter = config.pluginmanager.get_plugin(CRASH_REPORTER)
     if isinstance(reporter, CrashReporter) and reporter.zygote is not None:
         for spec in specs:
             spec.python = reporter.zygote.python_spec()
-    if config.args_source == pytest.Config.ArgsSource.ARGS or not config.pluginmanager.has_plugin(UNUSED_PLUGIN):
-        return
-    for spec in specs:
-        addopts = spec.env.get("PYTEST_ADDOPTS", os.environ.get("PYTEST_ADDOPTS", ""))
-        spec.env["PYTEST_ADDOPTS"] = " ".join([addopts, *UNUSED_PLUGINS]).strip()
 
 
 def runs_in_worker(config: pytest.Config) -> bool:
@@ -98,6 +87,8 @@ def start_scheduler(config: pytest.Config, session: KitSession) -> None:
     config.pluginmanager.register(reporter, CRASH_REPORTER)
     if config.stash.get(KIT_CHOSE_WORKER, False):  # the user's own -n workers start as xdist starts them
         reporter.zygote = zygote.start(run_dir)
+        if reporter.zygote is not None:
+            config.add_cleanup(reporter.zygote.stop)  # also when another plugin's unconfigure fails
 
 
 def configure_node(node: Any) -> None:
@@ -240,5 +231,5 @@ class CrashReporter:
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         if self.zygote is not None:
-            self.zygote.stop()
+            self.zygote.stop()  # before its socket's folder goes (stopping twice does nothing)
         shutil.rmtree(self.run_dir, ignore_errors=True)
