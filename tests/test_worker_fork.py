@@ -83,6 +83,19 @@ def test_an_isolated_runs_worker_is_forked_unless_told_otherwise(pytester: pytes
         assert forked == "False", forked
 
 
+def test_a_deep_temporary_folder_still_forks(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The zygote's socket lives in the run's folder under ``TMPDIR``, whose path may be longer than a socket's
+    address can hold (107 bytes): it is bound and reached by its name inside that folder."""
+    deep = pytester.path / ("d" * 60) / ("e" * 60)
+    deep.mkdir(parents=True)
+    monkeypatch.setenv("TMPDIR", str(deep))
+    monkeypatch.setenv(zygote.START_ENV, "fork")
+    pytester.makeconftest(WHO_RUNS)
+    result = pytester.runpytest_subprocess(*ISOLATED)
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    assert [forked for forked, _ in _workers(pytester.path)] == ["True"]
+
+
 def test_a_scheduler_running_a_thread_starts_a_fresh_worker(pytester: pytest.Pytester,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     """A fork keeps only the forking thread: a scheduler that runs another one (here the conftest's, started at

@@ -167,6 +167,7 @@ class MeasuredRun:
         process = subprocess.Popen([sys.executable, "-m", "pytest", *args], cwd=cwd, env=env, text=True,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         self.program_peaks: dict[int, dict[str, int]] = {}
+        self.samples: dict[int, int] = {}  # how many samples saw each process (one every 20 ms)
         import threading
 
         output: list[str] = []
@@ -178,6 +179,7 @@ class MeasuredRun:
                 if sample is None:
                     continue
                 command, peak = sample
+                self.samples[pid] = self.samples.get(pid, 0) + 1
                 programs = self.program_peaks.setdefault(pid, {})
                 programs[command] = max(programs.get(command, 0), peak)
             if time.perf_counter() - started > timeout:
@@ -202,16 +204,20 @@ class MeasuredRun:
     def largest_peak(self) -> int:
         return max(self.peak_rss.values(), default=0)
 
-    def other_interpreters(self, smallest: int = 32 * 2**20) -> dict[int, dict[str, int]]:
-        """Processes below the kit that ran a program of their own (not the kit's command line) and grew
-        past ``smallest``: a worker is an interpreter with the kit loaded, 100 MB or more; a helper an
-        import spawns (``ldconfig`` and the like) is a few MB, and a fork of the kit caught before its
-        ``exec`` shows the kit's own command line."""
+    def other_interpreters(self, smallest: int = 32 * 2**20, lasting: int = 10) -> dict[int, dict[str, int]]:
+        """Processes below the kit where provider code could run: one that ran a program of its own (not the
+        kit's command line) and grew past ``smallest`` (a fresh worker is an interpreter with the kit loaded,
+        100 MB or more; a helper an import spawns, ``ldconfig`` and the like, is a few MB), or one with the
+        kit's command line that lived for ``lasting`` samples (a worker forked from the kit's zygote; a fork
+        caught before its ``exec`` shows the kit's command line for a sample or two)."""
         kit_command = set(self.program_peaks.get(self.kit_pid, {}))
         found: dict[int, dict[str, int]] = {}
         for pid, programs in self.program_peaks.items():
+            if pid == self.kit_pid:
+                continue
             own = {command: peak for command, peak in programs.items()
-                   if pid != self.kit_pid and command not in kit_command and peak > smallest}
+                   if (command not in kit_command and peak > smallest)
+                   or (command in kit_command and self.samples.get(pid, 0) >= lasting)}
             if own:
                 found[pid] = own
         return found

@@ -74,9 +74,15 @@ class Worker:
 def ask_for_worker(socket_path: str, argv: list[str]) -> tuple[Answers, Worker] | None:
     """The forked worker; None when no zygote could be asked or it refused (then a fresh interpreter runs)."""
     try:
+        cwd = os.getcwd()
         conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        conn.connect(socket_path)
-        request = json.dumps({"argv": argv, "cwd": os.getcwd(), "env": dict(os.environ)}).encode()
+        folder, name = os.path.split(socket_path)
+        os.chdir(folder)  # by its name in its folder, as the zygote bound it: a socket's address is short
+        try:
+            conn.connect(name)
+        finally:
+            os.chdir(cwd)
+        request = json.dumps({"argv": argv, "cwd": cwd, "env": dict(os.environ)}).encode()
         socket.send_fds(conn, [struct.pack("!I", len(request)) + request], [0, 1, 2])
     except OSError:
         return None

@@ -113,12 +113,10 @@ def start(run_dir: Path) -> Zygote | None:
     if why_not_fork() is not None:
         return None
     socket_path = run_dir / SOCKET_NAME
-    if len(os.fsencode(socket_path)) >= 100:  # AF_UNIX paths are limited to 108 bytes
-        return None
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     lifeline: tuple[int, int] | None = None
     try:
-        listener.bind(str(socket_path))
+        bind_in(listener, socket_path)
         os.chmod(socket_path, 0o600)
         listener.listen(8)
         lifeline = os.pipe()
@@ -141,6 +139,19 @@ def start(run_dir: Path) -> Zygote | None:
     os.close(lifeline[0])
     listener.close()
     return Zygote(pid, socket_path, lifeline[1])
+
+
+def bind_in(listener: socket.socket, path: Path) -> None:
+    """Bind to ``path`` by its name inside its folder: a socket's address holds at most 107 bytes, and a
+    deep ``TMPDIR`` (a test's temporary folder) gives a longer path. The process has one thread here, so
+    changing its working directory for the call changes nobody else's."""
+    back = os.open(".", os.O_RDONLY)
+    try:
+        os.chdir(path.parent)
+        listener.bind(path.name)
+    finally:
+        os.fchdir(back)
+        os.close(back)
 
 
 class Server:
