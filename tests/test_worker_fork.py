@@ -2,7 +2,8 @@
 
 * an isolated run's worker is a fork, with the outcome and the findings of a fresh interpreter's worker;
   ``LLAMA_CONFORMANCE_WORKER_START=fresh`` and a scheduler that runs a thread get fresh workers;
-* when the scheduler is killed, neither the zygote nor the worker outlives it; after a run, nothing is left;
+* when the scheduler is killed, or the terminal's Ctrl-C ends the run, neither the zygote nor the worker
+  outlives it; after a run, nothing is left;
 * without a zygote to answer, the client stands in as the fresh interpreter execnet asked for;
 * a crash finding's "Where" holds the worker's frames, never the scheduler's it was forked below.
 (``tests/test_isolation.py`` runs every way of breaking the worker, crashes and restarts included, through it.)
@@ -10,6 +11,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -145,6 +147,37 @@ def test_nothing_outlives_a_killed_scheduler(pytester: pytest.Pytester, tmp_path
     finally:
         scheduler.kill()
         log.close()
+
+
+def test_ctrl_c_ends_the_run_and_leaves_no_process(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    """A terminal's Ctrl-C (SIGINT to the whole process group) while the provider blocks its loop in a call:
+    the run ends as with a fresh worker (in about 6 s here, both ways), and the zygote, the client and the worker
+    end with it."""
+    pytester.makeconftest(WHO_RUNS)
+    env = {**os.environ, "HOLD_THE_WORKER": "1", zygote.START_ENV: "fork"}
+    blocking = ["--llama-provider-module=llama_conformance_fixtures.broken", "--llama-isolation=process",
+                "--llama-provider=inline::broken-isolation-blocked-loop", "--llama-capability=chat",
+                "--llama-timeout=300", "-k", "test_chat_answer", "-p", "no:asyncio", "-p", "no:randomly"]
+    run = subprocess.Popen([sys.executable, "-m", "pytest", *blocking], cwd=pytester.path, env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not (pytester.path / "holding.txt").exists() and run.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        [(forked, zygote_pid)] = _workers(pytester.path)
+        worker = int((pytester.path / "holding.txt").read_text())
+        assert forked == "True"
+        time.sleep(0.5)  # into the provider's blocking call
+        os.killpg(run.pid, signal.SIGINT)
+        output, _ = run.communicate(timeout=60)
+        assert run.returncode == pytest.ExitCode.INTERRUPTED, output[-3000:]
+        deadline = time.monotonic() + 10
+        while not (_ended(worker) and _ended(zygote_pid)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _ended(zygote_pid) and _ended(worker), (zygote_pid, worker)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(run.pid, signal.SIGKILL)
 
 
 def test_a_finished_run_leaves_no_process(pytester: pytest.Pytester) -> None:
