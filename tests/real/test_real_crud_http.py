@@ -162,7 +162,10 @@ def test_conversations_prompts_batches_on_the_llama_stack_server(pytester: pytes
       ``has_more=false``, so a walk with ``limit=2`` stops after the first page;
     * ``conversations.items.order``: items are ordered by a one-second ``created_at`` only, so
       items added by separate calls in the same second tie and ``order=desc`` keeps them in
-      insertion order (seen when a drawn example adds two batches within one second);
+      insertion order (seen when a drawn example adds two batches within one second); the state
+      machine meets it too, as ``conversations.stateful`` (its listing in another order than the
+      model's), when two of its add_items steps fall in one second (core/conversations/conversations.py
+      :217-224 numbers a call's items from ``int(time.time())``, :283-286 sorts by ``created_at`` alone);
     * ``call.typed-error``: two items sharing a client-supplied id in one create / add_items
       request are a 500 (the items table's key clashes), not a client error (also met by the
       drawn requests of test_create_get_update, now and then).
@@ -178,7 +181,8 @@ def test_conversations_prompts_batches_on_the_llama_stack_server(pytester: pytes
     assert run.must["test_unknown_ids[conversations]"] == ERROR_BODY, text
     assert run.must["test_duplicate_item_ids"] == ["call.typed-error"], text
     allowed = {"conversations.items.order", "conversations.items.pagination", "http.error.body", "call.typed-error"}
-    assert all(set(run.must[test]) <= allowed for test in failing), run.must
+    raced = {"test_conversations_state_machine": {"conversations.stateful"}}  # the order defect, timing-dependent
+    assert all(set(run.must[test]) <= allowed | raced.get(test, set()) for test in failing), run.must
     prompts_and_batches = {"test_create_get_list", "test_versions_and_default", "test_create_run_complete",
                            "test_list_pagination", "test_cancel", "test_missing_input_file",
                            "test_unknown_ids[batches]", "test_prompts_state_machine"}
