@@ -139,6 +139,13 @@ def _command_line(pid: int) -> str:
         return ""
 
 
+def _parent(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def _program_peak(pid: int) -> tuple[str, int] | None:
     """The command line ``pid`` runs and its peak RSS under it; None when it changed program while read.
 
@@ -168,6 +175,7 @@ class MeasuredRun:
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         self.program_peaks: dict[int, dict[str, int]] = {}
         self.samples: dict[int, int] = {}  # how many samples saw each process (one every 20 ms)
+        self.parents: dict[int, int | None] = {}
         import threading
 
         output: list[str] = []
@@ -180,6 +188,8 @@ class MeasuredRun:
                     continue
                 command, peak = sample
                 self.samples[pid] = self.samples.get(pid, 0) + 1
+                if pid not in self.parents:
+                    self.parents[pid] = _parent(pid)
                 programs = self.program_peaks.setdefault(pid, {})
                 programs[command] = max(programs.get(command, 0), peak)
             if time.perf_counter() - started > timeout:
@@ -209,7 +219,8 @@ class MeasuredRun:
         kit's command line) and grew past ``smallest`` (a fresh worker is an interpreter with the kit loaded,
         100 MB or more; a helper an import spawns, ``ldconfig`` and the like, is a few MB), or one with the
         kit's command line that lived for ``lasting`` samples (a worker forked from the kit's zygote; a fork
-        caught before its ``exec`` shows the kit's command line for a sample or two)."""
+        caught before its ``exec`` shows the kit's command line for a sample or two). The zygote that forks
+        such workers is the kit's own child and lasts too, but runs no provider code: not counted."""
         kit_command = set(self.program_peaks.get(self.kit_pid, {}))
         found: dict[int, dict[str, int]] = {}
         for pid, programs in self.program_peaks.items():
@@ -217,7 +228,8 @@ class MeasuredRun:
                 continue
             own = {command: peak for command, peak in programs.items()
                    if (command not in kit_command and peak > smallest)
-                   or (command in kit_command and self.samples.get(pid, 0) >= lasting)}
+                   or (command in kit_command and self.samples.get(pid, 0) >= lasting
+                       and self.parents.get(pid) != self.kit_pid)}
             if own:
                 found[pid] = own
         return found
