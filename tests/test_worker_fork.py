@@ -49,14 +49,22 @@ class Hold:  # registered as a plugin: a conftest's own per-test hooks cover onl
         Path("holding.txt").write_text(str(os.getpid()))
 
 
+def stacks_on_sigusr2(role):  # SIGUSR2 writes every thread's stack to <role>-stacks.txt, for a run that hangs
+    if os.environ.get("HOLD_THE_WORKER"):
+        import faulthandler, signal
+        faulthandler.register(signal.SIGUSR2, file=open(f"{role}-stacks.txt", "w"), all_threads=True)
+
+
 def pytest_configure(config):
     if hasattr(config, "workerinput"):
         Path(f"worker-{os.getpid()}.txt").write_text(f"{zygote.forked_worker} {os.getppid()} "
                                                      f"{IMPORTED_BY == os.getpid()}")
+        stacks_on_sigusr2(f"worker-{os.getpid()}")
         if os.environ.get("HOLD_THE_WORKER"):
             config.pluginmanager.register(Hold())
     else:
         Path("scheduler.txt").write_text(str(os.getpid()))
+        stacks_on_sigusr2("scheduler")
 """
 
 
@@ -107,6 +115,27 @@ def test_a_scheduler_running_a_thread_starts_a_fresh_worker(pytester: pytest.Pyt
     result = pytester.runpytest_subprocess(*ISOLATED)
     assert result.ret == pytest.ExitCode.OK, result.stdout.str()
     assert [forked for forked, _ in _workers(pytester.path)] == ["False"]
+
+
+def _hung_processes(session: int, where: Path) -> str:
+    """Every process of the run's session still there (state, kernel wait channel, command line), and the
+    Python stacks the scheduler and the worker write on SIGUSR2 (the conftest's ``stacks_on_sigusr2``)."""
+    lines = []
+    for entry in Path("/proc").iterdir():
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            if entry.name.isdigit() and int(fields[3]) == session:  # field 6 of stat: the session id
+                wchan = (entry / "wchan").read_text()
+                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()[:160]
+                lines.append(f"pid {entry.name} ppid {fields[1]} state {fields[0]} wchan {wchan}: {command}")
+    dumping = {where / "scheduler.txt", *where.glob("worker-*.txt")}  # the processes with the handler
+    for pid in {int(path.read_text()) if path.name == "scheduler.txt" else int(path.stem.split("-")[1])
+                for path in dumping if path.exists()}:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGUSR2)
+    time.sleep(1)
+    stacks = [f"--- {path.name}\n{path.read_text()[:6000]}" for path in sorted(where.glob("*-stacks.txt"))]
+    return "\n".join([*lines, *stacks])
 
 
 def _ended(pid: int) -> bool:
@@ -169,7 +198,10 @@ def test_ctrl_c_ends_the_run_and_leaves_no_process(pytester: pytest.Pytester, tm
         assert forked == "True"
         time.sleep(0.5)  # into the provider's blocking call
         os.killpg(run.pid, signal.SIGINT)
-        output, _ = run.communicate(timeout=60)
+        try:
+            output, _ = run.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"the run did not end 60 s after Ctrl-C:\n{_hung_processes(run.pid, pytester.path)}")
         assert run.returncode == pytest.ExitCode.INTERRUPTED, output[-3000:]
         deadline = time.monotonic() + 10
         while not (_ended(worker) and _ended(zygote_pid)) and time.monotonic() < deadline:
