@@ -49,10 +49,10 @@ class Hold:  # registered as a plugin: a conftest's own per-test hooks cover onl
         Path("holding.txt").write_text(str(os.getpid()))
 
 
-def stacks_on_sigusr2(role):  # SIGUSR2 writes every thread's stack to <role>-stacks.txt, for a run that hangs
+def stacks_on_sigusr2(role):  # SIGUSR2 writes every thread's stack to stacks-<role>.txt, for a run that hangs
     if os.environ.get("HOLD_THE_WORKER"):
         import faulthandler, signal
-        faulthandler.register(signal.SIGUSR2, file=open(f"{role}-stacks.txt", "w"), all_threads=True)
+        faulthandler.register(signal.SIGUSR2, file=open(f"stacks-{role}.txt", "w"), all_threads=True)
 
 
 def pytest_configure(config):
@@ -134,7 +134,7 @@ def _hung_processes(session: int, where: Path) -> str:
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGUSR2)
     time.sleep(1)
-    stacks = [f"--- {path.name}\n{path.read_text()[:6000]}" for path in sorted(where.glob("*-stacks.txt"))]
+    stacks = [f"--- {path.name}\n{path.read_text()[:6000]}" for path in sorted(where.glob("stacks-*.txt"))]
     return "\n".join([*lines, *stacks])
 
 
