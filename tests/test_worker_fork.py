@@ -118,16 +118,19 @@ def test_a_scheduler_running_a_thread_starts_a_fresh_worker(pytester: pytest.Pyt
 
 
 def _hung_processes(session: int, where: Path) -> str:
-    """Every process of the run's session still there (state, kernel wait channel, command line), and the
-    Python stacks the scheduler and the worker write on SIGUSR2 (the conftest's ``stacks_on_sigusr2``)."""
+    """Every process of the run's session still there (state, kernel wait channel, ignored signals, command line),
+    and the Python stacks the scheduler and the worker write on SIGUSR2 (the conftest's ``stacks_on_sigusr2``)."""
     lines = []
     for entry in Path("/proc").iterdir():
         with contextlib.suppress(OSError, IndexError, ValueError):
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
             if entry.name.isdigit() and int(fields[3]) == session:  # field 6 of stat: the session id
                 wchan = (entry / "wchan").read_text()
+                ignored = next(line.split()[1] for line in (entry / "status").read_text().splitlines()
+                               if line.startswith("SigIgn:"))  # bit 2 (0x2): SIGINT ignored
                 command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()[:160]
-                lines.append(f"pid {entry.name} ppid {fields[1]} state {fields[0]} wchan {wchan}: {command}")
+                lines.append(f"pid {entry.name} ppid {fields[1]} state {fields[0]} wchan {wchan} "
+                             f"ignores {ignored}: {command}")
     dumping = {where / "scheduler.txt", *where.glob("worker-*.txt")}  # the processes with the handler
     for pid in {int(path.read_text()) if path.name == "scheduler.txt" else int(path.stem.split("-")[1])
                 for path in dumping if path.exists()}:
@@ -187,8 +190,16 @@ def test_ctrl_c_ends_the_run_and_leaves_no_process(pytester: pytest.Pytester, tm
     blocking = ["--llama-provider-module=llama_conformance_fixtures.broken", "--llama-isolation=process",
                 "--llama-provider=inline::broken-isolation-blocked-loop", "--llama-capability=chat",
                 "--llama-timeout=300", "-k", "test_chat_answer", "-p", "no:asyncio", "-p", "no:randomly"]
-    run = subprocess.Popen([sys.executable, "-m", "pytest", *blocking], cwd=pytester.path, env=env,
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    # As a terminal's foreground job: SIGINT at its default. A job started in the background of a non-interactive
+    # shell (``bash .ci/run &``) has SIGINT ignored, exec keeps an ignored signal ignored, and the run then rightly
+    # ignores this Ctrl-C as well (every process of it did, stacks unchanged 60 s later, in two fresh-clone CI runs).
+    # A handler, unlike SIG_IGN, is reset to the default by exec.
+    ignored = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        run = subprocess.Popen([sys.executable, "-m", "pytest", *blocking], cwd=pytester.path, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    finally:
+        signal.signal(signal.SIGINT, ignored)
     try:
         deadline = time.monotonic() + 120
         while not (pytester.path / "holding.txt").exists() and run.poll() is None and time.monotonic() < deadline:
