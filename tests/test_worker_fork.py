@@ -19,6 +19,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -181,22 +182,24 @@ def test_nothing_outlives_a_killed_scheduler(pytester: pytest.Pytester, tmp_path
         log.close()
 
 
-def test_ctrl_c_ends_the_run_and_leaves_no_process(pytester: pytest.Pytester, tmp_path: Path) -> None:
-    """A terminal's Ctrl-C (SIGINT to the whole process group) while the provider blocks its loop in a call:
-    the run ends as with a fresh worker (in about 6 s here, both ways), and the zygote, the client and the worker
-    end with it."""
+BLOCKING = ["--llama-provider-module=llama_conformance_fixtures.broken", "--llama-isolation=process",
+            "--llama-provider=inline::broken-isolation-blocked-loop", "--llama-capability=chat",
+            "--llama-timeout=300", "-k", "test_chat_answer", "-p", "no:asyncio", "-p", "no:randomly"]
+
+
+@contextlib.contextmanager
+def _held_run(pytester: pytest.Pytester) -> Iterator[tuple[subprocess.Popen[str], int, int]]:
+    """An isolated run, its output on a pipe, whose forked worker is held in the provider's blocking call:
+    (the run, the worker's pid, the zygote's pid). Killed, with every process of it, on the way out."""
     pytester.makeconftest(WHO_RUNS)
     env = {**os.environ, "HOLD_THE_WORKER": "1", zygote.START_ENV: "fork"}
-    blocking = ["--llama-provider-module=llama_conformance_fixtures.broken", "--llama-isolation=process",
-                "--llama-provider=inline::broken-isolation-blocked-loop", "--llama-capability=chat",
-                "--llama-timeout=300", "-k", "test_chat_answer", "-p", "no:asyncio", "-p", "no:randomly"]
     # As a terminal's foreground job: SIGINT at its default. A job started in the background of a non-interactive
     # shell (``bash .ci/run &``) has SIGINT ignored, exec keeps an ignored signal ignored, and the run then rightly
-    # ignores this Ctrl-C as well (every process of it did, stacks unchanged 60 s later, in two fresh-clone CI runs).
+    # ignores a Ctrl-C as well (every process of it did, stacks unchanged 60 s later, in two fresh-clone CI runs).
     # A handler, unlike SIG_IGN, is reset to the default by exec.
     ignored = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        run = subprocess.Popen([sys.executable, "-m", "pytest", *blocking], cwd=pytester.path, env=env,
+        run = subprocess.Popen([sys.executable, "-m", "pytest", *BLOCKING], cwd=pytester.path, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     finally:
         signal.signal(signal.SIGINT, ignored)
@@ -205,9 +208,20 @@ def test_ctrl_c_ends_the_run_and_leaves_no_process(pytester: pytest.Pytester, tm
         while not (pytester.path / "holding.txt").exists() and run.poll() is None and time.monotonic() < deadline:
             time.sleep(0.1)
         [(forked, zygote_pid)] = _workers(pytester.path)
-        worker = int((pytester.path / "holding.txt").read_text())
         assert forked == "True"
         time.sleep(0.5)  # into the provider's blocking call
+        yield run, int((pytester.path / "holding.txt").read_text()), zygote_pid
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(run.pid, signal.SIGKILL)
+        run.communicate()
+
+
+def test_ctrl_c_ends_the_run_and_leaves_no_process(pytester: pytest.Pytester) -> None:
+    """A terminal's Ctrl-C (SIGINT to the whole process group) while the provider blocks its loop in a call:
+    the run ends as with a fresh worker (in about 6 s here, both ways), and the zygote, the client and the worker
+    end with it."""
+    with _held_run(pytester) as (run, worker, zygote_pid):
         os.killpg(run.pid, signal.SIGINT)
         try:
             output, _ = run.communicate(timeout=60)
@@ -218,9 +232,17 @@ def test_ctrl_c_ends_the_run_and_leaves_no_process(pytester: pytest.Pytester, tm
         while not (_ended(worker) and _ended(zygote_pid)) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert _ended(zygote_pid) and _ended(worker), (zygote_pid, worker)
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(run.pid, signal.SIGKILL)
+
+
+def test_the_zygote_keeps_no_copy_of_the_users_output(pytester: pytest.Pytester) -> None:
+    """pytest's capture in the scheduler holds copies of the user's output (its saved standard streams): the
+    zygote it forks points them at /dev/null, so the output ends when the scheduler and its worker end, not
+    when the zygote does (before: descriptors 5 and 7 of the zygote and of every worker)."""
+    with _held_run(pytester) as (run, _worker, zygote_pid):
+        assert run.stdout is not None
+        output = os.readlink(f"/proc/self/fd/{run.stdout.fileno()}")
+        held = {fd.name for fd in Path(f"/proc/{zygote_pid}/fd").iterdir() if os.readlink(fd) == output}
+        assert not held, f"the zygote holds the run's output on descriptors {sorted(held)}"
 
 
 def test_a_finished_run_leaves_no_process(pytester: pytest.Pytester) -> None:

@@ -42,6 +42,7 @@ import traceback
 import types
 import warnings
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -108,8 +109,12 @@ class Zygote:
             os.waitpid(self.pid, 0)
 
 
-def start(run_dir: Path) -> Zygote | None:
-    """Fork the zygote serving ``run_dir/zygote.sock``; None when this process cannot fork one (safely)."""
+def start(run_dir: Path, output_copies: Sequence[int] = ()) -> Zygote | None:
+    """Fork the zygote serving ``run_dir/zygote.sock``; None when this process cannot fork one (safely).
+
+    ``output_copies``: descriptors of the scheduler's that hold the user's output (pytest's saved copies of the
+    standard streams and its capture files), pointed at /dev/null in the zygote and so in every worker.
+    """
     if why_not_fork() is not None:
         return None
     socket_path = run_dir / SOCKET_NAME
@@ -133,7 +138,7 @@ def start(run_dir: Path) -> Zygote | None:
     if pid == 0:
         try:
             os.close(lifeline[1])
-            Server(listener, lifeline[0]).serve()
+            Server(listener, lifeline[0], output_copies).serve()
         finally:
             os._exit(1)  # the zygote never returns into the scheduler's pytest
     os.close(lifeline[0])
@@ -157,7 +162,7 @@ def bind_in(listener: socket.socket, path: Path) -> None:
 class Server:
     """The zygote's loop: fork a worker per request, report each one's end, die with the scheduler."""
 
-    def __init__(self, listener: socket.socket, lifeline: int) -> None:
+    def __init__(self, listener: socket.socket, lifeline: int, output_copies: Sequence[int] = ()) -> None:
         self.listener = listener
         self.lifeline = lifeline
         self.selector = selectors.DefaultSelector()
@@ -169,8 +174,13 @@ class Server:
         signal.signal(signal.SIGCHLD, lambda *_: None)
         signal.set_wakeup_fd(wake_write)
         quiet = os.open(os.devnull, os.O_RDWR)
-        for target in (0, 1, 2):  # the scheduler's terminal or its pytest capture files are not the zygote's
-            os.dup2(quiet, target)
+        # The scheduler's terminal or its pytest capture files are not the zygote's. Its copies of the user's output
+        # would keep that pipe open after the scheduler ends, for as long as the zygote or a worker lives (a reader
+        # waiting for the end of the output waits for them too): they point at /dev/null, not closed, so a Python
+        # object inherited with one never closes a descriptor the worker has reused.
+        for target in {0, 1, 2, *(fd for fd in output_copies if fd > 2 and fd not in self.own_fds)}:
+            with contextlib.suppress(OSError):
+                os.dup2(quiet, target)
         os.close(quiet)
         faulthandler.disable()
         gc.freeze()  # the workers share these pages; their collections leave them unwritten

@@ -86,9 +86,23 @@ def start_scheduler(config: pytest.Config, session: KitSession) -> None:
     reporter = CrashReporter(run_dir, session)
     config.pluginmanager.register(reporter, CRASH_REPORTER)
     if config.stash.get(KIT_CHOSE_WORKER, False):  # the user's own -n workers start as xdist starts them
-        reporter.zygote = zygote.start(run_dir)
+        reporter.zygote = zygote.start(run_dir, output_copies(config))
         if reporter.zygote is not None:
             config.add_cleanup(reporter.zygote.stop)  # also when another plugin's unconfigure fails
+
+
+def output_copies(config: pytest.Config) -> list[int]:
+    """The descriptors of pytest's output capture in this process: its saved copies of the standard streams
+    (the user's terminal or pipe) and its capture files. None with ``-s``, or where pytest keeps them elsewhere."""
+    capturing = getattr(config.pluginmanager.getplugin("capturemanager"), "_global_capturing", None)
+    found = []
+    for capture in (getattr(capturing, name, None) for name in ("in_", "out", "err")):
+        saved = getattr(capture, "targetfd_save", None)
+        if isinstance(saved, int):
+            found.append(saved)
+        with contextlib.suppress(AttributeError, OSError, ValueError):  # a sys-level capture has no descriptor
+            found.append(int(capture.tmpfile.fileno()))  # type: ignore[union-attr]
+    return found
 
 
 def configure_node(node: Any) -> None:
