@@ -182,6 +182,14 @@ def test_nothing_outlives_a_killed_scheduler(pytester: pytest.Pytester, tmp_path
         log.close()
 
 
+def _pytest_after(prelude: str, *args: str) -> list[str]:
+    """``python -m pytest *args`` in a process that first runs ``prelude`` (``os``, ``signal`` imported) and then
+    execs: a process-wide setting a run starts with, changed in the run's process only."""
+    start = (f"import os, signal, sys; {prelude}; "
+             "os.execv(sys.executable, [sys.executable, '-m', 'pytest', *sys.argv[1:]])")
+    return [sys.executable, "-c", start, *args]
+
+
 BLOCKING = ["--llama-provider-module=llama_conformance_fixtures.broken", "--llama-isolation=process",
             "--llama-provider=inline::broken-isolation-blocked-loop", "--llama-capability=chat",
             "--llama-timeout=300", "-k", "test_chat_answer", "-p", "no:asyncio", "-p", "no:randomly"]
@@ -196,13 +204,8 @@ def _held_run(pytester: pytest.Pytester) -> Iterator[tuple[subprocess.Popen[str]
     # As a terminal's foreground job: SIGINT at its default. A job started in the background of a non-interactive
     # shell (``bash .ci/run &``) has SIGINT ignored, exec keeps an ignored signal ignored, and the run then rightly
     # ignores a Ctrl-C as well (every process of it did, stacks unchanged 60 s later, in two fresh-clone CI runs).
-    # A handler, unlike SIG_IGN, is reset to the default by exec.
-    ignored = signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        run = subprocess.Popen([sys.executable, "-m", "pytest", *BLOCKING], cwd=pytester.path, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    finally:
-        signal.signal(signal.SIGINT, ignored)
+    run = subprocess.Popen(_pytest_after("signal.signal(signal.SIGINT, signal.SIG_DFL)", *BLOCKING), cwd=pytester.path,
+                           env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:
         deadline = time.monotonic() + 120
         while not (pytester.path / "holding.txt").exists() and run.poll() is None and time.monotonic() < deadline:
@@ -214,7 +217,20 @@ def _held_run(pytester: pytest.Pytester) -> Iterator[tuple[subprocess.Popen[str]
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(run.pid, signal.SIGKILL)
-        run.communicate()
+        with contextlib.suppress(subprocess.TimeoutExpired):  # a process that left the group keeps the pipe open
+            run.communicate(timeout=30)
+
+
+def test_a_scheduler_started_without_stdin_still_forks(pytester: pytest.Pytester) -> None:
+    """With a standard stream closed at start (``<&-``), the zygote's listening socket takes descriptor 0: the
+    zygote keeps it (it once pointed 0-2 at /dev/null unconditionally, its selector then refused the socket, and
+    every worker started fresh)."""
+    pytester.makeconftest(WHO_RUNS)
+    env = {**os.environ, zygote.START_ENV: "fork"}
+    done = subprocess.run(_pytest_after("os.close(0)", *ISOLATED, "-s"), cwd=pytester.path, env=env,
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == pytest.ExitCode.OK, done.stdout[-3000:] + done.stderr[-3000:]
+    assert [forked for forked, _ in _workers(pytester.path)] == ["True"]
 
 
 def test_ctrl_c_ends_the_run_and_leaves_no_process(pytester: pytest.Pytester) -> None:

@@ -178,7 +178,9 @@ class Server:
         # would keep that pipe open after the scheduler ends, for as long as the zygote or a worker lives (a reader
         # waiting for the end of the output waits for them too): they point at /dev/null, not closed, so a Python
         # object inherited with one never closes a descriptor the worker has reused.
-        for target in {0, 1, 2, *(fd for fd in output_copies if fd > 2 and fd not in self.own_fds)}:
+        # The zygote's own descriptors are spared, 0-2 too: a scheduler started with a standard stream closed
+        # (``<&-``) gave the listener descriptor 0.
+        for target in {0, 1, 2, *output_copies} - set(self.own_fds):
             with contextlib.suppress(OSError):
                 os.dup2(quiet, target)
         os.close(quiet)
