@@ -93,17 +93,11 @@ def start_scheduler(config: pytest.Config, session: KitSession) -> None:
 
 def output_copies(config: pytest.Config) -> list[int]:
     """The descriptors of pytest's output capture in this process: its saved copies of the standard streams
-    (the user's terminal or pipe) and its capture files, and the copy of stderr pytest's faulthandler plugin
-    writes to (made in its configure, after the kit's: listed in case that order changes). Empty with ``-s``,
-    or where pytest keeps them elsewhere."""
+    (the user's terminal or pipe) and its capture files. Empty with ``-s``, or where pytest keeps them elsewhere.
+    (pytest's faulthandler plugin makes its own copy of stderr in its configure, which runs after the kit's
+    ``tryfirst`` one, so after the fork: the zygote never has it.)"""
     capturing = getattr(config.pluginmanager.getplugin("capturemanager"), "_global_capturing", None)
     found = []
-    with contextlib.suppress(ImportError):
-        from _pytest.faulthandler import fault_handler_stderr_fd_key
-
-        faulthandler_copy = config.stash.get(fault_handler_stderr_fd_key, None)
-        if isinstance(faulthandler_copy, int):
-            found.append(faulthandler_copy)
     for capture in (getattr(capturing, name, None) for name in ("in_", "out", "err")):
         saved = getattr(capture, "targetfd_save", None)
         if isinstance(saved, int):
