@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 import warm_start
-from tests_support import process_tree
+from tests_support import process_tree, stat_fields
 
 LEDGER_ENV = "LLAMA_CONFORMANCE_TESTS_CPU"
 _TICKS = os.sysconf("SC_CLK_TCK")
@@ -32,11 +32,8 @@ def tree_cpu_seconds(root: int) -> float:
     """User + system seconds of ``root`` and its descendants, with what each reaped of its children."""
     total = 0
     for pid in process_tree(root):
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += sum(int(value) for value in fields[11:15])  # utime, stime, cutime, cstime
+        if (fields := stat_fields(pid)) is not None:
+            total += sum(int(value) for value in fields[11:15])  # utime, stime, cutime, cstime
     return total / _TICKS
 
 

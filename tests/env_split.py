@@ -24,7 +24,7 @@ BALANCED = frozenset({"test_reports.py", "test_security_suites.py", "test_bad_in
                       "test_generation.py", "test_warm_start.py", "test_domain_values.py", "test_upstream_coverage.py",
                       "test_tenancy_options.py", "test_openapi_repair.py", "test_openapi_cache.py",
                       "test_http_mode.py",
-                      # 2026-12-07: the ogx env still ended ~100 s after this one (its tests/real run alone is
+                      # 2026-12-06: the ogx env still ended ~100 s after this one (its tests/real run alone is
                       # ~1,170 worker-s); these server-neutral files (~100 worker-s) move the difference over
                       "test_behavioural_checks.py", "test_fuzz_proofs.py", "test_resource_bound.py", "test_stress.py",
                       "test_startup.py", "test_responses_suites.py"})

@@ -169,12 +169,16 @@ def test_the_scan_sees_an_import_inside_a_function(tmp_path: Path, monkeypatch: 
 
 
 def test_the_files_split_between_the_envs_exist_and_each_test_runs_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A renamed file of the split would silently run in both envs (tests/env_split.py); a defect-matrix test
+    """A renamed file of the split would silently run in both envs (tests/env_split.py), a renamed waiting test
+    would no longer run first; a defect-matrix test
     runs in the llama-stack env when its file moved there, and in the ogx env alone when both envs run its file."""
-    from env_split import BALANCED, NEEDS_LLAMA_STACK, SPLIT_ENV, TESTS, ogx_only, runs_elsewhere
+    from env_split import BALANCED, NEEDS_LLAMA_STACK, SPLIT_ENV, TESTS, WAITS_FIRST, ogx_only, runs_elsewhere
 
     for name in BALANCED | NEEDS_LLAMA_STACK:
         assert (TESTS / name).exists(), name
+    for prefix in WAITS_FIRST:  # a renamed test would silently stop running first
+        path, test = prefix.split("::")
+        assert f"def {test}(" in (TESTS.parent / path).read_text(), prefix
     real, balanced, other = TESTS / "real" / "test_real_ogx.py", TESTS / "test_http_mode.py", TESTS / "test_proofs.py"
     monkeypatch.setenv(SPLIT_ENV, "llama-stack")
     assert ogx_only(real, marked_defects=True) and not ogx_only(real, marked_defects=False)

@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests_support import command_line, stat_fields
 
 from llama_conformance.isolation import zygote
 from llama_conformance.isolation.crash import provider_frames
@@ -120,21 +121,19 @@ def test_a_scheduler_running_a_thread_starts_a_fresh_worker(pytester: pytest.Pyt
 
 def _hung_processes(session: int, where: Path) -> str:
     """Every process of the run's session still there (state, kernel wait channel, ignored signals, command line),
-    and the Python stacks the scheduler and the worker write on SIGUSR2 (the conftest's ``stacks_on_sigusr2``)."""
+    and the Python stacks the scheduler (the session's leader) and the worker write on SIGUSR2 (the conftest's
+    ``stacks_on_sigusr2``)."""
     lines = []
     for entry in Path("/proc").iterdir():
-        with contextlib.suppress(OSError, IndexError, ValueError):
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            if entry.name.isdigit() and int(fields[3]) == session:  # field 6 of stat: the session id
-                wchan = (entry / "wchan").read_text()
-                ignored = next(line.split()[1] for line in (entry / "status").read_text().splitlines()
-                               if line.startswith("SigIgn:"))  # bit 2 (0x2): SIGINT ignored
-                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()[:160]
-                lines.append(f"pid {entry.name} ppid {fields[1]} state {fields[0]} wchan {wchan} "
-                             f"ignores {ignored}: {command}")
-    dumping = {where / "scheduler.txt", *where.glob("worker-*.txt")}  # the processes with the handler
-    for pid in {int(path.read_text()) if path.name == "scheduler.txt" else int(path.stem.split("-")[1])
-                for path in dumping if path.exists()}:
+        fields = stat_fields(entry.name) if entry.name.isdigit() else None
+        if fields is None or int(fields[3]) != session:  # proc(5) field 6: the session id
+            continue
+        with contextlib.suppress(OSError, StopIteration):
+            ignored = next(line.split()[1] for line in (entry / "status").read_text().splitlines()
+                           if line.startswith("SigIgn:"))  # bit 2 (0x2): SIGINT ignored
+            lines.append(f"pid {entry.name} ppid {fields[1]} state {fields[0]} wchan {(entry / 'wchan').read_text()} "
+                         f"ignores {ignored}: {command_line(int(entry.name))[:160]}")
+    for pid in {session, *(int(path.stem.split("-")[1]) for path in where.glob("worker-*.txt"))}:
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGUSR2)
     time.sleep(1)
@@ -143,11 +142,9 @@ def _hung_processes(session: int, where: Path) -> str:
 
 
 def _ended(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return True
-    return state in ("Z", "X")  # a zombie has ended; only its parent (init, now) has not read its status
+    fields = stat_fields(pid)
+    # a zombie has ended; only its parent (init, now) has not read its status
+    return fields is None or fields[0] in ("Z", "X")
 
 
 def test_nothing_outlives_a_killed_scheduler(pytester: pytest.Pytester, tmp_path: Path) -> None:

@@ -104,15 +104,20 @@ def process_tree(root: int) -> list[int]:
     return found
 
 
+def stat_fields(pid: int | str) -> list[str] | None:
+    """The fields of ``/proc/<pid>/stat`` after the command name (state, ppid, pgrp, session, ...: ``proc(5)``
+    numbers them from 3); None when the process is gone. The name is in parentheses and may hold spaces."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
 def _tree_by_scan(root: int) -> list[int]:
     """``process_tree`` where the kernel has no ``children`` files: every process's parent, from ``stat``."""
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
+        if entry.name.isdigit() and (fields := stat_fields(entry.name)) is not None:
             children.setdefault(int(fields[1]), []).append(int(entry.name))
     found, todo = [], [root]
     while todo:
@@ -132,18 +137,11 @@ def _rss_bytes(pid: int) -> int:
     return 0
 
 
-def _command_line(pid: int) -> str:
+def command_line(pid: int) -> str:
     try:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
     except OSError:
         return ""
-
-
-def _parent(pid: int) -> int | None:
-    try:
-        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-    except (OSError, IndexError, ValueError):
-        return None
 
 
 def _program_peak(pid: int) -> tuple[str, int] | None:
@@ -152,9 +150,9 @@ def _program_peak(pid: int) -> tuple[str, int] | None:
     A fork caught before its ``exec`` still shows its parent's command line and the parent's pages
     (an import's ``ldconfig`` helper once showed as a 137 MB copy of the kit). The kernel resets the
     peak at ``exec``, so a peak read between two equal command lines belongs to that program."""
-    before = _command_line(pid)
+    before = command_line(pid)
     peak = _rss_bytes(pid)
-    return (before, peak) if before and _command_line(pid) == before else None
+    return (before, peak) if before and command_line(pid) == before else None
 
 
 class MeasuredRun:
@@ -189,7 +187,8 @@ class MeasuredRun:
                 command, peak = sample
                 self.samples[pid] = self.samples.get(pid, 0) + 1
                 if pid not in self.parents:
-                    self.parents[pid] = _parent(pid)
+                    fields = stat_fields(pid)
+                    self.parents[pid] = int(fields[1]) if fields else None
                 programs = self.program_peaks.setdefault(pid, {})
                 programs[command] = max(programs.get(command, 0), peak)
             if time.perf_counter() - started > timeout:
