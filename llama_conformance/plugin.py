@@ -42,7 +42,11 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtestloop(session: pytest.Session) -> None:
+    """The tests start (in a scheduling process, its loop: it never collects): the set-up heap is frozen,
+    and the collector's thresholds are restored for what the tests allocate."""
     heap.end_setup()
+    if kit_session(session.config) is not None:
+        heap.freeze_setup_heap()
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -86,11 +90,6 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     collection.drop_empty(items)
     collection.keep_provider_api(items, kit_session(config))
-
-
-def pytest_collection_finish(session: pytest.Session) -> None:
-    if kit_session(session.config) is not None:
-        heap.freeze_setup_heap()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
