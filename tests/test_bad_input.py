@@ -216,13 +216,19 @@ def test_unknown_api_in_list_is_an_error_naming_the_known_apis() -> None:
     assert done.stdout == ""
 
 
-def test_a_run_writes_no_hypothesis_folder_into_the_working_directory(run_suites, pytester: pytest.Pytester) -> None:
+def test_a_run_writes_no_hypothesis_folder_into_the_working_directory(run_suites, pytester: pytest.Pytester,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     """Behavioural and stateful suites draw with Hypothesis, which caches into ./.hypothesis by
-    default even with the example database off; the provider's repository must stay clean."""
+    default even with the example database off; the provider's repository must stay clean. Its
+    caches go to the kit's cache folder instead, where the next run finds them."""
+    from llama_conformance.cache_folder import CACHE_ENV
+
+    monkeypatch.setenv(CACHE_ENV, str(pytester.path / "kit-cache"))
     result = run_suites("inline::kit-files")
     assert result.ret == pytest.ExitCode.OK, result.stdout.str()
     assert result.parseoutcomes().get("passed", 0) >= 10
     assert not (pytester.path / ".hypothesis").exists()
+    assert list((pytester.path / "kit-cache" / "hypothesis").glob("constants/*"))  # the checkout's modules' constants
 
 
 def test_conformance_env_needs_python_312() -> None:

@@ -103,6 +103,15 @@ def test_the_env_installs_kit_api_version_and_provider_in_one_call() -> None:
     assert envs.requirements(spec, released)[0] == "llama-conformance==0.1.0"
 
 
+def test_the_env_cache_is_in_the_kits_cache_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One folder holds every cache of the kit: a CI that keeps ``$LLAMA_CONFORMANCE_CACHE`` keeps compat's envs."""
+    monkeypatch.setenv("LLAMA_CONFORMANCE_CACHE", str(tmp_path / "kit"))
+    assert envs.default_cache_dir() == tmp_path / "kit" / "compat"
+    monkeypatch.delenv("LLAMA_CONFORMANCE_CACHE")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert envs.default_cache_dir() == tmp_path / "xdg" / "llama-conformance" / "compat"
+
+
 def test_a_cached_env_is_reused_without_building(tmp_path: Path) -> None:
     spec = envs.EnvSpec(python="p", distribution="ogx-api", version="1.4.1", kit="x")
     (tmp_path / spec.dirname).mkdir()

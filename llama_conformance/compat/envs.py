@@ -23,6 +23,8 @@ import time
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from llama_conformance.cache_folder import kit_cache_dir
+
 KIT_DISTRIBUTION = "llama-conformance"
 _MARKER = "compat-env.json"  # written last: its presence means the env is complete
 _BUILD_TIMEOUT_S = 900
@@ -124,8 +126,7 @@ def python_tag() -> str:
 
 
 def default_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "llama-conformance" / "compat"
+    return kit_cache_dir() / "compat"
 
 
 @dataclasses.dataclass

@@ -24,19 +24,11 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from llama_conformance.cache_folder import kit_cache_dir
 from llama_conformance.contract.packages import ApiPackage
 from llama_conformance.version import __version__ as KIT_VERSION
 
-CACHE_ENV = "LLAMA_CONFORMANCE_CACHE"
 _KIT_ROOT = Path(__file__).resolve().parent.parent
-
-
-def cache_dir() -> Path:
-    """``$LLAMA_CONFORMANCE_CACHE``, else ``$XDG_CACHE_HOME/llama-conformance`` (``~/.cache`` by default)."""
-    explicit = os.environ.get(CACHE_ENV)
-    if explicit:
-        return Path(explicit)
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "llama-conformance"
 
 
 @functools.cache
@@ -60,7 +52,7 @@ def kit_stamp() -> str:
 def cached_json(package: ApiPackage, kind: str, key: Any, build: Callable[[], Any]) -> Any:
     """``build()``'s JSON-able answer, from the cache file of (package, version, ``kind``, kit, ``key``)."""
     digest = hashlib.sha256(json.dumps([kit_stamp(), key]).encode()).hexdigest()[:16]
-    path = cache_dir() / f"{package.distribution}-{package.version}-{kind}-{digest}.json"
+    path = kit_cache_dir() / f"{package.distribution}-{package.version}-{kind}-{digest}.json"
     try:
         return json.loads(path.read_text())
     except (OSError, ValueError):

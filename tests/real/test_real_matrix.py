@@ -22,6 +22,8 @@ import pytest
 import yaml
 from generation_envs import REPO
 
+from llama_conformance.cache_folder import CACHE_ENV
+
 pytestmark = [pytest.mark.slow, pytest.mark.defects, pytest.mark.xdist_group("matrix-workflow")]
 
 WORKFLOW = REPO / "docs" / "matrix-workflow.yml"
@@ -64,7 +66,7 @@ def test_the_workflow_steps_shard_run_and_merge(tmp_path: Path) -> None:
     generations = Path(os.environ.get("LLAMA_CONFORMANCE_GENERATIONS_DIR", REPO / "build" / "generations"))
     generations.mkdir(parents=True, exist_ok=True)
     (cache / "compat").symlink_to(generations)
-    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH", CACHE_ENV)}
     env["XDG_CACHE_HOME"] = str(tmp_path / "xdg")
 
     shards = shard_job["strategy"]["matrix"]["shard"]
