@@ -224,11 +224,23 @@ def test_a_run_writes_no_hypothesis_folder_into_the_working_directory(run_suites
     from llama_conformance.cache_folder import CACHE_ENV
 
     monkeypatch.setenv(CACHE_ENV, str(pytester.path / "kit-cache"))
+    pytester.makeconftest(HYPOTHESIS_HOME)
     result = run_suites("inline::kit-files")
     assert result.ret == pytest.ExitCode.OK, result.stdout.str()
     assert result.parseoutcomes().get("passed", 0) >= 10
     assert not (pytester.path / ".hypothesis").exists()
-    assert list((pytester.path / "kit-cache" / "hypothesis").glob("constants/*"))  # the checkout's modules' constants
+    assert (pytester.path / "home.txt").read_text() == str(pytester.path / "kit-cache" / "hypothesis")
+
+
+HYPOTHESIS_HOME = """
+from pathlib import Path
+
+
+def pytest_unconfigure(config):
+    from hypothesis.configuration import storage_directory
+
+    Path("home.txt").write_text(str(storage_directory(intent_to_write=False).home_directory))
+"""
 
 
 def test_conformance_env_needs_python_312() -> None:
