@@ -86,7 +86,9 @@ class Row:
 def child_environment(home: Path) -> dict[str, str]:
     """The caller's environment with bytecode caching on (a user's machine keeps ``.pyc`` files:
     without them every run recompiles the API package) and a throwaway HOME and cache dir."""
-    env = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+    # the caller's own kit cache folder would lend its warm route maps and Hypothesis home to the rows
+    env = {name: value for name, value in os.environ.items()
+           if name not in ("PYTHONDONTWRITEBYTECODE", "LLAMA_CONFORMANCE_CACHE")}
     return {**env, "HOME": str(home), "XDG_CACHE_HOME": str(home / "cache"), "LLAMA_STACK_DISABLE_VERSION_CHECK": "1"}
 
 

@@ -10,6 +10,7 @@ a test's temporary home) starts cold in all of them at once, never in some.
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -17,13 +18,30 @@ CACHE_ENV = "LLAMA_CONFORMANCE_CACHE"
 
 
 def kit_cache_dir() -> Path:
-    """``$LLAMA_CONFORMANCE_CACHE``, else ``$XDG_CACHE_HOME/llama-conformance`` (``~/.cache`` by default; the
-    temporary folder when there is no home directory to find)."""
+    """``$LLAMA_CONFORMANCE_CACHE`` (``~`` expanded, made absolute: compat runs the kit from its report folders),
+    else ``$XDG_CACHE_HOME/llama-conformance`` (``~/.cache`` by default), else, with no home directory to find,
+    a folder of this user's own in the temporary folder (``without_home``)."""
     explicit = os.environ.get(CACHE_ENV)
     if explicit:
-        return Path(explicit)
+        return Path(explicit).expanduser().absolute()
     try:
-        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "llama-conformance"
     except RuntimeError:  # no home directory to find
-        base = Path(tempfile.gettempdir())
-    return base / "llama-conformance"
+        return without_home()
+
+
+def without_home() -> Path:
+    """``<tmp>/llama-conformance-<uid>``, made 0700, when this user owns it and nobody else can write to it; else a
+    new private folder for this process. compat runs the interpreters it finds in its cache: a shared temporary
+    folder another user could have filled first must never be one."""
+    uid = os.getuid() if hasattr(os, "getuid") else None
+    folder = Path(tempfile.gettempdir()) / f"llama-conformance-{uid if uid is not None else 'user'}"
+    try:
+        folder.mkdir(mode=0o700, exist_ok=True)
+        info = folder.lstat()
+        if (stat.S_ISDIR(info.st_mode) and (uid is None or info.st_uid == uid)
+                and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)):
+            return folder
+    except OSError:
+        pass
+    return Path(tempfile.mkdtemp(prefix="llama-conformance-"))

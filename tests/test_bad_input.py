@@ -224,6 +224,7 @@ def test_a_run_writes_no_hypothesis_folder_into_the_working_directory(run_suites
     from llama_conformance.cache_folder import CACHE_ENV
 
     monkeypatch.setenv(CACHE_ENV, str(pytester.path / "kit-cache"))
+    monkeypatch.delenv("HYPOTHESIS_STORAGE_DIRECTORY", raising=False)  # a home the user chose is kept
     pytester.makeconftest(HYPOTHESIS_HOME)
     result = run_suites("inline::kit-files")
     assert result.ret == pytest.ExitCode.OK, result.stdout.str()

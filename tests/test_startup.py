@@ -22,6 +22,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from llama_conformance.cache_folder import CACHE_ENV
 from llama_conformance.contract import disk_cache, load_contract
 from llama_conformance.contract import routes as routes_module
 from llama_conformance.pytest_plugin.collection import ignore_other_api, suites_dir
@@ -71,6 +72,36 @@ def test_an_unwritable_cache_is_not_used(tmp_path: Path, monkeypatch: pytest.Mon
         frozenset(routes_module._package_routes(CONTRACT.package))
 
 
+def test_the_cache_folder_is_absolute_and_never_one_another_user_can_write(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """compat runs the interpreters it finds under the cache folder, so with no home to put it in, the kit takes a
+    folder of this user's own in the temporary folder, and a fresh private one when that name is not safe."""
+    import stat
+
+    from llama_conformance import cache_folder
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv(CACHE_ENV, "~/kit")
+    assert cache_folder.kit_cache_dir() == tmp_path / "home" / "kit"  # compat runs the kit from other folders
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(CACHE_ENV, "relative")
+    assert cache_folder.kit_cache_dir() == tmp_path / "relative"
+
+    def no_home(cls: type) -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.delenv(CACHE_ENV)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr(Path, "home", classmethod(no_home))
+    monkeypatch.setattr(cache_folder.tempfile, "tempdir", str(tmp_path))
+    own = cache_folder.kit_cache_dir()
+    assert own == tmp_path / f"llama-conformance-{os.getuid()}" and stat.S_IMODE(own.stat().st_mode) == 0o700
+    assert cache_folder.kit_cache_dir() == own  # the same folder next time: it stays warm
+    own.chmod(0o777)  # as if another user had made it, writable by all
+    private = cache_folder.kit_cache_dir()
+    assert private != own and private.parent == tmp_path and stat.S_IMODE(private.stat().st_mode) == 0o700
+
+
 @pytest.fixture
 def files_run(pytester: pytest.Pytester) -> pytest.Config:
     """A config whose kit session checks the files API, its paths chosen by the kit."""
@@ -108,7 +139,8 @@ def test_a_structural_run_does_not_import_jsonschema(tmp_path: Path) -> None:
             "                    '-q', '-p', 'no:schemathesis', '-p', 'no:cacheprovider'])\n"
             "print('RESULT', int(code), 'jsonschema' in sys.modules)\n")
     done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=180,
-                          check=False, env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")})
+                          check=False, env={**{k: v for k, v in os.environ.items() if k != CACHE_ENV},
+                                                  "XDG_CACHE_HOME": str(tmp_path / "cache")})
     assert "RESULT 0 False" in done.stdout, done.stdout + done.stderr
 
 
@@ -192,15 +224,28 @@ def test_thresholds_a_conftest_sets_during_set_up_are_kept(pytester: pytest.Pyte
 
 
 SETUP_HEAP = """
-import gc, os, sys
+import gc, os
 from pathlib import Path
 
 
-def pytest_unconfigure(config):
-    # gc.get_objects() leaves out the permanent generation: a frozen object is not among them
-    kit = sys.modules["llama_conformance.plugin"].__dict__  # loaded by the run's set-up, in both processes
-    who = f"worker-{os.getpid()}" if hasattr(config, "workerinput") else "scheduler"
-    Path(f"{who}.txt").write_text("walked" if any(o is kit for o in gc.get_objects()) else "frozen")
+class Probe:  # registered as a plugin: a conftest's own per-test hooks cover only its folder
+    def __init__(self, config):
+        self.config, self.done = config, False
+
+    def pytest_runtest_logstart(self, nodeid, location):  # the scheduler hears of each test too
+        if self.done:
+            return
+        self.done = True
+        # made by this process's own pytest before its tests (in a forked worker too: after the fork);
+        # gc.get_objects() leaves out the permanent generation, where a frozen object is
+        made = self.config.__dict__
+        who = f"worker-{os.getpid()}" if hasattr(self.config, "workerinput") else "scheduler"
+        state = "walked" if any(o is made for o in gc.get_objects()) else "frozen"
+        Path(f"{who}.txt").write_text(state if gc.is_tracked(made) else "untracked")
+
+
+def pytest_configure(config):
+    config.pluginmanager.register(Probe(config))
 """
 
 

@@ -24,8 +24,8 @@ time and starts no thread (the launcher refuses to fork once a thread runs):
 - ogx-client, which the SDK judge of an HTTP run imports (about 1.5 s of CPU), and SQLAlchemy and
   cryptography, which a real server's provider imports through its storage layer.
 
-The preloaded heap is frozen (``gc.freeze()``) before the first fork, as the kit freezes its own after
-collection: no child's cyclic collection walks it, or writes to its pages (which a fork would copy). Only
+The preloaded heap is frozen (``gc.freeze()``) before the first fork, as the kit freezes its own when its
+tests start: no child's cyclic collection walks it, or writes to its pages (which a fork would copy). Only
 cyclic garbage of the preloading stays until a child ends, where it was going.
 
 Two things Hypothesis fixes on import are the exceptions: its default ``.hypothesis`` home, from the

@@ -48,7 +48,8 @@ def end_setup() -> None:
 
 
 def freeze_setup_heap() -> None:
-    """After collection: the imports, the contract and the provider's set-up heap are permanent."""
+    """The tests (or a scheduling process's loop) start: the imports, the contract and the provider's set-up heap
+    are permanent."""
     gc.freeze()
 
 
