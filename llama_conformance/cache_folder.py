@@ -9,6 +9,7 @@ a test's temporary home) starts cold in all of them at once, never in some.
 
 from __future__ import annotations
 
+import functools
 import os
 import stat
 import tempfile
@@ -44,4 +45,10 @@ def without_home() -> Path:
             return folder
     except OSError:
         pass
+    return private_folder()
+
+
+@functools.cache
+def private_folder() -> Path:
+    """A new 0700 folder, made once per process: every cache lookup of the run finds the same one."""
     return Path(tempfile.mkdtemp(prefix="llama-conformance-"))

@@ -98,8 +98,10 @@ def test_the_cache_folder_is_absolute_and_never_one_another_user_can_write(tmp_p
     assert own == tmp_path / f"llama-conformance-{os.getuid()}" and stat.S_IMODE(own.stat().st_mode) == 0o700
     assert cache_folder.kit_cache_dir() == own  # the same folder next time: it stays warm
     own.chmod(0o777)  # as if another user had made it, writable by all
+    cache_folder.private_folder.cache_clear()  # another test may have made this process's already
     private = cache_folder.kit_cache_dir()
     assert private != own and private.parent == tmp_path and stat.S_IMODE(private.stat().st_mode) == 0o700
+    assert cache_folder.kit_cache_dir() == private  # one folder for the whole run, not one per lookup
 
 
 @pytest.fixture
