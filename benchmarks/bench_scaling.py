@@ -68,12 +68,12 @@ class Measured:
 
 
 def child_environment(home: Path, count_file: Path) -> dict[str, str]:
-    # the caller's own kit cache folder would lend its warm route maps and Hypothesis home to the rows
-    env = {name: value for name, value in os.environ.items()
-           if name not in ("PYTHONDONTWRITEBYTECODE", "LLAMA_CONFORMANCE_CACHE")}
+    """The start-up benchmark's environment (``bench_startup.child_environment``), with the example counter."""
+    from bench_startup import child_environment as startup_environment
+
+    env = startup_environment(home)
     path = os.pathsep.join(p for p in (str(BENCH_DIR), env.get("PYTHONPATH", "")) if p)
-    return {**env, "HOME": str(home), "XDG_CACHE_HOME": str(home / "cache"), "PYTHONPATH": path,
-            "LLAMA_STACK_DISABLE_VERSION_CHECK": "1", "KIT_BENCH_COUNT_FILE": str(count_file)}
+    return {**env, "PYTHONPATH": path, "KIT_BENCH_COUNT_FILE": str(count_file)}
 
 
 def measure(part: str, name: str, args: list[str], workdir: Path, *, count: bool = True) -> Measured:

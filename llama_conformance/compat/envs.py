@@ -125,6 +125,10 @@ def python_tag() -> str:
     return f"{platform.python_implementation()}-{platform.python_version()}"
 
 
+CACHE_HELP = ("env cache (default: compat/ in the kit's cache folder, $LLAMA_CONFORMANCE_CACHE or "
+              "$XDG_CACHE_HOME/llama-conformance)")
+
+
 def default_cache_dir() -> Path:
     return kit_cache_dir() / "compat"
 

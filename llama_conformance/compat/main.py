@@ -52,8 +52,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="what each env installs for the kit: a source directory (editable) or a wheel "
                              "(default: where the running kit came from, else llama-conformance==VERSION)")
     parser.add_argument("--out", type=Path, default=Path(DEFAULT_OUT), help=f"output directory (default {DEFAULT_OUT})")
-    parser.add_argument("--cache", type=Path, help="env cache (default: compat/ in the kit's cache folder, "
-                        "$LLAMA_CONFORMANCE_CACHE or $XDG_CACHE_HOME/llama-conformance)")
+    parser.add_argument("--cache", type=Path, help=envs.CACHE_HELP)
     parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, help="versions run at once")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, help="seconds per version's kit run")
 

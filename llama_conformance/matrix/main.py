@@ -47,8 +47,7 @@ def add_matrix_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--kit", type=Path, metavar="PATH",
                         help="what each env installs for the kit: a source directory or a wheel (default: where the "
                              "running kit came from)")
-    parser.add_argument("--cache", type=Path, help="env cache (default: compat/ in the kit's cache folder, "
-                        "$LLAMA_CONFORMANCE_CACHE or $XDG_CACHE_HOME/llama-conformance)")
+    parser.add_argument("--cache", type=Path, help=envs.CACHE_HELP)
     parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, help="cells run at once")
 
 
