@@ -70,9 +70,10 @@ def share_the_kit_cache(config: pytest.Config) -> None:
     """Every kit run of the session shares one cache folder (route maps, repaired documents, Hypothesis's
     constants of local modules), as a user's successive runs share ``~/.cache/llama-conformance``.
 
-    pytester gives each run a new home, so each run started cold: 2-2.5 s of CPU more than a warm one
-    (a files run, measured under load), most of it Hypothesis parsing every module of the checkout for
-    constants. The folder is new for each session (under its base temporary folder; xdist's workers
+    pytester gives each run a new home, so each run started cold. Where the kit is imported from a checkout (an
+    editable install) that cost about 1 s of CPU a run, most of it Hypothesis parsing each module of the
+    checkout for constants (three kit-heavy files: 149-163 -> 98-113 CPU-s); CI's wheel install does not pay
+    it. The folder is new for each session (under its base temporary folder; xdist's workers
     inherit it from the controller), so a fresh clone still starts cold once. A folder the developer set
     is kept; the tests of the cache itself set their own."""
     if not os.environ.get(CACHE_ENV) and not hasattr(config, "workerinput"):
