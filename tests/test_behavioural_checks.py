@@ -116,6 +116,8 @@ def test_a_failure_is_shown_from_the_suites_line_not_the_engines(run_suites) -> 
     direct, drawn = reports["test_chat_stream"], reports["test_chat_stream_fuzz"]
     assert re.search(r"^>\s+kit\.accept\(kit\.call_request\(", direct, re.M), direct
     assert re.search(r"^>\s+kit\.validate\(outcome, ", drawn, re.M), drawn  # the suite's body, as drawn
+    # The suite's argument, in a line: not the session, provider, contract and judge pytest once built to cut
+    assert "llama_kit = Kit(inline::broken-inference-stream-ids-differ, api='inference')" in direct, direct
     for report in (direct, drawn):
         # Hypothesis's wrapper of the example loop stays, under the loop's name: its frame runs Hypothesis's code.
         engine = set(re.findall(r"llama_conformance/behaviour/(\w+\.py):\d+: in (\w+)", report))
@@ -143,6 +145,17 @@ def test_an_error_of_the_kit_itself_keeps_the_engines_frames() -> None:
         with pytest.raises(ExceptionGroup) as group:
             raise ExceptionGroup("distinct failures", members)
         assert kit_frames_hidden(group) is hidden, members
+
+
+def test_what_a_traceback_shows_of_the_provider_names_it_and_never_its_config() -> None:
+    """``--showlocals`` and a failing test's arguments print these objects: the provider and its API only."""
+    from llama_conformance.discovery import ProviderEntry
+    from llama_conformance.harness.build import ProviderUnderTest
+
+    entry = ProviderEntry(provider_type="remote::acme", api="inference", module="acme", config_class="acme.Config")
+    put = ProviderUnderTest(entry=entry, contract=None, gate=None, redactor=None,  # type: ignore[arg-type]
+                            config={"api_key": "sk-never-shown"})
+    assert repr(put) == "ProviderUnderTest(remote::acme, api='inference')"
 
 
 @pytest.mark.parametrize("module", ["judge", "context", "examples", "negative", "resource_bound", "steps", "stress"])

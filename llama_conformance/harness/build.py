@@ -122,6 +122,11 @@ class ProviderUnderTest:
     # carries the JSON it was parsed from and its HTTP findings (``transport.wire.WireAnswer``).
     over_http: bool = False
 
+    def __repr__(self) -> str:
+        """The provider and its API, never its config: a traceback or ``--showlocals`` that shows this object
+        must not carry a secret, and the dataclass's own repr spelled out the config and the whole contract."""
+        return f"ProviderUnderTest({self.entry.provider_type}, api={self.entry.api!r})"
+
     @property
     def surface(self) -> ApiSurface:
         return self.contract.surface(self.entry.api)

@@ -43,6 +43,10 @@ class KitSession:
     # How a usage error found while building stops the run (the plugin: pytest's usage exit).
     stop_run: Callable[[str], NoReturn] = _raise_usage
 
+    def __repr__(self) -> str:
+        """What the run checks, in a line (the dataclass's repr held the provider, its contract and config)."""
+        return f"KitSession({self.put!r}, over_http={self.over_http}, profile={self.options.profile!r})"
+
     def __post_init__(self) -> None:
         if self.options.over_http and not self.options.stack_url:
             self._check_routers()
