@@ -18,14 +18,13 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invaria
 
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.coverage import ANSWER
-from llama_conformance.behaviour.steps import METADATA
+from llama_conformance.behaviour.steps import METADATA, SWEEP_EVERY
 from llama_conformance_suites.conversations.checks import STATEFUL
 from llama_conformance_suites.conversations.helpers import TEXTS, all_items, delete, item_text, message
 
 pytestmark = [pytest.mark.stateful, pytest.mark.api("conversations")]
 
 CHECK = STATEFUL
-SWEEP_EVERY = 8
 
 
 class ConversationsMachine(RuleBasedStateMachine):

@@ -15,13 +15,13 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invaria
 
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.coverage import ANSWER
+from llama_conformance.behaviour.steps import SWEEP_EVERY
 from llama_conformance_suites.prompts.checks import STATEFUL
 from llama_conformance_suites.prompts.helpers import create_prompt, delete_prompt, list_prompts, templates
 
 pytestmark = [pytest.mark.stateful, pytest.mark.api("prompts")]
 
 CHECK = STATEFUL
-SWEEP_EVERY = 8
 
 
 class PromptsMachine(RuleBasedStateMachine):

@@ -3,13 +3,16 @@ must agree with a model of what is stored (deleted responses stay gone, the othe
 
 A chain links responses, so this is where a delete that reaches past its own response, or a
 chain that breaks when its parent goes, shows up; single-call tests never mix them.
+
+The listing is compared after every step that changed the model (a create, a chain, a delete), not
+after the reads between them, as the files machine does.
 """
 
 from __future__ import annotations
 
 import pytest
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invariant, rule
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invariant, precondition, rule
 
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.coverage import ANSWER
@@ -31,6 +34,7 @@ class ResponsesMachine(RuleBasedStateMachine):
         super().__init__()
         self.model: dict[str, str] = {}  # response id -> its output text
         self.gone: set[str] = set()
+        self.changed = False  # the model changed since the listing was last compared with it
 
     def _keep(self, outcome, what: str) -> str:
         self.kit.judge.answered(outcome, CHECK)
@@ -39,6 +43,7 @@ class ResponsesMachine(RuleBasedStateMachine):
         self.kit.judge.check(response_id not in self.model and response_id not in self.gone, CHECK,
                              f"{what} returned id {response_id!r}, which was already used.")
         self.model[response_id] = output_text(answer)
+        self.changed = True
         return response_id
 
     @rule(target=stored, words=WORDS)
@@ -78,6 +83,7 @@ class ResponsesMachine(RuleBasedStateMachine):
         self.kit.judge.answered(outcome, CHECK)
         del self.model[response_id]
         self.gone.add(response_id)
+        self.changed = True
         return response_id
 
     @rule(response_id=deleted)
@@ -87,7 +93,9 @@ class ResponsesMachine(RuleBasedStateMachine):
         self.kit.judge.check(outcome.error is not None, CHECK, f"retrieve({response_id}) succeeded after delete.")
 
     @invariant()
+    @precondition(lambda self: self.changed)
     def listing_matches_model(self) -> None:
+        self.changed = False
         outcome = list_page(self.kit, limit=100)
         self.kit.judge.answered(outcome, CHECK)
         listed = {row.get("id") for row in as_json(self.kit, outcome.value).get("data") or []}

@@ -2,7 +2,8 @@
 queries must agree with a model of which stores exist and which chunks each holds.
 
 Queries name a chunk's exact text, so its own store must rank it first and no other
-store may return it; deleted stores stay gone; the store listing matches the model.
+store may return it; deleted stores stay gone; the store listing matches the model, compared
+after every step that created or deleted a store (the files machine's pattern).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class VectorIOMachine(RuleBasedStateMachine):
         self.handles: dict[str, vio.Store] = {}
         self.gone: set[str] = set()
         self.sequence = 0
+        self.changed = False  # a store was created or deleted since the listing was last compared
 
     # A few live stores tell a leak as well as many, and each store is tables and files on a
     # real backend: keep the machine quick.
@@ -44,6 +46,7 @@ class VectorIOMachine(RuleBasedStateMachine):
         self.kit.judge.check(store.id not in self.handles, CHECK, f"create returned id {store.id!r} again.")
         self.handles[store.id] = store
         self.model[store.id] = {}
+        self.changed = True
         return store.id
 
     @rule(store_id=stores, text=WORDS)
@@ -76,12 +79,15 @@ class VectorIOMachine(RuleBasedStateMachine):
         outcome = vio.delete_store(self.kit, store_id)
         self.kit.judge.answered(outcome, CHECK)
         self.gone.add(store_id)
+        self.changed = True
         after = vio.call(self.kit, "openai_retrieve_vector_store", vector_store_id=store_id)
         self.kit.judge.no_hang(after)
         self.kit.judge.check(after.error is not None, CHECK, f"retrieve({store_id}) succeeded after delete.")
 
     @invariant()
+    @precondition(lambda self: self.changed)
     def listing_matches_model(self) -> None:
+        self.changed = False
         outcome = vio.list_stores(self.kit, limit=100)
         self.kit.judge.answered(outcome, CHECK)
         listed = {s.id for s in outcome.value.data}
