@@ -58,6 +58,18 @@ def test_only_the_state_machine_catches_reused_ids(run_suites) -> None:
     assert "state.delete(" in reports["test_files_state_machine"]  # the shrunk sequence is shown
 
 
+@pytest.mark.parametrize("api, defect", [("conversations", "conversations-items-to-latest"),
+                                         ("skills", "skills-update-moves-latest")])
+def test_a_machine_that_failed_is_not_read_back_again_in_teardown(run_suites, api: str, defect: str) -> None:
+    """A machine's teardown reads every resource back, except after a step or an invariant failed: its finding
+    is reported once (the read-back failed too, and was shown "during handling of the above exception")."""
+    test = f"test_{api}_state_machine"
+    result = run_suites(f"inline::broken-{defect}", "-k", test, "--hypothesis-seed=1")
+    report = assert_fails_exactly(result, {test: (f"{api}.stateful",)})[test]
+    assert "another exception occurred" not in report and report.count("CheckFailed: [MUST") == 1, report
+    assert "state.teardown()" in report  # the shrunk sequence is shown to its end
+
+
 @pytest.mark.parametrize(("defect", "args", "failing"), [
     ("files-list-hangs", ("-m", "behavioral or stateful"),
      ("test_list_pagination_and_order", "test_list_purpose_filter", "test_delete", "test_files_state_machine",
