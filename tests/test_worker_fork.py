@@ -147,11 +147,19 @@ def _ended(pid: int) -> bool:
     return fields is None or fields[0] in ("Z", "X")
 
 
+def _scratch(pytester: pytest.Pytester) -> Path:
+    """The temporary folder of a run this test kills: what a SIGKILL leaves (the run's folder, the worker's
+    provider folder) stays in the test's own folder, not in the machine's /tmp."""
+    scratch = pytester.path / "tmp"
+    scratch.mkdir(exist_ok=True)
+    return scratch
+
+
 def test_nothing_outlives_a_killed_scheduler(pytester: pytest.Pytester, tmp_path: Path) -> None:
     """The worker spins in C holding the GIL (no thread of it can notice its pipes close) under a deadline of
     minutes: the zygote sees its scheduler die and ends it, then itself."""
     pytester.makeconftest(WHO_RUNS)
-    env = {**os.environ, "HOLD_THE_WORKER": "1", zygote.START_ENV: "fork"}
+    env = {**os.environ, "HOLD_THE_WORKER": "1", zygote.START_ENV: "fork", "TMPDIR": str(_scratch(pytester))}
     log = (tmp_path / "out.txt").open("w")
     spinning = ["--llama-provider-module=llama_conformance_fixtures.broken", "--llama-isolation=process",
                 "--llama-provider=inline::broken-isolation-cpu-spin", "--llama-capability=chat", "--llama-timeout=300",
@@ -197,7 +205,7 @@ def _held_run(pytester: pytest.Pytester) -> Iterator[tuple[subprocess.Popen[str]
     """An isolated run, its output on a pipe, whose forked worker is held in the provider's blocking call:
     (the run, the worker's pid, the zygote's pid). Killed, with every process of it, on the way out."""
     pytester.makeconftest(WHO_RUNS)
-    env = {**os.environ, "HOLD_THE_WORKER": "1", zygote.START_ENV: "fork"}
+    env = {**os.environ, "HOLD_THE_WORKER": "1", zygote.START_ENV: "fork", "TMPDIR": str(_scratch(pytester))}
     # As a terminal's foreground job: SIGINT at its default. A job started in the background of a non-interactive
     # shell (``bash .ci/run &``) has SIGINT ignored, exec keeps an ignored signal ignored, and the run then rightly
     # ignores a Ctrl-C as well (every process of it did, stacks unchanged 60 s later, in two fresh-clone CI runs).
