@@ -170,6 +170,14 @@ def list_page(kit: Kit, **payload: Any) -> Outcome:
     return kit.ask("list_openai_responses", **payload)
 
 
+def listed_ids(kit: Kit, outcome: Outcome) -> list[Any]:
+    """The ids a listing's page names, as a client reads them: from the server's JSON, or from the objects
+    in-process (dumping a page of a hundred responses only to read their ids was a third of what a listing cost)."""
+    wired = kit.wire(outcome)
+    rows = wired.get("data") if isinstance(wired, dict) else getattr(wired, "data", None)
+    return [row.get("id") if isinstance(row, dict) else getattr(row, "id", None) for row in rows or []]
+
+
 def text_of(content: Any) -> str:
     """The text of a message's content: a string, or its text parts joined."""
     if isinstance(content, str):

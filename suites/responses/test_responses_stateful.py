@@ -17,7 +17,7 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invaria
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.coverage import ANSWER
 from llama_conformance_suites.responses.checks import STATEFUL
-from llama_conformance_suites.responses.helpers import as_json, by_id, create, list_page, output_text
+from llama_conformance_suites.responses.helpers import as_json, by_id, create, list_page, listed_ids, output_text
 
 pytestmark = [pytest.mark.stateful, pytest.mark.api("responses")]
 
@@ -98,7 +98,7 @@ class ResponsesMachine(RuleBasedStateMachine):
         self.changed = False
         outcome = list_page(self.kit, limit=100)
         self.kit.judge.answered(outcome, CHECK)
-        listed = {row.get("id") for row in as_json(self.kit, outcome.value).get("data") or []}
+        listed = set(listed_ids(self.kit, outcome))
         missing = sorted(set(self.model) - listed)
         resurrected = sorted(self.gone & listed)
         self.kit.judge.check(not missing, CHECK, f"list misses stored responses {missing}.")
