@@ -31,6 +31,9 @@ from llama_conformance.errors import KitUsageError, describe_exception
 
 ENTRY_POINT_GROUP = "llama_conformance.providers"
 _PROVIDER_DIST_PREFIXES = tuple(row.provider_dist_prefix for row in PACKAGE_TABLE)
+# The ``module`` of a deployment's HTTP stand-in (``target.http.RemoteTarget.put``), whose ``provider_type`` is the
+# deployment's URL: what names the target in a repr must not show that URL (it may carry credentials).
+DEPLOYMENT_MODULE = "(http)"
 
 
 @dataclass

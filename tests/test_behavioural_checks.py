@@ -58,6 +58,40 @@ def test_only_the_state_machine_catches_reused_ids(run_suites) -> None:
     assert "state.delete(" in reports["test_files_state_machine"]  # the shrunk sequence is shown
 
 
+def test_a_machine_tells_its_own_failure_from_one_its_caller_is_handling() -> None:
+    """``ended_by_a_failure`` in teardown: True after a failed step, False after a run that passed, even when
+    the machine runs while some caller handles an exception (``sys.exc_info`` alone shows that one too)."""
+    from hypothesis.stateful import RuleBasedStateMachine, rule
+
+    from llama_conformance.behaviour.examples import ended_by_a_failure, run_machine
+    from llama_conformance.target.profiles import PROFILES
+
+    seen: list[bool] = []
+
+    class Passing(RuleBasedStateMachine):
+        @rule()
+        def step(self) -> None:
+            pass
+
+        def teardown(self) -> None:
+            seen.append(ended_by_a_failure())
+
+    class Failing(Passing):
+        @rule()
+        def fail(self) -> None:
+            raise CheckFailed([])
+
+    try:
+        raise KeyError("a caller's")
+    except KeyError:
+        run_machine(Passing, profile=PROFILES["fast"], session_seed=1)
+    assert seen and not any(seen), seen
+    seen.clear()
+    with pytest.raises(CheckFailed):
+        run_machine(Failing, profile=PROFILES["fast"], session_seed=1)
+    assert True in seen, seen
+
+
 @pytest.mark.parametrize("api, defect", [("conversations", "conversations-items-to-latest"),
                                          ("skills", "skills-update-moves-latest")])
 def test_a_machine_that_failed_is_not_read_back_again_in_teardown(run_suites, api: str, defect: str) -> None:
@@ -168,6 +202,30 @@ def test_what_a_traceback_shows_of_the_provider_names_it_and_never_its_config() 
     put = ProviderUnderTest(entry=entry, contract=None, gate=None, redactor=None,  # type: ignore[arg-type]
                             config={"api_key": "sk-never-shown"})
     assert repr(put) == "ProviderUnderTest(remote::acme, api='inference')"
+
+
+def test_what_a_traceback_shows_of_a_deployment_holds_neither_its_url_nor_its_headers(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fuzz tests take the target and the fuzz run as arguments, and ``-vv`` prints their reprs whole: no
+    header value, no URL (it may carry credentials), no OpenAPI document."""
+    from llama_conformance.fuzz.session import FuzzRun
+    from llama_conformance.target.http import RemoteTarget
+    from llama_conformance.target.options import KitOptions
+    from llama_conformance.transport import remote_impl
+
+    monkeypatch.setattr(remote_impl, "RemoteImpl", lambda *args: None)  # no contract here to build it from
+    url, secret = "http://user:pw-never-shown@127.0.0.1:1", "Bearer sk-never-shown"
+    target = RemoteTarget(url=url, contract=None, gate=None, redactor=None, client=None,  # type: ignore[arg-type]
+                          spec={"paths": {"/v1/files": {}}}, apis=["files"], headers={"Authorization": secret})
+    options = KitOptions(provider=None, provider_module=None, providers_dir=None, provider_config=None, api=None,
+                         api_package=None, timeout_s=1, stack_url=url, stack_headers=(f"Authorization: {secret}",))
+    fuzz = FuzzRun(target=target, schema=None, budget=None, feedback=None, seed=1,  # type: ignore[arg-type]
+                   time_budget_s=1)
+    put = target.put("files")  # the HTTP stand-in, whose provider_type is the deployment's URL
+    for shown in (repr(target), repr(fuzz), repr(options), repr(put)):
+        assert "never-shown" not in shown and "/v1/files" not in shown, shown
+    assert repr(fuzz) == "FuzzRun(RemoteTarget(a deployment, apis=['files']), seed=1)"
+    assert repr(put) == "ProviderUnderTest(a deployment, api='files')"
 
 
 @pytest.mark.parametrize("module", ["judge", "context", "examples", "negative", "resource_bound", "steps", "stress"])

@@ -11,7 +11,8 @@ provider's repository, and the seed already makes a failure reproducible.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, note, seed, settings
@@ -76,9 +77,41 @@ def run_examples(
     property_()
 
 
+# The exception a caller was handling when the running machine started (None: none), which
+# ``ended_by_a_failure`` must not take for a failure of the machine's own.
+_HANDLED_AT_START: list[BaseException | None] = [None]
+
+
 def run_machine(machine: type[Any], *, profile: Profile, session_seed: int) -> None:
     """Run a ``RuleBasedStateMachine`` class with the profile's step budget and the session seed."""
     from hypothesis.stateful import run_state_machine_as_test
 
     seeded = seed(session_seed)(machine)
-    run_state_machine_as_test(seeded, settings=hypothesis_settings(profile, stateful=True))
+    outer, _HANDLED_AT_START[0] = _HANDLED_AT_START[0], sys.exc_info()[1]
+    try:
+        run_state_machine_as_test(seeded, settings=hypothesis_settings(profile, stateful=True))
+    finally:
+        _HANDLED_AT_START[0] = outer
+
+
+def ended_by_a_failure() -> bool:
+    """In a state machine's ``teardown``: whether a step or an invariant has just failed.
+
+    Hypothesis calls ``teardown`` from a ``finally`` block, so that failure is still in flight there
+    (``sys.exc_info``). The model may then be a step behind the provider, and a final read-back that failed too
+    was raised while the first was handled: the report showed the finding twice, the second "during handling of
+    the above exception", and a replay that failed only in teardown could be called flaky. An exception some
+    caller of the machine was handling is not the machine's (``_HANDLED_AT_START``)."""
+    in_flight = sys.exc_info()[1]
+    return in_flight is not None and in_flight is not _HANDLED_AT_START[0]
+
+
+def tear_down(final_check: Callable[[], Any], delete: Callable[[Any], Any], made: Iterable[Any]) -> None:
+    """A state machine's ``teardown``: ``final_check()`` once more, unless a step failed (``ended_by_a_failure``),
+    then ``delete`` each of ``made``, whatever the check found (a real server keeps what a machine leaves)."""
+    try:
+        if not ended_by_a_failure():
+            final_check()
+    finally:
+        for each in list(made):
+            delete(each)

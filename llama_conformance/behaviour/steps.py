@@ -11,7 +11,6 @@ structural suite judges that absence.
 
 from __future__ import annotations
 
-import sys
 import uuid
 from typing import Any
 
@@ -39,20 +38,10 @@ METADATA = st.dictionaries(st.text(st.characters(min_codepoint=97, max_codepoint
 
 
 # A state machine's invariant reads back what the last step touched after every step, and everything on every
-# SWEEP_EVERY-th step and before teardown: a defect in the step's own resource shows at that step, one that reaches
-# into another resource (cross-talk) within a few steps. Reading everything after every step was a third of a
-# thorough run (issue 18: invariants <= 20 %).
+# SWEEP_EVERY-th step and before teardown (unless a step failed: ``examples.ended_by_a_failure``). A defect in
+# the step's own resource shows at that step, one that reaches into another resource (cross-talk) within a few
+# steps. Reading everything after every step was a third of a thorough run (issue 18: invariants <= 20 %).
 SWEEP_EVERY = 8
-
-
-def ended_by_a_failure() -> bool:
-    """In a state machine's ``teardown``: whether a step or an invariant has just failed.
-
-    Hypothesis calls ``teardown`` from a ``finally`` block, so that failure is still in flight there
-    (``sys.exc_info``). The model may then be a step behind the provider, and a final read-back that failed too
-    was raised while the first was handled: the report showed the finding twice, the second "during handling of
-    the above exception", and a replay that failed only in teardown could be called flaky."""
-    return sys.exc_info()[1] is not None
 
 
 def routing_call(kit: Kit, name: str, *args: Any, check_id: CheckRef) -> Outcome:

@@ -43,6 +43,10 @@ class FuzzRun:
     time_budget_s: float
     strict: bool = False
 
+    def __repr__(self) -> str:
+        """In a line, as its target's (``RemoteTarget.__repr__``): the schema holds the headers too."""
+        return f"FuzzRun({self.target!r}, seed={self.seed})"
+
     @classmethod
     def open(cls, target: Any, *, max_examples: int, seed: int, profile: str, strict: bool) -> FuzzRun:
         """Load the repaired document of ``target`` as a schema (for its ASGI app in-process, else its URL)."""

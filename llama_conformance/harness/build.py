@@ -31,7 +31,7 @@ from llama_conformance.contract import (
     package_for_provider,
 )
 from llama_conformance.contract.generation import import_failure_hint, mismatch_hint
-from llama_conformance.discovery import ProviderEntry
+from llama_conformance.discovery import DEPLOYMENT_MODULE, ProviderEntry
 from llama_conformance.errors import GateTimeout, KitUsageError, describe_exception
 from llama_conformance.evidence import Evidence, EvidenceLog, environment_cause, watch_stand_in
 from llama_conformance.gate import DEFAULT_TIMEOUT_S, CallGate
@@ -125,7 +125,8 @@ class ProviderUnderTest:
     def __repr__(self) -> str:
         """The provider and its API, never its config: a traceback or ``--showlocals`` that shows this object
         must not carry a secret, and the dataclass's own repr spelled out the config and the whole contract."""
-        return f"ProviderUnderTest({self.entry.provider_type}, api={self.entry.api!r})"
+        where = "a deployment" if self.entry.module == DEPLOYMENT_MODULE else self.entry.provider_type
+        return f"ProviderUnderTest({where}, api={self.entry.api!r})"
 
     @property
     def surface(self) -> ApiSurface:

@@ -24,7 +24,7 @@ from typing import Any
 
 from llama_conformance.contract import Contract, installed_api_packages, load_contract
 from llama_conformance.contract.routes import package_routes, published_form
-from llama_conformance.discovery import ProviderEntry
+from llama_conformance.discovery import DEPLOYMENT_MODULE, ProviderEntry
 from llama_conformance.errors import KitUsageError
 from llama_conformance.evidence import EvidenceLog
 from llama_conformance.gate import CallGate
@@ -124,6 +124,12 @@ class RemoteTarget(Target):
     evidence: EvidenceLog = field(default_factory=EvidenceLog)
     _repaired: Any = None
 
+    def __repr__(self) -> str:
+        """The target in a line: never its URL or headers (credentials) nor its OpenAPI document, which the
+        dataclass's repr spelled out for each failing fuzz test (in full from ``-vv``)."""
+        where = "the package's routers in-process" if self.in_process else "a deployment"
+        return f"RemoteTarget({where}, apis={self.apis!r})"
+
     @property
     def over_http(self) -> bool:
         return True
@@ -150,7 +156,7 @@ class RemoteTarget(Target):
         if api not in self.puts:
             from llama_conformance.transport.remote_impl import RemoteImpl
 
-            entry = ProviderEntry(provider_type=self.url, api=api, module="(http)", config_class="",
+            entry = ProviderEntry(provider_type=self.url, api=api, module=DEPLOYMENT_MODULE, config_class="",
                                   source="the package's routers in-process (ASGI)" if self.in_process
                                   else "an HTTP deployment")
             self.puts[api] = ProviderUnderTest(

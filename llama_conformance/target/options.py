@@ -8,7 +8,7 @@ usage error (exit code 4) before any test.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from llama_conformance.errors import KitUsageError
@@ -34,11 +34,11 @@ class KitOptions:
     manifest: Path | None = None
     capabilities: tuple[str, ...] = ()
     profile: str = DEFAULT_PROFILE
-    stack_url: str | None = None
-    stack_headers: tuple[str, ...] = ()
+    stack_url: str | None = field(default=None, repr=False)  # it may carry credentials (user:password@)
+    stack_headers: tuple[str, ...] = field(default=(), repr=False)  # their values are secrets
     # A second user's headers (--llama-stack-second-user-header): the tenancy suite checks the two
     # users' resources are kept apart. Secrets like ``stack_headers``.
-    second_user_headers: tuple[str, ...] = ()
+    second_user_headers: tuple[str, ...] = field(default=(), repr=False)
     openapi_file: Path | None = None
     max_requests: int = DEFAULT_MAX_REQUESTS
     over_http: bool = False

@@ -18,7 +18,8 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invaria
 
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.coverage import ANSWER
-from llama_conformance.behaviour.steps import METADATA, SWEEP_EVERY, ended_by_a_failure
+from llama_conformance.behaviour.examples import tear_down
+from llama_conformance.behaviour.steps import METADATA, SWEEP_EVERY
 from llama_conformance_suites.conversations.checks import STATEFUL
 from llama_conformance_suites.conversations.helpers import TEXTS, all_items, delete, item_text, message
 
@@ -122,10 +123,8 @@ class ConversationsMachine(RuleBasedStateMachine):
                                  f"{conversation_id} lists items {listed}, the model says {expected}.")
 
     def teardown(self) -> None:
-        if not ended_by_a_failure():  # a machine's last steps are read back whole, whatever the step count
-            self._read_back(every=True)
-        for conversation_id in list(self.items):
-            delete(self.kit, conversation_id)
+        # the last steps are read back whole, whatever the step count; what the machine made goes either way
+        tear_down(lambda: self._read_back(every=True), lambda made: delete(self.kit, made), self.items)
 
 
 @pytest.mark.checks(STATEFUL, *ANSWER)

@@ -15,7 +15,8 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invaria
 
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.coverage import ANSWER
-from llama_conformance.behaviour.steps import SWEEP_EVERY, ended_by_a_failure
+from llama_conformance.behaviour.examples import tear_down
+from llama_conformance.behaviour.steps import SWEEP_EVERY
 from llama_conformance_suites.prompts.checks import STATEFUL
 from llama_conformance_suites.prompts.helpers import create_prompt, delete_prompt, list_prompts, templates
 
@@ -111,10 +112,8 @@ class PromptsMachine(RuleBasedStateMachine):
         self.touched.clear()
 
     def teardown(self) -> None:
-        if not ended_by_a_failure():  # a machine's last steps are read back whole, whatever the step count
-            self._read_back(every=True)
-        for prompt_id in list(self.texts):
-            delete_prompt(self.kit, prompt_id)
+        # the last steps are read back whole, whatever the step count; what the machine made goes either way
+        tear_down(lambda: self._read_back(every=True), lambda made: delete_prompt(self.kit, made), self.texts)
 
 
 @pytest.mark.checks(STATEFUL, *ANSWER)

@@ -20,7 +20,8 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invaria
 
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.coverage import ANSWER
-from llama_conformance.behaviour.steps import SWEEP_EVERY, ended_by_a_failure
+from llama_conformance.behaviour.examples import tear_down
+from llama_conformance.behaviour.steps import SWEEP_EVERY
 from llama_conformance_suites.skills.checks import STATEFUL
 from llama_conformance_suites.skills.helpers import add_version, bundle, call, content_of, delete, new_skill, update
 
@@ -44,9 +45,10 @@ class SkillsMachine(RuleBasedStateMachine):
     @rule(target=skills)
     def create(self) -> str:
         skill, content = new_skill(self.kit, "kit-machine", check=CHECK)
-        self.stored[skill.id], self.default[skill.id], self.latest[skill.id] = {"1": content}, "1", "1"
-        self.touched.add(str(skill.id))
-        return str(skill.id)
+        skill_id = str(skill.id)
+        self.stored[skill_id], self.default[skill_id], self.latest[skill_id] = {"1": content}, "1", "1"
+        self.touched.add(skill_id)
+        return skill_id
 
     @rule(skill_id=skills, as_default=st.booleans())
     def upload(self, skill_id: str, as_default: bool) -> None:
@@ -123,10 +125,8 @@ class SkillsMachine(RuleBasedStateMachine):
                                  f"{self.default[skill_id]}.")
 
     def teardown(self) -> None:
-        if not ended_by_a_failure():  # a machine's last steps are read back whole, whatever the step count
-            self._read_back(every=True)
-        for skill_id in list(self.stored):
-            delete(self.kit, skill_id)
+        # the last steps are read back whole, whatever the step count; what the machine made goes either way
+        tear_down(lambda: self._read_back(every=True), lambda made: delete(self.kit, made), self.stored)
 
 
 @pytest.mark.checks(STATEFUL, *ANSWER)

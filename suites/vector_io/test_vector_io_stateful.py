@@ -3,7 +3,8 @@ queries must agree with a model of which stores exist and which chunks each hold
 
 Queries name a chunk's exact text, so its own store must rank it first and no other
 store may return it; deleted stores stay gone; the store listing matches the model, compared
-after every step that created or deleted a store (the files machine's pattern).
+after every step that created or deleted a store and once more in teardown (the files machine's
+pattern).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invaria
 
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.coverage import ANSWER
+from llama_conformance.behaviour.examples import tear_down
 from llama_conformance_suites.vector_io import helpers as vio
 from llama_conformance_suites.vector_io.checks import STATEFUL
 
@@ -97,8 +99,9 @@ class VectorIOMachine(RuleBasedStateMachine):
         self.kit.judge.check(not shown, CHECK, f"list shows deleted stores {shown}.")
 
     def teardown(self) -> None:
-        for store_id in set(self.model) - self.gone:
-            vio.delete_store(self.kit, store_id)
+        # a read's effect on the listing shows even with no change after it; what the machine made goes either way
+        tear_down(self.listing_matches_model, lambda made: vio.delete_store(self.kit, made),
+                  set(self.model) - self.gone)
 
 
 @pytest.mark.checks(STATEFUL, *ANSWER)
