@@ -58,9 +58,8 @@ class Kit:
         """What a failing test's traceback shows for its ``llama_kit`` argument: the provider or deployment and
         the API. The dataclass's own repr spelled out the session, the provider with its config and contract,
         and the judge: pytest built all of it for each failure to print 240 characters of it."""
-        where = "a deployment" if self.session.options.stack_url else self.session.put.entry.provider_type
         over = " over HTTP" if self.session.over_http else ""
-        return f"Kit({where}{over}, api={self.api_name or self.session.put.entry.api!r})"
+        return f"Kit({self.session.put.shown_as}{over}, api={self.api_name or self.session.put.entry.api!r})"
 
     @property
     def put(self) -> ProviderUnderTest:

@@ -37,13 +37,6 @@ METADATA = st.dictionaries(st.text(st.characters(min_codepoint=97, max_codepoint
                            st.text(max_size=16).filter(lambda s: "\x00" not in s), max_size=3)
 
 
-# A state machine's invariant reads back what the last step touched after every step, and everything on every
-# SWEEP_EVERY-th step and before teardown (unless a step failed: ``examples.ended_by_a_failure``). A defect in
-# the step's own resource shows at that step, one that reaches into another resource (cross-talk) within a few
-# steps. Reading everything after every step was a third of a thorough run (issue 18: invariants <= 20 %).
-SWEEP_EVERY = 8
-
-
 def routing_call(kit: Kit, name: str, *args: Any, check_id: CheckRef) -> Outcome:
     """Call private member ``name`` positionally, as the server's routing table does.
 

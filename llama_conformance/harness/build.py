@@ -122,11 +122,16 @@ class ProviderUnderTest:
     # carries the JSON it was parsed from and its HTTP findings (``transport.wire.WireAnswer``).
     over_http: bool = False
 
+    @property
+    def shown_as(self) -> str:
+        """What names this provider where a secret must not show: its type, or "a deployment" for a deployment's
+        HTTP stand-in, whose ``provider_type`` is the URL (it may carry credentials)."""
+        return "a deployment" if self.entry.module == DEPLOYMENT_MODULE else self.entry.provider_type
+
     def __repr__(self) -> str:
         """The provider and its API, never its config: a traceback or ``--showlocals`` that shows this object
         must not carry a secret, and the dataclass's own repr spelled out the config and the whole contract."""
-        where = "a deployment" if self.entry.module == DEPLOYMENT_MODULE else self.entry.provider_type
-        return f"ProviderUnderTest({where}, api={self.entry.api!r})"
+        return f"ProviderUnderTest({self.shown_as}, api={self.entry.api!r})"
 
     @property
     def surface(self) -> ApiSurface:

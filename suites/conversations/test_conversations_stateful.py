@@ -4,10 +4,9 @@ things stay gone). The files machine's pattern: a dict model, one rule per opera
 invariant after every step, teardown that deletes what the machine created.
 
 The invariant reads back the conversations the last step touched, and every conversation on every
-``SWEEP_EVERY``-th step and before teardown: a defect in the step's own conversation is caught at
-that step, one that reaches into another conversation (cross-talk) within a few steps. Reading back
-every conversation after every step was a third of a thorough run's time (issue 18: invariants
-<= 20 %), and the API has no listing that shows them all at once.
+``SWEEP_EVERY``-th step and before teardown (``behaviour.examples.Sweep``): a defect in the step's own
+conversation is caught at that step, one that reaches into another conversation (cross-talk) within a
+few steps. The API has no listing that shows them all at once.
 """
 
 from __future__ import annotations
@@ -18,8 +17,8 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invaria
 
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.coverage import ANSWER
-from llama_conformance.behaviour.examples import tear_down
-from llama_conformance.behaviour.steps import METADATA, SWEEP_EVERY
+from llama_conformance.behaviour.examples import Sweep, tear_down
+from llama_conformance.behaviour.steps import METADATA
 from llama_conformance_suites.conversations.checks import STATEFUL
 from llama_conformance_suites.conversations.helpers import TEXTS, all_items, delete, item_text, message
 
@@ -37,8 +36,7 @@ class ConversationsMachine(RuleBasedStateMachine):
         self.metadata: dict[str, dict[str, str]] = {}
         self.items: dict[str, list[tuple[str, str]]] = {}  # id -> [(item id, text)] in insertion order
         self.gone: set[str] = set()
-        self.touched: set[str] = set()  # conversations changed since the invariant last read them
-        self.steps = 0
+        self.sweep = Sweep()  # which conversations the invariant reads back
 
     @rule(target=conversations, metadata=METADATA, texts=st.lists(TEXTS, max_size=2))
     def create(self, metadata: dict[str, str], texts: list[str]) -> str:
@@ -65,7 +63,7 @@ class ConversationsMachine(RuleBasedStateMachine):
             return
         self.kit.judge.answered(outcome, CHECK)
         self.metadata[conversation_id] = metadata
-        self.touched.add(conversation_id)
+        self.sweep.touch(conversation_id)
 
     @rule(conversation_id=conversations, texts=st.lists(TEXTS, min_size=1, max_size=2))
     def add(self, conversation_id: str, texts: list[str]) -> None:
@@ -77,14 +75,14 @@ class ConversationsMachine(RuleBasedStateMachine):
             return
         self.kit.judge.answered(outcome, CHECK)
         self.items[conversation_id] += [(i.id, item_text(i) or "") for i in outcome.value.data]
-        self.touched.add(conversation_id)
+        self.sweep.touch(conversation_id)
 
     @rule(conversation_id=conversations, pick=st.integers(0, 10))
     def delete_item(self, conversation_id: str, pick: int) -> None:
         if conversation_id in self.gone or not self.items[conversation_id]:
             return
         item_id, _ = self.items[conversation_id].pop(pick % len(self.items[conversation_id]))
-        self.touched.add(conversation_id)
+        self.sweep.touch(conversation_id)
         outcome = self.kit.ask("openai_delete_conversation_item", conversation_id=conversation_id, item_id=item_id)
         self.kit.judge.answered(outcome, CHECK)
 
@@ -105,14 +103,11 @@ class ConversationsMachine(RuleBasedStateMachine):
 
     @invariant()
     def conversations_match_model(self) -> None:
-        self.steps += 1
-        self._read_back(every=self.steps % SWEEP_EVERY == 0)
+        self._read_back()
 
-    def _read_back(self, *, every: bool) -> None:
-        """Each conversation the model holds (or only those touched since the last read) agrees with it."""
-        chosen = self.items if every else {c: e for c, e in self.items.items() if c in self.touched}
-        self.touched.clear()
-        for conversation_id, expected in chosen.items():
+    def _read_back(self, *, everything: bool = False) -> None:
+        """Each conversation the sweep says is due (``everything``: each the model holds) agrees with the model."""
+        for conversation_id, expected in self.sweep.due(self.items, everything=everything).items():
             got = self.kit.ask("get_conversation", conversation_id=conversation_id)
             self.kit.judge.answered(got, CHECK)
             self.kit.judge.check((got.value.metadata or {}) == self.metadata[conversation_id], CHECK,
@@ -124,7 +119,7 @@ class ConversationsMachine(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         # the last steps are read back whole, whatever the step count; what the machine made goes either way
-        tear_down(lambda: self._read_back(every=True), lambda made: delete(self.kit, made), self.items)
+        tear_down(lambda: self._read_back(everything=True), lambda made: delete(self.kit, made), self.items)
 
 
 @pytest.mark.checks(STATEFUL, *ANSWER)

@@ -3,8 +3,8 @@ must agree with a model of each prompt's versions and its default (deleted promp
 
 After every step the invariant lists all prompts (their defaults: cheap, and it sees every prompt,
 so cross-talk shows at once) and reads the versions of the prompts the step touched; every prompt's
-versions are read on every ``SWEEP_EVERY``-th step and before teardown. Reading every prompt's
-versions after every step was over a quarter of a thorough run (issue 18: invariants <= 20 %).
+versions are read on every ``SWEEP_EVERY``-th step and before teardown (``behaviour.examples.Sweep``).
+Reading every prompt's versions after every step was over a quarter of a thorough run (issue 18).
 """
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invaria
 
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.coverage import ANSWER
-from llama_conformance.behaviour.examples import tear_down
-from llama_conformance.behaviour.steps import SWEEP_EVERY
+from llama_conformance.behaviour.examples import Sweep, tear_down
 from llama_conformance_suites.prompts.checks import STATEFUL
 from llama_conformance_suites.prompts.helpers import create_prompt, delete_prompt, list_prompts, templates
 
@@ -34,8 +33,7 @@ class PromptsMachine(RuleBasedStateMachine):
         self.texts: dict[str, list[str]] = {}  # prompt_id -> text of versions 1..n
         self.default: dict[str, int] = {}
         self.gone: set[str] = set()
-        self.touched: set[str] = set()  # prompts whose versions changed since the invariant last read them
-        self.steps = 0
+        self.sweep = Sweep()  # the prompts whose versions the invariant reads back
 
     @rule(target=prompts, template=templates())
     def create(self, template: tuple[str, list[str]]) -> str:
@@ -56,7 +54,7 @@ class PromptsMachine(RuleBasedStateMachine):
             return
         self.kit.judge.answered(outcome, CHECK)
         self.texts[prompt_id].append(template[0])
-        self.touched.add(prompt_id)
+        self.sweep.touch(prompt_id)
         if as_default:
             self.default[prompt_id] = len(self.texts[prompt_id])
 
@@ -84,11 +82,11 @@ class PromptsMachine(RuleBasedStateMachine):
 
     @invariant()
     def prompts_match_model(self) -> None:
-        self.steps += 1
-        self._read_back(every=self.steps % SWEEP_EVERY == 0)
+        self._read_back()
 
-    def _read_back(self, *, every: bool) -> None:
-        """The listing agrees with the model; so do the versions of every prompt (or of those touched)."""
+    def _read_back(self, *, everything: bool = False) -> None:
+        """The listing agrees with the model; so do the versions of the prompts the sweep says are due."""
+        due = self.sweep.due(self.texts, everything=everything)
         outcome = list_prompts(self.kit)
         self.kit.judge.answered(outcome, CHECK)
         listed = {p.prompt_id: p for p in outcome.value.data}
@@ -102,18 +100,17 @@ class PromptsMachine(RuleBasedStateMachine):
             self.kit.judge.check((shown.version, shown.prompt) == (version, texts[version - 1]), CHECK,
                                  f"list_prompts shows {prompt_id} v{shown.version} {shown.prompt!r}; the default "
                                  f"is v{version} {texts[version - 1]!r}.")
-            if not every and prompt_id not in self.touched:
+            if prompt_id not in due:
                 continue
             got = self.kit.ask("list_prompt_versions", prompt_id=prompt_id)
             self.kit.judge.answered(got, CHECK)
             stored = [(p.version, p.prompt) for p in got.value.data]
             self.kit.judge.check(stored == list(enumerate(texts, 1)), CHECK,
                                  f"{prompt_id} has versions {stored}, the model says {list(enumerate(texts, 1))}.")
-        self.touched.clear()
 
     def teardown(self) -> None:
         # the last steps are read back whole, whatever the step count; what the machine made goes either way
-        tear_down(lambda: self._read_back(every=True), lambda made: delete_prompt(self.kit, made), self.texts)
+        tear_down(lambda: self._read_back(everything=True), lambda made: delete_prompt(self.kit, made), self.texts)
 
 
 @pytest.mark.checks(STATEFUL, *ANSWER)

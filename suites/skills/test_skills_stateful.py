@@ -7,7 +7,7 @@ skill has. Deleting the default or the latest version leaves the provider free t
 version the skill still has; the model follows what get_skill says then.
 
 The invariant reads back the skills the last step touched (get_skill, its versions, its content), and
-every skill on every ``SWEEP_EVERY``-th step and before teardown (``behaviour.steps``). Reading every
+every skill on every ``SWEEP_EVERY``-th step and before teardown (``behaviour.examples.Sweep``). Reading every
 skill after every step was three of every four requests of a run, the longest test of a real ogx
 server's run (11.5 s).
 """
@@ -20,8 +20,7 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invaria
 
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.coverage import ANSWER
-from llama_conformance.behaviour.examples import tear_down
-from llama_conformance.behaviour.steps import SWEEP_EVERY
+from llama_conformance.behaviour.examples import Sweep, tear_down
 from llama_conformance_suites.skills.checks import STATEFUL
 from llama_conformance_suites.skills.helpers import add_version, bundle, call, content_of, delete, new_skill, update
 
@@ -39,15 +38,14 @@ class SkillsMachine(RuleBasedStateMachine):
         self.stored: dict[str, dict[str, bytes]] = {}  # skill id -> version -> bundle
         self.default: dict[str, str] = {}
         self.latest: dict[str, str] = {}
-        self.touched: set[str] = set()  # skills changed since the invariant last read them
-        self.steps = 0
+        self.sweep = Sweep()  # which skills the invariant reads back
 
     @rule(target=skills)
     def create(self) -> str:
         skill, content = new_skill(self.kit, "kit-machine", check=CHECK)
         skill_id = str(skill.id)
         self.stored[skill_id], self.default[skill_id], self.latest[skill_id] = {"1": content}, "1", "1"
-        self.touched.add(skill_id)
+        self.sweep.touch(skill_id)
         return skill_id
 
     @rule(skill_id=skills, as_default=st.booleans())
@@ -59,7 +57,7 @@ class SkillsMachine(RuleBasedStateMachine):
                              f"create_skill_version answered version {answer.version!r}, which {skill_id} has "
                              f"(versions {sorted(self.stored[skill_id])}).")
         self.stored[skill_id][answer.version] = content
-        self.touched.add(skill_id)
+        self.sweep.touch(skill_id)
         self.latest[skill_id] = answer.version
         if as_default:
             self.default[skill_id] = answer.version
@@ -70,7 +68,7 @@ class SkillsMachine(RuleBasedStateMachine):
         version = versions[pick % len(versions)]
         self.kit.accept(update(self.kit, skill_id, version), "update_skill", CHECK)
         self.default[skill_id] = version
-        self.touched.add(skill_id)
+        self.sweep.touch(skill_id)
 
     @rule(skill_id=skills, pick=st.integers(0, 10))
     def delete_version(self, skill_id: str, pick: int) -> None:
@@ -80,7 +78,7 @@ class SkillsMachine(RuleBasedStateMachine):
         version = versions[pick % len(versions)]
         self.kit.accept(call(self.kit, "delete_skill_version", skill_id, version), "delete_skill_version", CHECK)
         del self.stored[skill_id][version]
-        self.touched.add(skill_id)
+        self.sweep.touch(skill_id)
         got = self.kit.accept(call(self.kit, "get_skill", skill_id), "get_skill", CHECK)
         for name, model in (("default_version", self.default), ("latest_version", self.latest)):
             shown = getattr(got, name)
@@ -100,14 +98,11 @@ class SkillsMachine(RuleBasedStateMachine):
 
     @invariant()
     def skills_match_model(self) -> None:
-        self.steps += 1
-        self._read_back(every=self.steps % SWEEP_EVERY == 0)
+        self._read_back()
 
-    def _read_back(self, *, every: bool) -> None:
-        """Each skill the model holds (or only those touched since the last read) agrees with it."""
-        chosen = self.stored if every else {s: b for s, b in self.stored.items() if s in self.touched}
-        self.touched.clear()
-        for skill_id, bundles in chosen.items():
+    def _read_back(self, *, everything: bool = False) -> None:
+        """Each skill the sweep says is due (``everything``: each the model holds) agrees with the model."""
+        for skill_id, bundles in self.sweep.due(self.stored, everything=everything).items():
             got = self.kit.accept(call(self.kit, "get_skill", skill_id), "get_skill", CHECK)
             wanted = (self.default[skill_id], self.latest[skill_id])
             self.kit.judge.check((got.default_version, got.latest_version) == wanted, CHECK,
@@ -126,7 +121,7 @@ class SkillsMachine(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         # the last steps are read back whole, whatever the step count; what the machine made goes either way
-        tear_down(lambda: self._read_back(every=True), lambda made: delete(self.kit, made), self.stored)
+        tear_down(lambda: self._read_back(everything=True), lambda made: delete(self.kit, made), self.stored)
 
 
 @pytest.mark.checks(STATEFUL, *ANSWER)
