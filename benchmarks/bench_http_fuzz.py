@@ -4,7 +4,7 @@ Target (issue 18): on the same server and operations with the same example budge
 HTTP mode (stream validation on) sends at least 1.2x the schemathesis CLI's cases per second, at
 the fast and the thorough budget. Both runs are fresh processes against one server: the kit's
 reference deployment (reference inference + files behind their package's routers, uvicorn on
-127.0.0.1, started once).
+127.0.0.1, a fresh one for each run).
 
 * baseline: ``schemathesis run DOC --url URL -n 2N --phases fuzzing --checks <the kit's
   schemathesis checks> --no-shrink --seed S`` on the document the kit repaired (the raw
@@ -15,8 +15,9 @@ reference deployment (reference inference + files behind their package's routers
   examples per operation and generation mode), which fetches and repairs the document
   itself and also validates every stream event.
 
-Both are timed wall-clock and in CPU seconds (user + system of the child: steadier than
-wall time on a shared machine), start-up included; each round runs both, alternating
+Each run gets a fresh deployment (a shared one keeps every run's uploads, and its growing listings
+made later runs dearer for both tools). Both are timed wall-clock and in CPU seconds (user + system
+of the child: steadier than wall time on a shared machine), start-up included; each round runs both, alternating
 which goes first. The two sides do not send exactly the same number of cases (the CLI draws
 ``-n`` from both modes at once; the kit skips the negative mode where nothing can be made
 invalid), so the verdict is throughput: cases sent per wall second and per CPU second, and
@@ -68,13 +69,31 @@ def repaired_document(url: str, out: Path) -> int:
 # would recompile the API package, openai, Hypothesis and schemathesis from source, a
 # start-up cost no user pays twice; a warm-up run of each fills the caches first.
 CHILD_ENV = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+# Both run where a user's would, outside this checkout: from its root, pytest would load the kit's own
+# ``tests/conftest.py`` (its ``testpaths``), which gives each run a fresh, empty kit cache and turns
+# isolation off, so the kit would rebuild its repaired document every run and skip its worker.
+NEUTRAL_CWD = tempfile.gettempdir()
+
+
+def kit_is_local() -> bool:
+    """True when the kit runs from a checkout (an editable install) rather than as an installed package.
+
+    Hypothesis draws some values from the constants of the "local" modules a process has loaded (not in
+    site-packages, not test files: ``hypothesis.internal.conjecture.providers._get_local_constants``). A checkout's
+    kit modules are local, so its fuzz cases differ from a user's (the kit installed from PyPI, as tox installs
+    it) and which modules a run happens to load changes them: 37,845 or 54,993 draws for the same chat
+    operation and seed. Measure with the kit installed as a package.
+    """
+    found = subprocess.run([sys.executable, "-c", "import llama_conformance; print(llama_conformance.__file__)"],
+                           capture_output=True, text=True, check=False, cwd=NEUTRAL_CWD, env=CHILD_ENV)
+    return "/site-packages/" not in found.stdout
 
 
 def timed(command: list[str]) -> tuple[float, float, str]:
     """Wall seconds, CPU seconds (user + system of the child) and the output of one run."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, check=False, env=CHILD_ENV)
+    done = subprocess.run(command, capture_output=True, text=True, check=False, env=CHILD_ENV, cwd=NEUTRAL_CWD)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -120,20 +139,34 @@ def main() -> int:
 
     from llama_conformance_fixtures.deployment import serve_deployment
 
+    if kit_is_local():
+        print("warning: the kit is imported from a checkout (an editable install), so Hypothesis draws constants "
+              "from its modules and its cases differ from an installed kit's (see kit_is_local); install it as a "
+              "package to measure what users run: uv pip install --no-deps --reinstall-package llama-conformance .",
+              flush=True)
+
     wall: dict[str, list[float]] = {CLI: [], KIT: []}
     cpu: dict[str, list[float]] = {CLI: [], KIT: []}
     cases: dict[str, list[int | None]] = {CLI: [], KIT: []}
-    with serve_deployment() as url, tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp:
         document = Path(tmp) / "repaired.json"
-        operations = repaired_document(url, document)
+        with serve_deployment() as url:
+            operations = repaired_document(url, document)
         examples = PROFILE_EXAMPLES[args.profile]
-        runners = {CLI: lambda: cli_run(url, document, examples), KIT: lambda: kit_run(url, args.profile)}
-        for warm_up in () if args.no_warm_up else runners.values():  # fills the bytecode caches; not counted
-            warm_up()
+        runners = {CLI: lambda url: cli_run(url, document, examples), KIT: lambda url: kit_run(url, args.profile)}
+
+        def on_a_fresh_deployment(name: str) -> tuple[float, float, str]:
+            # Each run gets a deployment of its own: one shared by every run keeps each run's uploads, so its
+            # listings (and each tool's per-case cost) grow through the benchmark and later runs pay more.
+            with serve_deployment() as url:
+                return runners[name](url)
+
+        for name in () if args.no_warm_up else runners:  # fills the bytecode caches; not counted
+            on_a_fresh_deployment(name)
         for round_ in range(args.rounds):
             order = (CLI, KIT) if round_ % 2 == 0 else (KIT, CLI)  # neither always runs on a warmer machine
             for name in order:
-                seconds, cpu_seconds, output = runners[name]()
+                seconds, cpu_seconds, output = on_a_fresh_deployment(name)
                 wall[name].append(seconds)
                 cpu[name].append(cpu_seconds)
                 cases[name].append(cases_of(output))

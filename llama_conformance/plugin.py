@@ -84,7 +84,7 @@ def quiet_async_runner(config: pytest.Config) -> None:
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
-    return collection.ignore_other_api(collection_path, config)
+    return collection.ignore_unselected(collection_path, config)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

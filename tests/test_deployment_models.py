@@ -8,12 +8,16 @@ its chat model, as a deployment that registered no embedding model would.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from tests_support import requires
 
+from llama_conformance.cache_folder import CACHE_ENV
 from llama_conformance_fixtures.deployment import serve_deployment
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("deployment-models")]  # one worker, one server each
@@ -80,3 +84,26 @@ def test_llama_api_narrows_the_fuzz_suite_to_that_apis_operations(pytester: pyte
     assert operations, result.stdout.str()
     assert all(" /v1/files" in line for line in operations), operations
     assert len(operations) == 5, operations  # upload, list, retrieve, content, delete
+
+
+FUZZ_ONLY = """
+import sys, pytest
+code = pytest.main(['--llama-stack-url={url}', '-m', 'fuzz', '-k', 'test_operation and chat', '--llama-isolation=off',
+                    '-q', '-p', 'no:cacheprovider', '--hypothesis-seed=1'])
+print('RESULT', int(code), sorted({{name.split('.')[0] for name in sys.modules}} & {{'ogx_api', 'ogx_client'}}))
+"""
+
+
+def test_a_fuzz_only_run_imports_neither_the_api_package_nor_its_sdk(deployment: str, tmp_path: Path) -> None:
+    """A run that only fuzzes a deployment needs its document (repaired once, then read from the kit's cache), the
+    routes (cached) and the served models a drawn chat request names, none of which imports ``ogx_api`` (about a
+    second of CPU) or ogx-client (1.5 s). The first run fills the cache; the second is what a user's runs are."""
+    env = {**{k: v for k, v in os.environ.items() if k != CACHE_ENV}, CACHE_ENV: str(tmp_path / "cache")}
+    results = []
+    for _ in range(2):  # fresh interpreters: the tests' own has the package loaded
+        done = subprocess.run([sys.executable, "-c", FUZZ_ONLY.format(url=deployment)], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=300, check=False)
+        results.append(next((line for line in done.stdout.splitlines() if line.startswith("RESULT")),
+                            done.stdout + done.stderr))
+    assert results[1] == "RESULT 0 []", results
+    assert results[0].startswith("RESULT 0"), results  # the cold run repairs the document with the package

@@ -250,15 +250,47 @@ def test_unrouted_members_do_not_exist_over_http() -> None:
     assert hasattr(impl, "list_models")  # served by the Models API's GET /v1/models
 
 
-def test_listing_the_served_models_builds_no_sdk_judge() -> None:
-    """The kit lists the deployment's models to pick the one a drawn request names, in a fuzz-only run too: that
-    lookup builds the error model it is judged by, not the SDK judge (its import of ogx-client was a fifth of a
-    fast fuzz run's CPU). A member a suite calls builds both, before its gated call."""
-    impl = RemoteImpl("inference", CONTRACT, _client())
-    assert callable(impl.list_models) and callable(impl.wired_member("list_models"))
+MODELS_LISTING = {"data": [
+    {"id": "kit-embed", "custom_metadata": {"model_type": "embedding", "provider_id": "kit-inference"}},
+    {"id": "kit-echo", "owned_by": "ogx"},  # no model_type: an llm, as OpenAI's listing has none
+    {"id": 7, "custom_metadata": {"model_type": "llm"}},  # no id a request could name
+    {"id": "kit-vision", "custom_metadata": {"model_type": "hologram"}},  # a kind the package does not know
+    "not-an-entry",
+]}
+
+
+def _listing_client() -> TargetClient:
+    def serve(request: httpx.Request) -> httpx.Response:
+        assert request.url.path == "/v1/models", request.url
+        return httpx.Response(200, json=MODELS_LISTING)
+
+    return TargetClient(TargetOptions(base_url="http://target.test:8321",
+                                      transport=lambda: httpx.MockTransport(serve)))
+
+
+def test_the_kits_model_lookup_reads_what_list_models_answers_and_builds_no_judge() -> None:
+    """The kit lists the deployment's models to pick the one a drawn request names, in a fuzz-only run too. That
+    lookup (``served_listing``) reads the ids and kinds ``list_models()`` answers a suite, without the package's
+    ``Model``, error model or SDK judge (importing ``ogx_api`` and ogx-client was a fifth of a fast fuzz run's CPU
+    each); the member a suite calls builds its judges before its gated call."""
+    impl = RemoteImpl("inference", CONTRACT, _listing_client())
+    lookup = asyncio.run(impl.served_listing())
+    assert "_error_model" not in vars(impl) and "_sdk" not in vars(impl), sorted(vars(impl))
+    assert [(m.identifier, m.provider_id, m.model_type) for m in lookup] == [
+        ("kit-embed", "kit-inference", "embedding"), ("kit-echo", "remote", "llm")]
+
+    listed = asyncio.run(impl.list_models())
     assert "_error_model" in vars(impl) and "_sdk" not in vars(impl), sorted(vars(impl))
+    assert all(isinstance(m, ogx_api.Model) for m in listed)
+    assert [(m.identifier, m.provider_resource_id, m.provider_id, m.model_type.value) for m in listed] == \
+        [(m.identifier, m.provider_resource_id, m.provider_id, m.model_type) for m in lookup]
     assert callable(impl.openai_chat_completion)
     assert "_sdk" in vars(impl), sorted(vars(impl))
+
+
+def test_only_the_inference_stand_in_looks_models_up() -> None:
+    with pytest.raises(AttributeError, match="lists no models"):
+        asyncio.run(RemoteImpl("files", CONTRACT, _listing_client()).served_listing())
 
 
 def test_a_union_tag_left_at_its_default_is_still_sent() -> None:

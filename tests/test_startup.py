@@ -25,7 +25,7 @@ import pytest
 from llama_conformance.cache_folder import CACHE_ENV
 from llama_conformance.contract import disk_cache, load_contract
 from llama_conformance.contract import routes as routes_module
-from llama_conformance.pytest_plugin.collection import ignore_other_api, suites_dir
+from llama_conformance.pytest_plugin.collection import ignore_unselected, suites_dir
 from llama_conformance.pytest_plugin.session import KIT_SESSION
 
 CONTRACT = load_contract("ogx_api")
@@ -35,7 +35,7 @@ KEY = tuple((api, tuple(m.name for m in surface.members), tuple(m.name for m in 
 
 def _fresh_map(cache: Path, monkeypatch: pytest.MonkeyPatch) -> routes_module.RouteMap:
     monkeypatch.setenv("LLAMA_CONFORMANCE_CACHE", str(cache))
-    return routes_module.route_map.__wrapped__(CONTRACT.package, KEY)  # past the in-process memo
+    return routes_module.route_map(CONTRACT.package, lambda: KEY)  # past the contract's memo
 
 
 def test_a_cached_route_map_equals_the_one_built_from_the_routers(tmp_path: Path,
@@ -114,22 +114,56 @@ def files_run(pytester: pytest.Pytester) -> pytest.Config:
 
 
 def test_another_apis_suite_module_is_not_imported(files_run: pytest.Config) -> None:
-    assert ignore_other_api(suites_dir() / "inference" / "test_inference.py", files_run) is True
-    assert ignore_other_api(suites_dir() / "benchmarks" / "test_benchmarks.py", files_run) is True  # api("eval")
+    assert ignore_unselected(suites_dir() / "inference" / "test_inference.py", files_run) is True
+    assert ignore_unselected(suites_dir() / "benchmarks" / "test_benchmarks.py", files_run) is True  # api("eval")
 
 
 def test_the_runs_own_and_api_neutral_modules_are_collected(files_run: pytest.Config) -> None:
-    assert ignore_other_api(suites_dir() / "files" / "test_files.py", files_run) is None
-    assert ignore_other_api(suites_dir() / "stress" / "test_stress_files.py", files_run) is None
+    assert ignore_unselected(suites_dir() / "files" / "test_files.py", files_run) is None
+    assert ignore_unselected(suites_dir() / "stress" / "test_stress_files.py", files_run) is None
     for neutral in ("structural", "negative", "tenancy", "http"):  # no module mark, or marks per test
         for module in (suites_dir() / neutral).glob("test_*.py"):
-            assert ignore_other_api(module, files_run) is None, module
+            assert ignore_unselected(module, files_run) is None, module
 
 
 def test_paths_the_user_gave_are_collected_as_given(files_run: pytest.Config) -> None:
     files_run.args_source = pytest.Config.ArgsSource.ARGS
-    assert ignore_other_api(suites_dir() / "inference" / "test_inference.py", files_run) is None
+    assert ignore_unselected(suites_dir() / "inference" / "test_inference.py", files_run) is None
 
+
+
+def test_a_module_whose_marks_cannot_match_the_runs_m_is_not_imported(files_run: pytest.Config) -> None:
+    files_run.option.markexpr = "fuzz"
+    assert ignore_unselected(suites_dir() / "files" / "test_files.py", files_run) is True
+    assert ignore_unselected(suites_dir() / "structural" / "test_structure.py", files_run) is True
+    assert ignore_unselected(suites_dir() / "http" / "test_openapi_fuzz.py", files_run) is None
+    files_run.option.markexpr = "not fuzz"
+    assert ignore_unselected(suites_dir() / "http" / "test_openapi_fuzz.py", files_run) is True
+    assert ignore_unselected(suites_dir() / "files" / "test_files.py", files_run) is None
+
+
+@pytest.mark.parametrize("markexpr", ["structural", "fuzz", "negative", "behavioral and not negative",
+                                      "not behavioral", "stateful or http", "api", "no-such-mark"])
+def test_pruning_by_marks_collects_exactly_what_m_selects(pytester: pytest.Pytester, markexpr: str) -> None:
+    """The same tests with the kit's pruning and without it (the suites given as a path, collected as given):
+    a mark a test adds to its module's (``@pytest.mark.negative`` in a behavioural module) keeps its module."""
+    def collected(*paths: str) -> list[str]:
+        result = pytester.runpytest_inprocess("--llama-provider=inline::kit-files", "--llama-isolation=off",
+                                              "-m", markexpr, "--collect-only", "-q", *paths)
+        return sorted(line.split("/suites/", 1)[-1].split("suites/", 1)[-1] for line in result.outlines
+                      if "::" in line)
+
+    pruned, given = collected(), collected(str(suites_dir()))
+    assert pruned == given, (markexpr, set(pruned) ^ set(given))
+    assert bool(pruned) is (markexpr not in ("no-such-mark", "fuzz")), markexpr  # the fuzzer needs HTTP
+
+
+def test_the_packaged_suites_add_no_mark_at_run_time() -> None:
+    """What pruning by marks rests on: a test's marks are all written in its module's text."""
+    assert not list(suites_dir().rglob("conftest.py"))
+    for module in suites_dir().rglob("*.py"):
+        text = module.read_text(encoding="utf-8")
+        assert "add_marker" not in text and "getattr(pytest.mark" not in text, module
 
 
 def test_a_structural_run_does_not_import_jsonschema(tmp_path: Path) -> None:

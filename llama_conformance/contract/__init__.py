@@ -22,7 +22,7 @@ from llama_conformance.contract.packages import (
     select_api_package,
     selected_api_package,
 )
-from llama_conformance.contract.routes import RouteMap, RouteSpec, route_map
+from llama_conformance.contract.routes import RouteMap, RouteMembers, RouteSpec, route_map
 from llama_conformance.contract.surface import (
     ApiSurface,
     api_enum,
@@ -34,12 +34,20 @@ from llama_conformance.contract.surface import (
 from llama_conformance.errors import KitUsageError
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Contract:
-    """The published contract of one API package."""
+    """The published contract of one API package.
+
+    The surfaces are derived on first use: deriving them imports every API module of the package
+    (about a second of CPU for ``ogx_api``), which a run that needs only the routes (a fuzz-only
+    run against a server: which APIs it serves, read from the cached route map) never pays.
+    """
 
     package: ApiPackage
-    surfaces: dict[str, ApiSurface]
+
+    @functools.cached_property
+    def surfaces(self) -> dict[str, ApiSurface]:
+        return derive_surfaces(self.package)
 
     @property
     def apis(self) -> list[str]:
@@ -57,28 +65,38 @@ class Contract:
         return api_enum(self.package)
 
     def routes(self) -> RouteMap:
-        """The HTTP route of every routed member (built once per package)."""
-        key = tuple(
+        """The HTTP route of every routed member: from the kit's cache when this package version was
+        mapped before, else built from the routers (and the surfaces) and cached."""
+        return self._routes
+
+    @functools.cached_property
+    def _routes(self) -> RouteMap:
+        return route_map(self.package, self._route_members)
+
+    def _route_members(self) -> RouteMembers:
+        return tuple(
             (api, tuple(m.name for m in surface.members), tuple(m.name for m in surface.members if m.streaming))
             for api, surface in self.surfaces.items()
         )
-        return route_map(self.package, key)
 
 
-@functools.cache
-def load_contract(package_name: str | None = None) -> Contract:
-    """Derive the contract of the named API package (default: the newest installed)."""
-    package = resolve_api_package(package_name)
+def derive_surfaces(package: ApiPackage) -> dict[str, ApiSurface]:
+    """The surface of every API of ``package``, derived from its protocols (imports the package)."""
     protocols = package_protocols(package)
     flat = package.flat_requests
     defaults = {**package.known_router_defaults(), **router_defaults(package.row.routers)} if flat else {}
     unregisters = server_unregisters(package.row.unregister_caller)
-    surfaces = {
+    return {
         api.value: derive_surface(api.value, protocols, flat_requests=flat, defaults=defaults,
                                   unregisters=unregisters, positional_registers=package.row.positional_registers)
         for api in api_enum(package)
     }
-    return Contract(package=package, surfaces=surfaces)
+
+
+@functools.cache
+def load_contract(package_name: str | None = None) -> Contract:
+    """The contract of the named API package (default: the newest installed), one per package."""
+    return Contract(package=resolve_api_package(package_name))
 
 
 __all__ = [
@@ -91,7 +109,9 @@ __all__ = [
     "PackageRow",
     "ParamSpec",
     "RouteMap",
+    "RouteMembers",
     "RouteSpec",
+    "derive_surfaces",
     "installed_api_packages",
     "load_contract",
     "package_for_provider",

@@ -161,7 +161,12 @@ class ApiPackage:
 
     @property
     def module(self) -> ModuleType:
-        return importlib.import_module(self.row.namespace_module)
+        return importlib.import_module(self.module_name)
+
+    @property
+    def module_name(self) -> str:
+        """The name of ``module``, known without importing it (an import of ``ogx_api`` costs about a second)."""
+        return self.row.namespace_module
 
     def submodule(self, dotted: str) -> ModuleType:
         return importlib.import_module(f"{self.name}.{dotted}")

@@ -18,7 +18,7 @@ import importlib
 import inspect
 import pkgutil
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from types import CodeType
 from typing import Any
@@ -178,10 +178,14 @@ def _route_spec(api: str, member: str, route: Any, streams: bool) -> RouteSpec:
 # kit changes: kept by ``disk_cache``.
 
 
-@functools.cache
-def route_map(package: ApiPackage, surfaces: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]) -> RouteMap:
-    """Routes of every API in ``surfaces`` ((api, member names, streaming member names), ...)."""
-    stored = cached_json(package, "routes", surfaces, lambda: _route_map_json(package, surfaces))
+RouteMembers = tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]
+"""(api, member names, streaming member names) of every API: what a route map is built for."""
+
+
+def route_map(package: ApiPackage, members: Callable[[], RouteMembers]) -> RouteMap:
+    """Routes of every API of ``package``; ``members()`` (which derives the package's surfaces, importing it) is
+    called only to build the map, so a run that finds it cached never imports the API modules for it."""
+    stored = cached_json(package, "routes", None, lambda: _route_map_json(package, members()))
     return RouteMap(
         package=package,
         by_member={(spec["api"], spec["member"]): _spec_from_json(spec) for spec in stored["routes"]},
@@ -194,14 +198,12 @@ def _spec_from_json(stored: dict[str, Any]) -> RouteSpec:
     return RouteSpec(**fields)
 
 
-def _route_map_json(package: ApiPackage, surfaces: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]
-                    ) -> dict[str, Any]:
+def _route_map_json(package: ApiPackage, surfaces: RouteMembers) -> dict[str, Any]:
     built = _build_route_map(package, surfaces)
     return {"routes": [asdict(spec) for spec in built.by_member.values()], "problems": built.problems}
 
 
-def _build_route_map(package: ApiPackage, surfaces: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]
-                     ) -> RouteMap:
+def _build_route_map(package: ApiPackage, surfaces: RouteMembers) -> RouteMap:
     result = RouteMap(package=package)
     for api, members, streaming in surfaces:
         module = _routes_module(package, api)

@@ -7,9 +7,11 @@ parametrized by protocol member, so each member is its own test named ``api.memb
 
 from __future__ import annotations
 
+import itertools
 import re
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -45,17 +47,22 @@ def point_at_suites(config: pytest.Config) -> None:
 
 # A suite module whose whole content belongs to one API says so on one line, ``pytestmark = [...,
 # pytest.mark.api("files")]``; it is the module's only ``mark.api(`` (a test's own mark would win).
-_MODULE_API = re.compile(r"""^pytestmark = \[[^\]\n]*\bmark\.api\("(\w+)"\)""", re.MULTILINE)
+_MODULE_MARKS = re.compile(r"^pytestmark = \[([^\]\n]*)\]", re.MULTILINE)
+_MODULE_API = re.compile(r"""\bmark\.api\("(\w+)"\)""")
+_MARK = re.compile(r"\bmark\.(\w+)")
+_EXPRESSION_WORDS = frozenset({"and", "or", "not", "True", "False"})
+_MAX_OPTIONAL_MARKS = 8  # subsets to try: 2 ** this at most
 
 
-def ignore_other_api(path: Path, config: pytest.Config) -> bool | None:
-    """True for a packaged suite module of an API this run does not check (``pytest_ignore_collect``).
+def ignore_unselected(path: Path, config: pytest.Config) -> bool | None:
+    """True for a packaged suite module none of whose tests this run keeps (``pytest_ignore_collect``): one of
+    an API the run does not check, or one whose marks cannot match the run's ``-m``.
 
-    ``keep_provider_api`` would drop its tests after collection anyway; not importing it saves a
-    files run the other APIs' modules (a tenth of a structural run's CPU), and an import error in
-    one of them can no longer stop an unrelated provider's run. Only the kit's own choice of
-    paths is pruned: paths the user gave are collected as given. A module whose API is not read
-    from its text alone (marks per test, an API named by a variable) is always collected.
+    ``keep_provider_api`` and ``-m`` would drop its tests after collection anyway; not importing and
+    parametrizing it saves a files run the other APIs' modules (a tenth of a structural run's CPU) and a
+    ``-m fuzz`` or ``-m structural`` run every behavioural module, and an import error in one of them can
+    no longer stop an unrelated run. Only the kit's own choice of paths is pruned: paths the user gave are
+    collected as given. A module is pruned only on what its text says for certain.
     """
     session = kit_session(config)
     if session is None or config.args_source == pytest.Config.ArgsSource.ARGS or path.suffix != ".py":
@@ -63,10 +70,56 @@ def ignore_other_api(path: Path, config: pytest.Config) -> bool | None:
     if not path.name.startswith("test_") or path.parent.parent != suites_dir():
         return None
     text = path.read_text(encoding="utf-8")
-    found = _MODULE_API.search(text)
-    if found is None or text.count("mark.api(") != 1:
-        return None
-    return True if found.group(1) not in session.apis else None
+    module_marks = _MODULE_MARKS.search(text)
+    declared = module_marks.group(1) if module_marks else ""
+    if _other_api(text, declared, session) or marks_cannot_match(text, declared, config.option.markexpr):
+        return True
+    return None
+
+
+def _other_api(text: str, declared: str, session: KitSession) -> bool:
+    """The module declares one API (its only ``mark.api(``, on its ``pytestmark`` line) that the run does not
+    check. A module whose API is not read from its text alone (marks per test, a variable) is not."""
+    found = _MODULE_API.search(declared)
+    return found is not None and text.count("mark.api(") == 1 and found.group(1) not in session.apis
+
+
+def marks_cannot_match(text: str, declared: str, markexpr: str) -> bool:
+    """No test of the module can match ``-m markexpr``, whatever marks its tests add to the module's own.
+
+    Each test has the marks of the module's ``pytestmark`` (``declared``) plus some of the marks written
+    elsewhere in its text (a test's decorator, a class's, a parameter's): every such combination of the
+    names the expression asks about is tried. Not pruned, so collected and left to ``-m``: an expression
+    with arguments (``api(name=...)``), one pytest cannot parse (it words that error itself), or more than
+    ``_MAX_OPTIONAL_MARKS`` marks to combine. The packaged suites add no mark at run time (no conftest, no
+    ``add_marker``), which ``tests/test_startup.py`` checks.
+    """
+    if not markexpr or "(" in markexpr:
+        return False
+    try:
+        from _pytest.mark.expression import Expression  # what ``-m`` itself evaluates
+
+        expression = Expression.compile(markexpr)
+    except Exception:
+        return False
+    asked = set(re.findall(r"[\w.]+", markexpr)) - _EXPRESSION_WORDS
+    module = set(_MARK.findall(declared))
+    optional = sorted((set(_MARK.findall(text)) - module) & asked)
+    if len(optional) > _MAX_OPTIONAL_MARKS:
+        return False
+    for chosen in itertools.product((False, True), repeat=len(optional)):
+        marks = module | {name for name, on in zip(optional, chosen, strict=True) if on}
+        if expression.evaluate(_has_mark(marks)):
+            return False
+    return True
+
+
+def _has_mark(marks: set[str]) -> Any:
+    """``-m``'s matcher for a test with ``marks`` (names only: expressions with arguments are not pruned)."""
+    def matches(name: str, /, **_: str | int | bool | None) -> bool:
+        return name in marks
+
+    return matches
 
 
 def parametrize(metafunc: pytest.Metafunc, session: KitSession | None) -> None:
@@ -78,12 +131,17 @@ def parametrize(metafunc: pytest.Metafunc, session: KitSession | None) -> None:
             metafunc.parametrize("fuzz_operation", labels, ids=labels)
         else:
             metafunc.parametrize("fuzz_operation", [pytest.param(None, marks=_NOTHING)])
-    surface = session.put.surface
+    # The surface only when a structural test needs it: deriving it imports the API package. A deployment has no
+    # provider object to inspect (``keep_provider_api`` drops these tests), so a URL run never derives it for them.
+    inspected = not session.options.stack_url
     if "structural_member" in metafunc.fixturenames:
-        members = list(surface.members)
-        metafunc.parametrize("structural_member", members, ids=[m.member_id for m in members])
+        members = list(session.put.surface.members) if inspected else []
+        if members:
+            metafunc.parametrize("structural_member", members, ids=[m.member_id for m in members])
+        else:
+            metafunc.parametrize("structural_member", [pytest.param(None, marks=_NOTHING)])
     if "structural_attribute" in metafunc.fixturenames:
-        attrs = list(surface.attributes)
+        attrs = list(session.put.surface.attributes) if inspected else []
         if attrs:
             metafunc.parametrize("structural_attribute", attrs, ids=[a.member_id for a in attrs])
         else:  # nothing to check: dropped at collection rather than shown as a skip
@@ -123,7 +181,7 @@ def out_of_scope(session: KitSession) -> dict[str, str]:
         from llama_conformance.transport.checks import SDK_PARSES
         from llama_conformance.transport.sdk_judge import not_judged_reason
 
-        why_not = not_judged_reason(session.put.contract.package.module.__name__)
+        why_not = not_judged_reason(session.put.contract.package.module_name)
         if why_not is not None:
             scope[SDK_PARSES.id] = why_not
     return scope

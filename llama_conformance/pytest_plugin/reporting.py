@@ -136,7 +136,7 @@ def _sdk_not_judged(session: KitSession) -> bool:
     """No official SDK judged this run's answers (not installed, or one that validates nothing)."""
     from llama_conformance.transport.sdk_judge import not_judged_reason
 
-    return not_judged_reason(session.put.contract.package.module.__name__) is not None
+    return not_judged_reason(session.put.contract.package.module_name) is not None
 
 
 class ReportCollector:

@@ -81,6 +81,16 @@ def _note_unreachable(put: ProviderUnderTest, served: ServedModels, member: str,
         served.unreachable = put.redactor(f"{member}: {cause}")
 
 
+def _lookup(impl: Any) -> Any:
+    """``list_models`` of the provider; of a deployment's stand-in, its package-free reading of the listing
+    (``RemoteImpl.served_listing``: a fuzz-only run does not import the API package for it)."""
+    from llama_conformance.transport.remote_impl import RemoteImpl
+
+    if isinstance(impl, RemoteImpl):
+        return impl.served_listing if impl.route_of("list_models") is not None else None
+    return getattr(impl, "list_models", None)
+
+
 def discover_served_models(put: ProviderUnderTest, manifest: Manifest) -> ServedModels:
     """Register the manifest's models (in-process) and list what is served.
 
@@ -93,7 +103,7 @@ def discover_served_models(put: ProviderUnderTest, manifest: Manifest) -> Served
     registers = hasattr(put.impl, "register_model")
     if registers:
         _register_manifest_models(put, manifest, served)
-    list_models = getattr(put.impl, "list_models", None)
+    list_models = _lookup(put.impl)
     if not callable(list_models):
         return served
     try:

@@ -15,10 +15,12 @@ only needs it (a dependency's call, a clean-up): its HTTP findings are nobody's.
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from typing import Any
 
 from llama_conformance.checks import Finding
 from llama_conformance.contract import Contract, MemberSpec, RouteSpec
+from llama_conformance.contract.disk_cache import cached_json
 from llama_conformance.transport.client import TargetClient
 from llama_conformance.transport.decode import Bounds, decode_value, is_stream, raise_for_answer, stream_answer
 from llama_conformance.transport.encode import HttpCall, encode_call
@@ -74,7 +76,7 @@ class RemoteImpl:
 
     @functools.cached_property
     def _sdk(self) -> SdkJudge | None:
-        return judge_for(self._contract.package.module.__name__)  # None: no SDK judges (not applicable)
+        return judge_for(self._contract.package.module_name)  # None: no SDK judges (not applicable)
 
     def _lists_models(self, name: str) -> bool:
         """``inference.list_models``: the server answers it from the Models API (``GET /v1/models``)."""
@@ -167,25 +169,71 @@ class RemoteImpl:
                 wire.note(rejected)
 
     async def _list_models(self, route: RouteSpec) -> list[Any]:
-        """The deployment's models as ``Model`` objects named by the id a client sends."""
-        bounds = self._bounds(HttpCall(method=route.method, path=route.path))
-        response = await self._client.send(route.method, route.path, stream=True)
-        wire = WireAnswer()
-        await raise_for_answer(response, route, self._error_model, wire, bounds)
-        listing = (await decode_value(response, route, None, wire, bounds)).value
-        entries = listing.get("data", []) if isinstance(listing, dict) else listing
+        """The deployment's models as the package's ``Model`` objects named by the id a client sends: what
+        ``list_models()`` answers a suite, judged as its member is (the error body, the answer)."""
         api = self._contract.package.module
         models = []
-        for entry in entries or []:
-            if not isinstance(entry, dict):
-                continue
-            meta = entry.get("custom_metadata") or entry.get("metadata") or {}
-            model_id = entry.get("id") or entry.get("identifier")
-            kind = meta.get("model_type") or entry.get("model_type") or "llm"
+        for listed in await self._listing(route, self._error_model):
             try:
-                models.append(api.Model(identifier=model_id, provider_resource_id=model_id,
-                                        provider_id=meta.get("provider_id") or "remote",
-                                        model_type=api.ModelType(kind)))
+                models.append(api.Model(identifier=listed.identifier, provider_resource_id=listed.identifier,
+                                        provider_id=listed.provider_id, model_type=api.ModelType(listed.model_type)))
             except Exception:  # an entry the package cannot describe is not a model to test
                 continue
         return models
+
+    async def served_listing(self) -> list[ListedModel]:
+        """The deployment's models as the kit's own lookup of what to test reads them (``target.served``).
+
+        Read without the API package's ``Model`` (the kinds it accepts come from the kit's cache) and with no
+        error body judged (a failed listing is the model checks' finding, made when they call ``list_models``),
+        so a fuzz-only run, whose drawn requests name a served model, never imports the package: about a
+        second of CPU, a fifth of a fast fuzz run's."""
+        route = self.route_of("list_models")
+        if route is None:
+            raise AttributeError(f"{self._api} lists no models over HTTP in {self._contract.package}")
+        return await self._listing(route, None)
+
+    async def _listing(self, route: RouteSpec, error_model: Any) -> list[ListedModel]:
+        bounds = self._bounds(HttpCall(method=route.method, path=route.path))
+        response = await self._client.send(route.method, route.path, stream=True)
+        wire = WireAnswer()
+        await raise_for_answer(response, route, error_model, wire, bounds)
+        listing = (await decode_value(response, route, None, wire, bounds)).value
+        return listed_models(listing, model_kinds(self._contract))
+
+
+@dataclass(frozen=True)
+class ListedModel:
+    """One model a deployment lists, as a client names it."""
+
+    identifier: str
+    provider_id: str
+    model_type: str  # one of the package's ``ModelType`` values
+
+    @property
+    def provider_resource_id(self) -> str:  # what the served-model table files it under (``ServedModels.add``)
+        return self.identifier
+
+
+def listed_models(listing: Any, kinds: frozenset[str]) -> list[ListedModel]:
+    """The entries of a ``GET /v1/models`` answer (OpenAI's ``{"data": [...]}`` or a bare list) that name a
+    model of a kind the package knows; an entry it could not describe is not a model to test."""
+    entries = listing.get("data", []) if isinstance(listing, dict) else listing
+    found = []
+    for entry in entries if isinstance(entries, list) else []:
+        if not isinstance(entry, dict):
+            continue
+        meta = entry.get("custom_metadata") or entry.get("metadata") or {}
+        meta = meta if isinstance(meta, dict) else {}
+        model_id = entry.get("id") or entry.get("identifier")
+        kind = meta.get("model_type") or entry.get("model_type") or "llm"
+        provider = meta.get("provider_id") or "remote"
+        if isinstance(model_id, str) and isinstance(provider, str) and kind in kinds:
+            found.append(ListedModel(identifier=model_id, provider_id=provider, model_type=kind))
+    return found
+
+
+def model_kinds(contract: Contract) -> frozenset[str]:
+    """The values of the package's ``ModelType``, from the kit's cache (reading them imports the package)."""
+    return frozenset(cached_json(contract.package, "model-types", None,
+                                 lambda: sorted(kind.value for kind in contract.package.module.ModelType)))
