@@ -86,7 +86,7 @@ def kit_is_local() -> bool:
     """
     found = subprocess.run([sys.executable, "-c", "import llama_conformance; print(llama_conformance.__file__)"],
                            capture_output=True, text=True, check=False, cwd=NEUTRAL_CWD, env=CHILD_ENV)
-    return "/site-packages/" not in found.stdout
+    return "-packages/" not in found.stdout  # site-packages, or dist-packages on Debian
 
 
 def timed(command: list[str]) -> tuple[float, float, str]:

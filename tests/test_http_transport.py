@@ -255,6 +255,7 @@ MODELS_LISTING = {"data": [
     {"id": "kit-echo", "owned_by": "ogx"},  # no model_type: an llm, as OpenAI's listing has none
     {"id": 7, "custom_metadata": {"model_type": "llm"}},  # no id a request could name
     {"id": "kit-vision", "custom_metadata": {"model_type": "hologram"}},  # a kind the package does not know
+    {"id": "kit-odd", "custom_metadata": {"model_type": ["llm"]}},  # no kind at all: skipped, not a failed listing
     "not-an-entry",
 ]}
 
@@ -270,11 +271,11 @@ def _listing_client() -> TargetClient:
 
 def test_the_kits_model_lookup_reads_what_list_models_answers_and_builds_no_judge() -> None:
     """The kit lists the deployment's models to pick the one a drawn request names, in a fuzz-only run too. That
-    lookup (``served_listing``) reads the ids and kinds ``list_models()`` answers a suite, without the package's
+    lookup (``served_lookup``) reads the ids and kinds ``list_models()`` answers a suite, without the package's
     ``Model``, error model or SDK judge (importing ``ogx_api`` and ogx-client was a fifth of a fast fuzz run's CPU
     each); the member a suite calls builds its judges before its gated call."""
     impl = RemoteImpl("inference", CONTRACT, _listing_client())
-    lookup = asyncio.run(impl.served_listing())
+    lookup = asyncio.run(impl.served_lookup()())
     assert "_error_model" not in vars(impl) and "_sdk" not in vars(impl), sorted(vars(impl))
     assert [(m.identifier, m.provider_id, m.model_type) for m in lookup] == [
         ("kit-embed", "kit-inference", "embedding"), ("kit-echo", "remote", "llm")]
@@ -290,7 +291,7 @@ def test_the_kits_model_lookup_reads_what_list_models_answers_and_builds_no_judg
 
 def test_only_the_inference_stand_in_looks_models_up() -> None:
     with pytest.raises(AttributeError, match="lists no models"):
-        asyncio.run(RemoteImpl("files", CONTRACT, _listing_client()).served_listing())
+        RemoteImpl("files", CONTRACT, _listing_client()).served_lookup()
 
 
 def test_a_union_tag_left_at_its_default_is_still_sent() -> None:

@@ -160,10 +160,27 @@ def test_pruning_by_marks_collects_exactly_what_m_selects(pytester: pytest.Pytes
 
 def test_the_packaged_suites_add_no_mark_at_run_time() -> None:
     """What pruning by marks rests on: a test's marks are all written in its module's text."""
+    import re
+
     assert not list(suites_dir().rglob("conftest.py"))
     for module in suites_dir().rglob("*.py"):
         text = module.read_text(encoding="utf-8")
         assert "add_marker" not in text and "getattr(pytest.mark" not in text, module
+        if not module.name.startswith("test_"):  # a mark made in a helper would not be in the test module's text
+            assert not re.search(r"\bmark\.\w", text), module
+
+
+def test_what_pruning_by_marks_cannot_know_is_left_to_m() -> None:
+    """A mark the kit does not register may be added to its tests by another plugin or the user's conftest; a
+    module that assigns ``pytestmark`` twice may drop the first line's marks; either is collected and left to -m."""
+    from llama_conformance.pytest_plugin.collection import marks_cannot_match
+
+    text = 'pytestmark = [pytest.mark.behavioral, pytest.mark.api("files")]\n'
+    assert marks_cannot_match(text, 'pytest.mark.behavioral, pytest.mark.api("files")', "fuzz")
+    assert not marks_cannot_match(text, 'pytest.mark.behavioral, pytest.mark.api("files")', "slow or fuzz")
+    assert marks_cannot_match(text, 'pytest.mark.behavioral, pytest.mark.api("files")', "not behavioral")
+    twice = text + "pytestmark = [pytest.mark.structural]\n"
+    assert not marks_cannot_match(twice, 'pytest.mark.behavioral, pytest.mark.api("files")', "structural")
 
 
 def test_a_structural_run_does_not_import_jsonschema(tmp_path: Path) -> None:
@@ -296,3 +313,22 @@ def test_the_set_up_heap_is_frozen_before_the_tests(pytester: pytest.Pytester, i
     assert result.ret == pytest.ExitCode.OK, result.stdout.str()
     found = {path.stem.split("-")[0]: path.read_text() for path in pytester.path.glob("*.txt")}
     assert found == ({"scheduler": "frozen", "worker": "frozen"} if isolation == "process" else {"scheduler": "frozen"})
+
+
+def test_an_editable_api_package_is_stamped_by_its_modules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A developer's checkout of the API package keeps its version while its routes change: its cached route maps
+    and documents are named by its modules too, so an edit is a miss. An installed distribution is not stamped."""
+    from llama_conformance.contract.packages import ApiPackage
+
+    assert disk_cache.package_stamp(CONTRACT.package) == ""
+    (tmp_path / "devapi").mkdir()
+    (tmp_path / "devapi" / "__init__.py").write_text("ROUTES = 1\n")
+    info = tmp_path / "devapi-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: devapi\nVersion: 1.0\n")
+    (info / "direct_url.json").write_text('{"url": "file:///src/devapi", "dir_info": {"editable": true}}')
+    monkeypatch.syspath_prepend(str(tmp_path))
+    package = ApiPackage(name="devapi", distribution="devapi", version="1.0")
+    first = disk_cache.package_stamp.__wrapped__(package)
+    (tmp_path / "devapi" / "__init__.py").write_text("ROUTES = 22\n")
+    assert first and disk_cache.package_stamp.__wrapped__(package) not in ("", first)

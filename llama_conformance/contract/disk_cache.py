@@ -9,6 +9,9 @@ kind of answer and a digest of the kit's own code, so:
 - an edited kit (an editable checkout) is a miss too: the digest covers every module of the kit
   (path, size and mtime; about a millisecond to stat), not only the one that builds the answer,
   since a route map also depends on the package table and the errata;
+- an edited API package is a miss too when it is an editable install (a developer's checkout of
+  ogx keeps its version while its routes change): its modules are stamped as the kit's are. An
+  installed distribution is not stamped (its files are its version's);
 - a cache that cannot be read or written is simply not used: a read-only home or a full disk
   costs the rebuild, never the run.
 """
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.util
 import json
 import os
 from collections.abc import Callable
@@ -36,12 +40,7 @@ def kit_stamp() -> str:
     """The kit's version, a digest of its modules' (path, size, mtime) and pydantic's version (it writes the
     schemas a repaired document holds): what every cached answer depends on besides its package and key."""
     digest = hashlib.sha256(KIT_VERSION.encode())
-    for path in sorted(_KIT_ROOT.rglob("*.py")):
-        try:
-            stat = path.stat()
-        except OSError:
-            continue
-        digest.update(f"{path.relative_to(_KIT_ROOT)}:{stat.st_size}:{stat.st_mtime_ns};".encode())
+    _stamp_modules(digest, _KIT_ROOT)
     try:
         digest.update(metadata.version("pydantic").encode())
     except metadata.PackageNotFoundError:
@@ -49,9 +48,36 @@ def kit_stamp() -> str:
     return digest.hexdigest()
 
 
+def _stamp_modules(digest: Any, root: Path) -> None:
+    for path in sorted(root.rglob("*.py")):
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        digest.update(f"{path.relative_to(root)}:{stat.st_size}:{stat.st_mtime_ns};".encode())
+
+
+@functools.cache
+def package_stamp(package: ApiPackage) -> str:
+    """"" for an API package installed from a distribution; for an editable install, a digest of its modules'
+    (path, size, mtime), found without importing it (``find_spec`` of its top-level name)."""
+    try:
+        direct_url = metadata.distribution(package.distribution).read_text("direct_url.json")
+        editable = bool(json.loads(direct_url or "{}").get("dir_info", {}).get("editable"))
+    except (metadata.PackageNotFoundError, ValueError, AttributeError):
+        return ""
+    spec = importlib.util.find_spec(package.name.split(".")[0]) if editable else None
+    if spec is None:
+        return ""
+    digest = hashlib.sha256()
+    for location in spec.submodule_search_locations or [str(Path(spec.origin or "").parent)]:
+        _stamp_modules(digest, Path(location))
+    return digest.hexdigest()
+
+
 def cached_json(package: ApiPackage, kind: str, key: Any, build: Callable[[], Any]) -> Any:
     """``build()``'s JSON-able answer, from the cache file of (package, version, ``kind``, kit, ``key``)."""
-    digest = hashlib.sha256(json.dumps([kit_stamp(), key]).encode()).hexdigest()[:16]
+    digest = hashlib.sha256(json.dumps([kit_stamp(), package_stamp(package), key]).encode()).hexdigest()[:16]
     path = kit_cache_dir() / f"{package.distribution}-{package.version}-{kind}-{digest}.json"
     try:
         return json.loads(path.read_text())

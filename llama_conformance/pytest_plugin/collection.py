@@ -31,6 +31,7 @@ MARKERS = (
     "level(level): RFC 2119 level of the checks in a test (MUST, SHOULD, MAY)",
     "llama_nothing_to_check: internal; an empty parameter set the kit drops",
 )
+KIT_MARKS = frozenset(line.split(":", 1)[0].split("(", 1)[0] for line in MARKERS)
 
 
 @cache
@@ -87,31 +88,33 @@ def _other_api(text: str, declared: str, session: KitSession) -> bool:
 def marks_cannot_match(text: str, declared: str, markexpr: str) -> bool:
     """No test of the module can match ``-m markexpr``, whatever marks its tests add to the module's own.
 
-    Each test has the marks of the module's ``pytestmark`` (``declared``) plus some of the marks written
-    elsewhere in its text (a test's decorator, a class's, a parameter's): every such combination of the
-    names the expression asks about is tried. Not pruned, so collected and left to ``-m``: an expression
-    with arguments (``api(name=...)``), one pytest cannot parse (it words that error itself), or more than
-    ``_MAX_OPTIONAL_MARKS`` marks to combine. The packaged suites add no mark at run time (no conftest, no
-    ``add_marker``), which ``tests/test_startup.py`` checks.
+    Each test has the marks of the module's ``pytestmark`` (``declared``, trusted when the module assigns
+    it once) plus some of the marks written elsewhere in its text (a test's decorator, a class's, a
+    parameter's): every such combination of the names the expression asks about is tried. Not pruned, so
+    collected and left to ``-m``: an expression naming a mark the kit does not register (another plugin or
+    the user's conftest may add it to the kit's tests at collection), one with arguments
+    (``api(name=...)``), one pytest cannot parse or evaluate (it words that error itself), or more than
+    ``_MAX_OPTIONAL_MARKS`` marks to combine. The packaged suites add no mark at run time and write every
+    mark in the test module itself, which ``tests/test_startup.py`` checks.
     """
     if not markexpr or "(" in markexpr:
+        return False
+    asked = set(re.findall(r"[\w.]+", markexpr)) - _EXPRESSION_WORDS
+    if not asked <= KIT_MARKS:
+        return False
+    module = set(_MARK.findall(declared)) if text.count("pytestmark") == 1 else set()
+    optional = sorted((set(_MARK.findall(text)) - module) & asked)
+    if len(optional) > _MAX_OPTIONAL_MARKS:
         return False
     try:
         from _pytest.mark.expression import Expression  # what ``-m`` itself evaluates
 
         expression = Expression.compile(markexpr)
+        return not any(expression.evaluate(_has_mark(module | {name for name, on in zip(optional, chosen, strict=True)
+                                                                if on}))
+                       for chosen in itertools.product((False, True), repeat=len(optional)))
     except Exception:
         return False
-    asked = set(re.findall(r"[\w.]+", markexpr)) - _EXPRESSION_WORDS
-    module = set(_MARK.findall(declared))
-    optional = sorted((set(_MARK.findall(text)) - module) & asked)
-    if len(optional) > _MAX_OPTIONAL_MARKS:
-        return False
-    for chosen in itertools.product((False, True), repeat=len(optional)):
-        marks = module | {name for name, on in zip(optional, chosen, strict=True) if on}
-        if expression.evaluate(_has_mark(marks)):
-            return False
-    return True
 
 
 def _has_mark(marks: set[str]) -> Any:
@@ -135,8 +138,8 @@ def parametrize(metafunc: pytest.Metafunc, session: KitSession | None) -> None:
     # provider object to inspect (``keep_provider_api`` drops these tests), so a URL run never derives it for them.
     inspected = not session.options.stack_url
     if "structural_member" in metafunc.fixturenames:
-        members = list(session.put.surface.members) if inspected else []
-        if members:
+        if inspected:
+            members = list(session.put.surface.members)
             metafunc.parametrize("structural_member", members, ids=[m.member_id for m in members])
         else:
             metafunc.parametrize("structural_member", [pytest.param(None, marks=_NOTHING)])

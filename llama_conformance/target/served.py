@@ -83,11 +83,11 @@ def _note_unreachable(put: ProviderUnderTest, served: ServedModels, member: str,
 
 def _lookup(impl: Any) -> Any:
     """``list_models`` of the provider; of a deployment's stand-in, its package-free reading of the listing
-    (``RemoteImpl.served_listing``: a fuzz-only run does not import the API package for it)."""
+    (``RemoteImpl.served_lookup``: a fuzz-only run does not import the API package for it)."""
     from llama_conformance.transport.remote_impl import RemoteImpl
 
     if isinstance(impl, RemoteImpl):
-        return impl.served_listing if impl.route_of("list_models") is not None else None
+        return impl.served_lookup() if impl.route_of("list_models") is not None else None
     return getattr(impl, "list_models", None)
 
 

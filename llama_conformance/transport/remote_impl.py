@@ -15,6 +15,7 @@ only needs it (a dependency's call, a clean-up): its HTTP findings are nobody's.
 from __future__ import annotations
 
 import functools
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,9 +106,10 @@ class RemoteImpl:
             raise AttributeError(f"{self._api}.{name} has no HTTP route in {self._contract.package}")
         if self._lists_models(name):
             self._prepare_judges(sdk=False)
+            kinds = model_kinds(self._contract)
 
             async def listing() -> WireAnswer:
-                return WireAnswer(value=await self._list_models(route))
+                return WireAnswer(value=await self._list_models(route, kinds))
 
             return listing
         self._prepare_judges()
@@ -168,12 +170,12 @@ class RemoteImpl:
             if rejected is not None:
                 wire.note(rejected)
 
-    async def _list_models(self, route: RouteSpec) -> list[Any]:
+    async def _list_models(self, route: RouteSpec, kinds: frozenset[str]) -> list[Any]:
         """The deployment's models as the package's ``Model`` objects named by the id a client sends: what
         ``list_models()`` answers a suite, judged as its member is (the error body, the answer)."""
         api = self._contract.package.module
         models = []
-        for listed in await self._listing(route, self._error_model):
+        for listed in await self._listing(route, self._error_model, kinds):
             try:
                 models.append(api.Model(identifier=listed.identifier, provider_resource_id=listed.identifier,
                                         provider_id=listed.provider_id, model_type=api.ModelType(listed.model_type)))
@@ -181,25 +183,31 @@ class RemoteImpl:
                 continue
         return models
 
-    async def served_listing(self) -> list[ListedModel]:
-        """The deployment's models as the kit's own lookup of what to test reads them (``target.served``).
+    def served_lookup(self) -> Callable[[], Awaitable[list[ListedModel]]]:
+        """The kit's own lookup of what to test (``target.served``): a call reading the deployment's models.
 
-        Read without the API package's ``Model`` (the kinds it accepts come from the kit's cache) and with no
-        error body judged (a failed listing is the model checks' finding, made when they call ``list_models``),
-        so a fuzz-only run, whose drawn requests name a served model, never imports the package: about a
-        second of CPU, a fifth of a fast fuzz run's."""
+        It reads them without the API package's ``Model`` and with no error body judged (a failed listing is the
+        model checks' finding, made when they call ``list_models``), so a fuzz-only run, whose drawn requests
+        name a served model, never imports the package: about a second of CPU, a fifth of a fast fuzz run's.
+        The kinds the package accepts are read here, before the gated call begins: from the kit's cache, or on a
+        miss from the package, whose import must not count against the deployment's deadline."""
         route = self.route_of("list_models")
         if route is None:
             raise AttributeError(f"{self._api} lists no models over HTTP in {self._contract.package}")
-        return await self._listing(route, None)
+        kinds = model_kinds(self._contract)
 
-    async def _listing(self, route: RouteSpec, error_model: Any) -> list[ListedModel]:
+        async def lookup() -> list[ListedModel]:
+            return await self._listing(route, None, kinds)
+
+        return lookup
+
+    async def _listing(self, route: RouteSpec, error_model: Any, kinds: frozenset[str]) -> list[ListedModel]:
         bounds = self._bounds(HttpCall(method=route.method, path=route.path))
         response = await self._client.send(route.method, route.path, stream=True)
         wire = WireAnswer()
         await raise_for_answer(response, route, error_model, wire, bounds)
         listing = (await decode_value(response, route, None, wire, bounds)).value
-        return listed_models(listing, model_kinds(self._contract))
+        return listed_models(listing, kinds)
 
 
 @dataclass(frozen=True)
@@ -228,7 +236,7 @@ def listed_models(listing: Any, kinds: frozenset[str]) -> list[ListedModel]:
         model_id = entry.get("id") or entry.get("identifier")
         kind = meta.get("model_type") or entry.get("model_type") or "llm"
         provider = meta.get("provider_id") or "remote"
-        if isinstance(model_id, str) and isinstance(provider, str) and kind in kinds:
+        if isinstance(model_id, str) and isinstance(provider, str) and isinstance(kind, str) and kind in kinds:
             found.append(ListedModel(identifier=model_id, provider_id=provider, model_type=kind))
     return found
 
