@@ -329,6 +329,6 @@ def test_an_editable_api_package_is_stamped_by_its_modules(tmp_path: Path, monke
     (info / "direct_url.json").write_text('{"url": "file:///src/devapi", "dir_info": {"editable": true}}')
     monkeypatch.syspath_prepend(str(tmp_path))
     package = ApiPackage(name="devapi", distribution="devapi", version="1.0")
-    first = disk_cache.package_stamp.__wrapped__(package)
+    first = disk_cache._package_stamp.__wrapped__(package.name, package.distribution)
     (tmp_path / "devapi" / "__init__.py").write_text("ROUTES = 22\n")
-    assert first and disk_cache.package_stamp.__wrapped__(package) not in ("", first)
+    assert first and disk_cache._package_stamp.__wrapped__(package.name, package.distribution) not in ("", first)

@@ -57,16 +57,20 @@ def _stamp_modules(digest: Any, root: Path) -> None:
         digest.update(f"{path.relative_to(root)}:{stat.st_size}:{stat.st_mtime_ns};".encode())
 
 
-@functools.cache
 def package_stamp(package: ApiPackage) -> str:
     """"" for an API package installed from a distribution; for an editable install, a digest of its modules'
     (path, size, mtime), found without importing it (``find_spec`` of its top-level name)."""
+    return _package_stamp(package.name, package.distribution)
+
+
+@functools.cache
+def _package_stamp(name: str, distribution: str) -> str:
     try:
-        direct_url = metadata.distribution(package.distribution).read_text("direct_url.json")
+        direct_url = metadata.distribution(distribution).read_text("direct_url.json")
         editable = bool(json.loads(direct_url or "{}").get("dir_info", {}).get("editable"))
     except (metadata.PackageNotFoundError, ValueError, AttributeError):
         return ""
-    spec = importlib.util.find_spec(package.name.split(".")[0]) if editable else None
+    spec = importlib.util.find_spec(name.split(".")[0]) if editable else None
     if spec is None:
         return ""
     digest = hashlib.sha256()
