@@ -87,7 +87,7 @@ def _lookup(impl: Any) -> Any:
     from llama_conformance.transport.remote_impl import RemoteImpl
 
     if isinstance(impl, RemoteImpl):
-        return impl.served_lookup() if impl.route_of("list_models") is not None else None
+        return impl.served_lookup()
     return getattr(impl, "list_models", None)
 
 

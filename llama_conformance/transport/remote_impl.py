@@ -183,8 +183,9 @@ class RemoteImpl:
                 continue
         return models
 
-    def served_lookup(self) -> Callable[[], Awaitable[list[ListedModel]]]:
-        """The kit's own lookup of what to test (``target.served``): a call reading the deployment's models.
+    def served_lookup(self) -> Callable[[], Awaitable[list[ListedModel]]] | None:
+        """The kit's own lookup of what to test (``target.served``): a call reading the deployment's models, or
+        None for a stand-in whose API lists none (only inference's answers from the Models API).
 
         It reads them without the API package's ``Model`` and with no error body judged (a failed listing is the
         model checks' finding, made when they call ``list_models``), so a fuzz-only run, whose drawn requests
@@ -193,7 +194,7 @@ class RemoteImpl:
         miss from the package, whose import must not count against the deployment's deadline."""
         route = self.route_of("list_models")
         if route is None:
-            raise AttributeError(f"{self._api} lists no models over HTTP in {self._contract.package}")
+            return None
         kinds = model_kinds(self._contract)
 
         async def lookup() -> list[ListedModel]:
