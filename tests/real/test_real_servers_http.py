@@ -156,7 +156,7 @@ BUILTIN_FINDINGS: dict[str, tuple[set[str], set[str]]] = {
              # error (anthropic_mixin.py:121-133 raises inside the stream's generator)
              "messages/test_messages.py::test_create", "messages/test_messages.py::test_stream",
              "messages/test_messages.py::test_stream_fuzz",
-             # three version uploads at once all get version 2 (skills/builtin/impl.py:221-247)
+             # three version uploads at once share a version number (skills/builtin/impl.py:221-247)
              "skills/test_skills.py::test_versions_at_once"},
             {"http.error.body", "stream.responses.created-first", "stream.responses.terminal-once",
              "vector_io.search.scores-finite", "vector_io.files.attributes-update", "vector_io.search.file-id",
