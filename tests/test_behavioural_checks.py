@@ -92,6 +92,28 @@ def test_a_machine_tells_its_own_failure_from_one_its_caller_is_handling() -> No
     assert True in seen, seen
 
 
+def test_a_sweep_reads_back_what_a_step_changed_and_every_part_of_everything_every_eighth_read() -> None:
+    """``Sweep``: the parts named by the steps since the last read (a touch without parts is every part), only
+    the resources touched, and every part of every resource on every ``SWEEP_EVERY``-th read and in teardown."""
+    from llama_conformance.behaviour.examples import SWEEP_EVERY, Sweep
+
+    sweep, held = Sweep(), {"a": 1, "b": 2}
+    sweep.touch("a", "record")
+    sweep.touch("a", "versions")
+    assert sweep.due_parts(held) == {"a": (1, frozenset({"record", "versions"}))}
+    sweep.touch("b")
+    sweep.touch("b", "content")  # a whole touch stays whole
+    sweep.touch("gone")  # deleted since: not held, not read
+    assert sweep.due_parts(held) == {"b": (2, None)}
+    assert sweep.due(held) == {}  # nothing touched since
+    for _ in range(SWEEP_EVERY - 4):
+        sweep.touch("a", "record")
+        assert sweep.due(held) == {"a": 1}
+    sweep.touch("a", "record")
+    assert sweep.due_parts(held) == {"a": (1, None), "b": (2, None)}  # the eighth read
+    assert sweep.due_parts(held, everything=True) == {"a": (1, None), "b": (2, None)}  # teardown
+
+
 @pytest.mark.parametrize("api, defect", [("conversations", "conversations-items-to-latest"),
                                          ("skills", "skills-update-moves-latest")])
 def test_a_machine_that_failed_is_not_read_back_again_in_teardown(run_suites, api: str, defect: str) -> None:

@@ -95,22 +95,23 @@ class Kit:
         return self.put.contract.package.module
 
     def member(self, name: str) -> MemberSpec:
-        for member in self.put.surface.members:
-            if member.name == name:
-                if self.put.over_http and not hasattr(self.put.impl, name):
-                    # Not the provider's doing: this mode cannot reach the member (report: not applicable).
-                    raise NotApplicable(f"`{member.member_id}` has no HTTP route in {self.put.contract.package}, "
-                                        "so it cannot be checked over HTTP (only in-process)")
-                if not self.put.over_http and not hasattr(self.put.impl, name):
-                    # The provider's defect, reported once by the structural check; behaviour that
-                    # needs the member cannot be called (calling it would be an AttributeError of the kit's).
-                    pytest.skip(f"{type(self.put.impl).__name__} has no `{name}` ({member.protocol}.{name}), so the "
-                                f"behaviour that needs it is not checked: the provider's maintainer must add it "
-                                f"({absence_check(member).id} fails in test_structure[{member.member_id}])")
-                return member
-        # The generation judged against has no such member (ogx-api 1.0 has no Messages batches): nothing of
-        # the provider's to verify, so not counted, unlike a skip that leaves a declared check unverified.
-        raise NotApplicable(f"{self.put.contract.package} declares no `{name}` for {self.put.entry.api}")
+        put = self.put  # resolved once: a suite asks for a member on every call it makes
+        member = put.surface.by_name.get(name)
+        if member is None:
+            # The generation judged against has no such member (ogx-api 1.0 has no Messages batches): nothing
+            # of the provider's to verify, so not counted, unlike a skip that leaves a declared check unverified.
+            raise NotApplicable(f"{put.contract.package} declares no `{name}` for {put.entry.api}")
+        if not hasattr(put.impl, name):
+            if put.over_http:
+                # Not the provider's doing: this mode cannot reach the member (report: not applicable).
+                raise NotApplicable(f"`{member.member_id}` has no HTTP route in {put.contract.package}, "
+                                    "so it cannot be checked over HTTP (only in-process)")
+            # The provider's defect, reported once by the structural check; behaviour that
+            # needs the member cannot be called (calling it would be an AttributeError of the kit's).
+            pytest.skip(f"{type(put.impl).__name__} has no `{name}` ({member.protocol}.{name}), so the "
+                        f"behaviour that needs it is not checked: the provider's maintainer must add it "
+                        f"({absence_check(member).id} fails in test_structure[{member.member_id}])")
+        return member
 
     def served(self) -> ServedModels:
         served = self.session.served_models(self.api_name)

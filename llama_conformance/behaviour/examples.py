@@ -87,23 +87,32 @@ class Sweep:
     """What a state machine's invariant reads back: the resources a step touched since the last read, and all of
     them on every ``SWEEP_EVERY``-th read and in teardown. A defect in the step's own resource shows at that step,
     one that reaches into another resource (cross-talk) within a few steps; reading everything after every step
-    was a third of a thorough run (issue 18: invariants <= 20 %)."""
+    was a third of a thorough run (issue 18: invariants <= 20 %).
+
+    A resource read back in several parts (a skill: its record, its version list, its content) can be touched in
+    the parts the step changed; the other parts are read on the sweeps, which read every part of every resource.
+    """
 
     def __init__(self) -> None:
-        self._touched: set[Any] = set()
+        self._touched: dict[Any, frozenset[str] | None] = {}  # key -> the parts a step changed (None: every part)
         self._reads = 0
 
-    def touch(self, key: Any) -> None:
-        """A step changed ``key``: the next read looks at it."""
-        self._touched.add(key)
+    def touch(self, key: Any, *parts: str) -> None:
+        """A step changed ``key`` (only its ``parts``, when named): the next read looks at it."""
+        before = self._touched.get(key, frozenset())
+        self._touched[key] = None if not parts or before is None else before | frozenset(parts)
 
     def due(self, held: Mapping[K, V], *, everything: bool = False) -> dict[K, V]:
         """The part of ``held`` (the model, by resource) to read back now; touching starts again."""
+        return {key: value for key, (value, _) in self.due_parts(held, everything=everything).items()}
+
+    def due_parts(self, held: Mapping[K, V], *, everything: bool = False) -> dict[K, tuple[V, frozenset[str] | None]]:
+        """``due``, with the parts of each resource to read (None: every part)."""
         self._reads += 1
         if everything or self._reads % SWEEP_EVERY == 0:
-            chosen = dict(held)
+            chosen: dict[K, tuple[V, frozenset[str] | None]] = {key: (value, None) for key, value in held.items()}
         else:
-            chosen = {key: value for key, value in held.items() if key in self._touched}
+            chosen = {key: (value, self._touched[key]) for key, value in held.items() if key in self._touched}
         self._touched.clear()
         return chosen
 
