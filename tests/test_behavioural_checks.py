@@ -97,7 +97,9 @@ def test_a_sweep_reads_back_what_a_step_changed_and_every_part_of_everything_eve
     the resources touched, and every part of every resource on every ``SWEEP_EVERY``-th read and in teardown."""
     from llama_conformance.behaviour.examples import SWEEP_EVERY, Sweep
 
-    sweep, held = Sweep(), {"a": 1, "b": 2}
+    sweep, held = Sweep(frozenset({"record", "versions", "content"})), {"a": 1, "b": 2}
+    with pytest.raises(ValueError, match="recrod"):  # a misspelt part is not left to the sweeps
+        sweep.touch("a", "recrod")
     sweep.touch("a", "record")
     sweep.touch("a", "versions")
     assert sweep.due_parts(held) == {"a": (1, frozenset({"record", "versions"}))}

@@ -93,12 +93,17 @@ class Sweep:
     the parts the step changed; the other parts are read on the sweeps, which read every part of every resource.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, parts: frozenset[str] = frozenset()) -> None:
+        self.parts = parts  # the parts a resource is read back in (none named: read whole)
         self._touched: dict[Any, frozenset[str] | None] = {}  # key -> the parts a step changed (None: every part)
         self._reads = 0
 
     def touch(self, key: Any, *parts: str) -> None:
-        """A step changed ``key`` (only its ``parts``, when named): the next read looks at it."""
+        """A step changed ``key``, or could have broken it (only its ``parts``, when named): the next read
+        looks at it."""
+        unknown = set(parts) - self.parts
+        if unknown:  # a misspelt part would silently be read only on the sweeps
+            raise ValueError(f"Sweep.touch: no part {sorted(unknown)} (its parts: {sorted(self.parts)})")
         before = self._touched.get(key, frozenset())
         self._touched[key] = None if not parts or before is None else before | frozenset(parts)
 

@@ -24,9 +24,11 @@ from __future__ import annotations
 
 import inspect
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cached_property
+from types import MappingProxyType
 from typing import Any
 
 from llama_conformance.contract.members import (
@@ -72,10 +74,10 @@ class ApiSurface:
     private_protocols: tuple[type, ...] = field(default=())
 
     @cached_property
-    def by_name(self) -> dict[str, MemberSpec]:
-        """The members by name: a suite looks one up for every call it makes (twice, with its arguments),
-        and a scan of the tuple was a measurable part of a cheap in-process call."""
-        return {member.name: member for member in self.members}
+    def by_name(self) -> Mapping[str, MemberSpec]:
+        """The members by name (read-only: every caller shares it); a suite looks one up for every call it
+        makes (twice, with its arguments)."""
+        return MappingProxyType({member.name: member for member in self.members})
 
     def member(self, name: str) -> MemberSpec:
         try:
