@@ -18,6 +18,11 @@ class KitUsageError(Exception):
     """The kit cannot run with the options it was given (pytest exit code 4)."""
 
 
+class ApiPackageBroken(KitUsageError):
+    """The API package the kit judges against does not import. Found when first needed, which may be inside a
+    test (a run against a URL reads the package only then): the run ends there, with exit code 4."""
+
+
 class GateTimeout(Exception):
     """A call into provider code exceeded ``--llama-timeout`` (or was refused after one did)."""
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from llama_conformance import catalogue
+from llama_conformance.errors import ApiPackageBroken
 from llama_conformance.pytest_plugin import collection, heap, inconclusive, isolation, reporting, terminal
 from llama_conformance.pytest_plugin.options import TARGET_OPTIONS, add_options, names_any
 from llama_conformance.pytest_plugin.session import WORKER_SEED, KitSession, kit_session, open_session
@@ -122,6 +123,8 @@ def pytest_runtest_makereport(
     session = kit_session(item.config)
     if session is None:
         return report
+    if call.excinfo is not None and call.excinfo.errisinstance(ApiPackageBroken):
+        session.usage_error(str(call.excinfo.value))  # found lazily (URL mode reads the API package on first use)
     inconclusive.decide(item, call, report)
     redactor = session.put.redactor
     if redactor and report.failed and report.longrepr is not None:

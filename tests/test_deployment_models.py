@@ -107,3 +107,32 @@ def test_a_fuzz_only_run_imports_neither_the_api_package_nor_its_sdk(deployment:
                             done.stdout + done.stderr))
     assert results[1] == "RESULT 0 []", results
     assert results[0].startswith("RESULT 0"), results  # the cold run repairs the document with the package
+
+
+def test_an_api_package_that_does_not_import_ends_the_run_in_one_paragraph(deployment: str, tmp_path: Path) -> None:
+    """An ``ogx_api`` that fails to import (here shadowed on ``PYTHONPATH``, as a half-finished upgrade would leave
+    it) is the user's to fix: exit code 4 and one paragraph naming the package, the cause and the fix, never a
+    traceback or an error charged to a test. With a cold cache the run reads the package at start; with the route
+    map cached, a run against a URL first needs it in its first behavioural test, and ends there."""
+    shadow = tmp_path / "shadow" / "ogx_api"
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text('raise RuntimeError("half-upgraded")\n')
+    env = {k: v for k, v in os.environ.items() if k not in (CACHE_ENV, "PYTHONPATH")}
+    env[CACHE_ENV] = str(tmp_path / "cache")
+    broken = {**env, "PYTHONPATH": str(tmp_path / "shadow")}
+
+    def run(run_env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "pytest", f"--llama-stack-url={deployment}", "-q",
+                               "-p", "no:cacheprovider", *args], cwd=tmp_path, env=run_env, capture_output=True,
+                              text=True, timeout=300, check=False)
+
+    cold = run(broken, "-m", "behavioral", "-k", "files")
+    assert run(env, "-m", "fuzz", "-k", "no-such-test").returncode == pytest.ExitCode.NO_TESTS_COLLECTED  # warms
+    warm = run(broken, "-m", "behavioral", "-k", "files")
+    for result in (cold, warm):
+        output = result.stdout + result.stderr
+        assert result.returncode == pytest.ExitCode.USAGE_ERROR, output
+        assert "The API package ogx_api (ogx-api " in output and "RuntimeError: half-upgraded" in output, output
+        assert "pip install --force-reinstall 'ogx-api==" in output, output
+        assert "Traceback" not in output and "INTERNALERROR" not in output and " FAILED " not in output, output
+    assert " passed" not in warm.stdout and " failed" not in warm.stdout, warm.stdout  # ended at its first test

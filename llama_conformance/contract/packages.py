@@ -12,11 +12,12 @@ import importlib
 import importlib.metadata
 import importlib.util
 import os
+import traceback
 from dataclasses import dataclass, replace
 from types import ModuleType
 from typing import Any
 
-from llama_conformance.errors import KitUsageError
+from llama_conformance.errors import ApiPackageBroken, KitUsageError
 
 
 # One row per API package generation, newest first: it is the default when a provider does not
@@ -161,7 +162,12 @@ class ApiPackage:
 
     @property
     def module(self) -> ModuleType:
-        return importlib.import_module(self.module_name)
+        """The package's module; ``ApiPackageBroken`` (a usage error) when it does not import: the user's
+        environment, against which nothing can be judged, and no provider is to blame."""
+        try:
+            return importlib.import_module(self.module_name)
+        except Exception as exc:
+            raise ApiPackageBroken(self._broken(exc)) from exc
 
     @property
     def module_name(self) -> str:
@@ -169,7 +175,18 @@ class ApiPackage:
         return self.row.namespace_module
 
     def submodule(self, dotted: str) -> ModuleType:
+        """A module of the package; ``ImportError`` when this version has none (callers ask for optional ones),
+        ``ApiPackageBroken`` when the package itself does not import."""
+        self.module  # noqa: B018 - a broken package is the user's to fix, not a missing submodule
         return importlib.import_module(f"{self.name}.{dotted}")
+
+    def _broken(self, exc: Exception) -> str:
+        frames = traceback.extract_tb(exc.__traceback__)
+        where = f" (raised at {frames[-1].filename}:{frames[-1].lineno})" if frames else ""
+        return (f"The API package {self.module_name} ({self.distribution} {self.version}), which the kit judges "
+                f"against, cannot be imported: {type(exc).__name__}: {exc}{where}. Nothing can be checked until it "
+                f"imports. Reinstall it (pip install --force-reinstall '{self.distribution}=={self.version}'), or "
+                "remove what shadows it on sys.path (PYTHONPATH, the working directory).")
 
     def owns(self, module_name: str | None) -> bool:
         """True if ``module_name`` belongs to this package (``ogx_api.files.api`` ...)."""

@@ -126,10 +126,15 @@ class KitSession:
             except KitUsageError as exc:
                 # An environment problem found only while building (a declared package
                 # missing): stop with the usage exit code rather than blame the provider.
-                if self.on_usage_error is not None:  # in a worker: the scheduling process must say it
-                    self.on_usage_error(str(exc))
-                self.stop_run(str(exc))
+                self.usage_error(str(exc))
         return self.put
+
+    def usage_error(self, message: str) -> NoReturn:
+        """End the run with the usage exit code: an environment problem found only once tests run (a package
+        that fails to import when first needed), which no test's verdict may take the blame for."""
+        if self.on_usage_error is not None:  # in a worker: the scheduling process must say it
+            self.on_usage_error(message)
+        self.stop_run(message)
 
     def close(self) -> None:
         if self.remote is not None:
