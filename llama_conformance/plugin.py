@@ -7,6 +7,7 @@ session, collection of the packaged suites, and terminal output.
 from __future__ import annotations
 
 import shlex
+import sys
 import warnings
 from collections.abc import Generator
 from pathlib import Path
@@ -91,6 +92,11 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     collection.drop_empty(items)
     collection.keep_provider_api(items, kit_session(config))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if kit_session(session.config) is not None:
+        collection.restore_path_order(sys.path)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -205,6 +211,14 @@ def pytest_runtest_call(item: pytest.Item) -> None:
     """In a worker (the only process with a flight recorder): the setup is over, so a crash from here is timed
     from the call's start."""
     isolation.call_phase_started(item)
+    if kit_session(item.config) is not None:
+        collection.restore_path_order(sys.path)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_fixture_setup(fixturedef: pytest.FixtureDef[Any], request: pytest.FixtureRequest) -> None:
+    if kit_session(request.config) is not None:
+        collection.restore_path_order(sys.path)  # a package's set-up, just before, put site-packages first again
 
 
 @pytest.fixture(scope="session")

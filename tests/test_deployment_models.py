@@ -136,23 +136,38 @@ sys.meta_path.insert(0, Finder())
 """
 
 
-def test_an_api_package_that_does_not_import_ends_the_run_in_one_paragraph(deployment: str, tmp_path: Path) -> None:
+SHADOW = 'raise RuntimeError("half-upgraded")\n'
+
+
+@pytest.mark.parametrize("where", ["installed", "shadowed"])
+def test_an_api_package_that_does_not_import_ends_the_run_in_one_paragraph(deployment: str, tmp_path: Path,
+                                                                           where: str) -> None:
     """An API package that fails to import is the user's to fix: exit code 4 and one paragraph naming the package,
     the cause and the fix, never a traceback or an error charged to a test. With a cold cache the run reads the
-    package at start; with the route map cached, a run against a URL first needs it in a behavioural test (the
-    chat tests build the package's request models), and ends there."""
-    (tmp_path / "site").mkdir()
-    (tmp_path / "site" / "sitecustomize.py").write_text(HALF_UPGRADED)
+    package at start; with the route map cached, a run against a URL first needs it inside a test, and ends there.
+
+    ``installed``: broken where it is installed. ``shadowed``: a copy on ``PYTHONPATH`` comes first, as the user
+    put it, also for the first import inside a test of an installed kit, after pytest's ``prepend`` import mode
+    put the suites' root (site-packages) first on ``sys.path`` (``collection.restore_path_order``)."""
+    site = tmp_path / "site"
+    if where == "installed":
+        site.mkdir()
+        (site / "sitecustomize.py").write_text(HALF_UPGRADED)
+    else:
+        for name in ("ogx_api", "llama_stack_api"):  # whichever the run judges against (each tox env has both)
+            (site / name).mkdir(parents=True)
+            (site / name / "__init__.py").write_text(SHADOW)
     env = {k: v for k, v in os.environ.items() if k not in (CACHE_ENV, "PYTHONPATH")}
     env[CACHE_ENV] = str(tmp_path / "cache")
-    broken = {**env, "PYTHONPATH": str(tmp_path / "site")}
+    broken = {**env, "PYTHONPATH": str(site)}
 
     def run(run_env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "pytest", f"--llama-stack-url={deployment}", "-q",
                                "-p", "no:cacheprovider", *args], cwd=tmp_path, env=run_env, capture_output=True,
                               text=True, timeout=300, check=False)
 
-    selection = ("-m", "behavioral", "-k", "test_chat_answer")
+    # the chat test builds the package's request models; the files test reads the package only once it runs
+    selection = ("-m", "behavioral", "-k", "test_chat_answer" if where == "installed" else "test_upload_retrieve")
     cold = run(broken, *selection)
     assert run(env, "-m", "fuzz", "-k", "no-such-test").returncode == pytest.ExitCode.NO_TESTS_COLLECTED  # warms
     warm = run(broken, *selection)

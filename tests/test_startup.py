@@ -332,3 +332,18 @@ def test_an_editable_api_package_is_stamped_by_its_modules(tmp_path: Path, monke
     first = disk_cache._package_stamp.__wrapped__(package.name, package.distribution)
     (tmp_path / "devapi" / "__init__.py").write_text("ROUTES = 22\n")
     assert first and disk_cache._package_stamp.__wrapped__(package.name, package.distribution) not in ("", first)
+
+
+def test_the_suites_root_pytest_puts_first_goes_back_behind_pythonpath() -> None:
+    """``collection.restore_path_order``: the front entry pytest's ``prepend`` import mode adds for the packaged
+    suites goes when it repeats a later entry (site-packages, for an installed kit); an entry found nowhere else
+    (an editable kit's checkout) stays."""
+    from llama_conformance.pytest_plugin.collection import restore_path_order, suites_dir
+
+    root = str(suites_dir().parent)
+    path = [root, root, "/elsewhere", "/user/pythonpath", root, "/other"]
+    restore_path_order(path)
+    assert path == ["/elsewhere", "/user/pythonpath", root, "/other"]
+    alone = [root, "/user/pythonpath"]
+    restore_path_order(alone)
+    assert alone == [root, "/user/pythonpath"]

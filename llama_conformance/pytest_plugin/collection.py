@@ -8,6 +8,7 @@ parametrized by protocol member, so each member is its own test named ``api.memb
 from __future__ import annotations
 
 import itertools
+import os
 import re
 from functools import cache
 from pathlib import Path
@@ -44,6 +45,23 @@ def suites_dir() -> Path:
 def point_at_suites(config: pytest.Config) -> None:
     if config.args_source != pytest.Config.ArgsSource.ARGS:
         config.args = [str(suites_dir())]
+
+
+def restore_path_order(path: list[str]) -> None:
+    """Undo the front entry pytest's ``prepend`` import mode adds for the packaged suites, when it only repeats a
+    later one. For an installed kit the suites' root is site-packages, which then went ahead of ``PYTHONPATH``: a
+    module first imported after that (the API package a run against a URL reads on first use) came from
+    site-packages although the user's ``PYTHONPATH`` put another copy first. pytest adds the entry again each time
+    it imports a module of the suites (collection; a package's set-up before its first test), so the plugin calls
+    this after collection and before each fixture and test body. The root stays where the interpreter put it."""
+    root = _real(str(suites_dir().parent))
+    while len(path) > 1 and _real(path[0]) == root and any(_real(entry) == root for entry in path[1:]):
+        del path[0]
+
+
+@cache
+def _real(entry: str) -> str:
+    return os.path.realpath(entry or ".")  # "" is the working directory, which a run does not change
 
 
 # A suite module whose whole content belongs to one API says so on one line, ``pytestmark = [...,
