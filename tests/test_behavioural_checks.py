@@ -92,28 +92,24 @@ def test_a_machine_tells_its_own_failure_from_one_its_caller_is_handling() -> No
     assert True in seen, seen
 
 
-def test_a_sweep_reads_back_what_a_step_changed_and_every_part_of_everything_every_eighth_read() -> None:
-    """``Sweep``: the parts named by the steps since the last read (a touch without parts is every part), only
-    the resources touched, and every part of every resource on every ``SWEEP_EVERY``-th read and in teardown."""
+def test_a_sweep_reads_back_what_a_step_touched_and_everything_every_eighth_read() -> None:
+    """``Sweep``: only the resources touched since the last read (and still held), and every resource on every
+    ``SWEEP_EVERY``-th read and in teardown."""
     from llama_conformance.behaviour.examples import SWEEP_EVERY, Sweep
 
-    sweep, held = Sweep(frozenset({"record", "versions", "content"})), {"a": 1, "b": 2}
-    with pytest.raises(ValueError, match="recrod"):  # a misspelt part is not left to the sweeps
-        sweep.touch("a", "recrod")
-    sweep.touch("a", "record")
-    sweep.touch("a", "versions")
-    assert sweep.due_parts(held) == {"a": (1, frozenset({"record", "versions"}))}
+    sweep, held = Sweep(), {"a": 1, "b": 2}
+    sweep.touch("a")
+    sweep.touch("a")
+    assert sweep.due(held) == {"a": 1}
     sweep.touch("b")
-    sweep.touch("b", "content")  # a whole touch stays whole
     sweep.touch("gone")  # deleted since: not held, not read
-    assert sweep.due_parts(held) == {"b": (2, None)}
+    assert sweep.due(held) == {"b": 2}
     assert sweep.due(held) == {}  # nothing touched since
     for _ in range(SWEEP_EVERY - 4):
-        sweep.touch("a", "record")
+        sweep.touch("a")
         assert sweep.due(held) == {"a": 1}
-    sweep.touch("a", "record")
-    assert sweep.due_parts(held) == {"a": (1, None), "b": (2, None)}  # the eighth read
-    assert sweep.due_parts(held, everything=True) == {"a": (1, None), "b": (2, None)}  # teardown
+    assert sweep.due(held) == {"a": 1, "b": 2}  # the eighth read, nothing touched
+    assert sweep.due(held, everything=True) == {"a": 1, "b": 2}  # teardown
 
 
 @pytest.mark.parametrize("api, defect", [("conversations", "conversations-items-to-latest"),

@@ -96,7 +96,7 @@ class Kit:
 
     def member(self, name: str) -> MemberSpec:
         put = self.put  # resolved once: a suite asks for a member on every call it makes
-        member = put.surface.by_name.get(name)
+        member = next((each for each in put.surface.members if each.name == name), None)
         if member is None:
             # The generation judged against has no such member (ogx-api 1.0 has no Messages batches): nothing
             # of the provider's to verify, so not counted, unlike a skip that leaves a declared check unverified.

@@ -87,37 +87,23 @@ class Sweep:
     """What a state machine's invariant reads back: the resources a step touched since the last read, and all of
     them on every ``SWEEP_EVERY``-th read and in teardown. A defect in the step's own resource shows at that step,
     one that reaches into another resource (cross-talk) within a few steps; reading everything after every step
-    was a third of a thorough run (issue 18: invariants <= 20 %).
+    was a third of a thorough run (issue 18: invariants <= 20 %)."""
 
-    A resource read back in several parts (a skill: its record, its version list, its content) can be touched in
-    the parts the step changed; the other parts are read on the sweeps, which read every part of every resource.
-    """
-
-    def __init__(self, parts: frozenset[str] = frozenset()) -> None:
-        self.parts = parts  # the parts a resource is read back in (none named: read whole)
-        self._touched: dict[Any, frozenset[str] | None] = {}  # key -> the parts a step changed (None: every part)
+    def __init__(self) -> None:
+        self._touched: set[Any] = set()
         self._reads = 0
 
-    def touch(self, key: Any, *parts: str) -> None:
-        """A step changed ``key``, or could have broken it (only its ``parts``, when named): the next read
-        looks at it."""
-        unknown = set(parts) - self.parts
-        if unknown:  # a misspelt part would silently be read only on the sweeps
-            raise ValueError(f"Sweep.touch: no part {sorted(unknown)} (its parts: {sorted(self.parts)})")
-        before = self._touched.get(key, frozenset())
-        self._touched[key] = None if not parts or before is None else before | frozenset(parts)
+    def touch(self, key: Any) -> None:
+        """A step changed ``key``: the next read looks at it."""
+        self._touched.add(key)
 
     def due(self, held: Mapping[K, V], *, everything: bool = False) -> dict[K, V]:
         """The part of ``held`` (the model, by resource) to read back now; touching starts again."""
-        return {key: value for key, (value, _) in self.due_parts(held, everything=everything).items()}
-
-    def due_parts(self, held: Mapping[K, V], *, everything: bool = False) -> dict[K, tuple[V, frozenset[str] | None]]:
-        """``due``, with the parts of each resource to read (None: every part)."""
         self._reads += 1
         if everything or self._reads % SWEEP_EVERY == 0:
-            chosen: dict[K, tuple[V, frozenset[str] | None]] = {key: (value, None) for key, value in held.items()}
+            chosen = dict(held)
         else:
-            chosen = {key: (value, self._touched[key]) for key, value in held.items() if key in self._touched}
+            chosen = {key: value for key, value in held.items() if key in self._touched}
         self._touched.clear()
         return chosen
 

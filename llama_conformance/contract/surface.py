@@ -24,11 +24,8 @@ from __future__ import annotations
 
 import inspect
 import sys
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from functools import cached_property
-from types import MappingProxyType
 from typing import Any
 
 from llama_conformance.contract.members import (
@@ -73,17 +70,11 @@ class ApiSurface:
     attributes: tuple[AttributeSpec, ...]
     private_protocols: tuple[type, ...] = field(default=())
 
-    @cached_property
-    def by_name(self) -> Mapping[str, MemberSpec]:
-        """The members by name (read-only: every caller shares it); a suite looks one up for every call it
-        makes (twice, with its arguments)."""
-        return MappingProxyType({member.name: member for member in self.members})
-
     def member(self, name: str) -> MemberSpec:
-        try:
-            return self.by_name[name]
-        except KeyError:
-            raise KeyError(f"{self.api} has no member {name!r}") from None
+        for member in self.members:
+            if member.name == name:
+                return member
+        raise KeyError(f"{self.api} has no member {name!r}")
 
 
 def _key(name: str) -> str:

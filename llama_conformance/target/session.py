@@ -130,8 +130,9 @@ class KitSession:
         return self.put
 
     def usage_error(self, message: str) -> NoReturn:
-        """End the run with the usage exit code: an environment problem found only once tests run (a package
-        that fails to import when first needed), which no test's verdict may take the blame for."""
+        """End the run with the usage exit code: an environment problem found after the session opened (while
+        building the provider, or a package that fails to import when a test first needs it), which no test's
+        verdict may take the blame for."""
         if self.on_usage_error is not None:  # in a worker: the scheduling process must say it
             self.on_usage_error(message)
         self.stop_run(message)
