@@ -8,6 +8,11 @@ a real message batch. ``RunFeedback`` gives the kit's per-operation items the sa
 one pool per run, fed with every answer, read by valid-data strategies (never by invalid
 ones: an invalid case must stay invalid), plus the constants schemathesis extracts from the
 document.
+
+The pool holds still while Hypothesis draws: what answers teach waits (``learn``) until the
+Hypothesis run that sent them ends (``settle``), as schemathesis keeps its own pool frozen during
+a run and refreshes it between suites. A pool that grew mid-run made the same choices draw other
+ids, which Hypothesis stops a run for (``fuzz.drift``).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ class RunFeedback:
     def __init__(self, schema: Any) -> None:
         self.pool = _extra_data_source(schema)
         self._sources = _feedback_sources(self.pool, schema)
+        self._learned: list[tuple[Any, Any]] = []  # (case, answer) since the last settle
 
     def for_mode(self, mode: GenerationMode) -> Any:
         """What a strategy of ``mode`` may draw from (``None``: nothing, as before)."""
@@ -32,13 +38,20 @@ class RunFeedback:
         return self._sources if mode is GenerationMode.POSITIVE else self._sources.for_negative()
 
     def learn(self, case: Any, response: Any) -> None:
-        """Remember what ``response`` says exists; an answer the pool cannot read teaches nothing."""
+        """Keep what ``response`` says exists, for the pool once the Hypothesis run that sent it ends (``settle``)."""
         if self.pool is None:
             return
         from schemathesis.core.transport import Response
 
         with contextlib.suppress(Exception):  # the pool is an aid to generation, never a finding
-            self.pool.record_response(operation=case.operation, response=Response.from_any(response), case=case)
+            self._learned.append((case, Response.from_any(response)))
+
+    def settle(self) -> None:
+        """Put what the answers since the last settle taught into the pool; one it cannot read teaches nothing."""
+        learned, self._learned = self._learned, []
+        for case, response in learned:
+            with contextlib.suppress(Exception):
+                self.pool.record_response(operation=case.operation, response=response, case=case)
 
 
 def _extra_data_source(schema: Any) -> Any:

@@ -71,6 +71,8 @@ class OperationOutcome:
     failures: list[FuzzFailure] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     stopped: str | None = None
+    # Hypothesis runs the kit ended before their budget without anyone's defect (``fuzz.replay``): said, not failed.
+    ended_early: list[str] = field(default_factory=list)
     elapsed_s: float = 0.0
     # SHOULD-level findings taken out of ``failures`` (``fuzz.session.downgrade_should``): shown, not failed.
     warnings: list[Finding] = field(default_factory=list)
@@ -82,11 +84,22 @@ class OperationOutcome:
     def summary(self) -> str:
         modes = ", ".join(f"{mode} {count}" for mode, count in self.cases_by_mode.items())
         stop = f"; stopped: {self.stopped}" if self.stopped else ""
+        early = "".join(f"; {ended}" for ended in self.ended_early)
         return (f"{self.label}: {self.cases} case(s) ({modes or 'none'}) in {self.elapsed_s:.1f} s, "
-                f"{len(self.failures)} failure(s), {len(self.errors)} error(s){stop}")
+                f"{len(self.failures)} failure(s), {len(self.errors)} error(s){stop}{early}")
 
     def findings(self) -> list[Finding]:
         return [failure.finding() for failure in self.failures]
+
+    def kit_errors(self) -> str | None:
+        """Why the fuzzer could not finish its work here, when nothing it judged failed: the errors are the kit's
+        or its tools' (schemathesis could not build an operation, Hypothesis could not draw, a check crashed), so
+        the checks are not judged rather than failed. ``None``: no error, or failures that stand on their own."""
+        if self.failures or not self.errors:
+            return None
+        return ("the fuzzer could not finish this run, for a reason of the kit or its tools (schemathesis, "
+                "Hypothesis), not of the deployment: " + "; ".join(self.errors)
+                + ". Whoever maintains the kit must act: report it to llama-conformance with this output.")
 
     def report(self) -> str:
         """The text a failing pytest item shows: summary, then every failure and error in full."""

@@ -26,6 +26,7 @@ from schemathesis import GenerationMode
 from schemathesis.core.failures import Failure, FailureGroup
 
 from llama_conformance.fuzz.checks import select_checks, unbounded_size
+from llama_conformance.fuzz.drift import drifted
 from llama_conformance.fuzz.feedback import RunFeedback
 from llama_conformance.fuzz.file_parts import only_file_parts_retyped
 from llama_conformance.fuzz.guard import GuardedSession, RequestBudget
@@ -348,5 +349,13 @@ def _run_mode(run: FuzzRun, operation: Any, mode: GenerationMode, settings: hypo
             return  # nothing can be made invalid (no parameters, no body): not a defect of anyone
         run.outcome.errors.append(f"{mode.value} mode: Hypothesis could not generate cases for {operation.label}")
     except Exception as exc:  # a generation error of schemathesis is reported, never raised into the run
+        if drifted(exc):  # the cases sent were judged; what is left of this mode's budget is not sent
+            run.outcome.ended_early.append(f"{mode.value} mode: Hypothesis ended it after "
+                                           f"{run.outcome.cases_by_mode.get(mode.value, 0)} cases, as the "
+                                           "deployment's answers changed what the same choices draw")
+            return
         first_line = str(exc).splitlines()[0] if str(exc) else ""
         run.outcome.errors.append(f"{mode.value} mode: {type(exc).__name__}: {first_line}")
+    finally:
+        if run.feedback is not None:
+            run.feedback.settle()

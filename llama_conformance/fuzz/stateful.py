@@ -7,7 +7,9 @@ document declares links, but schemathesis infers them from the document (depende
 analysis: ``POST /v1/files`` answers an ``id`` that ``GET /v1/files/{file_id}`` takes).
 ``run_linked`` runs schemathesis' state machine over those links with the same guards as a
 per-operation run (one host, the request budget, a time bound, every distinct failure kept
-with a ``curl``) and no shrinking (it would re-send requests).
+with a ``curl``) and no shrinking (it would re-send requests). When Hypothesis stops the machine
+because the deployment's answers changed what a scenario draws (``fuzz.drift``), the scenarios left
+run again in a fresh Hypothesis run (the next seed), up to ``DRIFT_RERUNS`` times.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import hypothesis
 from hypothesis import HealthCheck, Phase
 
 from llama_conformance.fuzz.checks import select_checks
+from llama_conformance.fuzz.drift import drifted
 from llama_conformance.fuzz.guard import GuardedSession, RequestBudget
 from llama_conformance.fuzz.outcome import OperationOutcome
 from llama_conformance.fuzz.run import DEFAULT_TIME_BUDGET_S, FuzzRun, StopRun
@@ -31,6 +34,7 @@ LABEL = "linked operations (stateful)"
 CHAIN_CHECKS = ("not_a_server_error", "response_schema_conformance", "use_after_free",
                 "ensure_resource_availability")
 STEPS_PER_SCENARIO = 6
+DRIFT_RERUNS = 3
 
 
 class NoLinks(Exception):
@@ -66,19 +70,64 @@ def run_linked(
     run = FuzzRun(schema, None, checks=select_checks(checks), time_budget_s=time_budget_s, budget=budget,
                   session=session, redact=Redactor({*headers.values(), *extra}), outcome=outcome)
 
+    # Scenarios whose machine was torn down with every answer kept: each drift tears down one that did not end.
+    completed = [0]
+
     class Guarded(machine):  # type: ignore[valid-type, misc]
         """The inferred machine, sending through the run's guards and keeping failures instead of raising."""
+
+        lost_an_answer = False
 
         def call(self, case: Any, **kwargs: Any) -> Any:
             response = run.deliver(case)
             if response is None:  # no answer (kept as a failure): this chain cannot go on
+                self.lost_an_answer = True
                 hypothesis.reject()
             return response
 
         def validate_response(self, response: Any, case: Any, additional_checks: Any = None, **kwargs: Any) -> None:
             run.judge(case, response, recorder=getattr(self, "recorder", None))
 
-    settings = hypothesis.settings(
+        def teardown(self) -> None:
+            if not self.lost_an_answer:
+                completed[0] += 1
+            super().teardown()
+
+    if seed is None and schema.config.has_explicit_seed:
+        seed = schema.config.seed
+    drifts = 0
+    while (ran := max(completed[0] - drifts, 0)) < max_scenarios:
+        if seed is not None:  # what @hypothesis.seed sets on a machine class; a rerun draws new scenarios
+            Guarded._hypothesis_internal_use_seed = seed + drifts
+        try:
+            Guarded.run(settings=_settings(max_scenarios - ran))
+        except StopRun:
+            pass
+        except hypothesis.errors.Unsatisfiable:
+            outcome.errors.append("no chain could be completed: every scenario lost an answer on the way")
+        except Exception as exc:  # schemathesis / Hypothesis problems are reported, never raised into the run
+            if drifted(exc):
+                drifts += 1
+                if drifts <= DRIFT_RERUNS:
+                    continue
+                break
+            first_line = str(exc).splitlines()[0] if str(exc) else ""
+            if type(exc).__name__ == "NoLinksFound":  # schemathesis learns there is nothing to chain only here
+                raise NoLinks(first_line) from None
+            outcome.errors.append(f"stateful run: {type(exc).__name__}: {first_line}")
+        break
+    if drifts:
+        ran = max(completed[0] - drifts, 0)
+        then = (f"after {DRIFT_RERUNS} reruns, {ran} of {max_scenarios} scenarios had run to their end"
+                if drifts > DRIFT_RERUNS else "each time, the scenarios left ran again with the next seed")
+        outcome.ended_early.append(f"Hypothesis stopped the chains {drifts} time(s) because the deployment's answers "
+                                   f"changed what later scenarios draw (it keeps what earlier ones made); {then}")
+    outcome.elapsed_s = time.monotonic() - started
+    return outcome
+
+
+def _settings(max_scenarios: int) -> hypothesis.settings:
+    return hypothesis.settings(
         max_examples=max_scenarios,
         stateful_step_count=STEPS_PER_SCENARIO,
         deadline=None,
@@ -88,20 +137,3 @@ def run_linked(
         verbosity=hypothesis.Verbosity.quiet,
         print_blob=False,
     )
-    if seed is None and schema.config.has_explicit_seed:
-        seed = schema.config.seed
-    if seed is not None:
-        Guarded._hypothesis_internal_use_seed = seed  # what @hypothesis.seed sets on a machine class
-    try:
-        Guarded.run(settings=settings)
-    except StopRun:
-        pass
-    except hypothesis.errors.Unsatisfiable:
-        outcome.errors.append("no chain could be completed: every scenario lost an answer on the way")
-    except Exception as exc:  # schemathesis / Hypothesis problems are reported, never raised into the run
-        first_line = str(exc).splitlines()[0] if str(exc) else ""
-        if type(exc).__name__ == "NoLinksFound":  # schemathesis learns there is nothing to chain only here
-            raise NoLinks(first_line) from None
-        outcome.errors.append(f"stateful run: {type(exc).__name__}: {first_line}")
-    outcome.elapsed_s = time.monotonic() - started
-    return outcome

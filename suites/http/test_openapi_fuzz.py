@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import pytest
 
+from llama_conformance.checks import CheckRef, check_ids
 from llama_conformance.engine_checks import RESOURCE_BOUND
 from llama_conformance.errors import NotApplicable
 from llama_conformance.fuzz.ids import (
@@ -73,10 +74,21 @@ def test_operation(fuzz_operation: str, llama_fuzz, llama_session, request: pyte
     record_fuzz_tally(request.node, outcome.cases_by_mode, outcome.elapsed_s)
     if outcome.warnings:
         record_should(request.node, outcome.warnings)
-    if outcome.failures or outcome.errors:
-        fail_with(outcome.findings(), llama_fuzz.redactor(outcome.report()))
+    _judge(outcome, llama_fuzz, (*FUZZ_CHECK_IDS, RESOURCE_BOUND.id))
     if outcome.cases == 0:
         pytest.skip(f"{fuzz_operation}: no case could be generated ({outcome.summary()})")
+
+
+def _judge(outcome, llama_fuzz, checks: tuple[CheckRef, ...]) -> None:
+    """Fail on what the fuzzer found (its errors shown beside it); with nothing found, an error of the run is the
+    kit's or its tools', never the deployment's: the checks are inconclusive, and the message says who must act."""
+    from llama_conformance.evidence import Inconclusive
+
+    if outcome.failures:
+        fail_with(outcome.findings(), llama_fuzz.redactor(outcome.report()))
+    cause = outcome.kit_errors()
+    if cause is not None:
+        raise Inconclusive(check_ids(checks), llama_fuzz.redactor(f"{outcome.summary()}: {cause}"))
 
 
 LINKED_CHECKS = (USE_AFTER_FREE, RESOURCE_AVAILABILITY, NOT_A_SERVER_ERROR, RESPONSE_SCHEMA)
@@ -97,7 +109,6 @@ def test_linked_operations(llama_fuzz, llama_session, request: pytest.FixtureReq
         not_applicable(request.node, *LINKED_CHECKS)
         pytest.skip(f"no linked operations to chain: {exc}")
     record_fuzz_tally(request.node, {"chained": outcome.cases}, outcome.elapsed_s)
-    if outcome.failures or outcome.errors:
-        fail_with(outcome.findings(), llama_fuzz.redactor(outcome.report()))
+    _judge(outcome, llama_fuzz, LINKED_CHECKS)
     if outcome.cases == 0:
         pytest.skip(f"no chained case could be sent ({outcome.summary()})")
