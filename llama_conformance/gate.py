@@ -28,9 +28,11 @@ import concurrent.futures
 import contextlib
 import inspect
 import threading
+import time
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, NoReturn, Protocol, TypeVar, overload
 
+from llama_conformance.call_time import CALL_TIMES
 from llama_conformance.engine_checks import NO_HANG
 from llama_conformance.errors import CallRefused, GateTimeout, ProviderExit
 
@@ -215,6 +217,7 @@ class CallGate:
         recorder = self.recorder
         token = recorder.call_started(label, request, limit) if recorder is not None else None
         trip = HandOff(invoke())
+        started = time.perf_counter()
         loop.call_soon_threadsafe(trip.start, loop)
         try:
             return trip.result(timeout=limit)
@@ -228,6 +231,7 @@ class CallGate:
                     recorder.end_worker("synchronous code or a CPU loop inside an async method")
             raise GateTimeout(timeout_message(label, limit, wedged)) from None
         finally:
+            CALL_TIMES.add(label, time.perf_counter() - started)  # a timed-out call cost its whole limit
             if recorder is not None and token is not None:
                 recorder.call_ended(token)
 

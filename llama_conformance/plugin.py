@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from llama_conformance import catalogue
+from llama_conformance.call_time import CALL_TIMES
 from llama_conformance.errors import ApiPackageBroken
 from llama_conformance.pytest_plugin import collection, heap, inconclusive, isolation, reporting, terminal
 from llama_conformance.pytest_plugin.options import TARGET_OPTIONS, add_options, names_any
@@ -60,6 +61,7 @@ def pytest_configure(config: pytest.Config) -> None:
     with warnings.catch_warnings():
         # The API packages emit DeprecationWarnings at import; they are not the author's.
         warnings.simplefilter("ignore", DeprecationWarning)
+        CALL_TIMES.take()  # what an earlier session of this process called (an inline run) is not this run's
         session = open_session(config)
         if session is not None:
             collection.point_at_suites(config)

@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from llama_conformance.call_time import CALL_TIMES
 from llama_conformance.checks import check_id
 from llama_conformance.contract.generation import distribution_shipping, facts_for
 from llama_conformance.pytest_plugin.collection import out_of_scope
@@ -125,6 +126,7 @@ def record_for(item: pytest.Item, session: KitSession, reproducer: str | None) -
     marker = item.get_closest_marker("api")
     api = marker.args[0] if marker and marker.args else (session.apis[0] if session.apis else None)
     record = make_record(item, subject, api, reproducer, session.put.redactor)
+    record.provider_time = CALL_TIMES.take()  # since the last test's teardown: this test's set-up, call, teardown
     if not session.over_http:  # no HTTP answer was judged in-process
         record.checks = [check_id for check_id in record.checks if check_id not in HTTP_ONLY]
     elif SDK_PARSES.id in record.checks and _sdk_not_judged(session):

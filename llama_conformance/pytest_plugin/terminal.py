@@ -119,6 +119,29 @@ def write_fuzz_tally(reporter: pytest.TerminalReporter) -> None:
                             f"({', '.join(f'{m} {n}' for m, n in sorted(modes.items()))}) in {seconds:.1f} s")
 
 
+PROVIDER_TIME_SHOWN = 3  # the labels that took longest; the report lists every one
+
+
+def write_provider_time(reporter: pytest.TerminalReporter, session: KitSession, collected: Collected) -> None:
+    """Where the run's time went: the wall time of its calls into provider code, and the calls that took most.
+
+    A slow run is most often a slow backend (milvus-lite creates a vector store in about a second); this says
+    so, with the member to look at, where a provider author would otherwise suspect the kit."""
+    spent = collected.provider_time
+    if not spent:
+        return
+    calls = sum(row.calls for _, row in spent)
+    seconds = sum(row.seconds for _, row in spent)
+    whose = "requests to the deployment through the kit's client" if session.options.stack_url \
+        else "calls into the provider's code"
+    reporter.write_sep("=", f"llama-conformance: {calls:,} {whose} took {seconds:.1f} s (wall)")
+    for label, row in spent[:PROVIDER_TIME_SHOWN]:
+        reporter.write_line(f"{label}: {row.seconds:.2f} s in {row.calls:,} call{'s' if row.calls != 1 else ''} "
+                            f"(longest {row.longest_s:.2f} s)")
+    if len(spent) > PROVIDER_TIME_SHOWN:
+        reporter.write_line(f"(and {len(spent) - PROVIDER_TIME_SHOWN} more; --llama-report lists every one)")
+
+
 def write_generation_mismatch(reporter: pytest.TerminalReporter, session: KitSession) -> None:
     """The header's mismatch warning once more, where a reader of the failures looks last."""
     if session.options.stack_url:
@@ -153,6 +176,7 @@ def write_summary(reporter: pytest.TerminalReporter, session: KitSession, collec
                                 f"tests: {', '.join(tests[:3])}{' ...' if len(tests) > 3 else ''})")
     write_repairs(reporter, collected)
     write_fuzz_tally(reporter)
+    write_provider_time(reporter, session, collected)
     write_not_judged(reporter, collected)
     write_inconclusive(reporter)
     write_skips(reporter)

@@ -22,7 +22,8 @@ from llama_conformance.version import __version__
 
 # 1.1: the inconclusive status and verdict, the ``inconclusive`` list; the not-applicable status (a check's
 # ``reason``), a failure's ``not_judged`` checks; ``repairs`` only in HTTP runs.
-SCHEMA_VERSION = "1.1"
+# 1.2: ``run.provider_time``, where the run's time went (``llama_conformance.call_time``).
+SCHEMA_VERSION = "1.2"
 STATUSES = ("passed", "failed", "inconclusive", "warned", "skipped", "expected-failure", "not-run", "not-applicable")
 # Results that do not show the check was exercisable here: a mode that cannot exercise it makes it not applicable.
 _UNEXERCISED = ("not-run", "skipped", "not-applicable")
@@ -101,7 +102,10 @@ def build_report(facts: RunFacts, collected: Collected) -> dict[str, Any]:
         "run": {"seed": facts.seed, "profile": facts.profile, "strict": facts.strict,
                 "capabilities_declared": sorted(facts.capabilities), "config": facts.config,
                 "command": facts.command, "duration_s": round(facts.duration_s, 3),
-                "exit_status": facts.exit_status, "baseline": facts.baseline},
+                "exit_status": facts.exit_status, "baseline": facts.baseline,
+                "provider_time": [{"call": label, "calls": spent.calls, "seconds": round(spent.seconds, 3),
+                                   "longest_s": round(spent.longest_s, 3)}
+                                  for label, spent in collected.provider_time]},
         "verdict": verdict,
         "verdict_reasons": reasons,
         "totals": _totals(plan, statuses, lambda check, api: judged(check, by_api_check.get((api, check.id), [])),

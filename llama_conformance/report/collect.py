@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from llama_conformance.call_time import Spent, merge
 from llama_conformance.evidence import parse_reason
 from llama_conformance.report.applicability import not_applicable_reason
 from llama_conformance.report.record import TestRecord
@@ -66,6 +67,12 @@ class Collected:
     def kit_tests(self) -> list[TestOutcome]:
         """Tests of the kit's suites (a provider author's own tests carry no record)."""
         return [test for test in self.tests.values() if test.record is not None]
+
+    @property
+    def provider_time(self) -> list[tuple[str, Spent]]:
+        """The wall time of the run's calls into provider code, by label, most first."""
+        spent = merge([test.record.provider_time for test in self.kit_tests if test.record])
+        return sorted(spent.items(), key=lambda item: (-item[1].seconds, item[0]))
 
     @property
     def repairs(self) -> list[str]:

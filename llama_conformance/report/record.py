@@ -62,6 +62,8 @@ class TestRecord:
     repairs: list[str] = field(default_factory=list)
     inconclusive: dict[str, Any] | None = None
     not_applicable: list[str] = field(default_factory=list)  # checks the test found nothing to apply to
+    # wall time of the provider calls the test made (its fixtures' too): label -> [calls, seconds, longest]
+    provider_time: dict[str, list[float]] = field(default_factory=dict)
 
     def to_property(self) -> tuple[str, str]:
         return PROPERTY, json.dumps(asdict(self), sort_keys=True)

@@ -109,9 +109,19 @@ def report_facts(report: Report) -> list[tuple[str, str]]:
         ("Baseline", text(run.get("baseline")) if run.get("baseline") else "none"),
         ("Command", text(run.get("command"))),
         ("Duration", _seconds(run.get("duration_s"))),
+        *([("Provider time", provider_time_text(run["provider_time"]))] if run.get("provider_time") else []),
         ("Exit status", text(run.get("exit_status"))),
     ]
     return facts
+
+
+def provider_time_text(rows: list[Mapping[str, Any]]) -> str:
+    """The wall time of the run's calls into provider code, and the call that took most (report 1.2)."""
+    seconds = sum(float(row.get("seconds", 0)) for row in rows)
+    calls = sum(int(row.get("calls", 0)) for row in rows)
+    top = rows[0]
+    return (f"{seconds:.1f} s in {calls:,} calls; most: {text(top.get('call'))} "
+            f"({float(top.get('seconds', 0)):.1f} s in {int(top.get('calls', 0)):,})")
 
 
 def built_on_text(target: Mapping[str, Any]) -> str:
