@@ -8,10 +8,16 @@ over two minutes of wall time, 122 s of them in 119 registrations, while the kit
 14 s of CPU. Without this tally a provider author sees a slow run and cannot tell whose time it was; with
 it the summary names the members that took it.
 
-Every ``CallGate`` of the process adds to one ledger (``CALL_TIMES``): a test's calls may go
-through several gates (the provider under test, its dependencies, an HTTP client's), and the
-plugin takes the ledger's entries after each test, so each test's report carries what it spent
-(under pytest-xdist, the reports are what reach the summary process).
+Every ``CallGate`` of the process adds to one ledger (``CALL_TIMES``), and so does every fuzz case
+(``fuzz.run.FuzzRun.send``, which schemathesis sends without the gate): a test's calls may go through
+several gates (the provider under test, the stand-ins it depends on, an HTTP client's), and the plugin
+takes the ledger's entries after each test, so each test's report carries what it spent (under
+pytest-xdist, the reports are what reach the summary process). The labels say whose code ran: a member
+of the provider, or a step naming the kit's stand-in.
+
+What no test's record carries: the calls after the last test's teardown (the provider's ``shutdown``,
+closing an HTTP client), and the calls since the last teardown of an isolation worker the provider's
+code took down (the crash finding names that call). Building the provider counts for the first test.
 """
 
 from __future__ import annotations
@@ -39,7 +45,7 @@ class Spent:
 
 
 class CallTimes:
-    """A ledger of call times by label, safe to add to from several threads (the stress profile's calls)."""
+    """A ledger of call times by label, safe to add to from any thread (gates are called from several)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()

@@ -98,13 +98,13 @@ def _list(args: argparse.Namespace, _rest: list[str]) -> int:
 
 
 def _load(path: Path) -> dict[str, Any]:
-    from llama_conformance.report.schema import schema_problems
+    from llama_conformance.report.schema import reading_problems
 
     try:
         data = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
         raise CliError(f"cannot read {path} as JSON: {exc}") from None
-    problems = schema_problems(data)
+    problems = reading_problems(data)
     if problems:
         raise CliError(f"{path} is not a llama-conformance report (schema report-1): {problems[0]}"
                        + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""))

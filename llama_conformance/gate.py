@@ -231,7 +231,8 @@ class CallGate:
                     recorder.end_worker("synchronous code or a CPU loop inside an async method")
             raise GateTimeout(timeout_message(label, limit, wedged)) from None
         finally:
-            CALL_TIMES.add(label, time.perf_counter() - started)  # a timed-out call cost its whole limit
+            # a timed-out call cost its whole limit (and the probe of the loop after it)
+            CALL_TIMES.add(label, time.perf_counter() - started)
             if recorder is not None and token is not None:
                 recorder.call_ended(token)
 

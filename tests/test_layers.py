@@ -5,9 +5,9 @@ The layers of ``llama_conformance/``, lowest first. A unit is a top-level module
 ``TYPE_CHECKING`` (a type a module names is a dependency too).
 
 ====  ===========================================================================================
- 0    ``errors``, ``checks``, ``redact``, ``version``, ``progress``, ``configfile``, ``cache_folder``:
-      words every layer speaks (exceptions, check definitions, redaction, config-file reading, the
-      kit's cache folder)
+ 0    ``errors``, ``checks``, ``redact``, ``version``, ``progress``, ``configfile``, ``cache_folder``,
+      ``call_time``: words every layer speaks (exceptions, check definitions, redaction, config-file
+      reading, the kit's cache folder, the ledger of time spent in provider calls)
  1    ``contract``: the API packages, their protocols, routes and the package table
  2    ``capabilities``, ``engine_checks``, ``evidence``, ``discovery``, ``validate``,
       ``strategies``, ``openapi``, ``transport``: judging values, drawing requests, moving bytes
@@ -44,7 +44,7 @@ PACKAGE = "llama_conformance"
 SUITES = "llama_conformance_suites"
 
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("errors", "checks", "redact", "version", "progress", "configfile", "cache_folder"),
+    ("errors", "checks", "redact", "version", "progress", "configfile", "cache_folder", "call_time"),
     ("contract",),
     ("capabilities", "engine_checks", "evidence", "discovery", "validate", "strategies", "openapi", "transport"),
     ("gate", "isolation", "harness"),

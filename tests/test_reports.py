@@ -414,3 +414,20 @@ def test_diff_rules() -> None:
     new_failure = diff_reports(report(CONFORMANT), report(PARTIAL, c_d="failed"))
     assert len(new_failure.regressions) == 2
     assert diff_reports(report(CONFORMANT, a_b="warned"), report(CONFORMANT, a_b="passed")).improvements
+
+
+def test_a_report_of_a_newer_minor_is_read_and_its_new_fields_passed_over() -> None:
+    """"A reader of major 1 reads every 1.x report": a minor adds optional fields, which a kit that does not know them
+    yet (``llama-conformance report`` / ``diff`` of a report another kit version wrote) passes over; what it writes
+    itself stays closed, and a report missing a field every 1.x has, or of another major, is still refused."""
+    from llama_conformance.report.schema import reading_problems, schema_problems
+
+    published = Path(__file__).resolve().parent.parent / "docs" / "matrix" / "reports" / "ogx-files-s3"
+    older = json.loads((published / "ogx-api-1.5.0" / "report.json").read_text())
+    assert older["schema_version"].startswith("1.") and reading_problems(older) == []  # written by kit 1.1
+    newer = {**older, "schema_version": "1.99", "signed_by": "a later kit",
+             "run": {**older["run"], "cpu_s": 12.5}}
+    assert reading_problems(newer) == []
+    assert schema_problems(newer), "the kit's own reports stay closed to fields it does not declare"
+    assert reading_problems({k: v for k, v in newer.items() if k != "verdict"})
+    assert reading_problems({**newer, "schema_version": "2.0"})

@@ -3,10 +3,13 @@
 Hypothesis records every choice a run makes and expects the same choices to draw the same way again. A
 deployment keeps state: the files earlier runs uploaded change a listing, which changes the links a chain
 can follow, which changes what the next scenario draws. Hypothesis then stops the whole run with
-``FlakyStrategyDefinition`` ("Inconsistent data generation"), or, in a replay, with an assertion inside its
-data tree. Schemathesis treats both the same way in its own stateful runs
-(``schemathesis/engine/errors.py`` ``is_inconsistent_replay``, ``engine/run/stateful/_executor.py``): what the
-run judged stands, and the run goes on.
+``FlakyStrategyDefinition`` ("Inconsistent data generation"), another ``Flaky`` (the same choices once ended
+a scenario, once not: an answer lost once), or, in a replay, with an assertion inside its data tree.
+Schemathesis does not count any of them as an error in its own stateful runs
+(``schemathesis/engine/errors.py`` ``is_inconsistent_replay``, ``engine/run/stateful/_executor.py``
+``_classify_flaky``): the suite ends, what it found stands, and it starts another suite only when that one
+found something new. The kit reruns the chains left (``fuzz.stateful``) and ends a per-operation run where it
+stopped (``fuzz.run``).
 
 Before this, the kit reported the exception as an error of the run, and the test failed charged with its first
 check: against its own reference deployment, after one suite run had uploaded files, ``test_linked_operations``
@@ -20,7 +23,7 @@ import hypothesis
 
 def drifted(exc: BaseException) -> bool:
     """True when Hypothesis stopped because the same choices drew differently this time (see the module)."""
-    if isinstance(exc, hypothesis.errors.FlakyStrategyDefinition):
+    if isinstance(exc, hypothesis.errors.Flaky):
         return True
     if not isinstance(exc, AssertionError):
         return False

@@ -71,8 +71,12 @@ class OperationOutcome:
     failures: list[FuzzFailure] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     stopped: str | None = None
-    # Hypothesis runs the kit ended before their budget without anyone's defect (``fuzz.replay``): said, not failed.
+    # Hypothesis runs that stopped before their budget, with no one's defect (``fuzz.drift``), and what the kit did
+    # then: shown with the fuzz tally, never failed.
     ended_early: list[str] = field(default_factory=list)
+    # Why the run could not spend its budget, for no one's defect but something whoever runs the kit can change
+    # (the chains drifted on every rerun): what it judged stands, the rest is inconclusive.
+    incomplete: str | None = None
     elapsed_s: float = 0.0
     # SHOULD-level findings taken out of ``failures`` (``fuzz.session.downgrade_should``): shown, not failed.
     warnings: list[Finding] = field(default_factory=list)
@@ -84,22 +88,26 @@ class OperationOutcome:
     def summary(self) -> str:
         modes = ", ".join(f"{mode} {count}" for mode, count in self.cases_by_mode.items())
         stop = f"; stopped: {self.stopped}" if self.stopped else ""
-        early = "".join(f"; {ended}" for ended in self.ended_early)
+        early = "".join(f"; {ended}" for ended in (*self.ended_early, *([self.incomplete] if self.incomplete else [])))
         return (f"{self.label}: {self.cases} case(s) ({modes or 'none'}) in {self.elapsed_s:.1f} s, "
                 f"{len(self.failures)} failure(s), {len(self.errors)} error(s){stop}{early}")
 
     def findings(self) -> list[Finding]:
         return [failure.finding() for failure in self.failures]
 
-    def kit_errors(self) -> str | None:
-        """Why the fuzzer could not finish its work here, when nothing it judged failed: the errors are the kit's
-        or its tools' (schemathesis could not build an operation, Hypothesis could not draw, a check crashed), so
-        the checks are not judged rather than failed. ``None``: no error, or failures that stand on their own."""
-        if self.failures or not self.errors:
+    def unjudged_cause(self) -> str | None:
+        """Why the fuzzer could not finish its work here, when nothing it judged failed, so its checks are not judged
+        rather than failed or passed: an error of its own run (schemathesis could not build an operation, Hypothesis
+        could not draw, a check crashed: most likely the kit's or its tools'), or a run left ``incomplete``.
+        ``None``: the run did its work, or found failures that stand on their own."""
+        if self.failures:
             return None
-        return ("the fuzzer could not finish this run, for a reason of the kit or its tools (schemathesis, "
-                "Hypothesis), not of the deployment: " + "; ".join(self.errors)
-                + ". Whoever maintains the kit must act: report it to llama-conformance with this output.")
+        if self.errors:
+            return ("the fuzzer could not finish this run: " + "; ".join(self.errors) + ". Most likely a problem of "
+                    "the kit or its tools (schemathesis, Hypothesis), so whoever maintains the kit must act: report it "
+                    "to llama-conformance with this output (a defect of the deployment's published document shows "
+                    "in test_openapi_document_is_usable)")
+        return self.incomplete
 
     def report(self) -> str:
         """The text a failing pytest item shows: summary, then every failure and error in full."""

@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, Phase
 from schemathesis import GenerationMode
 from schemathesis.core.failures import Failure, FailureGroup
 
+from llama_conformance.call_time import CALL_TIMES
 from llama_conformance.fuzz.checks import select_checks, unbounded_size
 from llama_conformance.fuzz.drift import drifted
 from llama_conformance.fuzz.feedback import RunFeedback
@@ -141,10 +142,15 @@ class FuzzRun:
                                     message=f"{type(exc).__name__}: {exc}"), case, None)
 
     def send(self, case: Any) -> Any:
-        if self.session is None:  # in-process: nothing leaves the process, but the budget still counts
-            self.budget.take()
-            return case.call()
-        return case.call(session=self.session)
+        """Send one case (its time goes to the run's ledger of provider time, ``call_time``, as a gated call's does)."""
+        started = time.perf_counter()
+        try:
+            if self.session is None:  # in-process: nothing leaves the process, but the budget still counts
+                self.budget.take()
+                return case.call()
+            return case.call(session=self.session)
+        finally:
+            CALL_TIMES.add(f"{self.label_of(case)} (fuzz)", time.perf_counter() - started)
 
     def error(self, text: str) -> None:
         text = self.redact(text)

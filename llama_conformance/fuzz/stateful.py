@@ -9,7 +9,11 @@ analysis: ``POST /v1/files`` answers an ``id`` that ``GET /v1/files/{file_id}`` 
 per-operation run (one host, the request budget, a time bound, every distinct failure kept
 with a ``curl``) and no shrinking (it would re-send requests). When Hypothesis stops the machine
 because the deployment's answers changed what a scenario draws (``fuzz.drift``), the scenarios left
-run again in a fresh Hypothesis run (the next seed), up to ``DRIFT_RERUNS`` times.
+run again in a fresh Hypothesis run, up to ``DRIFT_RERUNS`` times: the next seed, and the next order of
+the root rules (schemathesis' ``rule_order_seed``, as its own suites vary theirs), since every Hypothesis
+run opens with its simplest scenario whatever the seed. If the reruns drift too and fewer than half the
+scenarios ran, the chains could not be run against this deployment's state: ``OperationOutcome.incomplete``
+says so, and the checks are not judged.
 """
 
 from __future__ import annotations
@@ -70,7 +74,8 @@ def run_linked(
     run = FuzzRun(schema, None, checks=select_checks(checks), time_budget_s=time_budget_s, budget=budget,
                   session=session, redact=Redactor({*headers.values(), *extra}), outcome=outcome)
 
-    # Scenarios whose machine was torn down with every answer kept: each drift tears down one that did not end.
+    # Scenarios whose machine was torn down with every answer kept. Hypothesis tears down the scenario a drift
+    # stopped too (``hypothesis/stateful.py``: teardown in a ``finally``), so each drift counts one too many.
     completed = [0]
 
     class Guarded(machine):  # type: ignore[valid-type, misc]
@@ -97,8 +102,10 @@ def run_linked(
         seed = schema.config.seed
     drifts = 0
     while (ran := max(completed[0] - drifts, 0)) < max_scenarios:
-        if seed is not None:  # what @hypothesis.seed sets on a machine class; a rerun draws new scenarios
+        if seed is not None:  # what @hypothesis.seed sets on a machine class
             Guarded._hypothesis_internal_use_seed = seed + drifts
+        if drifts:  # a rerun opens with another first step (the first run keeps schemathesis' own order)
+            Guarded.rule_order_seed = (seed or 0) + drifts
         try:
             Guarded.run(settings=_settings(max_scenarios - ran))
         except StopRun:
@@ -118,10 +125,15 @@ def run_linked(
         break
     if drifts:
         ran = max(completed[0] - drifts, 0)
-        then = (f"after {DRIFT_RERUNS} reruns, {ran} of {max_scenarios} scenarios had run to their end"
-                if drifts > DRIFT_RERUNS else "each time, the scenarios left ran again with the next seed")
-        outcome.ended_early.append(f"Hypothesis stopped the chains {drifts} time(s) because the deployment's answers "
-                                   f"changed what later scenarios draw (it keeps what earlier ones made); {then}")
+        why = (f"Hypothesis stopped the chains {drifts} time(s) because the deployment's answers changed what "
+               "later scenarios draw (it keeps what earlier ones made)")
+        spent = f"after {DRIFT_RERUNS} reruns, {ran} of {max_scenarios} scenarios had run to their end"
+        if drifts > DRIFT_RERUNS and ran * 2 < max_scenarios:  # most of the budget went unspent: not judged
+            outcome.incomplete = (f"{why}; {spent}. Whoever runs the kit must act: fuzz a fresh deployment (one "
+                                  "that holds no resources of earlier runs)")
+        else:
+            outcome.ended_early.append(f"{why}; " + (spent if drifts > DRIFT_RERUNS else
+                                                     "each time, the scenarios left ran again with the next seed"))
     outcome.elapsed_s = time.monotonic() - started
     return outcome
 

@@ -97,9 +97,13 @@ def record_should(item: pytest.Item, findings: list[Finding]) -> None:
 FUZZ_TALLY = "llama_conformance_fuzz"  # user property of a fuzz test: its operation's case counts
 
 
-def record_fuzz_tally(item: pytest.Item, cases_by_mode: dict[str, int], seconds: float) -> None:
-    """Keep how many cases an operation's fuzz test sent: a pass says nothing about how much was tried."""
-    item.user_properties.append((FUZZ_TALLY, json.dumps({"cases": cases_by_mode, "seconds": round(seconds, 3)})))
+def record_fuzz_tally(item: pytest.Item, cases_by_mode: dict[str, int], seconds: float,
+                      ended_early: list[str] | None = None) -> None:
+    """Keep how many cases an operation's fuzz test sent, and why a Hypothesis run of it stopped before its budget
+    (``fuzz.drift``): a pass says nothing about how much was tried."""
+    tally = {"cases": cases_by_mode, "seconds": round(seconds, 3),
+             **({"test": item.name, "ended_early": ended_early} if ended_early else {})}
+    item.user_properties.append((FUZZ_TALLY, json.dumps(tally)))
 
 
 def write_fuzz_tally(reporter: pytest.TerminalReporter) -> None:
@@ -117,6 +121,9 @@ def write_fuzz_tally(reporter: pytest.TerminalReporter) -> None:
     seconds = sum(tally["seconds"] for tally in tallies)
     reporter.write_sep("=", f"llama-conformance: fuzzed {len(tallies)} tests, {sum(modes.values())} cases "
                             f"({', '.join(f'{m} {n}' for m, n in sorted(modes.items()))}) in {seconds:.1f} s")
+    for tally in tallies:
+        for ended in tally.get("ended_early", ()):
+            reporter.write_line(f"{tally['test']}: {ended}")
 
 
 PROVIDER_TIME_SHOWN = 3  # the labels that took longest; the report lists every one
@@ -125,21 +132,23 @@ PROVIDER_TIME_SHOWN = 3  # the labels that took longest; the report lists every 
 def write_provider_time(reporter: pytest.TerminalReporter, session: KitSession, collected: Collected) -> None:
     """Where the run's time went: the wall time of its calls into provider code, and the calls that took most.
 
-    A slow run is most often a slow backend (milvus-lite creates a vector store in about a second); this says
-    so, with the member to look at, where a provider author would otherwise suspect the kit."""
+    A slow run is most often a slow backend (milvus-lite takes about a second to register a vector store); this
+    says so, with the member to look at, where a provider author would otherwise suspect the kit. The labels are the
+    gate's: a member (``files.openai_upload_file``), a fuzz case's operation (``POST /v1/files (fuzz)``), or a step
+    that names the kit's own stand-in (``reference files provider``, ``vector_stores routing table: ...``)."""
     spent = collected.provider_time
     if not spent:
         return
     calls = sum(row.calls for _, row in spent)
     seconds = sum(row.seconds for _, row in spent)
-    whose = "requests to the deployment through the kit's client" if session.options.stack_url \
-        else "calls into the provider's code"
+    whose = "requests to the deployment" if session.options.stack_url else "calls into provider code"
     reporter.write_sep("=", f"llama-conformance: {calls:,} {whose} took {seconds:.1f} s (wall)")
     for label, row in spent[:PROVIDER_TIME_SHOWN]:
         reporter.write_line(f"{label}: {row.seconds:.2f} s in {row.calls:,} call{'s' if row.calls != 1 else ''} "
                             f"(longest {row.longest_s:.2f} s)")
     if len(spent) > PROVIDER_TIME_SHOWN:
-        reporter.write_line(f"(and {len(spent) - PROVIDER_TIME_SHOWN} more; --llama-report lists every one)")
+        reporter.write_line(f"(and {len(spent) - PROVIDER_TIME_SHOWN} more; report.json lists every one, "
+                            "with --llama-report)")
 
 
 def write_generation_mismatch(reporter: pytest.TerminalReporter, session: KitSession) -> None:

@@ -17,13 +17,14 @@ from llama_conformance.checks import CHECKS, CheckDef
 from llama_conformance.report.applicability import HTTP_TRANSPORTS, IN_PROCESS, applicable_apis, mode_gap
 from llama_conformance.report.collect import Collected
 from llama_conformance.report.results import CheckResult, aggregate, plan_for, results_of
+from llama_conformance.report.schema import KIT_MINOR
 from llama_conformance.report.verdict import decide
 from llama_conformance.version import __version__
 
 # 1.1: the inconclusive status and verdict, the ``inconclusive`` list; the not-applicable status (a check's
 # ``reason``), a failure's ``not_judged`` checks; ``repairs`` only in HTTP runs.
 # 1.2: ``run.provider_time``, where the run's time went (``llama_conformance.call_time``).
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = f"1.{KIT_MINOR}"
 STATUSES = ("passed", "failed", "inconclusive", "warned", "skipped", "expected-failure", "not-run", "not-applicable")
 # Results that do not show the check was exercisable here: a mode that cannot exercise it makes it not applicable.
 _UNEXERCISED = ("not-run", "skipped", "not-applicable")

@@ -119,7 +119,7 @@ def provider_time_text(rows: list[Mapping[str, Any]]) -> str:
     """The wall time of the run's calls into provider code, and the call that took most (report 1.2)."""
     seconds = sum(float(row.get("seconds", 0)) for row in rows)
     calls = sum(int(row.get("calls", 0)) for row in rows)
-    top = rows[0]
+    top = max(rows, key=lambda row: float(row.get("seconds", 0)))
     return (f"{seconds:.1f} s in {calls:,} calls; most: {text(top.get('call'))} "
             f"({float(top.get('seconds', 0)):.1f} s in {int(top.get('calls', 0)):,})")
 

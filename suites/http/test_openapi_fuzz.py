@@ -71,7 +71,7 @@ def test_operation(fuzz_operation: str, llama_fuzz, llama_session, request: pyte
         if package.row.count_tokens_errors_as_500:  # every case the provider refuses would be a 500
             raise NotApplicable(f"{fuzz_operation}: {package}: {package.row.count_tokens_errors_as_500}")
     outcome = llama_fuzz.operation(fuzz_operation, body_values=served_values(fuzz_operation, llama_session))
-    record_fuzz_tally(request.node, outcome.cases_by_mode, outcome.elapsed_s)
+    record_fuzz_tally(request.node, outcome.cases_by_mode, outcome.elapsed_s, outcome.ended_early)
     if outcome.warnings:
         record_should(request.node, outcome.warnings)
     _judge(outcome, llama_fuzz, (*FUZZ_CHECK_IDS, RESOURCE_BOUND.id))
@@ -80,13 +80,13 @@ def test_operation(fuzz_operation: str, llama_fuzz, llama_session, request: pyte
 
 
 def _judge(outcome, llama_fuzz, checks: tuple[CheckRef, ...]) -> None:
-    """Fail on what the fuzzer found (its errors shown beside it); with nothing found, an error of the run is the
-    kit's or its tools', never the deployment's: the checks are inconclusive, and the message says who must act."""
+    """Fail on what the fuzzer found (its errors shown beside it); with nothing found, a run that errored or could
+    not spend its budget judged nothing: the checks are inconclusive, and the message says who must act."""
     from llama_conformance.evidence import Inconclusive
 
     if outcome.failures:
         fail_with(outcome.findings(), llama_fuzz.redactor(outcome.report()))
-    cause = outcome.kit_errors()
+    cause = outcome.unjudged_cause()
     if cause is not None:
         raise Inconclusive(check_ids(checks), llama_fuzz.redactor(f"{outcome.summary()}: {cause}"))
 
@@ -108,7 +108,7 @@ def test_linked_operations(llama_fuzz, llama_session, request: pytest.FixtureReq
 
         not_applicable(request.node, *LINKED_CHECKS)
         pytest.skip(f"no linked operations to chain: {exc}")
-    record_fuzz_tally(request.node, {"chained": outcome.cases}, outcome.elapsed_s)
+    record_fuzz_tally(request.node, {"chained": outcome.cases}, outcome.elapsed_s, outcome.ended_early)
     _judge(outcome, llama_fuzz, LINKED_CHECKS)
     if outcome.cases == 0:
         pytest.skip(f"no chained case could be sent ({outcome.summary()})")
