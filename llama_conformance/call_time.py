@@ -15,9 +15,11 @@ takes the ledger's entries after each test, so each test's report carries what i
 pytest-xdist, the reports are what reach the summary process). The labels say whose code ran: a member
 of the provider, or a step naming the kit's stand-in.
 
-What no test's record carries: the calls after the last test's teardown (the provider's ``shutdown``,
-closing an HTTP client), and the calls since the last teardown of an isolation worker the provider's
-code took down (the crash finding names that call). Building the provider counts for the first test.
+When provider code takes an isolation worker down, the worker's ledger goes with it: the scheduler puts
+the call it died in on the test's record, with the time from its start to the crash (a hang's whole
+wait), and the test's earlier calls are lost. Nor does any record carry the calls after the last test's
+teardown (the provider's ``shutdown``, closing an HTTP client). Building the provider counts for the
+first test.
 """
 
 from __future__ import annotations

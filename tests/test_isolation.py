@@ -81,6 +81,18 @@ def _bound(clean_seconds: float) -> float:
     return DEADLINE_S * 1.5 + 3 * clean_seconds + 10
 
 
+_PROVIDER_TIME = re.compile(r"^(.+): ([\d.]+) s in [\d,]+ calls? \(longest [\d.]+ s\)$", re.M)
+
+
+def _provider_time(output: str) -> dict[str, float]:
+    """The summary's lines under "calls into provider code took": label -> seconds (the three that took most)."""
+    header = output.find("calls into provider code took")
+    if header < 0:
+        return {}
+    section = output[header:].split("\n=", 1)[0]
+    return {label: float(seconds) for label, seconds in _PROVIDER_TIME.findall(section)}
+
+
 def _translated_to_500(output: str) -> bool:
     return "answered 500: Internal server error" in output and "memory ceiling" not in output
 
@@ -122,6 +134,10 @@ def test_defect_is_a_finding_and_the_run_goes_on(defect: str, over_http: bool, c
         assert chat_seconds > 0, run.output[-3000:]
     if defect in HANGS:
         assert chat_seconds >= DEADLINE_S, run.output[-3000:]
+    if defect in ENDS_WORKER:  # the call the worker died in is where the run's time went, and the summary says so
+        spent = _provider_time(run.output)
+        chat = [seconds for label, seconds in spent.items() if "chat" in label]
+        assert chat and (max(chat) >= DEADLINE_S if defect in HANGS else max(chat) > 0), (spent, run.output[-3000:])
     # Bounded: a hang or a wait for some default timeout would show here; a loaded machine would not,
     # since the clean run is measured again, under the load of now, before the bound is applied.
     if run.seconds >= _bound(clean_run.of(over_http)):

@@ -41,6 +41,7 @@ class CallInFlight:
     request: str | None
     deadline_s: float
     hard_at: float  # time.monotonic() when the watchdog ends the worker
+    started_at: float = 0.0  # time.time() when it started: what it cost if the worker dies in it (``call_time``)
 
 
 def describe_request(request: Any, redact: Redactor | None = None) -> str | None:
@@ -98,7 +99,7 @@ class FlightRecorder:
     def call_started(self, label: str, request: Any, deadline_s: float) -> int:
         """Record the call and arm the watchdog; never raises (a call without a watchdog beats no call)."""
         call = CallInFlight(label, describe_request(request, self.redact), deadline_s,
-                            time.monotonic() + deadline_s * HARD_DEADLINE_FACTOR)
+                            time.monotonic() + deadline_s * HARD_DEADLINE_FACTOR, time.time())
         with self._lock:
             token = next(self._tokens)
             self._in_flight[token] = call

@@ -225,13 +225,20 @@ class CrashReporter:
 
     @staticmethod
     def _record(remains: WorkerRemains, crashitem: str, crash: NotedFinding) -> dict[str, Any] | None:
-        """The record the worker kept when the test started, with the crash's finding as its failure."""
+        """The record the worker kept when the test started, with the crash's finding as its failure, and the
+        time of the call the worker died in (a hang waited out to its deadline is where the run's time went;
+        the test's earlier calls went down with the worker's ledger)."""
         if remains.record is None or remains.nodeid != crashitem:
             return None
         record = dict(remains.record)
         if crash.check not in record.get("checks", []):
             record["checks"] = [*record.get("checks", []), crash.check]
         record["failed"] = [*record.get("failed", []), asdict(crash)]
+        dying = remains.call if remains.calls else None  # a call still in flight, not the last that ended
+        started = float(dying.get("started_at") or 0.0) if dying else 0.0
+        if dying and dying.get("label") and started > 0:
+            spent = round(max(time.time() - started, 0.0), 4)
+            record["provider_time"] = {**record.get("provider_time", {}), str(dying["label"]): [1, spent, spent]}
         return record
 
     @pytest.hookimpl(trylast=True)
