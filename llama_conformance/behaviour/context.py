@@ -96,11 +96,12 @@ class Kit:
 
     def member(self, name: str) -> MemberSpec:
         put = self.put  # resolved once: a suite asks for a member on every call it makes
-        member = next((each for each in put.surface.members if each.name == name), None)
-        if member is None:
+        try:
+            member = put.surface.member(name)
+        except KeyError:
             # The generation judged against has no such member (ogx-api 1.0 has no Messages batches): nothing
             # of the provider's to verify, so not counted, unlike a skip that leaves a declared check unverified.
-            raise NotApplicable(f"{put.contract.package} declares no `{name}` for {put.entry.api}")
+            raise NotApplicable(f"{put.contract.package} declares no `{name}` for {put.entry.api}") from None
         if not hasattr(put.impl, name):
             if put.over_http:
                 # Not the provider's doing: this mode cannot reach the member (report: not applicable).
