@@ -137,6 +137,9 @@ def test_every_change_is_one_listed_repair(repaired_pair: tuple[dict[str, Any], 
                 escaped = path.replace("~", "~0").replace("/", "~1")
                 if media_type not in (before.get("content") or {}):  # a media type the router sends, added
                     changed.add(f"/paths/{escaped}/{method}/responses/{status}")
+                elif SSE_DATA_KEY not in media and media.get("schema") != before["content"][media_type].get("schema"):
+                    escaped_type = media_type.replace("/", "~1")  # an answer's schema an erratum rewrote
+                    changed.add(f"/paths/{escaped}/{method}/responses/{status}/content/{escaped_type}/schema")
                 if SSE_DATA_KEY in media:
                     changed.add(f"/paths/{escaped}/{method}/responses/{status}/content/text~1event-stream")
                     assert media_type == "text/event-stream"
@@ -399,6 +402,69 @@ def test_newer_apis_errata_describe_what_their_routers_do() -> None:
     assert {"#/components/schemas/AnthropicErrorResponse", "#/components/schemas/GoogleErrorResponse"} <= bodies
     details = " ".join(repair.detail for repair in repaired.of_kind("erratum"))
     assert "erratum.mutually-exclusive-fields" in details and "erratum.jsonl-undocumented" in details
+
+
+class _ModelsBehindTheRouter:
+    """Just enough of a Models implementation for ogx-api's own router to answer in every SDK's format."""
+
+    def __init__(self) -> None:
+        from ogx_api.models.models import Model
+
+        self.model = Model(identifier="m1", provider_id="p", provider_resource_id="m1", created=1)
+
+    async def list_models(self) -> Any:
+        from ogx_api.models.models import ListModelsResponse
+
+        return ListModelsResponse(data=[self.model])
+
+    async def openai_list_models(self) -> Any:
+        from ogx_api.models.models import OpenAIListModelsResponse, OpenAIModel
+
+        return OpenAIListModelsResponse(data=[OpenAIModel(id="m1", created=1, owned_by="p")])
+
+    async def anthropic_list_models(self, **_page: Any) -> Any:
+        from ogx_api.models.models import AnthropicListModelsResponse, AnthropicModelInfo
+
+        info = AnthropicModelInfo(id="m1", display_name="m1", created_at="1970-01-01T00:00:01Z")
+        return AnthropicListModelsResponse(data=[info], first_id="m1", last_id="m1")
+
+    async def google_list_models(self) -> Any:
+        from ogx_api.models.models import GoogleListModelsResponse, GoogleModelInfo
+
+        return GoogleListModelsResponse(models=[GoogleModelInfo(name="models/m1", display_name="m1")])
+
+    async def get_model(self, request: Any) -> Any:
+        return self.model
+
+
+@pytest.mark.parametrize("headers", [{}, {"anthropic-version": "2023-06-01"}, {"x-goog-api-key": "k"}],
+                         ids=["openai", "anthropic", "google"])
+@pytest.mark.parametrize("path", ["/v1/models", "/v1/models/m1"])
+def test_an_answer_in_the_format_an_sdk_header_chose_is_documented(headers: dict[str, str], path: str) -> None:
+    """``erratum.sdk-format-answers``: ogx-api 1.5's own models router, asked with a documented SDK header,
+    answers in that SDK's format; the saved document declares only the OpenAI one, so the answer failed
+    ``fuzz.response-schema`` on a real ogx server (seen with ``x-goog-*``). The repaired document admits it,
+    and still holds it to its vendor's model: a broken vendor answer fails."""
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+    from ogx_api.models.fastapi_routes import create_router
+
+    app = FastAPI()
+    app.include_router(create_router(_ModelsBehindTheRouter()))  # type: ignore[arg-type]
+    answer = TestClient(app).get(path, headers=headers)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    spec = json.loads(SERVER_SPECS["ogx_api"].read_text())
+    route = "/v1/models" if path == "/v1/models" else "/v1/models/{model_id}"
+    declared = spec["paths"][route]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    repaired = repair_spec(spec, ogx_api).spec
+    documented = repaired["paths"][route]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    validator = __import__("jsonschema").Draft202012Validator({"components": repaired["components"], **documented})
+    assert validator.is_valid(body), body
+    vendor = bool(headers)
+    assert _validator(repaired, declared["$ref"]).is_valid(body) is not vendor  # the erratum was needed
+    broken = {key: 7 for key in body}  # every field of the vendor's answer the wrong type
+    assert not validator.is_valid(broken), broken
 
 
 def test_a_route_returning_a_starlette_response_is_documented_as_a_raw_body() -> None:

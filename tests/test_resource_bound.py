@@ -14,8 +14,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 import pytest
+from pydantic import BaseModel
 from tests_support import run_kit_batch
 
 pytestmark = [pytest.mark.defects, pytest.mark.xdist_group("resource-bound")]
@@ -101,6 +104,51 @@ def test_fuzzer_reports_a_5xx_on_an_absurd_size_as_resource_bound() -> None:
     assert check_for_code(UnboundedSize.code).id == "call.resource-bound"
 
 
+class _ChatRequest(BaseModel):
+    model: str
+    n: int
+
+
+def _app_failing(when: Callable[[int], bool]) -> Any:
+    """A one-route chat app that answers 500 when ``when(n)``: the stand-in for a server's defect."""
+    from fastapi import FastAPI
+
+    app = FastAPI()
+
+    @app.post("/v1/chat/completions")
+    async def create(request: _ChatRequest) -> dict[str, int]:
+        if when(request.n):
+            raise RuntimeError("a defect")  # served_like answers 500, as a server's handler would
+        return {"n": request.n}
+
+    return app
+
+
+@pytest.mark.parametrize(("defect", "when", "code"), [
+    ("the size", lambda n: n >= 1_000, "LC-SIZE"),
+    ("something else", lambda n: True, "ST101"),
+])
+def test_a_5xx_to_an_absurd_size_is_blamed_on_the_size_only_when_modest_sizes_pass(
+        defect: str, when: Callable[[int], bool], code: str) -> None:
+    """The fuzzer sends the failing request again with its sizes brought down: a server that still fails
+    fails for another reason, and ``call.resource-bound`` would ask its maintainer for the wrong fix (seen on
+    a real ogx 1.5 server: ``POST /v1/responses`` with ``max_output_tokens=553948`` answered 500, and so did
+    the same body with 16). That 500 is ``fuzz.not-a-server-error``, saying the size was ruled out."""
+    from llama_conformance.fuzz import load_schema, run_operation
+    from llama_conformance.fuzz.ids import check_for_code
+
+    app = _app_failing(when)
+    schema = load_schema(app.openapi(), app=app, max_examples=4, seed=1, modes=("positive",))
+    outcome = run_operation(schema, "POST /v1/chat/completions", checks=["not_a_server_error"], seed=1,
+                            body_values={"n": [171882]})
+    assert [failure.code for failure in outcome.failures] == [code], (defect, outcome.failures)
+    [failure] = outcome.failures
+    assert failure.count == outcome.cases  # every case carried the absurd n; the replays are not cases
+    if code == "ST101":
+        assert check_for_code(code).id == "fuzz.not-a-server-error"
+        assert "n=171882" in failure.message and "brought down to 16 got HTTP 500 too" in failure.message
+
+
 def test_absurd_requests_respect_the_schema() -> None:
     from llama_conformance.behaviour import resource_bound as rb
     from llama_conformance.contract import load_contract
@@ -124,6 +172,15 @@ def test_absurd_sizes_in_a_fuzzed_body_are_named() -> None:
     assert absurd_in_body({"input": ["a"] * 20_000})[0].startswith("input=<an array of 20,000 items")
     assert absurd_in_body({"messages": [{"content": "x" * 2_000_000}]})[0].startswith("messages[0].content=")
     assert absurd_in_body({"n": 3, "max_tokens": 100, "limit": 10_000}) == []
+
+    from llama_conformance.contract.sizes import within_bounds
+
+    sent = {"model": "m", "n": 171882, "seed": 10**12, "input": ["a"] * 20_000,
+            "messages": [{"content": "x" * 2_000_000, "top_k": 500_000}], "flag": True}
+    modest = within_bounds(sent)
+    assert modest == {"model": "m", "n": 16, "seed": 10**12, "input": ["a"] * 16,
+                      "messages": [{"content": "x" * 16, "top_k": 16}], "flag": True}
+    assert absurd_in_body(modest) == [] and len(sent["input"]) == 20_000  # a copy; the case is unchanged
 
 
 def test_the_kit_servers_504_at_the_deadline_is_the_same_timeout_as_the_gates() -> None:

@@ -32,6 +32,9 @@ INPUT_NAMES = ("input", "messages", "prompt", "items", "query", "documents", "co
 FUZZ_INT = 100_000
 FUZZ_ARRAY = 10_000
 FUZZ_STRING = 1_000_000
+# What an absurd size is brought down to when the fuzzer asks whether the size caused an answer: small
+# enough for any provider, and not below the minimums the packages declare (``max_output_tokens`` >= 16).
+MODEST = 16
 
 
 def is_size_name(name: str) -> bool:
@@ -76,3 +79,21 @@ def absurd_in_body(body: Any, path: str = "") -> list[str]:
     elif isinstance(body, str) and len(body) > FUZZ_STRING:
         found.append(f"{path}={show(body)}")
     return found
+
+
+def within_bounds(body: Any) -> Any:
+    """A copy of a fuzzed JSON request with every size ``absurd_in_body`` names brought down to ``MODEST``.
+
+    Sent again after a 5xx, it tells whether the size caused the error: a server that fails the same
+    request with modest sizes fails it for another reason, and ``call.resource-bound`` would name the
+    wrong field and ask its maintainer for the wrong fix.
+    """
+    if isinstance(body, dict):
+        return {key: MODEST if isinstance(value, int) and not isinstance(value, bool) and is_size_name(str(key))
+                and value >= FUZZ_INT else within_bounds(value) for key, value in body.items()}
+    if isinstance(body, list):
+        kept = body[:MODEST] if len(body) > FUZZ_ARRAY else body
+        return [within_bounds(item) for item in kept]
+    if isinstance(body, str) and len(body) > FUZZ_STRING:
+        return body[:MODEST]
+    return body

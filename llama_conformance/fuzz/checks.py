@@ -21,6 +21,9 @@ and the kit's ``sse_event_conformance`` (``fuzz.sse_check``) and ``resource_boun
 on a request that carries an absurd size (``n=171882``, ``dimensions=856822224``, an array
 of 100,000 items) is one defect, the unbounded size, so it is reported as
 ``call.resource-bound`` (``UnboundedSize``) instead of a server error or a missing answer.
+For a 5xx the run first sends the request again with those sizes brought down
+(``FuzzRun.size_is_the_cause``): if that fails too, the size is not the cause and the answer
+stays a server error.
 """
 
 from __future__ import annotations
@@ -49,13 +52,18 @@ class UnboundedSize(Failure):
         return self.title
 
 
+def absurd_fields(case: Any) -> str:
+    """The absurd sizes ``case`` carries in its body and query (the first three), shown; empty if none."""
+    absurd = absurd_in_body(getattr(case, "body", None)) + absurd_in_body(getattr(case, "query", None) or {})
+    return ", ".join(absurd[:3])
+
+
 def unbounded_size(case: Any, what: str) -> UnboundedSize | None:
     """The resource-bound failure for ``case`` when it carries an absurd size and got ``what``."""
-    absurd = absurd_in_body(getattr(case, "body", None)) + absurd_in_body(getattr(case, "query", None) or {})
-    if not absurd:
+    fields = absurd_fields(case)
+    if not fields:
         return None
     operation = getattr(getattr(case, "operation", None), "label", None)
-    fields = ", ".join(absurd[:3])
     return UnboundedSize(
         operation=operation, title=f"Absurd size answered with {what}",
         message=f"The request carried {fields} and got {what}. The provider's maintainer must refuse sizes "

@@ -23,10 +23,11 @@ import hypothesis
 import requests
 from hypothesis import HealthCheck, Phase
 from schemathesis import GenerationMode
-from schemathesis.core.failures import Failure, FailureGroup
+from schemathesis.core.failures import Failure, FailureGroup, ServerError
 
 from llama_conformance.call_time import CALL_TIMES
-from llama_conformance.fuzz.checks import select_checks, unbounded_size
+from llama_conformance.contract.sizes import MODEST, within_bounds
+from llama_conformance.fuzz.checks import UnboundedSize, absurd_fields, select_checks, unbounded_size
 from llama_conformance.fuzz.drift import drifted
 from llama_conformance.fuzz.feedback import RunFeedback
 from llama_conformance.fuzz.file_parts import only_file_parts_retyped
@@ -129,11 +130,32 @@ class FuzzRun:
         a 501 "server error" is kept as what it is, an unimplemented member (``NotImplementedAnswer``)."""
         if failure.code == "ST201" and only_file_parts_retyped(case):
             return
+        if isinstance(failure, UnboundedSize) and status is not None and not self.size_is_the_cause(case):
+            failure = ServerError(operation=self.label_of(case), status_code=status, message=(
+                f"The request carried {absurd_fields(case)} and got HTTP {status}; the same request with those "
+                f"sizes brought down to {MODEST} got HTTP {status} too, so the size is not what fails it."))
         if failure.code == "ST101" and status == 501:
             failure = NotImplementedAnswer(operation=self.label_of(case), title="Not implemented (HTTP 501)",
                                            message="The server answered 501: the provider behind this route does "
                                                    "not implement it (NotImplementedError).")
         self.keep(failure, case, status)
+
+    def size_is_the_cause(self, case: Any) -> bool:
+        """Whether a 5xx to ``case``, which carries an absurd size, comes from that size.
+
+        The case is sent once more with its sizes brought down (``within_bounds``): an answer below
+        500 (a 501 included) means the size made the difference. Without an answer to compare (the
+        budget spent, the connection lost), the size stays the likelier cause, as before this check.
+        """
+        body, query = getattr(case, "body", None), getattr(case, "query", None)
+        try:
+            case.body, case.query = within_bounds(body), within_bounds(query) if query else query
+            status = self.send(case).status_code
+        except Exception:  # no answer to compare with
+            return True
+        finally:
+            case.body, case.query = body, query
+        return status < 500 or status == 501
 
     def transport_failure(self, case: Any, exc: BaseException) -> None:
         title = "Request timed out" if isinstance(exc, requests.Timeout) else "No answer (connection failed)"

@@ -504,9 +504,89 @@ class _Repairer:
                             "erratum.jsonl-undocumented: the router answers application/x-jsonl, the document "
                             "names only " + ", ".join(sorted(set(content) - {"application/x-jsonl"})))
 
+    def document_sdk_format_answers(self) -> None:
+        """Erratum ``erratum.sdk-format-answers``: an answer whose format the request's SDK headers choose.
+
+        ogx-api 1.5's models router answers ``GET /v1/models`` and ``GET /v1/models/{model_id}`` in
+        the Anthropic SDK's format when the request carries ``anthropic-version``, and in the Google
+        SDK's when it carries an ``x-goog-*`` header (``models/fastapi_routes.py``, ``list_models``
+        and ``get_model``), yet the document declares only the OpenAI-format model. A fuzzer that
+        sends those documented headers would call every such answer a schema failure of the
+        provider. The repair describes the answer as any of the declared model and that vendor's
+        counterparts in the declared model's module (a listing for a listing, an item for an item),
+        so a vendor answer is still held to its own model.
+        """
+        for path, operations in (self.spec.get("paths") or {}).items():
+            for method, operation in (operations or {}).items():
+                vendors = _sdk_vendors(operation)
+                media = _json_answer(operation) if vendors else None
+                declared = (media.get("schema") or {}).get("$ref") if media is not None else None
+                if media is None or not isinstance(declared, str) or not declared.startswith(SCHEMAS_PREFIX):
+                    continue  # no SDK switch, or already described (a second repair changes nothing)
+                found = find_package_type(self.package, _unescape(declared[len(SCHEMAS_PREFIX):]))
+                pointer = f"/paths/{escape_pointer(path)}/{method}/responses/200/content/application~1json/schema"
+                candidates = _vendor_counterparts(found[0], vendors) if found is not None else []
+                counterparts = [name for name in candidates
+                                if name in self.schemas or self.fill_schema(name, [pointer])]
+                if not counterparts:
+                    continue
+                media["schema"] = {"anyOf": [{"$ref": declared}, *({"$ref": SCHEMAS_PREFIX + name}
+                                                                    for name in counterparts)]}
+                headers = ", ".join(sorted(_sdk_headers(operation)))
+                self.record("erratum", pointer,
+                            f"erratum.sdk-format-answers: the router answers in the {' or '.join(vendors)} SDK's "
+                            f"format when the request carries {headers}, and the document declares only "
+                            f"{declared[len(SCHEMAS_PREFIX):]}; described as it or {', '.join(counterparts)}")
+
     def describe_streams(self) -> None:
         for pointer, detail in describe_event_streams(self.spec, lambda: {"$ref": self.error_body_ref()}):
             self.record("sse-event", pointer, detail)
+
+
+# Request headers by which a router recognises another vendor's SDK (ogx-api 1.5
+# models/fastapi_routes.py: ``anthropic_version``, ``_is_google_sdk_request``), and the prefix of
+# that vendor's model names in the package.
+_SDK_HEADER_VENDORS = (("anthropic-", "Anthropic"), ("x-goog-", "Google"))
+
+
+def _sdk_headers(operation: Any) -> list[str]:
+    parameters = operation.get("parameters") if isinstance(operation, dict) else None
+    return [parameter["name"] for parameter in parameters or () if isinstance(parameter, dict)
+            and parameter.get("in") == "header" and isinstance(parameter.get("name"), str)
+            and parameter["name"].lower().startswith(tuple(prefix for prefix, _vendor in _SDK_HEADER_VENDORS))]
+
+
+def _json_answer(operation: Any) -> dict[str, Any] | None:
+    """The ``application/json`` media object of an operation's 200 answer, if it has one."""
+    responses = operation.get("responses") if isinstance(operation, dict) else None
+    answer = responses.get("200") if isinstance(responses, dict) else None
+    content = answer.get("content") if isinstance(answer, dict) else None
+    media = content.get("application/json") if isinstance(content, dict) else None
+    return media if isinstance(media, dict) else None
+
+
+def _sdk_vendors(operation: Any) -> list[str]:
+    """The vendors whose SDK an operation recognises by a documented request header, in a fixed order."""
+    headers = [name.lower() for name in _sdk_headers(operation)]
+    return [vendor for prefix, vendor in _SDK_HEADER_VENDORS if any(name.startswith(prefix) for name in headers)]
+
+
+def _is_listing(model: Any) -> bool:
+    """A model with a required list field (``OpenAIListModelsResponse.data``), as against one item."""
+    import typing
+
+    fields = getattr(model, "model_fields", None) or {}
+    return any(info.is_required() and typing.get_origin(info.annotation) is list for info in fields.values())
+
+
+def _vendor_counterparts(declared: Any, vendors: list[str]) -> list[str]:
+    """The vendors' models beside ``declared`` in its module, of the same kind (listing or item)."""
+    module = sys.modules.get(getattr(declared, "__module__", ""))
+    if module is None:
+        return []
+    return [name for vendor in vendors for name, obj in sorted(vars(module).items())
+            if name.startswith(vendor) and getattr(obj, "__module__", None) == module.__name__
+            and _is_schema_type(obj) and isinstance(obj, type) and _is_listing(obj) == _is_listing(declared)]
 
 
 def _changed_properties(before: Any, after: Any, path: str = "") -> Iterator[str]:
@@ -584,6 +664,7 @@ def repair_spec(spec: Mapping[str, Any], package_module: ModuleType, *, errata: 
     repairer = _Repairer(copy.deepcopy(dict(spec)), package_module)
     repairer.fill_dangling()
     if errata:
+        repairer.document_sdk_format_answers()  # first: the vendor models it adds get the other errata too
         repairer.relax_errata()
         repairer.relax_form_json_fields()
         repairer.relax_mutually_exclusive_fields()
