@@ -56,6 +56,13 @@ _UNREACHABLE_TYPES = frozenset({
 })
 # Missing or refused credentials: the deployment's configuration, not the contract.
 _CREDENTIAL_TYPES = frozenset({"AuthenticationError", "NoCredentialsError", "PartialCredentialsError"})
+# No configuration or credentials for the backend on this machine at all (no kubeconfig, no application-default
+# credentials): by qualified name, as a bare "ConfigException" is too common a name to mean this.
+_UNCONFIGURED_TYPES = frozenset({
+    "kubernetes.config.config_exception.ConfigException",  # load_kube_config / load_incluster_config found none
+    "kubernetes_asyncio.config.config_exception.ConfigException",
+    "google.auth.exceptions.DefaultCredentialsError",
+})
 _UNREACHABLE_ERRNOS = frozenset({
     errno.ECONNREFUSED, errno.ECONNRESET, errno.ECONNABORTED, errno.EHOSTUNREACH, errno.ENETUNREACH,
     errno.ETIMEDOUT, errno.EADDRNOTAVAIL, errno.EHOSTDOWN, errno.ENETDOWN,
@@ -93,6 +100,10 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
 
 def _type_names(exc: BaseException) -> set[str]:
     return {cls.__name__ for cls in type(exc).__mro__}
+
+
+def _qualified_names(exc: BaseException) -> set[str]:
+    return {f"{cls.__module__}.{cls.__qualname__}" for cls in type(exc).__mro__}
 
 
 def _unreachable_by_type(exc: BaseException) -> bool:
@@ -163,6 +174,10 @@ def environment_cause(exc: BaseException | None) -> str | None:
         if _type_names(link) & _CREDENTIAL_TYPES:
             return (f"the provider's backend refused its credentials ({type(link).__name__}: {_short(link)}); "
                     "whoever runs the kit must supply valid credentials in the provider config")
+        if _qualified_names(link) & _UNCONFIGURED_TYPES:
+            return (f"the provider's client found no configuration for its backend on this machine "
+                    f"({type(link).__name__}: {_short(link)}); whoever runs the kit must supply it (a kubeconfig, "
+                    "credentials) where that client looks, or a provider config that names it")
         if _unreachable_by_type(link):
             said = f"{type(link).__name__}: {_short(link)}"
             return f"a service the provider needs{where} could not be reached ({said}); {advice}"

@@ -194,3 +194,15 @@ def test_own_sample_config_that_does_not_validate_blames_the_provider(run_kit, p
     assert "The provider's maintainer must fix sample_run_config()" in text
     assert "Fix --llama-provider-config" not in text
     assert "Traceback" not in text
+
+
+def test_a_config_without_a_sample_asks_for_one_and_blames_no_sample(run_kit) -> None:
+    """No ``--llama-provider-config`` and a config class with no ``sample_run_config()``: the kit tried an empty
+    config. It once called that the provider's own sample, failing to validate (a packaging defect), of a
+    provider that has none (llama-stack-provider-trustyai-garak 0.4.1); the person running the kit must act."""
+    result = run_kit("inline::shape-no-sample", SHAPES)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    text = result.stderr.str()
+    assert "inline::shape-no-sample needs a config: NoSampleConfig offers no sample_run_config()" in text, text
+    assert "`endpoint`: field required" in text and "--llama-provider-config FILE" in text, text
+    assert "packaging defect" not in text and "Traceback" not in text, text

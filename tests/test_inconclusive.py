@@ -98,6 +98,25 @@ def test_credentials_are_environment() -> None:
     assert cause is not None and "credentials" in cause
 
 
+def test_no_client_configuration_on_the_machine_is_environment() -> None:
+    """llama-stack-provider-lmeval 0.5.0 (lmeval.py:930-938) wraps kubernetes' "Invalid kube-config file. No
+    configuration found" in its own LMEvalConfigError: no cluster configured here, not a contract defect (it was
+    charged to the provider as six MUST failures). The type is known by its qualified name: another library's
+    ConfigException stays the provider's."""
+    kubernetes_config = type("ConfigException", (Exception,), {"__module__": "kubernetes.config.config_exception"})
+    lmeval_error = type("LMEvalConfigError", (Exception,), {"__module__": "llama_stack_provider_lmeval.errors"})
+    try:
+        try:
+            raise kubernetes_config("Invalid kube-config file. No configuration found.")
+        except Exception as exc:
+            raise lmeval_error(f"Failed to initialize Kubernetes client: {exc}") from exc
+    except Exception as wrapped:
+        cause = environment_cause(wrapped)
+    assert cause is not None and "no configuration for its backend" in cause and "kubeconfig" in cause, cause
+    other = type("ConfigException", (Exception,), {"__module__": "some_provider.settings"})
+    assert environment_cause(other("bad setting")) is None
+
+
 @pytest.mark.parametrize("exc", [ValueError("model not found"), KeyError("file-1"), TypeError("bad"),
                                  OSError(errno.ENOENT, "No such file"), RuntimeError("boom")])
 def test_provider_errors_stay_the_providers(exc: BaseException) -> None:
@@ -311,3 +330,27 @@ def test_a_declared_package_missing_at_call_time_is_inconclusive(
     else:
         assert result.parseoutcomes()["failed"] >= 1
         assert statuses["files.upload"] == "failed" and report["verdict"] == "Not conformant"
+
+
+def test_a_request_the_kit_built_wrong_is_the_kits_defect_not_the_providers() -> None:
+    """``Kit.request`` builds a member's request model from a suite's payload; a payload the contract rejects is a
+    bug of the kit's suite, and the provider was never asked. It was a bare ValidationError, charged to the test's
+    first check as a MUST failure: llama-stack 0.2.14's DPOAlignmentConfig requires reward_scale, reward_clip,
+    epsilon and gamma, the suite sent only beta, and two post_training checks failed on
+    llama-stack-provider-kft. Now the test's checks are inconclusive and the cause names the kit."""
+    from types import SimpleNamespace
+
+    from llama_conformance.behaviour.context import Kit
+    from llama_conformance.contract import load_contract
+    from llama_conformance.evidence import Inconclusive
+
+    contract = load_contract("ogx_api")
+    member = contract.surface("files").member("openai_retrieve_file")
+    kit = SimpleNamespace(put=SimpleNamespace(contract=contract))
+    assert Kit.request(kit, member, {"file_id": "file-1"}).file_id == "file-1"  # type: ignore[arg-type]
+    with pytest.raises(Inconclusive) as raised:
+        Kit.request(kit, member, {"file_id": ["not", "a", "string"]})  # type: ignore[arg-type]
+    cause = raised.value.cause
+    assert "the kit built a files.openai_retrieve_file request" in cause, cause
+    assert "file_id: Input should be a valid string" in cause and "whoever maintains the kit must act" in cause
+    assert raised.value.check_ids == []  # the report charges the test's first check, as inconclusive

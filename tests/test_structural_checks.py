@@ -110,3 +110,32 @@ def test_tests_are_named_after_protocol_members(run_kit) -> None:
     for member in ("openai_upload_file", "openai_list_files", "openai_retrieve_file",
                    "openai_delete_file", "openai_retrieve_file_content"):
         result.stdout.fnmatch_lines([f"*test_structure[[]files.{member}[]]"])
+
+
+def test_a_default_written_as_a_pydantic_field_is_its_value() -> None:
+    """llama-stack 0.2's protocols write ``model: str | None = Field(default=None, description=...)``: the default is
+    None, not the FieldInfo. A provider writing ``= None`` keeps it (no finding); one that makes it required is told
+    the default is None (llama-stack-provider-kft's finding showed the FieldInfo's repr)."""
+    import inspect
+
+    from pydantic import Field
+
+    from llama_conformance.contract.members import MemberSpec, ParamSpec
+    from llama_conformance.structural.signature import compare_signature
+
+    declared = ParamSpec("model", inspect.Parameter.KEYWORD_ONLY, str | None, Field(default=None, description="d"))
+    member = MemberSpec(api="post_training", name="supervised_fine_tune", protocol="PostTraining",
+                        params=(declared,), returns=None, is_async=True, streaming=False)
+
+    async def keeps(*, model: str | None = None) -> None: ...
+
+    async def requires(*, model: str | None) -> None: ...
+
+    async def changes(*, model: str | None = "m") -> None: ...
+
+    assert compare_signature(member, keeps) == []
+    [required] = compare_signature(member, requires)
+    assert required.check.id == "structure.params.no-new-required", required
+    assert "gives `model` the default None;" in required.message and "FieldInfo" not in required.message
+    [changed] = compare_signature(member, changes)
+    assert "defaults `model` to None; the provider defaults it to 'm'" in changed.message, changed

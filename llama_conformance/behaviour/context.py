@@ -260,7 +260,18 @@ class Kit:
         if missing:  # the generation cannot be asked this: nothing of the provider's to verify
             raise NotApplicable(f"{self.put.contract.package} declares no {', '.join(f'`{m}`' for m in missing)} "
                                 f"in {member.member_id}, so this check cannot be asked of it")
-        return model.model_validate(payload)  # type: ignore[attr-defined]
+        import pydantic
+
+        try:
+            return model.model_validate(payload)  # type: ignore[attr-defined]
+        except pydantic.ValidationError as exc:  # the suite's request, not anything the provider did
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first.get("loc", ())) or "the request"
+            more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+            raise Inconclusive([], f"the kit built a {member.member_id} request that "
+                                   f"{self.put.contract.package} rejects ({where}: {first.get('msg')}{more}), so "
+                                   "the provider was not asked; a defect of the kit's suite, not of the provider: "
+                                   "whoever maintains the kit must act") from None
 
     def examples(self, strategy: Any, body: Callable[[Any], None], label: str = "request") -> None:
         run_examples(strategy, body, profile=self.session.profile, session_seed=self.session.seed, label=label)

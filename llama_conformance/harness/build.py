@@ -39,6 +39,7 @@ from llama_conformance.harness.config import (
     CONFIG_FROM_FILE,
     CONFIG_FROM_SAMPLE,
     CONFIG_FROM_STACK,
+    CONFIG_NONE,
     config_as_data,
     config_secrets,
     expand_env,
@@ -288,7 +289,8 @@ def prepare_provider(entry: ProviderEntry, options: BuildOptions) -> ProviderUnd
             if options.config_file is not None:
                 raw, origin = read_config_file(options.config_file), CONFIG_FROM_FILE
             else:
-                raw, origin = sample_config(config_class, workdir / "distro", entry.provider_type), CONFIG_FROM_SAMPLE
+                raw = sample_config(config_class, workdir / "distro", entry.provider_type)
+                origin = CONFIG_FROM_SAMPLE if hasattr(config_class, "sample_run_config") else CONFIG_NONE
             values = expand_env(raw, secrets)
         config = validate_config(config_class, values, entry.provider_type, origin)
     except KitUsageError:

@@ -125,6 +125,7 @@ def sample_config(config_class: Any, distro_dir: Path, provider_type: str = "The
 CONFIG_FROM_FILE = "file"  # --llama-provider-config: the person running the kit
 CONFIG_FROM_SAMPLE = "sample"  # the provider's sample_run_config(): its maintainer
 CONFIG_FROM_STACK = "stack-config"  # an entry of --llama-stack-config: the person running the kit
+CONFIG_NONE = "none"  # no file, and no sample_run_config() to start from: the person running the kit
 
 
 def signature_problems(config_class: Any, values: dict[str, Any]) -> list[str]:
@@ -152,6 +153,11 @@ def _remedy(origin: str, config_class: Any, provider_type: str, problems: str) -
     if origin == CONFIG_FROM_SAMPLE:
         return _sample_defect(config_class, provider_type,
                               f"(from {name}.sample_run_config()) does not validate against {name}: {problems}")
+    if origin == CONFIG_NONE:  # nothing of the provider's was used: it offers no sample to blame
+        return KitUsageError(
+            f"{provider_type} needs a config: {name} offers no sample_run_config() to start from, and an empty "
+            f"config does not validate against it: {problems}. Give one with --llama-provider-config FILE."
+        )
     where = "Fix its entry in --llama-stack-config" if origin == CONFIG_FROM_STACK else "Fix --llama-provider-config"
     return KitUsageError(
         f"The config for {provider_type} does not validate against {name}: {problems}. {where}."

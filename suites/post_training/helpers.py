@@ -42,8 +42,13 @@ def sft_payload(job_uuid: str) -> dict[str, Any]:
             "logger_config": {}, "model": BASE_MODEL}
 
 
+# DPOAlignmentConfig's fields in every generation that has it: llama-stack 0.2's (reward_scale, reward_clip,
+# epsilon, gamma, all required) and llama-stack-api 0.4-0.6's (beta). A generation's model ignores the others.
+DPO_CONFIG = {"beta": 0.1, "reward_scale": 1.0, "reward_clip": 5.0, "epsilon": 0.1, "gamma": 0.99}
+
+
 def dpo_payload(job_uuid: str) -> dict[str, Any]:
-    return {"job_uuid": job_uuid, "finetuned_model": BASE_MODEL, "algorithm_config": {"beta": 0.1},
+    return {"job_uuid": job_uuid, "finetuned_model": BASE_MODEL, "algorithm_config": dict(DPO_CONFIG),
             "training_config": training_config(), "hyperparam_search_config": {}, "logger_config": {}}
 
 
