@@ -2,6 +2,8 @@
 
 - ``llama-stack-provider-trustyai-fms`` (safety ``remote::trustyai_fms``) against the kit's
   loopback FMS detector service (``llama_conformance_fixtures.openai_server.detector``);
+- ``llama-stack-provider-lmeval`` (eval ``remote::trustyai_lmeval``), which runs LM-Eval jobs on a Kubernetes
+  cluster: with no cluster configured on the machine, and with one configured at a closed port;
 - ``llama-stack-provider-ragas`` (eval ``inline::trustyai_ragas``) with the kit's reference
   inference, files, benchmarks and datasetio providers. It pins llama-stack 0.6.x but runs
   on 0.7.3, so it is installed without its dependencies (see the report / tox notes).
@@ -114,3 +116,51 @@ def test_eval_ragas_inline(run_real_provider, tmp_path: Path) -> None:
         },
         warnings={("test_unregister_benchmark", "SHOULD", "benchmarks.unregister.forgets")},
     )
+
+
+# Found whether a cluster is configured or not: lmeval.py:884 ``class LMEval(Eval, BenchmarksProtocolPrivate)``
+# has no ``unregister_benchmark``, which llama-stack 0.7.3's routing table calls after it forgets a benchmark
+# (llama_stack/core/routing_tables/common.py:93): unregistering any benchmark of this provider is a 500.
+LMEVAL_STRUCTURE = {"test_structure[eval.unregister_benchmark]": ["structure.routing.implied-member"]}
+NEEDS_LMEVAL = pytest.mark.skipif(not has_module("llama_stack_provider_lmeval"),
+                                  reason="needs llama-stack-provider-lmeval")
+
+
+@NEEDS_LMEVAL
+def test_eval_lmeval_without_a_cluster(run_real_provider, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No kubeconfig on the machine: every call that reaches for the cluster raises lmeval's LMEvalConfigError
+    wrapping kubernetes' "Invalid kube-config file. No configuration found" (lmeval.py:930-938). Those checks are
+    inconclusive, naming the missing configuration and who must act; before, they were six MUST failures of the
+    provider. The one defect that needs no cluster stays."""
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "no-kubeconfig"))
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+    run = run_real_provider("remote::trustyai_lmeval", "--llama-provider-module=llama_stack_provider_lmeval",
+                            "--hypothesis-seed=1")
+    run.expect(passed=7, skipped=1, inconclusive=5, failed=LMEVAL_STRUCTURE)
+    run.result.stdout.fnmatch_lines(["*found no configuration for its backend on this machine (ConfigException: "
+                                     "Invalid kube-config file. No configuration found.)*whoever runs the kit*"])
+
+
+@NEEDS_LMEVAL
+def test_eval_lmeval_with_its_cluster_down(run_real_provider, closed_port: int, tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """A kubeconfig naming a cluster at a closed port: what needs the cluster is inconclusive (urllib3's
+    MaxRetryError, the address named), and a real defect that needs none shows: ``job_result`` of an unknown job
+    answers an empty EvaluateResponse (lmeval.py:1663-1664, ``if not job: return EvaluateResponse(generations=[],
+    scores={})``) where ``job_status`` of the same id raises (lmeval.py:1351). The kubeconfig's token is never
+    printed."""
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(
+        "apiVersion: v1\nkind: Config\n"
+        f"clusters:\n- name: down\n  cluster: {{server: 'http://127.0.0.1:{closed_port}'}}\n"
+        "users:\n- name: kit\n  user: {token: kit-lmeval-token-0123456789}\n"
+        "contexts:\n- name: kit\n  context: {cluster: down, user: kit, namespace: default}\ncurrent-context: kit\n")
+    config = tmp_path / "lmeval.yaml"
+    config.write_text(f"use_k8s: true\nbase_url: http://127.0.0.1:{closed_port}\nnamespace: default\n")
+    monkeypatch.setenv("KUBECONFIG", str(kubeconfig))
+    run = run_real_provider("remote::trustyai_lmeval", "--llama-provider-module=llama_stack_provider_lmeval",
+                            f"--llama-provider-config={config}", "--hypothesis-seed=1")
+    run.expect(passed=8, skipped=1, inconclusive=3,
+               failed={**LMEVAL_STRUCTURE, "test_unknown_job": ["eval.job.not-found"]})
+    run.result.stdout.fnmatch_lines([f"*could not be reached (MaxRetryError: *port={closed_port}*"])
+    assert "kit-lmeval-token-0123456789" not in run.result.stdout.str() + run.result.stderr.str()
