@@ -98,6 +98,16 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
         todo += list(getattr(current, "exceptions", ()) or ())
 
 
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """The exception and its explicit causes (``raise ... from``), not the errors it was raised while handling."""
+    current: BaseException | None = exc
+    for _depth in range(_CHAIN_DEPTH):
+        if current is None:
+            return
+        yield current
+        current = current.__cause__
+
+
 def _type_names(exc: BaseException) -> set[str]:
     return {cls.__name__ for cls in type(exc).__mro__}
 
@@ -160,6 +170,10 @@ def environment_cause(exc: BaseException | None) -> str | None:
     if exc is None:
         return None
     chain = list(_chain(exc))
+    # Only the error and what it was raised from: kubernetes clients try load_incluster_config() first and fall back
+    # to load_kube_config() in its ``except ConfigException``, so outside a cluster every error raised in that
+    # fallback has a ConfigException as its context, configured or not.
+    caused = list(_causes(exc))
     address = _address(chain)
     where = f" at {address}" if address else ""
     advice = ("whoever runs the kit must start it or point the provider config at one (a provider that fetches "
@@ -174,8 +188,8 @@ def environment_cause(exc: BaseException | None) -> str | None:
         if _type_names(link) & _CREDENTIAL_TYPES:
             return (f"the provider's backend refused its credentials ({type(link).__name__}: {_short(link)}); "
                     "whoever runs the kit must supply valid credentials in the provider config")
-        if _qualified_names(link) & _UNCONFIGURED_TYPES:
-            return (f"the provider's client found no configuration for its backend on this machine "
+        if link in caused and _qualified_names(link) & _UNCONFIGURED_TYPES:
+            return (f"the provider's client could not load its configuration for its backend on this machine "
                     f"({type(link).__name__}: {_short(link)}); whoever runs the kit must supply it (a kubeconfig, "
                     "credentials) where that client looks, or a provider config that names it")
         if _unreachable_by_type(link):

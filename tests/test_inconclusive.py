@@ -112,9 +112,18 @@ def test_no_client_configuration_on_the_machine_is_environment() -> None:
             raise lmeval_error(f"Failed to initialize Kubernetes client: {exc}") from exc
     except Exception as wrapped:
         cause = environment_cause(wrapped)
-    assert cause is not None and "no configuration for its backend" in cause and "kubeconfig" in cause, cause
+    assert cause is not None and "could not load its configuration" in cause and "kubeconfig" in cause, cause
     other = type("ConfigException", (Exception,), {"__module__": "some_provider.settings"})
     assert environment_cause(other("bad setting")) is None
+    # A provider's own error raised in the fallback after load_incluster_config() failed (outside any cluster,
+    # always) only has that ConfigException as its context: it stays the provider's.
+    try:
+        try:
+            raise kubernetes_config("Service host/port is not set.")
+        except Exception:
+            raise KeyError("job-1")  # noqa: B904  (as providers do: the context is kept, no cause)
+    except KeyError as provider_bug:
+        assert provider_bug.__context__ is not None and environment_cause(provider_bug) is None
 
 
 @pytest.mark.parametrize("exc", [ValueError("model not found"), KeyError("file-1"), TypeError("bad"),

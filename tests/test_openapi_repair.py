@@ -32,7 +32,7 @@ from llama_conformance.openapi import (
     repair_spec,
     sse_chunk_schemas,
 )
-from llama_conformance.openapi.repair import ERROR_BODY_NAME, iter_refs, resolves
+from llama_conformance.openapi.repair import ERROR_BODY_NAME, SDK_ANSWERS_KEY, iter_refs, resolves
 from llama_conformance.openapi.sse import iter_operations
 
 SPECS = Path(__file__).resolve().parent.parent / "fixtures" / "specs"
@@ -131,15 +131,14 @@ def test_every_change_is_one_listed_repair(repaired_pair: tuple[dict[str, Any], 
         # only errata touch old ones (a repair names the schema, or a property inside it)
         assert all(any(p == pointer or p.startswith(pointer + "/") for p in errata) for pointer in relaxed), relaxed
     for method, path, operation in iter_operations(repaired.spec):
+        if SDK_ANSWERS_KEY in operation:  # the answers other SDKs get, beside the declared one
+            changed.add(f"/paths/{path.replace('~', '~0').replace('/', '~1')}/{method}/{SDK_ANSWERS_KEY}")
         for status, response in operation["responses"].items():
             before = spec["paths"][path][method]["responses"].get(status, {})
             for media_type, media in response.get("content", {}).items():
                 escaped = path.replace("~", "~0").replace("/", "~1")
                 if media_type not in (before.get("content") or {}):  # a media type the router sends, added
                     changed.add(f"/paths/{escaped}/{method}/responses/{status}")
-                elif SSE_DATA_KEY not in media and media.get("schema") != before["content"][media_type].get("schema"):
-                    escaped_type = media_type.replace("/", "~1")  # an answer's schema an erratum rewrote
-                    changed.add(f"/paths/{escaped}/{method}/responses/{status}/content/{escaped_type}/schema")
                 if SSE_DATA_KEY in media:
                     changed.add(f"/paths/{escaped}/{method}/responses/{status}/content/text~1event-stream")
                     assert media_type == "text/event-stream"
@@ -437,34 +436,72 @@ class _ModelsBehindTheRouter:
         return self.model
 
 
-@pytest.mark.parametrize("headers", [{}, {"anthropic-version": "2023-06-01"}, {"x-goog-api-key": "k"}],
-                         ids=["openai", "anthropic", "google"])
-@pytest.mark.parametrize("path", ["/v1/models", "/v1/models/m1"])
-def test_an_answer_in_the_format_an_sdk_header_chose_is_documented(headers: dict[str, str], path: str) -> None:
-    """``erratum.sdk-format-answers``: ogx-api 1.5's own models router, asked with a documented SDK header,
-    answers in that SDK's format; the saved document declares only the OpenAI one, so the answer failed
-    ``fuzz.response-schema`` on a real ogx server (seen with ``x-goog-*``). The repaired document admits it,
-    and still holds it to its vendor's model: a broken vendor answer fails."""
+SDK_HEADERS = {"openai": {}, "anthropic": {"anthropic-version": "2023-06-01"}, "google": {"x-goog-api-key": "k"}}
+
+
+def _models_app(impl: Any) -> Any:
     from fastapi import FastAPI
-    from fastapi.testclient import TestClient
     from ogx_api.models.fastapi_routes import create_router
 
     app = FastAPI()
-    app.include_router(create_router(_ModelsBehindTheRouter()))  # type: ignore[arg-type]
-    answer = TestClient(app).get(path, headers=headers)
+    app.include_router(create_router(impl))
+    return app
+
+
+def _judge_answer(app: Any, route: str, headers: dict[str, str]) -> Exception | None:
+    """The kit's response-schema check (``fuzz.checks``) on the app's answer to one request: the failure, or None."""
+    from llama_conformance.fuzz import load_schema
+    from llama_conformance.fuzz.checks import response_schema_conformance
+
+    schema = load_schema(repair_spec(json.loads(SERVER_SPECS["ogx_api"].read_text()), ogx_api), app=app)
+    case = schema[route]["GET"].Case(headers=dict(headers), path_parameters={"model_id": "m1"} if "{" in route else {})
+    answer = case.call()
     assert answer.status_code == 200, answer.text
-    body = answer.json()
-    spec = json.loads(SERVER_SPECS["ogx_api"].read_text())
-    route = "/v1/models" if path == "/v1/models" else "/v1/models/{model_id}"
-    declared = spec["paths"][route]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
-    repaired = repair_spec(spec, ogx_api).spec
-    documented = repaired["paths"][route]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
-    validator = __import__("jsonschema").Draft202012Validator({"components": repaired["components"], **documented})
-    assert validator.is_valid(body), body
-    vendor = bool(headers)
-    assert _validator(repaired, declared["$ref"]).is_valid(body) is not vendor  # the erratum was needed
-    broken = {key: 7 for key in body}  # every field of the vendor's answer the wrong type
-    assert not validator.is_valid(broken), broken
+    try:
+        case.validate_response(answer, checks=[response_schema_conformance])
+    except BaseExceptionGroup as group:  # schemathesis' FailureGroup
+        return group.exceptions[0]  # type: ignore[return-value]
+    except Exception as failure:
+        return failure
+    return None
+
+
+@pytest.mark.parametrize("sdk", sorted(SDK_HEADERS))
+@pytest.mark.parametrize("route", ["/v1/models", "/v1/models/{model_id}"])
+def test_an_answer_in_the_format_an_sdk_header_chose_is_held_to_that_sdks_model(sdk: str, route: str) -> None:
+    """``erratum.sdk-format-answers``: ogx-api 1.5's own models router, asked with a documented SDK header, answers
+    in that SDK's format; the saved document declares only the OpenAI one, so the answer failed
+    ``fuzz.response-schema`` on a real ogx server (seen with ``x-goog-*``). The kit's check now holds it to that
+    SDK's model, and every other answer to the declared one."""
+    assert _judge_answer(_models_app(_ModelsBehindTheRouter()), route, SDK_HEADERS[sdk]) is None
+
+
+def _google_listing_whatever_asked(listing: dict[str, Any]) -> Any:
+    """A server answering ``GET /v1/models`` with ``listing`` whatever the request's headers: a server's defect."""
+    from fastapi import FastAPI
+    from fastapi.responses import JSONResponse
+
+    app = FastAPI()
+
+    @app.get("/v1/models")
+    async def list_models() -> Any:
+        return JSONResponse(listing)
+
+    return app
+
+
+@pytest.mark.parametrize(("sdk", "listing", "says"), [
+    ("openai", {"models": [{"name": "models/m1", "display_name": "m1"}]}, "Response violates schema"),
+    ("google", {"models": [{"name": 7, "display_name": "m1"}]}, "Response violates the Google SDK's schema"),
+], ids=["google-format-to-an-openai-request", "broken-google-answer"])
+def test_an_answer_in_the_wrong_format_or_broken_still_fails(sdk: str, listing: dict[str, Any], says: str) -> None:
+    """A Google-format listing to a request that named no SDK is held to the declared OpenAI model, and fails; a
+    broken one to a Google request is held to the Google model, and fails naming the field."""
+    failure = _judge_answer(_google_listing_whatever_asked(listing), "/v1/models", SDK_HEADERS[sdk])
+    assert failure is not None and failure.title == says, failure
+    assert failure.code == "ST108"  # fuzz.response-schema
+    if sdk == "google":
+        assert "7 is not of type" in failure.message and "name" in failure.message, failure.message
 
 
 def test_a_route_returning_a_starlette_response_is_documented_as_a_raw_body() -> None:

@@ -109,44 +109,74 @@ class _ChatRequest(BaseModel):
     n: int
 
 
-def _app_failing(when: Callable[[int], bool]) -> Any:
-    """A one-route chat app that answers 500 when ``when(n)``: the stand-in for a server's defect."""
-    from fastapi import FastAPI
+def _app_answering(status_for: Callable[[int], int], sent: list[int]) -> Any:
+    """A one-route chat app answering ``status_for(n)`` (a 500 from a raised error, as a server's handler
+    gives), each request's ``n`` noted in ``sent``: the stand-in for a server's defect."""
+    from fastapi import FastAPI, HTTPException
 
     app = FastAPI()
 
     @app.post("/v1/chat/completions")
     async def create(request: _ChatRequest) -> dict[str, int]:
-        if when(request.n):
-            raise RuntimeError("a defect")  # served_like answers 500, as a server's handler would
+        sent.append(request.n)
+        status = status_for(request.n)
+        if status == 500:
+            raise RuntimeError("a defect")  # served_like answers 500
+        if status != 200:
+            raise HTTPException(status, "refused")
         return {"n": request.n}
 
     return app
 
 
-@pytest.mark.parametrize(("defect", "when", "code"), [
-    ("the size", lambda n: n >= 1_000, "LC-SIZE"),
-    ("something else", lambda n: True, "ST101"),
+@pytest.mark.parametrize(("defect", "status_for", "code", "says"), [
+    ("the size", lambda n: 500 if n >= 1_000 else 200, "LC-SIZE", "Absurd size answered with HTTP 500"),
+    ("something else", lambda n: 500, "ST101", "brought down to 16 got HTTP 500, so the size is not what fails it"),
+    ("something else, another 5xx", lambda n: 500 if n >= 1_000 else 503, "ST101", "down to 16 got HTTP 503,"),
+    ("not ruled out: the modest value refused", lambda n: 500 if n >= 1_000 else 400, "LC-SIZE", "HTTP 500"),
 ])
-def test_a_5xx_to_an_absurd_size_is_blamed_on_the_size_only_when_modest_sizes_pass(
-        defect: str, when: Callable[[int], bool], code: str) -> None:
-    """The fuzzer sends the failing request again with its sizes brought down: a server that still fails
-    fails for another reason, and ``call.resource-bound`` would ask its maintainer for the wrong fix (seen on
-    a real ogx 1.5 server: ``POST /v1/responses`` with ``max_output_tokens=553948`` answered 500, and so did
-    the same body with 16). That 500 is ``fuzz.not-a-server-error``, saying the size was ruled out."""
+def test_a_5xx_to_an_absurd_size_is_blamed_on_the_size_unless_a_modest_request_fails_too(
+        defect: str, status_for: Callable[[int], int], code: str, says: str) -> None:
+    """The fuzzer sends a failing request again with its sizes brought down, once per operation and status: a
+    server that gets a server error then too fails for another reason, and ``call.resource-bound`` would ask its
+    maintainer for the wrong fix (seen on a real ogx 1.5 server: ``POST /v1/responses`` with
+    ``max_output_tokens=553948`` answered 500, and so did the same body with 16, because of its
+    ``max_infer_iters: null``). That is ``fuzz.not-a-server-error``, with the modest request as the reproducer. A
+    modest request refused (its value may be below a minimum) rules nothing out."""
     from llama_conformance.fuzz import load_schema, run_operation
     from llama_conformance.fuzz.ids import check_for_code
 
-    app = _app_failing(when)
+    sent: list[int] = []
+    app = _app_answering(status_for, sent)
     schema = load_schema(app.openapi(), app=app, max_examples=4, seed=1, modes=("positive",))
     outcome = run_operation(schema, "POST /v1/chat/completions", checks=["not_a_server_error"], seed=1,
                             body_values={"n": [171882]})
     assert [failure.code for failure in outcome.failures] == [code], (defect, outcome.failures)
     [failure] = outcome.failures
-    assert failure.count == outcome.cases  # every case carried the absurd n; the replays are not cases
+    assert failure.count == outcome.cases >= 2  # every case carried the absurd n; the replay is not a case
+    assert sent.count(16) == 1 and len(sent) == outcome.cases + 1, sent  # one replay, for the first 5xx
+    assert says in failure.title + " " + failure.message, failure
     if code == "ST101":
         assert check_for_code(code).id == "fuzz.not-a-server-error"
-        assert "n=171882" in failure.message and "brought down to 16 got HTTP 500 too" in failure.message
+        assert "n=171882" in failure.message and "maintainer must fix" in failure.message
+        assert '"n": 16' in failure.curl and "171882" not in failure.curl, failure.curl  # the modest reproducer
+    else:
+        assert '"n": 171882' in failure.curl, failure.curl
+
+
+def test_with_no_request_left_for_the_modest_one_the_size_stays_the_cause() -> None:
+    """The request budget spent by the first case: no modest request can be sent, nothing is ruled out, and the
+    5xx stays ``call.resource-bound``, as before the replay existed (the run ends at the budget, and says so)."""
+    from llama_conformance.fuzz import load_schema, run_operation
+    from llama_conformance.fuzz.guard import RequestBudget
+
+    sent: list[int] = []
+    app = _app_answering(lambda n: 500, sent)
+    schema = load_schema(app.openapi(), app=app, max_examples=4, seed=1, modes=("positive",))
+    outcome = run_operation(schema, "POST /v1/chat/completions", checks=["not_a_server_error"], seed=1,
+                            body_values={"n": [171882]}, budget=RequestBudget(1))
+    assert [failure.code for failure in outcome.failures] == ["LC-SIZE"] and sent == [171882], outcome.failures
+    assert outcome.stopped and "budget" in outcome.stopped, outcome
 
 
 def test_absurd_requests_respect_the_schema() -> None:

@@ -116,6 +116,7 @@ def test_a_default_written_as_a_pydantic_field_is_its_value() -> None:
     """llama-stack 0.2's protocols write ``model: str | None = Field(default=None, description=...)``: the default is
     None, not the FieldInfo. A provider writing ``= None`` keeps it (no finding); one that makes it required is told
     the default is None (llama-stack-provider-kft's finding showed the FieldInfo's repr)."""
+    import dataclasses
     import inspect
 
     from pydantic import Field
@@ -139,3 +140,37 @@ def test_a_default_written_as_a_pydantic_field_is_its_value() -> None:
     assert "gives `model` the default None;" in required.message and "FieldInfo" not in required.message
     [changed] = compare_signature(member, changes)
     assert "defaults `model` to None; the provider defaults it to 'm'" in changed.message, changed
+
+    # The other way round stays a finding: a provider's own Field(...) default reaches direct callers as a FieldInfo.
+    plain = dataclasses.replace(member, params=(dataclasses.replace(declared, default=None),))
+
+    async def fieldinfo(*, model: str | None = Field(default=None)) -> None: ...
+
+    [kept] = compare_signature(plain, fieldinfo)
+    assert kept.check.id == "structure.params.defaults-kept" and "FieldInfo" in kept.message, kept
+
+
+def test_the_dpo_config_the_suite_sends_fits_every_generation_that_has_one() -> None:
+    """``suites.post_training.helpers.DPO_CONFIG`` against DPOAlignmentConfig as llama-stack 0.2.14 declares it
+    (``llama_stack/apis/post_training/post_training.py``: four required floats) and as llama-stack-api 0.4-0.6 do
+    (``post_training/models.py``: ``beta`` and a defaulted ``loss_type``). Copied here: no env of the kit's tests
+    installs either; each generation's model keeps its own fields and ignores the others."""
+    from typing import Literal
+
+    from pydantic import BaseModel
+
+    from llama_conformance_suites.post_training.helpers import DPO_CONFIG
+
+    class DPOAlignmentConfig02(BaseModel):
+        reward_scale: float
+        reward_clip: float
+        epsilon: float
+        gamma: float
+
+    class DPOAlignmentConfig04(BaseModel):
+        beta: float
+        loss_type: Literal["sigmoid", "hinge", "ipo", "kto_pair"] = "sigmoid"
+
+    assert DPOAlignmentConfig02.model_validate(DPO_CONFIG).model_dump() == {
+        "reward_scale": 1.0, "reward_clip": 5.0, "epsilon": 0.1, "gamma": 0.99}
+    assert DPOAlignmentConfig04.model_validate(DPO_CONFIG).model_dump() == {"beta": 0.1, "loss_type": "sigmoid"}

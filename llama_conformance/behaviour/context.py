@@ -251,8 +251,13 @@ class Kit:
             self.judge.take(validate_value(self.wire(outcome), member.response_type,
                                           method=member.member_id, in_process=self.in_process))
 
-    def request(self, member: MemberSpec, payload: dict[str, Any]) -> Any:
-        """The member's request model built from ``payload`` (a kit bug if the contract rejects it)."""
+    def request(self, member: MemberSpec, payload: dict[str, Any], *, from_provider: bool = False) -> Any:
+        """The member's request model built from ``payload``.
+
+        If the contract rejects it, the suite built it wrong: the test is inconclusive, naming the kit, and the
+        provider was never asked. ``from_provider``: the payload carries values taken from the provider's answers
+        before any check judged them (a stress batch's ids); a rejection is then the provider's, raised as is.
+        """
         model = member.request_model
         if model is None:
             raise TypeError(f"{member.member_id} takes no single request model")
@@ -264,7 +269,9 @@ class Kit:
 
         try:
             return model.model_validate(payload)  # type: ignore[attr-defined]
-        except pydantic.ValidationError as exc:  # the suite's request, not anything the provider did
+        except pydantic.ValidationError as exc:
+            if from_provider:
+                raise
             first = exc.errors()[0]
             where = ".".join(str(part) for part in first.get("loc", ())) or "the request"
             more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""

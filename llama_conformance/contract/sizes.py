@@ -54,6 +54,11 @@ def show(value: Any, limit: int = 60) -> str:
     return json.dumps(value, default=str)
 
 
+def _absurd_int(key: Any, value: Any) -> bool:
+    """A size-named integer field of a fuzzed request at ``FUZZ_INT`` or more."""
+    return isinstance(value, int) and not isinstance(value, bool) and is_size_name(str(key)) and value >= FUZZ_INT
+
+
 def absurd_in_body(body: Any, path: str = "") -> list[str]:
     """Where a JSON request (body or query) the fuzzer sent carries an absurd size, as ``path=value`` shown.
 
@@ -65,8 +70,7 @@ def absurd_in_body(body: Any, path: str = "") -> list[str]:
     if isinstance(body, dict):
         for key, value in body.items():
             where = f"{path}.{key}" if path else str(key)
-            if isinstance(value, int) and not isinstance(value, bool) and is_size_name(str(key)) \
-                    and value >= FUZZ_INT:
+            if _absurd_int(key, value):
                 found.append(f"{where}={value}")
             else:
                 found += absurd_in_body(value, where)
@@ -89,8 +93,7 @@ def within_bounds(body: Any) -> Any:
     wrong field and ask its maintainer for the wrong fix.
     """
     if isinstance(body, dict):
-        return {key: MODEST if isinstance(value, int) and not isinstance(value, bool) and is_size_name(str(key))
-                and value >= FUZZ_INT else within_bounds(value) for key, value in body.items()}
+        return {key: MODEST if _absurd_int(key, value) else within_bounds(value) for key, value in body.items()}
     if isinstance(body, list):
         kept = body[:MODEST] if len(body) > FUZZ_ARRAY else body
         return [within_bounds(item) for item in kept]

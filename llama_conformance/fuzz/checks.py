@@ -22,8 +22,8 @@ on a request that carries an absurd size (``n=171882``, ``dimensions=856822224``
 of 100,000 items) is one defect, the unbounded size, so it is reported as
 ``call.resource-bound`` (``UnboundedSize``) instead of a server error or a missing answer.
 For a 5xx the run first sends the request again with those sizes brought down
-(``FuzzRun.size_is_the_cause``): if that fails too, the size is not the cause and the answer
-stays a server error.
+(``FuzzRun.size_ruled_out``): if that gets a server error too, the size is not the cause and
+the answer stays a server error.
 """
 
 from __future__ import annotations
@@ -35,9 +35,10 @@ from schemathesis.checks import CheckFunction, not_a_server_error
 from schemathesis.core.failures import Failure
 from schemathesis.specs.openapi import checks as openapi_checks
 
-from llama_conformance.contract.sizes import absurd_in_body
+from llama_conformance.contract.sizes import absurd_in_body, within_bounds
 from llama_conformance.fuzz.bounded import cut_of, resource_bound
 from llama_conformance.fuzz.sse_check import is_event_stream, sse_event_conformance
+from llama_conformance.openapi.repair import SDK_ANSWERS_KEY
 from llama_conformance.transport.wire import DEADLINE_HEADER
 
 
@@ -56,6 +57,20 @@ def absurd_fields(case: Any) -> str:
     """The absurd sizes ``case`` carries in its body and query (the first three), shown; empty if none."""
     absurd = absurd_in_body(getattr(case, "body", None)) + absurd_in_body(getattr(case, "query", None) or {})
     return ", ".join(absurd[:3])
+
+
+def modest_copy(case: Any) -> Any | None:
+    """A copy of a schemathesis case with its absurd sizes brought down (``within_bounds``); the case itself is
+    left as sent (its curl, its metadata). None when the case cannot be rebuilt (schemathesis' ``Case`` moved)."""
+    try:
+        from schemathesis.generation.case import Case
+
+        return Case(case.operation, case.method, case.path, path_parameters=dict(case.path_parameters),
+                    headers=case.headers.copy(), cookies=dict(case.cookies),
+                    query=within_bounds(case.query) if case.query else case.query, body=within_bounds(case.body),
+                    media_type=case.media_type, multipart_content_types=case.multipart_content_types)
+    except Exception:  # not a schemathesis case, or its constructor changed: no replay, the size stays the cause
+        return None
 
 
 def unbounded_size(case: Any, what: str) -> UnboundedSize | None:
@@ -134,13 +149,46 @@ def _first(value: Any) -> str:
 
 
 def response_schema_conformance(ctx: Any, response: Any, case: Any) -> bool | None:
-    """Schemathesis' ``response_schema_conformance`` for every answer that is not an event stream."""
+    """Schemathesis' ``response_schema_conformance`` for every answer that is not an event stream; a 200 to a
+    request whose headers chose another SDK's format (``erratum.sdk-format-answers``) is held to that SDK's model."""
     content_type = response.headers.get("content-type") or response.headers.get("Content-Type")
     if isinstance(content_type, list):
         content_type = content_type[0] if content_type else None
     if is_event_stream(content_type) or cut_of(response):  # a cut answer is judged by resource_bound
         return None
+    chosen = sdk_answer(case) if response.status_code == 200 else None
+    if chosen is not None:
+        return sdk_answer_conformance(response, case, chosen)
     return openapi_checks.response_schema_conformance(ctx, response, case)
+
+
+def sdk_answer(case: Any) -> dict[str, Any] | None:
+    """The SDK answer (``SDK_ANSWERS_KEY``) the request's headers chose, the first in the router's precedence
+    whose header it sends with a value (ogx's routers test the headers' truth: an empty one chooses nothing)."""
+    definition = getattr(getattr(getattr(case, "operation", None), "definition", None), "raw", None)
+    answers = definition.get(SDK_ANSWERS_KEY) if isinstance(definition, dict) else None
+    if not answers:
+        return None
+    sent = {str(name).lower() for name, value in (getattr(case, "headers", None) or {}).items() if value}
+    return next((answer for answer in answers if sent & {name.lower() for name in answer["headers"]}), None)
+
+
+def sdk_answer_conformance(response: Any, case: Any, answer: dict[str, Any]) -> bool | None:
+    """The JSON answer against the chosen SDK's model, reported as schemathesis reports a schema violation."""
+    import jsonschema_rs
+    from schemathesis.openapi.checks import JsonSchemaError
+
+    try:
+        body = response.json()
+    except Exception:  # not JSON: schemathesis' own check says so on the declared schema
+        return None
+    root = {"components": case.operation.schema.raw_schema.get("components", {}), **answer["schema"]}
+    try:
+        jsonschema_rs.validator_for(root).validate(body)
+    except jsonschema_rs.ValidationError as exc:
+        raise JsonSchemaError(operation=case.operation.label, exc=exc, root_schema=root,
+                              title=f"Response violates the {answer['vendor']} SDK's schema") from None
+    return True
 
 
 def resource_availability(ctx: Any, response: Any, case: Any) -> bool | None:

@@ -26,8 +26,15 @@ from schemathesis import GenerationMode
 from schemathesis.core.failures import Failure, FailureGroup, ServerError
 
 from llama_conformance.call_time import CALL_TIMES
-from llama_conformance.contract.sizes import MODEST, within_bounds
-from llama_conformance.fuzz.checks import UnboundedSize, absurd_fields, select_checks, unbounded_size
+from llama_conformance.contract.sizes import MODEST
+from llama_conformance.fuzz.checks import (
+    UnboundedSize,
+    absurd_fields,
+    guardrails_not_enabled,
+    modest_copy,
+    select_checks,
+    unbounded_size,
+)
 from llama_conformance.fuzz.drift import drifted
 from llama_conformance.fuzz.feedback import RunFeedback
 from llama_conformance.fuzz.file_parts import only_file_parts_retyped
@@ -35,6 +42,7 @@ from llama_conformance.fuzz.guard import GuardedSession, RequestBudget
 from llama_conformance.fuzz.outcome import FuzzFailure, OperationOutcome, redact_curl
 from llama_conformance.redact import Redactor
 from llama_conformance.transport.client import OffTargetRequest, RequestBudgetExhausted
+from llama_conformance.transport.wire import DEADLINE_HEADER
 
 DEFAULT_TIME_BUDGET_S = 60.0
 
@@ -97,6 +105,8 @@ class FuzzRun:
         self.outcome = outcome
         self.feedback = feedback
         self._seen: dict[Failure, int] = {}
+        # (operation, status) -> the modest request and its 5xx, or None: a 5xx to an absurd size is the size's
+        self._size_verdicts: dict[tuple[str, int], tuple[Any, int] | None] = {}
 
     def operation_of(self, case: Any) -> Any:
         """The case's own operation: a chained (stateful) run spans several."""
@@ -127,35 +137,58 @@ class FuzzRun:
 
     def keep_unless_valid_as_sent(self, failure: Failure, case: Any, status: int | None) -> None:
         """Keep ``failure``, except "invalid data accepted" for data that is valid as sent (``file_parts``);
-        a 501 "server error" is kept as what it is, an unimplemented member (``NotImplementedAnswer``)."""
+        a 501 "server error" is kept as what it is, an unimplemented member (``NotImplementedAnswer``); a 5xx
+        blamed on an absurd size that a modest request gets too is kept as the server error it is."""
         if failure.code == "ST201" and only_file_parts_retyped(case):
             return
-        if isinstance(failure, UnboundedSize) and status is not None and not self.size_is_the_cause(case):
-            failure = ServerError(operation=self.label_of(case), status_code=status, message=(
-                f"The request carried {absurd_fields(case)} and got HTTP {status}; the same request with those "
-                f"sizes brought down to {MODEST} got HTTP {status} too, so the size is not what fails it."))
+        if isinstance(failure, UnboundedSize) and status is not None:
+            ruled_out = self.size_ruled_out(case, status)
+            if ruled_out is not None:
+                modest, failure = ruled_out
+                self.keep(failure, modest, status)  # its curl sends the modest request: the real reproducer
+                return
         if failure.code == "ST101" and status == 501:
             failure = NotImplementedAnswer(operation=self.label_of(case), title="Not implemented (HTTP 501)",
                                            message="The server answered 501: the provider behind this route does "
                                                    "not implement it (NotImplementedError).")
         self.keep(failure, case, status)
 
-    def size_is_the_cause(self, case: Any) -> bool:
-        """Whether a 5xx to ``case``, which carries an absurd size, comes from that size.
+    def size_ruled_out(self, case: Any, status: int) -> tuple[Any, ServerError] | None:
+        """The modest request and the server error, when the ``status`` (a 5xx) that ``case`` got, carrying an absurd
+        size, is not the size's doing; None when the size stays the cause, or cannot be ruled out.
 
-        The case is sent once more with its sizes brought down (``within_bounds``): an answer below
-        500 (a 501 included) means the size made the difference. Without an answer to compare (the
-        budget spent, the connection lost), the size stays the likelier cause, as before this check.
+        The same request is sent with its sizes brought down (``within_bounds``), once per operation and status (the
+        verdict stands for the operation's later cases, so a run sends at most that many more requests). Only a
+        server error to the modest request too rules the size out: an answer below 500, a 501, or guardrails'
+        503 says the size made the difference; a refusal (4xx) of the modest request may be of its modest value
+        (a field whose minimum is above 16), and no answer (the budget or the time bound spent, the kit's own
+        deadline) is nothing to compare, so the size stays the cause in those cases, as before this check.
         """
-        body, query = getattr(case, "body", None), getattr(case, "query", None)
+        key = (self.label_of(case), status)
+        if key not in self._size_verdicts:
+            self._size_verdicts[key] = self._replay_modestly(case, status)
+        verdict = self._size_verdicts[key]
+        if verdict is None:
+            return None
+        modest, replay_status = verdict
+        return modest, ServerError(operation=self.label_of(case), status_code=status, message=(
+            f"The request carried {absurd_fields(case)} and got HTTP {status}; the same request with those sizes "
+            f"brought down to {MODEST} got HTTP {replay_status}, so the size is not what fails it. The provider's "
+            "maintainer must fix the server error the modest request below gets."))
+
+    def _replay_modestly(self, case: Any, status: int) -> tuple[Any, int] | None:
+        modest = modest_copy(case)
+        if modest is None or (self.deadline is not None and time.monotonic() > self.deadline):
+            return None
         try:
-            case.body, case.query = within_bounds(body), within_bounds(query) if query else query
-            status = self.send(case).status_code
-        except Exception:  # no answer to compare with
-            return True
-        finally:
-            case.body, case.query = body, query
-        return status < 500 or status == 501
+            answer = self.send(modest)
+        except Exception:  # the budget spent, no connection: nothing to compare with
+            return None
+        replay = answer.status_code
+        if replay < 500 or replay == 501 or answer.headers.get(DEADLINE_HEADER) or guardrails_not_enabled(answer,
+                                                                                                      modest):
+            return None
+        return modest, replay
 
     def transport_failure(self, case: Any, exc: BaseException) -> None:
         title = "Request timed out" if isinstance(exc, requests.Timeout) else "No answer (connection failed)"

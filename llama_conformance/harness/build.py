@@ -290,7 +290,7 @@ def prepare_provider(entry: ProviderEntry, options: BuildOptions) -> ProviderUnd
                 raw, origin = read_config_file(options.config_file), CONFIG_FROM_FILE
             else:
                 raw = sample_config(config_class, workdir / "distro", entry.provider_type)
-                origin = CONFIG_FROM_SAMPLE if hasattr(config_class, "sample_run_config") else CONFIG_NONE
+                origin = CONFIG_NONE if getattr(config_class, "sample_run_config", None) is None else CONFIG_FROM_SAMPLE
             values = expand_env(raw, secrets)
         config = validate_config(config_class, values, entry.provider_type, origin)
     except KitUsageError:

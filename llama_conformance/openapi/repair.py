@@ -57,6 +57,9 @@ ERROR_BODY_NAME = "ServerErrorBody"
 _MAX_ROUNDS = 8  # filled schemas may reference further missing ones; this is far more than observed
 # Where a $ref is the schema of an answer's body (``.../responses/200/content/<media type>/schema``).
 _ANSWER_SCHEMA = re.compile(r"^/paths/[^/]+/[^/]+/responses/[^/]+/content/[^/]+/schema$")
+# An operation whose router answers in another SDK's format on that SDK's request headers: per vendor, the headers
+# and the answer's schema (``document_sdk_format_answers``; read by ``fuzz.checks.response_schema_conformance``).
+SDK_ANSWERS_KEY = "x-llama-conformance-sdk-answers"
 _RAW_RESPONSE = "Response"  # the class name of a route returning a Starlette Response (``raw_body``)
 # Where a $ref stands for a whole response object (which needs a description), not a schema.
 _RESPONSE_POINTER = re.compile(r"^(/paths/[^/]+/[^/]+/responses/[^/]+|/components/responses/[^/]+)$")
@@ -512,31 +515,42 @@ class _Repairer:
         SDK's when it carries an ``x-goog-*`` header (``models/fastapi_routes.py``, ``list_models``
         and ``get_model``), yet the document declares only the OpenAI-format model. A fuzzer that
         sends those documented headers would call every such answer a schema failure of the
-        provider. The repair describes the answer as any of the declared model and that vendor's
-        counterparts in the declared model's module (a listing for a listing, an item for an item),
-        so a vendor answer is still held to its own model.
+        provider. The declared answer stays as it is (an OpenAI-format request is held to it, with
+        its diagnostics); the operation gets ``SDK_ANSWERS_KEY``: per vendor, in the router's order
+        of precedence, the headers that choose it and the schema of its answer, that vendor's
+        counterparts of the declared model in its module (a listing for a listing, an item for an
+        item), which ``fuzz.checks.response_schema_conformance`` holds such an answer to.
         """
         for path, operations in (self.spec.get("paths") or {}).items():
             for method, operation in (operations or {}).items():
                 vendors = _sdk_vendors(operation)
-                media = _json_answer(operation) if vendors else None
+                media = _json_answer(operation) if vendors and SDK_ANSWERS_KEY not in operation else None
                 declared = (media.get("schema") or {}).get("$ref") if media is not None else None
-                if media is None or not isinstance(declared, str) or not declared.startswith(SCHEMAS_PREFIX):
+                if not isinstance(declared, str) or not declared.startswith(SCHEMAS_PREFIX):
                     continue  # no SDK switch, or already described (a second repair changes nothing)
-                found = find_package_type(self.package, _unescape(declared[len(SCHEMAS_PREFIX):]))
-                pointer = f"/paths/{escape_pointer(path)}/{method}/responses/200/content/application~1json/schema"
-                candidates = _vendor_counterparts(found[0], vendors) if found is not None else []
-                counterparts = [name for name in candidates
-                                if name in self.schemas or self.fill_schema(name, [pointer])]
-                if not counterparts:
+                name = _unescape(declared[len(SCHEMAS_PREFIX):])
+                found = find_package_type(self.package, name)
+                pointer = f"/paths/{escape_pointer(path)}/{method}/{SDK_ANSWERS_KEY}"
+                answers = []
+                for vendor in vendors:
+                    if found is None or name.startswith(vendor):  # a route of that vendor's own protocol
+                        continue
+                    counterparts = [counterpart for counterpart in _vendor_counterparts(found[0], [vendor])
+                                    if counterpart in self.schemas or self.fill_schema(counterpart, [pointer])]
+                    refs = [{"$ref": SCHEMAS_PREFIX + counterpart} for counterpart in counterparts]
+                    if refs:
+                        answers.append({"vendor": vendor, "headers": _sdk_headers(operation, vendor),
+                                        "schema": refs[0] if len(refs) == 1 else {"anyOf": refs},
+                                        "models": counterparts})
+                if not answers:
                     continue
-                media["schema"] = {"anyOf": [{"$ref": declared}, *({"$ref": SCHEMAS_PREFIX + name}
-                                                                    for name in counterparts)]}
-                headers = ", ".join(sorted(_sdk_headers(operation)))
+                operation[SDK_ANSWERS_KEY] = answers
+                said = "; ".join(f"{', '.join(answer['headers'])}: {' or '.join(answer['models'])}"
+                                 for answer in answers)
                 self.record("erratum", pointer,
-                            f"erratum.sdk-format-answers: the router answers in the {' or '.join(vendors)} SDK's "
-                            f"format when the request carries {headers}, and the document declares only "
-                            f"{declared[len(SCHEMAS_PREFIX):]}; described as it or {', '.join(counterparts)}")
+                            f"erratum.sdk-format-answers: the router answers in another SDK's format when the request "
+                            f"carries its header, and the document declares only {name}; such answers are held to "
+                            f"that SDK's model ({said})")
 
     def describe_streams(self) -> None:
         for pointer, detail in describe_event_streams(self.spec, lambda: {"$ref": self.error_body_ref()}):
@@ -546,14 +560,16 @@ class _Repairer:
 # Request headers by which a router recognises another vendor's SDK (ogx-api 1.5
 # models/fastapi_routes.py: ``anthropic_version``, ``_is_google_sdk_request``), and the prefix of
 # that vendor's model names in the package.
-_SDK_HEADER_VENDORS = (("anthropic-", "Anthropic"), ("x-goog-", "Google"))
+_SDK_HEADER_VENDORS = (("anthropic-", "Anthropic"), ("x-goog-", "Google"))  # in the router's precedence
 
 
-def _sdk_headers(operation: Any) -> list[str]:
+def _sdk_headers(operation: Any, vendor: str | None = None) -> list[str]:
+    """The documented request headers of ``operation`` that name an SDK (``vendor``'s alone, if given)."""
+    prefixes = tuple(prefix for prefix, named in _SDK_HEADER_VENDORS if vendor in (None, named))
     parameters = operation.get("parameters") if isinstance(operation, dict) else None
-    return [parameter["name"] for parameter in parameters or () if isinstance(parameter, dict)
-            and parameter.get("in") == "header" and isinstance(parameter.get("name"), str)
-            and parameter["name"].lower().startswith(tuple(prefix for prefix, _vendor in _SDK_HEADER_VENDORS))]
+    return sorted(parameter["name"] for parameter in parameters or () if isinstance(parameter, dict)
+                  and parameter.get("in") == "header" and isinstance(parameter.get("name"), str)
+                  and parameter["name"].lower().startswith(prefixes))
 
 
 def _json_answer(operation: Any) -> dict[str, Any] | None:
@@ -566,9 +582,8 @@ def _json_answer(operation: Any) -> dict[str, Any] | None:
 
 
 def _sdk_vendors(operation: Any) -> list[str]:
-    """The vendors whose SDK an operation recognises by a documented request header, in a fixed order."""
-    headers = [name.lower() for name in _sdk_headers(operation)]
-    return [vendor for prefix, vendor in _SDK_HEADER_VENDORS if any(name.startswith(prefix) for name in headers)]
+    """The vendors whose SDK an operation recognises by a documented request header, in the router's precedence."""
+    return [vendor for _prefix, vendor in _SDK_HEADER_VENDORS if _sdk_headers(operation, vendor)]
 
 
 def _is_listing(model: Any) -> bool:

@@ -162,7 +162,7 @@ def _compare(member: MemberSpec, method: Any) -> list[Finding]:
             found.append(finding(
                 PARAMS_DEFAULTS_KEPT,
                 f"{where} defaults `{expected.name}` to {_default_value(expected.default)!r}; the provider "
-                f"defaults it to {_default_value(actual.default)!r}.",
+                f"defaults it to {actual.default!r}.",
             ))
         if actual.name in hints and not is_subtype(expected.annotation, hints[actual.name]):
             found.append(finding(
@@ -228,7 +228,9 @@ def _only_raises(method: Any) -> bool:
 
 
 def _same_default(expected: Any, actual: Any) -> bool:
-    expected, actual = _default_value(expected), _default_value(actual)
+    """Whether the provider keeps the protocol's default. Only the protocol's side is unwrapped: a provider
+    whose own default is a ``Field(...)`` hands that FieldInfo object to anyone who calls it directly."""
+    expected = _default_value(expected)
     try:
         return bool(expected == actual)
     except Exception:

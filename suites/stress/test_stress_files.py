@@ -43,7 +43,7 @@ def _upload_call(kit: Kit, marker: str, purpose: str) -> tuple[tuple[Any, ...], 
 
 def _by_id_calls(kit: Kit, member_name: str, ids: list[str]) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
     member = kit.member(member_name)
-    return [((kit.request(member, {"file_id": file_id}),), {}) for file_id in ids]
+    return [((kit.request(member, {"file_id": file_id}, from_provider=True),), {}) for file_id in ids]  # answers' ids
 
 
 def _delete(kit: Kit, run: StressRun, ids: list[str]) -> None:

@@ -137,8 +137,9 @@ def test_eval_lmeval_without_a_cluster(run_real_provider, tmp_path: Path, monkey
     run = run_real_provider("remote::trustyai_lmeval", "--llama-provider-module=llama_stack_provider_lmeval",
                             "--hypothesis-seed=1")
     run.expect(passed=7, skipped=1, inconclusive=5, failed=LMEVAL_STRUCTURE)
-    run.result.stdout.fnmatch_lines(["*found no configuration for its backend on this machine (ConfigException: "
-                                     "Invalid kube-config file. No configuration found.)*whoever runs the kit*"])
+    run.result.stdout.fnmatch_lines(["*could not load its configuration for its backend on this machine "
+                                     "(ConfigException: Invalid kube-config file. No configuration found.)*"
+                                     "whoever runs the kit*"])
 
 
 @NEEDS_LMEVAL
