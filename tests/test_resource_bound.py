@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from tests_support import run_kit_batch
 
 pytestmark = [pytest.mark.defects, pytest.mark.xdist_group("resource-bound")]
@@ -164,6 +164,35 @@ def test_a_5xx_to_an_absurd_size_is_blamed_on_the_size_unless_a_modest_request_f
         assert '"n": 171882' in failure.curl, failure.curl
 
 
+class _ThinkingRequest(BaseModel):
+    model: str
+    budget_tokens: int = Field(ge=1024)  # as ogx's AnthropicThinkingConfig: a minimum above MODEST
+
+
+def test_the_modest_request_keeps_to_the_fields_own_minimum() -> None:
+    """``budget_tokens`` brought down to 16 would be refused by the router's validation (a 422), which rules
+    nothing out: the modest value is the field's minimum, 1,024, so a server failing every request is still
+    found not to fail for the size."""
+    from fastapi import FastAPI
+
+    from llama_conformance.fuzz import load_schema, run_operation
+
+    sent: list[int] = []
+    app = FastAPI()
+
+    @app.post("/v1/think")
+    async def think(request: _ThinkingRequest) -> dict[str, int]:
+        sent.append(request.budget_tokens)
+        raise RuntimeError("a defect")
+
+    schema = load_schema(app.openapi(), app=app, max_examples=3, seed=1, modes=("positive",))
+    outcome = run_operation(schema, "POST /v1/think", checks=["not_a_server_error"], seed=1,
+                            body_values={"budget_tokens": [500000]})
+    assert [failure.code for failure in outcome.failures] == ["ST101"], outcome.failures
+    [failure] = outcome.failures
+    assert sent.count(1024) == 1 and '"budget_tokens": 1024' in failure.curl, (sent, failure.curl)
+
+
 def test_with_no_request_left_for_the_modest_one_the_size_stays_the_cause() -> None:
     """The request budget spent by the first case: no modest request can be sent, nothing is ruled out, and the
     5xx stays ``call.resource-bound``, as before the replay existed (the run ends at the budget, and says so)."""
@@ -211,6 +240,19 @@ def test_absurd_sizes_in_a_fuzzed_body_are_named() -> None:
     assert modest == {"model": "m", "n": 16, "seed": 10**12, "input": ["a"] * 16,
                       "messages": [{"content": "x" * 16, "top_k": 16}], "flag": True}
     assert absurd_in_body(modest) == [] and len(sent["input"]) == 20_000  # a copy; the case is unchanged
+    # Within what the schema allows: a minimum above 16 (through anyOf and $ref), a maximum below it, minItems.
+    schemas = {"Body": {"properties": {"budget_tokens": {"anyOf": [{"type": "integer", "minimum": 1024},
+                                                                   {"type": "null"}]},
+                                       "n": {"type": "integer", "exclusiveMaximum": 9},
+                                       "input": {"type": "array", "minItems": 20, "items": {"$ref": "#/Item"}},
+                                       "chunking": {"anyOf": [{"oneOf": [{"$ref": "#/Static"}]}, {"type": "null"}]}}},
+               "Item": {"properties": {"top_k": {"type": "integer", "exclusiveMinimum": 99.5}}},
+               "Static": {"properties": {"max_chunk_size_tokens": {"type": "integer", "minimum": 100.0}}}}
+    bounded = within_bounds({"budget_tokens": 500_000, "n": 171_882, "input": [{"top_k": 10**6}] * 20_000,
+                             "chunking": {"max_chunk_size_tokens": 900_000}},
+                            {"$ref": "#/Body"}, lambda node: schemas.get(node["$ref"][2:]))
+    assert bounded == {"budget_tokens": 1024, "n": 8, "input": [{"top_k": 100}] * 20,
+                       "chunking": {"max_chunk_size_tokens": 100}}, bounded
 
 
 def test_the_kit_servers_504_at_the_deadline_is_the_same_timeout_as_the_gates() -> None:

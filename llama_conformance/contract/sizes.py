@@ -13,7 +13,9 @@ sent was absurd (``absurd_in_body``) before it blames an answer on the size.
 from __future__ import annotations
 
 import json
+import math
 import re
+from collections.abc import Callable
 from typing import Any
 
 HUGE_INT = 2**31 - 1  # the largest int32: accepted by every schema without an upper bound
@@ -85,18 +87,78 @@ def absurd_in_body(body: Any, path: str = "") -> list[str]:
     return found
 
 
-def within_bounds(body: Any) -> Any:
-    """A copy of a fuzzed JSON request with every size ``absurd_in_body`` names brought down to ``MODEST``.
+def within_bounds(body: Any, schema: Any = None, resolve: Callable[[Any], Any] = lambda node: node) -> Any:
+    """A copy of a fuzzed JSON request with every size ``absurd_in_body`` names brought down to ``MODEST``, or to
+    the least the request's JSON ``schema`` allows there when that is more (``minimum``, ``minItems``,
+    ``minLength``; ogx's ``budget_tokens`` starts at 1,024). ``resolve`` follows a schema's ``$ref``.
 
     Sent again after a 5xx, it tells whether the size caused the error: a server that fails the same
     request with modest sizes fails it for another reason, and ``call.resource-bound`` would name the
     wrong field and ask its maintainer for the wrong fix.
     """
+    node = _resolved(schema, resolve)
     if isinstance(body, dict):
-        return {key: MODEST if _absurd_int(key, value) else within_bounds(value) for key, value in body.items()}
+        return {key: _modest_int(_property(node, key, resolve), resolve) if _absurd_int(key, value)
+                else within_bounds(value, _property(node, key, resolve), resolve) for key, value in body.items()}
     if isinstance(body, list):
-        kept = body[:MODEST] if len(body) > FUZZ_ARRAY else body
-        return [within_bounds(item) for item in kept]
+        kept = body[:max(MODEST, _least(node, "minItems", resolve))] if len(body) > FUZZ_ARRAY else body
+        return [within_bounds(item, node.get("items"), resolve) for item in kept]
     if isinstance(body, str) and len(body) > FUZZ_STRING:
-        return body[:MODEST]
+        return body[:max(MODEST, _least(node, "minLength", resolve))]
     return body
+
+
+def _resolved(schema: Any, resolve: Callable[[Any], Any]) -> dict[str, Any]:
+    for _depth in range(16):  # a $ref to a $ref ...; a cycle ends here, as an unknown schema
+        if not isinstance(schema, dict) or "$ref" not in schema:
+            break
+        schema = resolve(schema)
+    return schema if isinstance(schema, dict) and "$ref" not in schema else {}
+
+
+def _branches(schema: dict[str, Any], resolve: Callable[[Any], Any], depth: int = 4) -> list[dict[str, Any]]:
+    """The schema and the branches of its ``anyOf`` / ``oneOf`` / ``allOf``, resolved, nested ones too (the
+    packages' optional unions are ``anyOf: [oneOf: [...], null]``)."""
+    found = [schema]
+    for key in ("anyOf", "oneOf", "allOf"):
+        for branch in schema.get(key, ()) if depth else ():
+            found += _branches(_resolved(branch, resolve), resolve, depth - 1)
+    return found
+
+
+def _property(schema: dict[str, Any], key: Any, resolve: Callable[[Any], Any]) -> dict[str, Any]:
+    for branch in _branches(schema, resolve):
+        found = (branch.get("properties") or {}).get(key)
+        if found is not None:
+            return _resolved(found, resolve)
+    return {}
+
+
+def _modest_int(schema: dict[str, Any], resolve: Callable[[Any], Any]) -> int:
+    """``MODEST``, raised to the field's least allowed integer and kept at or under its greatest."""
+    value = max(MODEST, _least(schema, "minimum", resolve))
+    ceilings = [_integer_bound(branch, upper=True) for branch in _branches(schema, resolve)]
+    ceiling = max((bound for bound in ceilings if bound is not None), default=None)
+    return value if ceiling is None or ceiling >= value else ceiling
+
+
+def _numeric(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _integer_bound(schema: dict[str, Any], *, upper: bool) -> int | None:
+    """The greatest (``upper``) or least integer the ``maximum`` / ``minimum`` (or exclusive forms) allow."""
+    inclusive: Any = schema.get("maximum" if upper else "minimum")
+    exclusive: Any = schema.get("exclusiveMaximum" if upper else "exclusiveMinimum")
+    if _numeric(inclusive):
+        return math.floor(inclusive) if upper else math.ceil(inclusive)
+    if _numeric(exclusive):
+        return math.ceil(exclusive) - 1 if upper else math.floor(exclusive) + 1
+    return None
+
+
+def _least(schema: dict[str, Any], keyword: str, resolve: Callable[[Any], Any]) -> int:
+    """The least integer (``minimum``) or size (``minItems``, ``minLength``) the schema or any branch allows; else 0."""
+    floors = [_integer_bound(branch, upper=False) if keyword == "minimum" else
+              (branch.get(keyword) if _numeric(branch.get(keyword)) else None) for branch in _branches(schema, resolve)]
+    return min((int(floor) for floor in floors if floor is not None), default=0)

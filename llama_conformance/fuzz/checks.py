@@ -28,7 +28,7 @@ the answer stays a server error.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from schemathesis.checks import CheckFunction, not_a_server_error
@@ -60,17 +60,43 @@ def absurd_fields(case: Any) -> str:
 
 
 def modest_copy(case: Any) -> Any | None:
-    """A copy of a schemathesis case with its absurd sizes brought down (``within_bounds``); the case itself is
-    left as sent (its curl, its metadata). None when the case cannot be rebuilt (schemathesis' ``Case`` moved)."""
+    """A copy of a schemathesis case with its absurd sizes brought down (``within_bounds``, within what the body's
+    schema allows); the case itself is left as sent (its curl, its metadata). None when the case cannot be rebuilt
+    (schemathesis' ``Case`` moved)."""
     try:
         from schemathesis.generation.case import Case
 
+        schema = _body_schema(case)
+        body = within_bounds(case.body, schema, _resolver(schema, case.operation.schema.raw_schema))
         return Case(case.operation, case.method, case.path, path_parameters=dict(case.path_parameters),
                     headers=case.headers.copy(), cookies=dict(case.cookies),
-                    query=within_bounds(case.query) if case.query else case.query, body=within_bounds(case.body),
+                    query=within_bounds(case.query) if case.query else case.query, body=body,
                     media_type=case.media_type, multipart_content_types=case.multipart_content_types)
     except Exception:  # not a schemathesis case, or its constructor changed: no replay, the size stays the cause
         return None
+
+
+def _body_schema(case: Any) -> Any:
+    """The JSON Schema of the case's body as schemathesis holds it (its refs point into its own ``x-bundled``)."""
+    for body in case.operation.body:
+        if body.media_type == case.media_type:
+            return body.definition.get("schema")
+    return None
+
+
+def _resolver(*roots: Any) -> Callable[[Any], Any]:
+    """Follows a local ``$ref`` (``#/x-bundled/...``, ``#/components/...``) in the first of ``roots`` that has it."""
+    def resolve(node: Any) -> Any:
+        ref = node.get("$ref") if isinstance(node, dict) else None
+        for root in roots:
+            target = root
+            for part in (ref or "")[2:].split("/") if isinstance(ref, str) and ref.startswith("#/") else ():
+                target = target.get(part.replace("~1", "/").replace("~0", "~")) if isinstance(target, dict) else None
+            if isinstance(target, dict) and target is not root:
+                return target
+        return None
+
+    return resolve
 
 
 def unbounded_size(case: Any, what: str) -> UnboundedSize | None:
