@@ -522,3 +522,23 @@ def test_a_route_returning_a_starlette_response_is_documented_as_a_raw_body() ->
     spec["paths"]["/v1/files/{file_id}/content"]["get"]["parameters"] = [
         {"name": "q", "in": "query", "schema": copy.deepcopy(answer)}]  # not an answer: no raw body to describe
     assert [r.kind for r in repair_spec(spec, ogx_api).repairs].count("unresolved") == 2
+
+
+def test_each_sdk_answer_schema_is_compiled_once() -> None:
+    """Compiling the SDK answer's validator against a real server's components takes milliseconds, validating an
+    answer a microsecond: the check compiles it once per answer (``fuzz.checks._sdk_validator``), and keeps only the
+    newest few, so a process that loads many documents does not keep them all alive."""
+    from types import SimpleNamespace
+
+    from llama_conformance.fuzz import checks
+
+    spec = repair_spec(json.loads(SERVER_SPECS["ogx_api"].read_text()), ogx_api).spec
+    case = SimpleNamespace(operation=SimpleNamespace(schema=SimpleNamespace(raw_schema=spec)))
+    answer = spec["paths"]["/v1/models"]["get"][SDK_ANSWERS_KEY][1]
+    first = checks._sdk_validator(case, answer)[1]
+    assert checks._sdk_validator(case, answer)[1] is first
+    others = [dict(answer) for _ in range(8)]  # eight other answers, each compiled in turn
+    for other in others:
+        checks._sdk_validator(case, other)
+    assert checks._sdk_validator(case, answer)[1] is not first  # the oldest was dropped, so compiled again
+    assert len(checks._SDK_VALIDATORS) <= 8

@@ -33,6 +33,17 @@ class ParamSpec:
         return self.default is not _NO_DEFAULT
 
     @property
+    def default_value(self) -> Any:
+        """The value the parameter defaults to. llama-stack 0.2's protocols write ``model: str | None =
+        Field(default=None, description=...)``: the value is the FieldInfo's ``default`` (``default`` keeps the
+        FieldInfo, whose constraints a request model built from the parameters needs; a default factory stays)."""
+        if type(self.default).__name__ == "FieldInfo" and hasattr(self.default, "default"):
+            from pydantic_core import PydanticUndefined
+
+            return self.default if self.default.default is PydanticUndefined else self.default.default
+        return self.default
+
+    @property
     def kind_name(self) -> str:
         return self.kind.description
 

@@ -34,8 +34,8 @@ INPUT_NAMES = ("input", "messages", "prompt", "items", "query", "documents", "co
 FUZZ_INT = 100_000
 FUZZ_ARRAY = 10_000
 FUZZ_STRING = 1_000_000
-# What an absurd size is brought down to when the fuzzer asks whether the size caused an answer: small
-# enough for any provider, and not below the minimums the packages declare (``max_output_tokens`` >= 16).
+# What an absurd size is brought down to when the fuzzer asks whether the size caused an answer: small enough
+# for any provider (``within_bounds`` raises it to a field's schema minimum where that is more).
 MODEST = 16
 
 

@@ -38,7 +38,7 @@ from schemathesis.specs.openapi import checks as openapi_checks
 from llama_conformance.contract.sizes import absurd_in_body, within_bounds
 from llama_conformance.fuzz.bounded import cut_of, resource_bound
 from llama_conformance.fuzz.sse_check import is_event_stream, sse_event_conformance
-from llama_conformance.openapi.repair import SDK_ANSWERS_KEY
+from llama_conformance.openapi.repair import SDK_ANSWERS_KEY, ref_target
 from llama_conformance.transport.wire import DEADLINE_HEADER
 
 
@@ -88,13 +88,8 @@ def _resolver(*roots: Any) -> Callable[[Any], Any]:
     """Follows a local ``$ref`` (``#/x-bundled/...``, ``#/components/...``) in the first of ``roots`` that has it."""
     def resolve(node: Any) -> Any:
         ref = node.get("$ref") if isinstance(node, dict) else None
-        for root in roots:
-            target = root
-            for part in (ref or "")[2:].split("/") if isinstance(ref, str) and ref.startswith("#/") else ():
-                target = target.get(part.replace("~1", "/").replace("~0", "~")) if isinstance(target, dict) else None
-            if isinstance(target, dict) and target is not root:
-                return target
-        return None
+        targets = (ref_target(root, ref) for root in roots)
+        return next((target for target in targets if isinstance(target, dict)), None)
 
     return resolve
 
@@ -208,13 +203,31 @@ def sdk_answer_conformance(response: Any, case: Any, answer: dict[str, Any]) -> 
         body = response.json()
     except Exception:  # not JSON: schemathesis' own check says so on the declared schema
         return None
-    root = {"components": case.operation.schema.raw_schema.get("components", {}), **answer["schema"]}
+    root, validator = _sdk_validator(case, answer)
     try:
-        jsonschema_rs.validator_for(root).validate(body)
+        validator.validate(body)
     except jsonschema_rs.ValidationError as exc:
         raise JsonSchemaError(operation=case.operation.label, exc=exc, root_schema=root,
                               title=f"Response violates the {answer['vendor']} SDK's schema") from None
     return True
+
+
+# The compiled validator of each SDK answer a run met (compiling against a real server's components takes about 4 ms,
+# validating an answer under 1 us); the newest few, so a process that loads many documents keeps none of them alive.
+_SDK_VALIDATORS: dict[int, tuple[dict[str, Any], dict[str, Any], Any]] = {}
+
+
+def _sdk_validator(case: Any, answer: dict[str, Any]) -> tuple[dict[str, Any], Any]:
+    import jsonschema_rs
+
+    cached = _SDK_VALIDATORS.get(id(answer))
+    if cached is None or cached[0] is not answer:
+        root = {"components": case.operation.schema.raw_schema.get("components", {}), **answer["schema"]}
+        cached = (answer, root, jsonschema_rs.validator_for(root))
+        _SDK_VALIDATORS[id(answer)] = cached
+        while len(_SDK_VALIDATORS) > 8:
+            _SDK_VALIDATORS.pop(next(iter(_SDK_VALIDATORS)))
+    return cached[1], cached[2]
 
 
 def resource_availability(ctx: Any, response: Any, case: Any) -> bool | None:

@@ -166,17 +166,17 @@ class FuzzRun:
         """
         key = (self.label_of(case), status)
         if key not in self._size_verdicts:
-            self._size_verdicts[key] = self._replay_modestly(case, status)
+            self._size_verdicts[key] = self._replay_modestly(case)
         verdict = self._size_verdicts[key]
         if verdict is None:
             return None
         modest, replay_status = verdict
         return modest, ServerError(operation=self.label_of(case), status_code=status, message=(
             f"The request carried {absurd_fields(case)} and got HTTP {status}; the same request with those sizes "
-            f"brought down to {MODEST} got HTTP {replay_status}, so the size is not what fails it. The provider's "
-            "maintainer must fix the server error the modest request below gets."))
+            f"brought down to {MODEST} (or to the least its schema allows) got HTTP {replay_status}, so the size is "
+            "not what fails it. The provider's maintainer must fix the server error the modest request below gets."))
 
-    def _replay_modestly(self, case: Any, status: int) -> tuple[Any, int] | None:
+    def _replay_modestly(self, case: Any) -> tuple[Any, int] | None:
         modest = modest_copy(case)
         if modest is None or (self.deadline is not None and time.monotonic() > self.deadline):
             return None

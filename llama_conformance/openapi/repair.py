@@ -113,10 +113,13 @@ def _unescape(token: str) -> str:
     return token.replace("~1", "/").replace("~0", "~")
 
 
-def resolves(document: Mapping[str, Any], ref: str) -> bool:
-    """True if a local ``#/...`` reference names something inside ``document``."""
-    if not ref.startswith("#"):
-        return False
+_NOWHERE = object()
+
+
+def ref_target(document: Any, ref: Any) -> Any:
+    """What a local ``#/...`` reference names inside ``document``; ``_NOWHERE`` if nothing."""
+    if not isinstance(ref, str) or not ref.startswith("#"):
+        return _NOWHERE
     node: Any = document
     for token in filter(None, ref[1:].split("/")):
         key = _unescape(token)
@@ -125,8 +128,13 @@ def resolves(document: Mapping[str, Any], ref: str) -> bool:
         elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
             node = node[int(key)]
         else:
-            return False
-    return True
+            return _NOWHERE
+    return node
+
+
+def resolves(document: Mapping[str, Any], ref: str) -> bool:
+    """True if a local ``#/...`` reference names something inside ``document``."""
+    return ref_target(document, ref) is not _NOWHERE
 
 
 def dangling_refs(document: Mapping[str, Any]) -> dict[str, list[str]]:
@@ -535,7 +543,7 @@ class _Repairer:
                 for vendor in vendors:
                     if found is None or name.startswith(vendor):  # a route of that vendor's own protocol
                         continue
-                    counterparts = [counterpart for counterpart in _vendor_counterparts(found[0], [vendor])
+                    counterparts = [counterpart for counterpart in _vendor_counterparts(found[0], vendor)
                                     if counterpart in self.schemas or self.fill_schema(counterpart, [pointer])]
                     refs = [{"$ref": SCHEMAS_PREFIX + counterpart} for counterpart in counterparts]
                     if refs:
@@ -594,12 +602,12 @@ def _is_listing(model: Any) -> bool:
     return any(info.is_required() and typing.get_origin(info.annotation) is list for info in fields.values())
 
 
-def _vendor_counterparts(declared: Any, vendors: list[str]) -> list[str]:
-    """The vendors' models beside ``declared`` in its module, of the same kind (listing or item)."""
+def _vendor_counterparts(declared: Any, vendor: str) -> list[str]:
+    """The vendor's models beside ``declared`` in its module, of the same kind (listing or item)."""
     module = sys.modules.get(getattr(declared, "__module__", ""))
     if module is None:
         return []
-    return [name for vendor in vendors for name, obj in sorted(vars(module).items())
+    return [name for name, obj in sorted(vars(module).items())
             if name.startswith(vendor) and getattr(obj, "__module__", None) == module.__name__
             and _is_schema_type(obj) and isinstance(obj, type) and _is_listing(obj) == _is_listing(declared)]
 

@@ -50,18 +50,8 @@ def bound_signature(method: Any) -> inspect.Signature | None:
         return None
 
 
-def _default_value(default: Any) -> Any:
-    """The value a parameter defaults to: llama-stack 0.2's protocols write ``model: str | None = Field(default=None,
-    description=...)``, where the value is the FieldInfo's ``default`` (a default factory is shown as itself)."""
-    if type(default).__name__ == "FieldInfo" and hasattr(default, "default"):
-        from pydantic_core import PydanticUndefined
-
-        return default if default.default is PydanticUndefined else default.default
-    return default
-
-
 def _describe_param(param: ParamSpec | inspect.Parameter) -> str:
-    default = _default_value(param.default)
+    default = param.default_value if isinstance(param, ParamSpec) else param.default
     tail = "" if default is P.empty else f" = {default!r}"
     return f"`{param.name}` ({param.kind.description}{tail})"
 
@@ -155,13 +145,13 @@ def _compare(member: MemberSpec, method: Any) -> list[Finding]:
         if expected.has_default and actual.default is P.empty:
             found.append(finding(
                 PARAMS_NO_NEW_REQUIRED,
-                f"{where} gives `{expected.name}` the default {_default_value(expected.default)!r}; the "
+                f"{where} gives `{expected.name}` the default {expected.default_value!r}; the "
                 "provider makes it required, so callers that omit it fail.",
             ))
-        elif expected.has_default and not _same_default(expected.default, actual.default):
+        elif expected.has_default and not _same_default(expected.default_value, actual.default):
             found.append(finding(
                 PARAMS_DEFAULTS_KEPT,
-                f"{where} defaults `{expected.name}` to {_default_value(expected.default)!r}; the provider "
+                f"{where} defaults `{expected.name}` to {expected.default_value!r}; the provider "
                 f"defaults it to {actual.default!r}.",
             ))
         if actual.name in hints and not is_subtype(expected.annotation, hints[actual.name]):
@@ -228,9 +218,9 @@ def _only_raises(method: Any) -> bool:
 
 
 def _same_default(expected: Any, actual: Any) -> bool:
-    """Whether the provider keeps the protocol's default. Only the protocol's side is unwrapped: a provider
-    whose own default is a ``Field(...)`` hands that FieldInfo object to anyone who calls it directly."""
-    expected = _default_value(expected)
+    """Whether the provider keeps the protocol's default (its value, ``ParamSpec.default_value``). The provider's
+    side is taken as written: a provider whose own default is a ``Field(...)`` hands that FieldInfo object to
+    anyone who calls it directly."""
     try:
         return bool(expected == actual)
     except Exception:
