@@ -4,6 +4,8 @@ The public API is what a provider author or a CI script touches; everything else
 implementation detail behind it. Most users only run ``pytest --llama-provider=TYPE``.
 """
 
+# First: under pytest, the imports below then load with the standard loader (plain_import's docstring).
+from llama_conformance import plain_import  # noqa: F401 - installs its finder on import
 from llama_conformance.checks import CHECKS, CheckDef, Finding, Level
 from llama_conformance.contract import ApiSurface, Contract, MemberSpec, load_contract
 from llama_conformance.discovery import DiscoveryOptions, ProviderEntry, discover

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from llama_conformance import catalogue
+from llama_conformance import catalogue, plain_import
 from llama_conformance.call_time import CALL_TIMES
 from llama_conformance.errors import ApiPackageBroken
 from llama_conformance.pytest_plugin import collection, heap, inconclusive, isolation, reporting, terminal
@@ -54,6 +54,7 @@ def pytest_runtestloop(session: pytest.Session) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
+    plain_import.install()  # ahead of this pytest's own rewriting hook (a forked worker, an inline run)
     collection.register_markers(config)
     if names_any(config, TARGET_OPTIONS):
         catalogue.load()  # every check id, before a suite, a report or a worker reads one

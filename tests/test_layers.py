@@ -20,8 +20,8 @@ The layers of ``llama_conformance/``, lowest first. A unit is a top-level module
       releases, each in its own environment) and ``services`` (backing services started on loopback
       for a run: on ``compat``'s cached environments)
  8    ``matrix``: many targets x generations, their services, shards and the merged table
- 9    ``pytest_plugin``, ``plugin``, ``cli``, ``catalogue``, ``upstream_coverage``, the package
-      ``__init__``: wiring;
+ 9    ``pytest_plugin``, ``plugin``, ``cli``, ``catalogue``, ``upstream_coverage``, ``plain_import``, the
+      package ``__init__``: wiring;
       only these may import the suites package (``llama_conformance_suites``)
 ====  ===========================================================================================
 
@@ -53,7 +53,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("behaviour",),
     ("report", "compat", "services"),
     ("matrix",),
-    ("pytest_plugin", "plugin", "cli", "catalogue", "upstream_coverage", "__init__"),
+    ("pytest_plugin", "plugin", "cli", "catalogue", "upstream_coverage", "plain_import", "__init__"),
 )
 LEVEL = {unit: level for level, units in enumerate(LAYERS) for unit in units}
 TOP = len(LAYERS) - 1

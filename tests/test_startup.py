@@ -9,11 +9,14 @@
   ``llama-conformance run`` does): it words a failed value, and none failed;
 * the isolation worker has its scheduler's plugins, forked or fresh (``tests/test_worker_fork.py``: forked);
 * the set-up heap is built with the cyclic collector held back, and the tests run with its usual thresholds;
-* the set-up heap is frozen before the tests, in an isolated run's scheduler too (it never collects).
+* the set-up heap is frozen before the tests, in an isolated run's scheduler too (it never collects);
+* the engine and the bundled providers load with the standard loader, not pytest's assertion rewriter (whose
+  cached code loads about 7 times slower), in the scheduler and in a forked worker; the suites stay rewritten.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -313,6 +316,68 @@ def test_the_set_up_heap_is_frozen_before_the_tests(pytester: pytest.Pytester, i
     assert result.ret == pytest.ExitCode.OK, result.stdout.str()
     found = {path.stem.split("-")[0]: path.read_text() for path in pytester.path.glob("*.txt")}
     assert found == ({"scheduler": "frozen", "worker": "frozen"} if isolation == "process" else {"scheduler": "frozen"})
+
+
+LOADERS = """
+import importlib, json, os, sys
+from pathlib import Path
+
+LATE = "llama_conformance.matrix"  # not imported by a structural run: imported here, after any fork
+
+
+def kind(name):
+    loader = type(getattr(sys.modules[name], "__loader__", None)).__name__
+    return {"AssertionRewritingHook": "rewritten", "SourceFileLoader": "plain"}.get(loader, loader)
+
+
+class Probe:  # registered as a plugin: a conftest's own per-test hooks cover only its folder
+    def __init__(self, config):
+        self.config, self.done = config, False
+
+    def pytest_runtest_logstart(self, nodeid, location):
+        if self.done:
+            return
+        self.done = True
+        assert LATE not in sys.modules
+        importlib.import_module(LATE)
+        found = {name: kind(name) for name in ("llama_conformance.checks", LATE,
+                                               "llama_conformance_fixtures.reference.files")}
+        root = os.path.dirname(importlib.import_module("llama_conformance_suites").__file__) + os.sep
+        suites = [name for name, module in list(sys.modules.items())  # by file: an editable install names them so
+                  if (getattr(module, "__file__", None) or "").startswith(root)
+                  and os.path.basename(module.__file__).startswith("test_")]
+        found["suites"] = sorted({kind(name) for name in suites})
+        who = f"worker-{os.getpid()}" if hasattr(self.config, "workerinput") else "scheduler"
+        Path(f"{who}.txt").write_text(json.dumps(found))
+
+
+def pytest_configure(config):
+    config.pluginmanager.register(Probe(config))
+"""
+
+
+@pytest.mark.parametrize("isolation", ["process", "off"])
+def test_the_engine_loads_as_a_library_and_the_suites_stay_rewritten(pytester: pytest.Pytester,
+                                                                     isolation: str) -> None:
+    """pytest marks every package of a ``pytest11`` distribution for assertion rewriting, and loads rewritten
+    code with ``marshal.load`` on a file (a Python call per object read). The engine and the bundled providers
+    assert nothing a user reads, so they load as any library does; the top-level package stays with pytest's
+    hook, or pytest would warn that it was imported before it could be rewritten. The suites' assertions are
+    the findings' words: rewritten. In a forked worker, whose pytest puts a new hook first, too.
+    (An editable install lists no package files, so pytest marks none of them: this proves itself where the kit
+    is installed as a wheel, as in CI.)"""
+    pytester.makeconftest(LOADERS)
+    result = pytester.runpytest_subprocess("--llama-provider=inline::kit-files", f"--llama-isolation={isolation}",
+                                           "-m", "structural", "-p", "no:asyncio", "-rw")
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    found = {path.stem.split("-")[0]: json.loads(path.read_text()) for path in pytester.path.glob("*.txt")}
+    expected = {"llama_conformance.checks": "plain",
+                "llama_conformance.matrix": "plain", "llama_conformance_fixtures.reference.files": "plain",
+                "suites": ["rewritten"]}
+    # an isolated run's scheduler imports the engine and the provider, never a suite's tests
+    assert found == ({"worker": expected, "scheduler": {**expected, "suites": []}} if isolation == "process"
+                     else {"scheduler": expected})
+    assert "cannot be rewritten; llama_conformance" not in result.stdout.str() + result.stderr.str()
 
 
 def test_an_editable_api_package_is_stamped_by_its_modules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -404,3 +404,38 @@ def test_the_public_draw_path_meets_the_same_contract() -> None:
     for item in items:
         with pytest.raises(ValidationError):
             Chat.model_validate(item.payload)
+
+
+def _character_calls() -> list[tuple[str, dict[str, Any]]]:
+    """Every ``st.characters(...)`` of the engine and the suites, with its (literal) keywords."""
+    import ast
+
+    root = Path(__file__).resolve().parents[1]
+    found = []
+    for path in sorted([*(root / "suites").rglob("*.py"), *(root / "llama_conformance").rglob("*.py")]):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "characters"
+                    and isinstance(node.func.value, ast.Name) and node.func.value.id == "st"):
+                keywords = {}
+                for keyword in node.keywords:
+                    try:
+                        keywords[str(keyword.arg)] = ast.literal_eval(keyword.value)
+                    except ValueError:  # a bound computed at run time (behaviour/negative.py): checked by its test
+                        keywords = {}
+                        break
+                if keywords:
+                    found.append((f"{path.relative_to(root)}:{node.lineno}", keywords))
+    return found
+
+
+def test_every_drawn_character_encodes_as_utf8_without_asking_for_a_codec_table() -> None:
+    """What the suites and the engine draw goes into JSON and HTTP bodies: no surrogate (``Cs``), the one kind of
+    code point UTF-8 cannot encode. Excluding ``Cs`` says that already, so none asks Hypothesis for ``codec=``:
+    its table of a codec is built by encoding every code point (1.3 s of CPU, ``hypothesis.internal.charmap
+    .intervals_from_codec``) in every new Hypothesis home, such as each fresh CI machine of a provider's author."""
+    calls = _character_calls()
+    assert len(calls) >= 15, calls  # the scan sees them
+    for where, keywords in calls:
+        assert "codec" not in keywords, where
+        intervals = st.characters(**keywords).wrapped_strategy.intervals  # type: ignore[attr-defined]
+        assert not any(low <= 0xDFFF and high >= 0xD800 for low, high in intervals.intervals), where

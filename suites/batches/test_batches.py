@@ -45,7 +45,7 @@ from llama_conformance_suites.batches.helpers import (
 
 pytestmark = [pytest.mark.behavioral, pytest.mark.api("batches")]
 
-TEXTS = st.lists(st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=30),
+TEXTS = st.lists(st.text(st.characters(exclude_categories=("Cs", "Cc")), min_size=1, max_size=30),
                  min_size=1, max_size=4)
 
 

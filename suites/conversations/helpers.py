@@ -15,7 +15,7 @@ from llama_conformance.behaviour.invoke import Outcome
 from llama_conformance.checks import CheckDef
 from llama_conformance_suites.conversations.checks import CREATE
 
-TEXTS = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=40)
+TEXTS = st.text(st.characters(exclude_categories=("Cs", "Cc")), min_size=1, max_size=40)
 
 
 def message(role: str, text: str) -> dict[str, Any]:

@@ -33,7 +33,7 @@ pytestmark = [pytest.mark.behavioral, pytest.mark.api("eval")]
 
 KIT_DATASET_ROWS = 3
 FUNCTIONS = (KIT_SCORING_FN,)
-TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=30)
+TEXT = st.text(st.characters(exclude_categories=("Cs", "Cc")), min_size=1, max_size=30)
 
 
 @pytest.fixture

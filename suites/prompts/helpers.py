@@ -15,7 +15,7 @@ from llama_conformance.checks import CheckDef
 from llama_conformance_suites.prompts.checks import CREATE
 
 NAMES = st.from_regex(r"[a-z][a-z0-9_]{0,7}", fullmatch=True)
-WORDS = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc"), exclude_characters="{}"),
+WORDS = st.text(st.characters(exclude_categories=("Cs", "Cc"), exclude_characters="{}"),
                 min_size=1, max_size=30)
 
 

@@ -29,7 +29,7 @@ from llama_conformance_suites.scoring.helpers import (
 pytestmark = [pytest.mark.behavioral, pytest.mark.api("scoring")]
 
 KIT_DATASET_ROWS = 3
-CELL = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40)
+CELL = st.text(st.characters(exclude_categories=("Cs",)), max_size=40)
 ROW = st.fixed_dictionaries({"input_query": CELL, "expected_answer": CELL, "generated_answer": CELL})
 
 

@@ -44,9 +44,9 @@ from llama_conformance_suites.vector_io.checks import (
 
 pytestmark = [pytest.mark.behavioral, pytest.mark.api("vector_io")]
 
-NAMES = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=24)
+NAMES = st.text(st.characters(exclude_categories=("Cs", "Cc")), min_size=1, max_size=24)
 METADATA = st.dictionaries(st.text(st.characters(min_codepoint=97, max_codepoint=122), min_size=1, max_size=8),
-                           st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=16),
+                           st.text(st.characters(exclude_categories=("Cs", "Cc")), max_size=16),
                            max_size=3)
 WORDS = st.text(st.characters(min_codepoint=97, max_codepoint=122), min_size=3, max_size=10)
 # At least three chunks, so a provider that ignores max_chunks=2 / max_num_results=2 shows it.
