@@ -1,7 +1,8 @@
 """The isolation worker is forked from the scheduler's zygote (issue 18), and is still a process of its own.
 
 * an isolated run's worker is a fork, with the outcome and the findings of a fresh interpreter's worker;
-  ``LLAMA_CONFORMANCE_WORKER_START=fresh`` and a scheduler that runs a thread get fresh workers;
+  ``LLAMA_CONFORMANCE_WORKER_START=fresh``, a scheduler that runs a thread and one with ``PYTHONHOME`` set get
+  fresh workers;
 * when the scheduler is killed, or the terminal's Ctrl-C ends the run, neither the zygote nor the worker
   outlives it; after a run, nothing is left;
 * without a zygote to answer, the client stands in as the fresh interpreter execnet asked for;
@@ -113,6 +114,19 @@ def test_a_scheduler_running_a_thread_starts_a_fresh_worker(pytester: pytest.Pyt
     """A fork keeps only the forking thread: a scheduler that runs another one (here the conftest's, started at
     import) does not fork, and the run is the same."""
     monkeypatch.setenv("START_A_THREAD", "1")
+    pytester.makeconftest(WHO_RUNS)
+    result = pytester.runpytest_subprocess(*ISOLATED)
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    assert [forked for forked, _ in _workers(pytester.path)] == ["False"]
+
+
+def test_a_pythonhome_starts_a_fresh_worker(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fork client runs isolated (``-I``), which ignores ``PYTHONHOME``: an interpreter that needs it to find
+    its standard library could not start the client, so a scheduler with it set starts a fresh worker, which
+    honours it (here the interpreter's own home, so both ways would start: the run is the same)."""
+    monkeypatch.setenv(zygote.START_ENV, "fork")
+    monkeypatch.setenv("PYTHONHOME", sys.base_prefix)
+    assert zygote.why_not_fork() is not None and "PYTHONHOME" in zygote.why_not_fork()
     pytester.makeconftest(WHO_RUNS)
     result = pytester.runpytest_subprocess(*ISOLATED)
     assert result.ret == pytest.ExitCode.OK, result.stdout.str()
