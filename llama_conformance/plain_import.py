@@ -10,10 +10,14 @@ engine's and the bundled providers' ``assert`` statements are type narrowing, ne
 a user reads. The suites (``llama_conformance_suites``) are test code and stay rewritten: their
 assertions are the findings' words.
 
-A finder placed before pytest's hook hands the submodules of these packages to the standard path
-finder. The top-level packages themselves stay with the hook, so pytest's "already imported, cannot be
-rewritten" warning (which it gives for a marked top-level name loaded by another loader) never fires,
-in a worker forked from a scheduler either.
+A finder placed just before pytest's hook hands the submodules of these packages to the standard path
+finder. What pytest asked for by name stays with its hook: the top-level packages (marked from the
+distribution), a module given as ``-p llama_conformance.plugin`` (marked by ``import_plugin``) or passed to
+``pytest.register_assert_rewrite``. Otherwise a worker forked from the scheduler, whose new pytest marks the
+same names, would warn that each was "already imported so cannot be rewritten" (and, under ``-W error``, lose
+every worker). The top-level packages and this module load through the hook, before the finder exists; so do
+the engine modules a forked worker's initial conftests import before its ``pytest_configure`` puts the finder
+back in front: slower, not different.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from __future__ import annotations
 import importlib.abc
 import importlib.machinery
 import sys
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from importlib.machinery import ModuleSpec
 from types import ModuleType
 
@@ -36,21 +40,33 @@ class PlainLibraryFinder(importlib.abc.MetaPathFinder):
     def find_spec(self, fullname: str, path: Sequence[str] | None,
                   target: ModuleType | None = None) -> ModuleSpec | None:
         top, dot, _ = fullname.partition(".")
-        if not dot or top not in PLAIN_PACKAGES:
+        if not dot or top not in PLAIN_PACKAGES or fullname in _named_for_rewriting():
             return None
         return importlib.machinery.PathFinder.find_spec(fullname, path, target)
 
 
+def _rewriter() -> object | None:
+    return next((finder for finder in sys.meta_path if type(finder).__name__ == _REWRITER), None)
+
+
+def _named_for_rewriting() -> Collection[str]:
+    """The names pytest's hook was asked to rewrite (``mark_rewrite``); a prefix covers its submodules, but only
+    an exact name here is one somebody asked for (the packages' own names are top-level, declined anyway).
+    ``_must_rewrite`` is pytest's; without it, nothing is declined by name."""
+    return getattr(_rewriter(), "_must_rewrite", ())
+
+
 def install() -> None:
-    """Put the finder first on ``sys.meta_path`` when pytest's assertion rewriter is there; else do nothing.
+    """Put the finder just before pytest's assertion rewriter on ``sys.meta_path``; without one, do nothing.
 
     Called again at configure: a pytest started in a process that already had the finder (a worker forked
-    from the scheduler, an in-process pytester run) puts its own hook in front of it.
+    from the scheduler, an in-process pytester run) puts its own hook in front of it. Other finders ahead of
+    pytest's (an instrumenting import hook) keep their place.
     """
-    if not any(type(finder).__name__ == _REWRITER for finder in sys.meta_path):
-        return
     sys.meta_path[:] = [finder for finder in sys.meta_path if not isinstance(finder, PlainLibraryFinder)]
-    sys.meta_path.insert(0, PlainLibraryFinder())
+    at = next((index for index, finder in enumerate(sys.meta_path) if type(finder).__name__ == _REWRITER), None)
+    if at is not None:
+        sys.meta_path.insert(at, PlainLibraryFinder())
 
 
 install()  # on import: ``llama_conformance/__init__`` imports this module before any other of the engine

@@ -347,6 +347,9 @@ class Probe:  # registered as a plugin: a conftest's own per-test hooks cover on
                   if (getattr(module, "__file__", None) or "").startswith(root)
                   and os.path.basename(module.__file__).startswith("test_")]
         found["suites"] = sorted({kind(name) for name in suites})
+        hooks = [f for f in sys.meta_path if type(f).__name__ == "AssertionRewritingHook"]
+        found["marked"] = any("llama_conformance" in getattr(hook, "_must_rewrite", ()) for hook in hooks)
+        found["forked"] = getattr(sys.modules.get("llama_conformance.isolation.zygote"), "forked_worker", False)
         who = f"worker-{os.getpid()}" if hasattr(self.config, "workerinput") else "scheduler"
         Path(f"{who}.txt").write_text(json.dumps(found))
 
@@ -358,26 +361,48 @@ def pytest_configure(config):
 
 @pytest.mark.parametrize("isolation", ["process", "off"])
 def test_the_engine_loads_as_a_library_and_the_suites_stay_rewritten(pytester: pytest.Pytester,
+                                                                     monkeypatch: pytest.MonkeyPatch,
                                                                      isolation: str) -> None:
     """pytest marks every package of a ``pytest11`` distribution for assertion rewriting, and loads rewritten
     code with ``marshal.load`` on a file (a Python call per object read). The engine and the bundled providers
     assert nothing a user reads, so they load as any library does; the top-level package stays with pytest's
     hook, or pytest would warn that it was imported before it could be rewritten. The suites' assertions are
     the findings' words: rewritten. In a forked worker, whose pytest puts a new hook first, too.
-    (An editable install lists no package files, so pytest marks none of them: this proves itself where the kit
-    is installed as a wheel, as in CI.)"""
+    (pytest marks the kit from its installed files, or an editable install's package when the checkout is on
+    ``sys.path``: this proves itself where the kit is installed as a wheel, as in CI, and is skipped elsewhere.)"""
+    from llama_conformance.isolation.zygote import START_ENV
+
+    monkeypatch.setenv(START_ENV, "fork")
     pytester.makeconftest(LOADERS)
     result = pytester.runpytest_subprocess("--llama-provider=inline::kit-files", f"--llama-isolation={isolation}",
                                            "-m", "structural", "-p", "no:asyncio", "-rw")
     assert result.ret == pytest.ExitCode.OK, result.stdout.str()
     found = {path.stem.split("-")[0]: json.loads(path.read_text()) for path in pytester.path.glob("*.txt")}
-    expected = {"llama_conformance.checks": "plain",
+    if not found["scheduler"]["marked"]:
+        pytest.skip("pytest does not mark the kit for rewriting here (an editable install run outside its checkout)")
+    expected = {"marked": True, "llama_conformance.checks": "plain",
                 "llama_conformance.matrix": "plain", "llama_conformance_fixtures.reference.files": "plain",
                 "suites": ["rewritten"]}
-    # an isolated run's scheduler imports the engine and the provider, never a suite's tests
-    assert found == ({"worker": expected, "scheduler": {**expected, "suites": []}} if isolation == "process"
-                     else {"scheduler": expected})
+    # an isolated run's scheduler imports the engine and the provider, never a suite's tests; its worker is forked
+    assert found == ({"worker": {**expected, "forked": True}, "scheduler": {**expected, "suites": [], "forked": False}}
+                     if isolation == "process" else {"scheduler": {**expected, "forked": False}})
     assert "cannot be rewritten; llama_conformance" not in result.stdout.str() + result.stderr.str()
+
+
+def test_a_plugin_named_by_its_module_stays_rewritten_and_a_forked_worker_does_not_warn(
+        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``-p llama_conformance.plugin`` (entry points off) has pytest mark that module for rewriting by name. Loaded
+    plainly in the scheduler, the forked worker's new pytest would mark it again, find it imported by another
+    loader and warn, an error that loses every worker under ``-W error``: a name pytest asked for stays its own."""
+    from llama_conformance.isolation.zygote import START_ENV
+
+    monkeypatch.setenv(START_ENV, "fork")
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    result = pytester.runpytest_subprocess("-p", "xdist", "-p", "llama_conformance.plugin",
+                                           "--llama-provider=inline::kit-files", "--llama-isolation=process",
+                                           "-m", "structural", "-W", "error::pytest.PytestAssertRewriteWarning")
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str() + result.stderr.str()
+    assert "cannot be rewritten" not in result.stdout.str() + result.stderr.str()
 
 
 def test_an_editable_api_package_is_stamped_by_its_modules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,6 +8,7 @@ module independent of whatever other test modules imported. ``pytest -s`` prints
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -406,36 +407,50 @@ def test_the_public_draw_path_meets_the_same_contract() -> None:
             Chat.model_validate(item.payload)
 
 
-def _character_calls() -> list[tuple[str, dict[str, Any]]]:
-    """Every ``st.characters(...)`` of the engine and the suites, with its (literal) keywords."""
-    import ast
-
+def _strategy_calls() -> list[tuple[str, str, ast.Call]]:
+    """Every ``st.characters`` / ``st.text`` / ``st.from_regex`` call of the engine and the suites."""
     root = Path(__file__).resolve().parents[1]
     found = []
     for path in sorted([*(root / "suites").rglob("*.py"), *(root / "llama_conformance").rglob("*.py")]):
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "characters"
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in ("characters", "text", "from_regex")
                     and isinstance(node.func.value, ast.Name) and node.func.value.id == "st"):
-                keywords = {}
-                for keyword in node.keywords:
-                    try:
-                        keywords[str(keyword.arg)] = ast.literal_eval(keyword.value)
-                    except ValueError:  # a bound computed at run time (behaviour/negative.py): checked by its test
-                        keywords = {}
-                        break
-                if keywords:
-                    found.append((f"{path.relative_to(root)}:{node.lineno}", keywords))
+                found.append((f"{path.relative_to(root)}:{node.lineno}", node.func.attr, node))
     return found
 
 
 def test_every_drawn_character_encodes_as_utf8_without_asking_for_a_codec_table() -> None:
     """What the suites and the engine draw goes into JSON and HTTP bodies: no surrogate (``Cs``), the one kind of
-    code point UTF-8 cannot encode. Excluding ``Cs`` says that already, so none asks Hypothesis for ``codec=``:
-    its table of a codec is built by encoding every code point (1.3 s of CPU, ``hypothesis.internal.charmap
-    .intervals_from_codec``) in every new Hypothesis home, such as each fresh CI machine of a provider's author."""
-    calls = _character_calls()
-    assert len(calls) >= 15, calls  # the scan sees them
-    for where, keywords in calls:
+    code point UTF-8 cannot encode. No call names a codec, and none takes Hypothesis's default alphabet
+    (``characters(codec="utf-8")``, of ``st.text()`` and of ``st.from_regex()`` on a text pattern): Hypothesis builds
+    its table of a named codec by encoding every code point (1.3 s of CPU, ``hypothesis.internal.charmap
+    .intervals_from_codec``) in every new Hypothesis home, such as each fresh CI machine of a provider's author.
+    ``strategies.alphabet.WIRE_CHARACTERS`` is the same characters, named without one."""
+    calls = _strategy_calls()
+    assert sum(kind == "characters" for _, kind, _ in calls) >= 15, calls  # the scan sees them
+    for where, kind, call in calls:
+        keywords = {str(keyword.arg): keyword.value for keyword in call.keywords}
         assert "codec" not in keywords, where
-        intervals = st.characters(**keywords).wrapped_strategy.intervals  # type: ignore[attr-defined]
-        assert not any(low <= 0xDFFF and high >= 0xD800 for low, high in intervals.intervals), where
+        if kind == "text":
+            assert call.args or "alphabet" in keywords, f"{where}: st.text() with Hypothesis's default alphabet"
+        elif kind == "from_regex":
+            assert "alphabet" in keywords, f"{where}: st.from_regex() with Hypothesis's default alphabet"
+        else:
+            try:  # a bound computed at run time (behaviour/negative.py) is its own test's to check
+                literal = {name: ast.literal_eval(value) for name, value in keywords.items()}
+            except ValueError:
+                continue
+            intervals = st.characters(**literal).wrapped_strategy.intervals  # type: ignore[attr-defined]
+            assert not any(low <= 0xDFFF and high >= 0xD800 for low, high in intervals.intervals), where
+
+
+def test_the_wire_alphabet_draws_what_hypothesiss_utf8_default_draws() -> None:
+    from hypothesis.internal import charmap
+
+    from llama_conformance.strategies.alphabet import WIRE_CHARACTERS
+
+    default = st.characters(codec="utf-8").wrapped_strategy.intervals  # type: ignore[attr-defined]
+    assert WIRE_CHARACTERS.wrapped_strategy.intervals.intervals == default.intervals  # type: ignore[attr-defined]
+    assert WIRE_CHARACTERS.wrapped_strategy.intervals.intervals == tuple(  # type: ignore[attr-defined]
+        interval for interval in charmap.intervals_from_codec("utf-8")[0].intervals)

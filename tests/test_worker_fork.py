@@ -126,7 +126,8 @@ def test_a_pythonhome_starts_a_fresh_worker(pytester: pytest.Pytester, monkeypat
     honours it (here the interpreter's own home, so both ways would start: the run is the same)."""
     monkeypatch.setenv(zygote.START_ENV, "fork")
     monkeypatch.setenv("PYTHONHOME", sys.base_prefix)
-    assert zygote.why_not_fork() is not None and "PYTHONHOME" in zygote.why_not_fork()
+    why = zygote.why_not_fork()
+    assert why is not None and "PYTHONHOME" in why
     pytester.makeconftest(WHO_RUNS)
     result = pytester.runpytest_subprocess(*ISOLATED)
     assert result.ret == pytest.ExitCode.OK, result.stdout.str()

@@ -23,6 +23,7 @@ from llama_conformance.behaviour.judge import kit_frames_hidden
 from llama_conformance.checks import MEMBER_CALLABLE, CheckRef, finding
 from llama_conformance.engine_checks import TYPED_ERROR
 from llama_conformance.harness.build import provider_id
+from llama_conformance.strategies.alphabet import WIRE_CHARACTERS
 from llama_conformance.structural import absence_check
 
 __tracebackhide__ = kit_frames_hidden  # a check's failure shows from the suite's line down
@@ -34,7 +35,7 @@ KIT_SCORING_FN = "kit::equality"
 
 
 METADATA = st.dictionaries(st.text(st.characters(min_codepoint=97, max_codepoint=122), min_size=1, max_size=8),
-                           st.text(max_size=16).filter(lambda s: "\x00" not in s), max_size=3)
+                           st.text(WIRE_CHARACTERS, max_size=16).filter(lambda s: "\x00" not in s), max_size=3)
 
 
 def routing_call(kit: Kit, name: str, *args: Any, check_id: CheckRef) -> Outcome:

@@ -14,11 +14,11 @@ hands its pipes to the zygote over a Unix socket in the run directory (mode 0700
 it) and stands in for the worker until it ends.
 
 The fork is taken only from a quiet process: Linux, one OS thread (``/proc/self/task``, so native
-threads of a C library count too), no asyncio loop made yet, no ``PYTHONHOME`` (the client runs with ``-I``,
-which ignores it, so an interpreter that needs it could not start the client). Otherwise, or with
-``LLAMA_CONFORMANCE_WORKER_START=fresh``, workers start as fresh interpreters, as before. A forked worker
-runs with the scheduler's interpreter flags (``-O``, ``-X dev``, its hash seed), the ones the user started
-pytest with; a fresh one gets what execnet's ``python -u -c`` gives. In the worker,
+threads of a C library count too), no asyncio loop made yet, no ``PYTHONHOME`` or ``PYTHONPLATLIBDIR`` (the
+client runs with ``-I``, which ignores them, so an interpreter that needs one could not start the client).
+Otherwise, or with ``LLAMA_CONFORMANCE_WORKER_START=fresh``, workers start as fresh interpreters, as before.
+A forked worker runs with the scheduler's interpreter flags (``-O``, ``-X dev``, its hash seed), the ones
+the user started pytest with; a fresh one gets what execnet's ``python -u -c`` gives. In the worker,
 what the scheduler's pytest had set up in the process is put back as a fresh interpreter has it
 (``become_worker``): the standard streams, the import hook, the warnings filters, ``faulthandler``,
 ``atexit``, the signal handlers, ``__main__``.
@@ -71,8 +71,10 @@ def why_not_fork() -> str | None:
         return f"{START_ENV}=fresh"
     if sys.platform != "linux" or not hasattr(socket, "recv_fds"):
         return "forked workers are used on Linux only"
-    if os.environ.get("PYTHONHOME"):  # an interpreter that needs it to start: the client's -I would ignore it
-        return "PYTHONHOME is set, and the fork client starts isolated (-I), without it"
+    # what an interpreter may need to find its standard library, which the client's -I would ignore
+    located_by = [name for name in ("PYTHONHOME", "PYTHONPLATLIBDIR") if os.environ.get(name)]
+    if located_by:
+        return f"{' and '.join(located_by)} set, and the fork client starts isolated (-I), without it"
     try:
         threads = len(os.listdir("/proc/self/task"))
     except OSError:

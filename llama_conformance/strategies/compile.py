@@ -20,6 +20,7 @@ from typing import Any
 from hypothesis import strategies as st
 from pydantic import BaseModel, SecretStr
 
+from llama_conformance.strategies.alphabet import WIRE_CHARACTERS
 from llama_conformance.strategies.coreschema import CoreSchema, SchemaRegistry, recursive_refs, split_definitions
 from llama_conformance.strategies.hints import ValueHints
 from llama_conformance.strategies.plan import (
@@ -272,7 +273,8 @@ class Compiler:
             # Python's ``$`` matching before a trailing newline (Rust's does not). The string's
             # own validator still has the last word.
             validator = self.registry.validator(schema)
-            strategy = st.from_regex(re.compile(pattern), fullmatch=True).filter(lambda s: _accepts(validator, s))
+            strategy = st.from_regex(re.compile(pattern), fullmatch=True, alphabet=WIRE_CHARACTERS).filter(
+                lambda s: _accepts(validator, s))
         return Text(schema, self.registry, lo, hi, strategy)
 
     def _int(self, schema: CoreSchema, path: str, **kw: Any) -> Node:

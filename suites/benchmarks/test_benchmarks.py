@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.coverage import ANSWER
+from llama_conformance.strategies.alphabet import WIRE_CHARACTERS
 from llama_conformance_suites.benchmarks.checks import REGISTER, UNREGISTER, UNREGISTER_FORGETS
 from llama_conformance_suites.benchmarks.helpers import benchmark, register_benchmark, unregister_benchmark, unregisters
 from llama_conformance_suites.eval.helpers import run_eval
@@ -21,7 +22,7 @@ pytestmark = [pytest.mark.behavioral, pytest.mark.api("eval")]
 
 IDS = st.text(st.characters(min_codepoint=48, max_codepoint=122), min_size=1, max_size=24)
 METADATA = st.dictionaries(st.sampled_from(["owner", "notes", "version"]),
-                           st.one_of(st.text(max_size=20), st.integers(0, 100)), max_size=3)
+                           st.one_of(st.text(WIRE_CHARACTERS, max_size=20), st.integers(0, 100)), max_size=3)
 
 
 @pytest.mark.checks(REGISTER, *ANSWER)

@@ -12,9 +12,10 @@ from hypothesis import strategies as st
 
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.checks import CheckDef
+from llama_conformance.strategies.alphabet import WIRE_CHARACTERS
 from llama_conformance_suites.prompts.checks import CREATE
 
-NAMES = st.from_regex(r"[a-z][a-z0-9_]{0,7}", fullmatch=True)
+NAMES = st.from_regex(r"[a-z][a-z0-9_]{0,7}", fullmatch=True, alphabet=WIRE_CHARACTERS)
 WORDS = st.text(st.characters(exclude_categories=("Cs", "Cc"), exclude_characters="{}"),
                 min_size=1, max_size=30)
 
