@@ -82,6 +82,22 @@ def absence_level(member: MemberSpec) -> Level:
     return Level.SHOULD if member.optional else absence_check(member).level
 
 
+def _missing(member: MemberSpec, where: str, provider: str) -> str:
+    """Why a missing member matters, and who must act: the server calls it, and a missing method is an
+    AttributeError there, which the server answers as a 500."""
+    if member.optional:
+        return f"{where} is missing from {provider} (optional: the protocol's default raises NotImplementedError)."
+    if member.implied:
+        resource = member.name.removeprefix("unregister_").replace("_", " ")
+        calls = (f"the server's routing table calls it when a {resource} is unregistered, so unregistering one "
+                 "fails with a server error (500)")
+    elif member.private:
+        calls = "the server's routing table calls it, so that call fails with a server error (500)"
+    else:
+        calls = "the server's router calls it, so its route fails with a server error (500)"
+    return f"{where} is missing from {provider}: {calls}. The provider's maintainer must add it."
+
+
 def check_member(impl: Any, member: MemberSpec) -> StructuralResult:
     """All structural checks of one protocol member on a built provider."""
     result = StructuralResult(member.member_id)
@@ -92,20 +108,7 @@ def check_member(impl: Any, member: MemberSpec) -> StructuralResult:
     owner = _defining_class(impl, member.name)
     in_instance = member.name in getattr(impl, "__dict__", {})
     if owner is None and not in_instance:
-        why = (
-            "the server's routing table calls it when the resource is unregistered"
-            if member.implied
-            else "optional: the protocol's default raises NotImplementedError"
-            if member.optional
-            else "the server's routing table calls it"
-            if member.private
-            else "the server's router calls it"
-        )
-        result.findings.append(finding(
-            present_check,
-            f"{where} is missing from {type(impl).__name__} ({why}).",
-            present_level,
-        ))
+        result.findings.append(finding(present_check, _missing(member, where, type(impl).__name__), present_level))
         return result
 
     if not in_instance and _is_protocol_class(owner):
