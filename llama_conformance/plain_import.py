@@ -45,15 +45,17 @@ class PlainLibraryFinder(importlib.abc.MetaPathFinder):
         return importlib.machinery.PathFinder.find_spec(fullname, path, target)
 
 
-def _rewriter() -> object | None:
-    return next((finder for finder in sys.meta_path if type(finder).__name__ == _REWRITER), None)
+def _rewriter_at() -> int | None:
+    """Where pytest's assertion rewriter sits on ``sys.meta_path``; None without one."""
+    return next((index for index, finder in enumerate(sys.meta_path) if type(finder).__name__ == _REWRITER), None)
 
 
 def _named_for_rewriting() -> Collection[str]:
     """The names pytest's hook was asked to rewrite (``mark_rewrite``); a prefix covers its submodules, but only
     an exact name here is one somebody asked for (the packages' own names are top-level, declined anyway).
     ``_must_rewrite`` is pytest's; without it, nothing is declined by name."""
-    return getattr(_rewriter(), "_must_rewrite", ())
+    at = _rewriter_at()
+    return () if at is None else getattr(sys.meta_path[at], "_must_rewrite", ())
 
 
 def install() -> None:
@@ -64,7 +66,7 @@ def install() -> None:
     pytest's (an instrumenting import hook) keep their place.
     """
     sys.meta_path[:] = [finder for finder in sys.meta_path if not isinstance(finder, PlainLibraryFinder)]
-    at = next((index for index, finder in enumerate(sys.meta_path) if type(finder).__name__ == _REWRITER), None)
+    at = _rewriter_at()
     if at is not None:
         sys.meta_path.insert(at, PlainLibraryFinder())
 
