@@ -6,7 +6,9 @@
 * Serving their built-in providers (files ``inline::localfs``; inference through
   ``remote::vllm`` / ``remote::openai`` to the kit's OpenAI-compatible loopback server), the
   kit reports what it reports in-process: llama-stack 0.7.3's localfs loses files when
-  paging with ``after`` (``files.list.pagination``, a real defect); ogx 1.5's passes.
+  paging with ``after`` (``files.list.pagination``, a real defect); ogx 1.5's passes. The same
+  run judges the conversations and prompts services (core services of both servers) and batches
+  test by test, each failing test with the exact checks it fails (``SERVICE_FINDINGS``).
 * The official SDK as a second judge (``http.sdk-parses``) in the same run, on the same server:
   on ogx 1.5 every answer and stream event is also parsed by ogx-client 1.5.0 as its generated
   methods parse them, and ``SDK_FINDINGS`` lists every finding it makes; llama-stack 0.7.3's
@@ -21,7 +23,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections import defaultdict
 from collections.abc import Iterator
+from typing import Any
 
 import httpcore  # noqa: F401  (imported before pytester snapshots sys.modules: see below)
 import httpx  # noqa: F401
@@ -96,24 +100,14 @@ def test_reference_providers_behind_a_real_server_pass(pytester: pytest.Pytester
 
 
 # Serving their built-in providers, every suite over HTTP (seed 1): the failing tests, and the
-# only checks their failures may name. Both servers answer not-found on conversations,
-# prompts, responses and vector-store file batches with FastAPI's `{"detail": ...}`, not the
-# declared OpenAIErrorResponse that files and models answer with (http.error.body); ogx's
-# search results name the file processor's random document id, not the attached file
-# (vector_io.files.attach); llama-stack 0.7.3's localfs skips same-second files when paging
-# with `after` (files.list.pagination), its conversations ignore `after`, order items by a
-# one-second clock, and answer two items with one client id in one request with a 500.
+# only checks their failures may name (the conversations, prompts and batches suites apart, test by
+# test: SERVICE_FINDINGS). Both servers answer not-found on responses and vector-store file batches
+# with FastAPI's `{"detail": ...}`, not the declared OpenAIErrorResponse that files and models answer
+# with (http.error.body); ogx's search results name the file processor's random document id, not the
+# attached file (vector_io.files.attach); llama-stack 0.7.3's localfs skips same-second files when
+# paging with `after` (files.list.pagination).
 BUILTIN_FINDINGS: dict[str, tuple[set[str], set[str]]] = {
-    "ogx": ({"conversations/test_conversations.py::test_delete",
-             "conversations/test_conversations.py::test_items_pagination_and_delete",
-             "negative/test_unknown_ids.py::test_unknown_ids[conversations]",
-             "conversations/test_conversations.py::test_unknown_item_ids",
-             "conversations/test_conversations_stateful.py::test_conversations_state_machine",
-             "prompts/test_prompts.py::test_delete", "negative/test_unknown_ids.py::test_unknown_ids[prompts]",
-             "prompts/test_prompts.py::test_unknown_versions",
-             "prompts/test_prompts.py::test_versions_and_default",
-             "prompts/test_prompts_stateful.py::test_prompts_state_machine",
-             "negative/test_unknown_ids.py::test_unknown_ids[responses]",
+    "ogx": ({"negative/test_unknown_ids.py::test_unknown_ids[responses]",
              # the responses suite runs over a URL now (the chat model comes from /v1/models): ogx answers
              # create with input "" by a 500 (a stream: an `error` event before response.created, and no
              # terminal event), and not-found / 409s of every responses route with `{"detail": ...}`
@@ -129,11 +123,10 @@ BUILTIN_FINDINGS: dict[str, tuple[set[str], set[str]]] = {
              "vector_io/test_vector_io.py::test_exact_match_scores_are_finite",
              "vector_io/test_vector_io_files.py::test_file_attributes_update",
              "vector_io/test_vector_io_search.py::test_search_names_attached_file",
-             # a duplicate item id / background with stream refused with a 400 whose body is {"detail"};
-             # so are a response naming an unknown prompt (404, core/prompts/prompts.py:109-110), both
-             # previous_response_id and conversation, a malformed conversation id (400, builtin
-             # openai_responses.py:954-967) and an unknown one (404, core/conversations/conversations.py:449)
-             "conversations/test_conversations_items.py::test_item_copied",
+             # background with stream refused with a 400 whose body is {"detail"}; so are a response naming
+             # an unknown prompt (404, core/prompts/prompts.py:109-110), both previous_response_id and
+             # conversation, a malformed conversation id (400, builtin openai_responses.py:954-967) and an
+             # unknown one (404, core/conversations/conversations.py:449)
              "responses/test_responses_depth.py::test_background_stream",
              "responses/test_responses_params.py::test_prompt_unknown",
              "responses/test_responses_params.py::test_conversation_with_previous",
@@ -164,14 +157,7 @@ BUILTIN_FINDINGS: dict[str, tuple[set[str], set[str]]] = {
              "file_processors.errors.unsupported", "file_processors.not-found", "messages.create",
              "messages.stream", "stream.messages.start-first", "stream.messages.stop-last",
              "skills.versions.at-once"}),
-    "llama-stack": ({"conversations/test_conversations.py::test_delete",
-                     "conversations/test_conversations.py::test_duplicate_item_ids",
-                     "conversations/test_conversations.py::test_items_add_retrieve_order",
-                     "conversations/test_conversations.py::test_items_pagination_and_delete",
-                     "negative/test_unknown_ids.py::test_unknown_ids[conversations]",
-                     "conversations/test_conversations.py::test_unknown_item_ids",
-                     "conversations/test_conversations_stateful.py::test_conversations_state_machine",
-                     "files/test_files.py::test_list_pagination_and_order",
+    "llama-stack": ({"files/test_files.py::test_list_pagination_and_order",
                      "negative/test_unknown_ids.py::test_unknown_ids[responses]",
                      # over a URL too: create with input "" answers 500, the list's `after` skips
                      # same-second responses and chains say previous_response_id null (as in-process,
@@ -185,10 +171,8 @@ BUILTIN_FINDINGS: dict[str, tuple[set[str], set[str]]] = {
                      "responses/test_responses.py::test_store_false_is_not_kept",
                      "responses/test_responses_stateful.py::test_responses_state_machine",
                      "vector_io/test_vector_io.py::test_unknown_ids",
-                     # {"detail"} bodies: an unknown item's 404, background with stream's 400, a response
-                     # naming an unknown prompt (400), both previous_response_id and conversation (400), an
-                     # unknown conversation (404)
-                     "conversations/test_conversations_items.py::test_item_copied",
+                     # {"detail"} bodies: background with stream's 400, a response naming an unknown prompt
+                     # (400), both previous_response_id and conversation (400), an unknown conversation (404)
                      "responses/test_responses_depth.py::test_background_stream",
                      "responses/test_responses_params.py::test_prompt_unknown",
                      "responses/test_responses_params.py::test_conversation_with_previous",
@@ -218,6 +202,51 @@ BUILTIN_FINDINGS: dict[str, tuple[set[str], set[str]]] = {
                      "file_processors.errors.unsupported", "vector_io.search.scores-finite",
                      "vector_io.files.attributes-update", "vector_io.search.modes", "vector_io.search.rankers"}),
 }
+
+# Conversations and prompts (no provider type in either registry: core services each server mounts with
+# responses) and batches (inline::reference), judged test by test in the same run: each failing test of
+# their suites -> the MUST check ids it may fail with (all of them, or where timing decides, a part).
+# Every other test of those suites passes. On both servers their not-found answers (and ogx's refusal
+# of a duplicate item id, a 400, and of a stale prompt version) are FastAPI's `{"detail": ...}`, not
+# the declared OpenAIErrorResponse (``{"error": {"message": ...}}``) the same servers send for files
+# and batches: every test that meets one fails on it first (http.error.body). llama-stack 0.7.3's
+# conversations service has three defects of its own: ``list_items`` ignores ``after`` and always answers
+# ``has_more=false``, so a walk with ``limit=2`` stops after the first page (conversations.items.pagination);
+# items are ordered by a one-second ``created_at`` alone, so items added by separate calls in one second tie
+# and ``order=desc`` keeps them in insertion order (conversations.items.order: core/conversations/
+# conversations.py:217-224 numbers a call's items from ``int(time.time())``, :283-286 sorts by
+# ``created_at``); two items sharing a client id in one request are a 500 (the items table's key clashes),
+# not a client error (call.typed-error).
+ERROR_BODY = {"http.error.body"}
+_SERVICE_NOT_FOUND = {"conversations/test_conversations.py::test_delete": ERROR_BODY,
+                      "conversations/test_conversations.py::test_unknown_item_ids": ERROR_BODY,
+                      "conversations/test_conversations_items.py::test_item_copied": ERROR_BODY,
+                      "negative/test_unknown_ids.py::test_unknown_ids[conversations]": ERROR_BODY}
+SERVICE_FINDINGS: dict[str, dict[str, set[str]]] = {
+    "ogx": {**_SERVICE_NOT_FOUND,
+            "conversations/test_conversations.py::test_items_pagination_and_delete": ERROR_BODY,  # the deleted item
+            "conversations/test_conversations_stateful.py::test_conversations_state_machine": ERROR_BODY,
+            "prompts/test_prompts.py::test_delete": ERROR_BODY,
+            "prompts/test_prompts.py::test_unknown_versions": ERROR_BODY,
+            "prompts/test_prompts.py::test_versions_and_default": ERROR_BODY,  # the stale update's 400
+            "prompts/test_prompts_stateful.py::test_prompts_state_machine": ERROR_BODY,
+            "negative/test_unknown_ids.py::test_unknown_ids[prompts]": ERROR_BODY},
+    "llama-stack": {**_SERVICE_NOT_FOUND,
+                    "conversations/test_conversations.py::test_items_pagination_and_delete":
+                        {"conversations.items.pagination"},
+                    "conversations/test_conversations.py::test_items_add_retrieve_order": {"conversations.items.order"},
+                    "conversations/test_conversations.py::test_duplicate_item_ids": {"call.typed-error"},
+                    # an unknown item's 404, or the order defect when two add_items calls share a second (RACES)
+                    "conversations/test_conversations_stateful.py::test_conversations_state_machine":
+                        ERROR_BODY | {"conversations.stateful"}},
+}
+_SERVICE_SUITE = re.compile(r"^(?:(?:batches|conversations|prompts)/\S+|negative/test_unknown_ids\.py::"
+                            r"test_unknown_ids\[(?:batches|conversations|prompts)\])$")
+# Both answer set_as_default with is_default=false for a version they store as the default; batch output
+# lines carry response.body as a JSON string.
+SERVICE_WARNINGS = {("batches/test_batches.py::test_create_run_complete", "SHOULD", "batches.output.format"),
+                    ("prompts/test_prompts.py::test_create_get_list", "SHOULD", "prompts.answer-default")}
+
 
 # Findings whose test depends on timing, each a real one when it shows: a background response
 # the echo model finishes before the cancel arrives is refused with a 409 whose body is
@@ -253,7 +282,9 @@ def test_builtin_providers_behind_a_real_server(pytester: pytest.Pytester, kind:
         break
     assert "PASSED inference/test_inference.py::test_chat_answer" in text, text
     assert "files.upload.filename-kept" in text  # both localfs sanitize names (SHOULD)
-    failing, allowed = BUILTIN_FINDINGS[kind]
+    services = SERVICE_FINDINGS[kind]
+    failing = BUILTIN_FINDINGS[kind][0] | set(services)
+    allowed = BUILTIN_FINDINGS[kind][1].union(*services.values())
     failed = {line.split(" ", 1)[1].split(" - ", 1)[0] for line in text.splitlines() if line.startswith("FAILED ")}
     assert failing <= failed <= failing | RACES.get(kind, set()), "\n".join(sorted(failed))
     named = set(re.findall(r"\[MUST ([\w.-]+)\]", text))
@@ -264,6 +295,7 @@ def test_builtin_providers_behind_a_real_server(pytester: pytest.Pytester, kind:
     assert charged_tests(text) == SDK_TESTS[kind], sorted(charged_tests(text))
     judged = not_judged_reason(PACKAGE[kind])
     report = json.loads((pytester.path / f"report-{attempt}" / "report.json").read_text())
+    _judged_test_by_test(kind, text, report)
     sdk_status = {check["status"] for check in report["checks"] if check["id"] == "http.sdk-parses"}
     if kind == "llama-stack":
         assert judged is not None and "construct_type" in judged  # not applicable: nothing could reject
@@ -271,6 +303,33 @@ def test_builtin_providers_behind_a_real_server(pytester: pytest.Pytester, kind:
     else:
         assert judged is None, judged
         assert sdk_status == {"passed"}, sdk_status  # the run's own record: the SDK judged answers
+
+
+def _judged_test_by_test(kind: str, text: str, report: dict[str, Any]) -> None:
+    """The conversations, prompts and batches suites of a builtin run, from the run's report (which names each
+    test by its path and lists every check it judged): each test passed, or failed on exactly the check ids
+    SERVICE_FINDINGS allows it; none was skipped; the SHOULD warnings of SERVICE_WARNINGS were given."""
+    judged: dict[str, set[str]] = defaultdict(set)  # test -> the outcomes of its checks
+    must: dict[str, set[str]] = defaultdict(set)  # test -> the MUST checks it failed
+    warned = set()
+    for row in report["results"]:
+        if not _SERVICE_SUITE.match(row["test"]):
+            continue
+        judged[row["test"]].add(row["outcome"])
+        if row["outcome"] == "failed" and row["level"] == "MUST":
+            must[row["test"]].add(row["check"])
+        elif row["outcome"] == "warned":
+            warned.add((row["test"], row["level"], row["check"]))
+    assert len(judged) >= 20, sorted(judged)  # the three suites ran (25 tests today)
+    expected = SERVICE_FINDINGS[kind]
+    for test, outcomes in sorted(judged.items()):
+        assert outcomes <= {"passed", "failed", "warned", "not-applicable"}, (test, outcomes)  # none skipped
+        if test in expected:
+            assert must[test] and must[test] <= expected[test], (test, must[test], expected[test])
+        elif test not in RACES[kind]:  # a race may fail, on the run's allowed checks
+            assert not must[test], (test, must[test])
+    assert warned >= SERVICE_WARNINGS, sorted(warned)
+    assert '{"detail": "Conversation' in text and '{"detail": "Prompt' in text, text
 
 
 # What the fuzzer finds on each real server, seed 1 (benchmarks/compare_real_servers.py runs
