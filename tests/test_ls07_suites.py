@@ -45,6 +45,9 @@ ABSENT_MEMBERS: dict[str, tuple[str, str, str]] = {
 }
 # The safety wing's proof whose finding must name the rewritten path (its row, run once more here).
 REDACTS = "safety-redacts-in-place"
+# The safety wing's proof of a routing-table member that is there but not callable (a dict named register_shield):
+# its finding must say what fails and who must act.
+SHADOWED = "safety-register-shadowed"
 
 
 def _proof(fixture: str) -> Proof:
@@ -69,7 +72,7 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pytest.RunResu
     runs = {**{d: (f"--llama-provider=inline::broken-{d}", LLAMA_STACK_API, "-m", "structural or behavioral", "-k",
                    f"{member} or {test}") for d, (_api, member, test) in ABSENT_MEMBERS.items()},
             **{p: (f"--llama-provider={p}", LLAMA_STACK_API) for p in REFERENCES}, "one-level": ONE_LEVEL,
-            REDACTS: _args(_proof(REDACTS))}
+            REDACTS: _args(_proof(REDACTS)), SHADOWED: _args(_proof(SHADOWED))}
     return dict(zip(runs, run_kit_batch(tmp_path_factory.mktemp("ls07-matrix"), list(runs.values())), strict=True))
 
 
@@ -106,6 +109,14 @@ def test_in_place_redaction_names_the_changed_path(matrix: dict[str, pytest.RunR
     report = failure_reports(matrix[REDACTS])[test]
     assert re.search(r"safety\.run_shield changed the caller's request in place: messages\[\d\]\.content: "
                      r"'[^']*' became '[^']*\[REDACTED\]", report), report
+
+
+def test_a_non_callable_routing_member_names_the_call_and_who_must_act(matrix: dict[str, pytest.RunResult]) -> None:
+    (test,) = _proof(SHADOWED).fails
+    report = failure_reports(matrix[SHADOWED])[test]
+    assert ("[MUST safety.shield.register] the provider has a non-callable `register_shield`; the server's routing "
+            "table calls register_shield(Shield) anyway (ShieldsProtocolPrivate), which then fails (a 500). The "
+            "provider's maintainer must make it a method.") in report, report
 
 
 # reference provider -> tests it passes (structural and behavioural suites, no skips)

@@ -49,10 +49,10 @@ def routing_call(kit: Kit, name: str, *args: Any, check_id: CheckRef) -> Outcome
     attribute = getattr(kit.put.impl, name, None)
     if not callable(attribute):
         structural = absence_check(member) if attribute is None else MEMBER_CALLABLE
-        has = "has no" if attribute is None else "has a non-callable"
+        has, act = ("has no", "add it") if attribute is None else ("has a non-callable", "make it a method")
         message = (f"the provider {has} `{name}`; the server's routing table calls "
                    f"{name}({', '.join(type(a).__name__ for a in args)}) anyway ({member.protocol}), which then "
-                   "fails (a 500).")
+                   f"fails (a 500). The provider's maintainer must {act}.")
         kit.judge.take([finding(check_id, message, structural.level)])
         pytest.skip(f"not checked further: {message}")  # reached only when that level does not fail
     return kit.call(member, *args)
