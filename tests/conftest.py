@@ -125,7 +125,8 @@ def run_suites(pytester: pytest.Pytester):
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Leave out the defect-matrix tests the ogx env runs (``env_split.ogx_only``); the tests that mostly wait
-    first (``env_split.waiting_first``); make ``--dist loadgroup`` group again under pytest 9.2.
+    first, then the heavy work units (``env_split.heavy_first``); make ``--dist loadgroup`` group again under
+    pytest 9.2.
 
     pytest-xdist 3.8 tags a test of an ``xdist_group`` by rewriting ``item._nodeid`` to
     ``<nodeid>@<group>``; pytest 9.2 builds ``Item.nodeid`` from ``item._id`` instead, so the tag
@@ -136,7 +137,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if elsewhere:
         config.hook.pytest_deselected(items=elsewhere)
         items[:] = [item for item in items if item not in elsewhere]
-    env_split.waiting_first(items)
+    env_split.heavy_first(items)
     try:
         from _pytest.nodeid import NodeId
     except ImportError:  # pytest before 9.2 reads ``_nodeid`` itself

@@ -66,7 +66,20 @@ WAITS_FIRST = ("tests/real/test_real_vector_io_services.py::test_milvus_lite",
                "tests/real/test_real_unreachable.py::test_ogx_inference_backend_down")
 
 
-def waiting_first(items: list[pytest.Item]) -> None:
-    """Move the ``WAITS_FIRST`` tests to the front, in place, the rest in collection order (xdist hands out
-    work in this order, and every worker computes the same one)."""
-    items.sort(key=lambda item: not item.nodeid.startswith(WAITS_FIRST))
+def heavy_first(items: list[pytest.Item]) -> None:
+    """Order the tests, in place, as xdist should hand them out (in this order, and every worker computes the
+    same one): the ``WAITS_FIRST`` tests, then the heavy work units, then the light tests, each part in
+    collection order.
+
+    Heavy: a test of an ``xdist_group`` (a worker takes a group whole: a batch fixture and every test that reads
+    it, 10-150 s) or marked ``slow`` (it starts a server, a service or kit runs). The light rest (472 tests in
+    73 s of the ogx env) then ends the run and evens out its end. In collection order a group of
+    tests/test_worker_fork.py came last: it ran 47 s on one worker while every other worker had finished
+    (CI ledger 2026-12-07, 30 s of one core idle)."""
+    def rank(item: pytest.Item) -> int:
+        if item.nodeid.startswith(WAITS_FIRST):
+            return 0
+        heavy = item.get_closest_marker("xdist_group") is not None or item.get_closest_marker("slow") is not None
+        return 1 if heavy else 2
+
+    items.sort(key=rank)

@@ -187,3 +187,24 @@ def test_the_files_split_between_the_envs_exist_and_each_test_runs_once(monkeypa
     assert runs_elsewhere(other)
     monkeypatch.setenv(SPLIT_ENV, "ogx")
     assert not ogx_only(real, marked_defects=True) and runs_elsewhere(balanced) and not runs_elsewhere(other)
+
+
+class _Item:
+    """What ``env_split.heavy_first`` reads of a collected test."""
+
+    def __init__(self, nodeid: str, *marks: str) -> None:
+        self.nodeid, self.marks = nodeid, marks
+
+    def get_closest_marker(self, name: str) -> str | None:
+        return name if name in self.marks else None
+
+
+def test_xdist_hands_out_the_waiting_tests_then_the_heavy_units_then_the_light_tests() -> None:
+    from env_split import WAITS_FIRST, heavy_first
+
+    items = [_Item("tests/test_a.py::test_light"), _Item("tests/test_b.py::test_grouped", "xdist_group"),
+             _Item("tests/test_c.py::test_light_too"), _Item("tests/test_d.py::test_slow", "slow"),
+             _Item(f"{WAITS_FIRST[0]}[param]", "slow")]
+    heavy_first(items)  # type: ignore[arg-type]
+    assert [item.nodeid.split("::")[1] for item in items] == [
+        WAITS_FIRST[0].split("::")[1] + "[param]", "test_grouped", "test_slow", "test_light", "test_light_too"]
