@@ -33,7 +33,16 @@ import pytest
 
 from llama_conformance.transport.sdk_judge import not_judged_reason
 from llama_conformance_fixtures.openai_server import serve_openai_compatible
-from llama_conformance_fixtures.servers import missing_reason, reference_config, running_server, server_config
+from llama_conformance_fixtures.servers import (
+    RunningServer,
+    group_members,
+    missing_reason,
+    offline_configs,
+    reference_config,
+    running_server,
+    server_config,
+)
+from llama_conformance_fixtures.servers.configs import OFFLINE_CONFIGS
 
 # pytester restores sys.modules after each test; httpx imports httpcore lazily (on its first
 # client), so httpcore would be imported anew in the next test while httpx keeps mapping the
@@ -53,6 +62,12 @@ SDK_LINE = re.compile(r"\[(MUST|ERRATUM [\w.-]+ /) http\.sdk-parses\] ([^\n]*)")
 SDK_FINDINGS: dict[str, set[tuple[str, str]]] = {"ogx": set(), "llama-stack": set()}
 SDK_TESTS: dict[str, set[str]] = {"ogx": set(), "llama-stack": set()}
 SECTION = re.compile(r"^_{3,} (test_[^ ]+) _{3,}$", re.M)
+
+
+def _assert_stopped(server: RunningServer) -> None:
+    """Every process of the server's group ended with its ``with`` block."""
+    assert server.process.returncode is not None
+    assert group_members(server.process.pid) == [], f"processes of server group {server.process.pid} outlived it"
 
 
 def _require(kind: str) -> None:
@@ -272,6 +287,7 @@ def test_builtin_providers_behind_a_real_server(pytester: pytest.Pytester, kind:
     for attempt in range(2):
         with running_server(kind, server_config(BUILTIN[kind]), env={"KIT_OPENAI_URL": loopback_openai}) as server:
             result = _run(pytester, server.url, "--hypothesis-seed=1", f"--llama-report=report-{attempt}")
+        _assert_stopped(server)
         text = result.stdout.str()
         # ogx serves file processing from worker processes that share its SQLite job queue; on a CI machine
         # running four test workers at once its server once stalled for over 30 s (a file batch, then every
@@ -342,6 +358,14 @@ FUZZ_FINDINGS = {
 }
 
 
+def test_every_offline_config_is_started_here() -> None:
+    """Each offline built-in config starts, answers and stops in a test of this module (the kit's run on its
+    built-ins, or its fuzzer), which is where a config that no longer starts shows."""
+    for kind, names in OFFLINE_CONFIGS.items():
+        assert set(names) == {BUILTIN[kind], FUZZ_FINDINGS[kind][0]}, (kind, names)
+        assert all(server_config(name) in offline_configs(kind) for name in names)
+
+
 @pytest.mark.parametrize("kind", ["ogx", "llama-stack"])
 def test_fuzzing_a_real_server(pytester: pytest.Pytester, kind: str) -> None:
     _require(kind)
@@ -349,6 +373,7 @@ def test_fuzzing_a_real_server(pytester: pytest.Pytester, kind: str) -> None:
     with running_server(kind, server_config(config)) as server:
         result = pytester.runpytest_subprocess(f"--llama-stack-url={server.url}", "-p", "no:asyncio", "-rA",
                                                "-m", "fuzz", "--hypothesis-seed=1", *select)
+    _assert_stopped(server)
     text = result.stdout.str()
     failed = {line.split("[", 1)[1].rsplit("]", 1)[0] for line in text.splitlines()
               if line.startswith("FAILED") and "test_operation[" in line}
