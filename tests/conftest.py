@@ -51,10 +51,10 @@ def pytest_configure(config: pytest.Config) -> None:
     cpu_ledger.register(config)  # LLAMA_CONFORMANCE_TESTS_CPU=<dir>: each test's CPU seconds (tests/cpu_ledger.py)
     os.environ["LLAMA_CONFORMANCE_ISOLATION"] = "off"
     if getattr(config.option, "loadscopereorder", None):
-        # xdist's loadgroup hands out the largest groups first and single tests last, in collection order,
-        # which left tests/real's long waits (milvus-lite's two minutes, a backend that never answers) for
-        # the end of the run, with a core idle. In collection order tests/real comes first: its waits
-        # overlap the CPU-bound batches, and the short tests of tests/ fill the end (tests/cpu_ledger.py).
+        # xdist's loadgroup would hand out the largest groups first and single tests last, which left
+        # tests/real's long waits (milvus-lite's two minutes, a backend that never answers) for the end of the
+        # run, with a core idle. The order is ours instead (``env_split.heavy_first``): the waits first, then
+        # the heavy units, and the light tests fill the end (tests/cpu_ledger.py).
         config.option.loadscopereorder = False
     # A suite test that evaluates a check its ``checks`` marker does not name fails as a kit defect.
     os.environ["LLAMA_CONFORMANCE_VERIFY_MARKERS"] = "1"

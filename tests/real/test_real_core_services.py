@@ -82,8 +82,6 @@ SERVICE_MODULE = textwrap.dedent('''
 ''')
 
 
-
-
 @needs_ogx
 @pytest.mark.parametrize(("api", "passed", "warnings"), [
     ("conversations", 18, set()),
