@@ -16,6 +16,7 @@ from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.coverage import ANSWER
 from llama_conformance.behaviour.invoke import Outcome
 from llama_conformance.checks import CheckDef
+from llama_conformance.strategies.alphabet import WIRE_CHARACTERS
 from llama_conformance_suites.datasetio.checks import (
     APPEND_ROWS,
     ITERROWS,
@@ -35,7 +36,7 @@ from llama_conformance_suites.datasetio.helpers import (
 pytestmark = [pytest.mark.behavioral, pytest.mark.api("datasetio")]
 
 COLUMNS = ("input_query", "expected_answer", "generated_answer", "id")
-VALUES = st.one_of(st.text(st.characters(exclude_categories=("Cs",)), max_size=20),
+VALUES = st.one_of(st.text(WIRE_CHARACTERS, max_size=20),
                    st.integers(-1000, 1000))
 
 

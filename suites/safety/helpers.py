@@ -30,6 +30,7 @@ from llama_conformance.checks import CheckDef, Finding
 from llama_conformance.contract.members import MemberSpec
 from llama_conformance.contract.shapes import message_payload
 from llama_conformance.engine_checks import REQUEST_UNCHANGED
+from llama_conformance.strategies.alphabet import WIRE_CHARACTERS
 from llama_conformance.strategies.domain import salted
 from llama_conformance_suites.safety.checks import SHIELD_REGISTER, SHIELD_UNREGISTER
 
@@ -38,7 +39,7 @@ SHIELD_ENV = "LLAMA_CONFORMANCE_SHIELD_ID"
 CANDIDATES = ("kit-shield", "code-scanner")
 
 ROLES = ("user", "system", "assistant")
-DRAWN_TEXT = st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=200)
+DRAWN_TEXT = st.text(WIRE_CHARACTERS, min_size=1, max_size=200)
 # Half drawn text, half drawn text holding a domain value: PII for half of those. Measured in
 # tests/test_domain_values.py: every one of 100 seeds reaches a PII shape within the fast
 # profile's 12 examples, where plain drawn text reaches none.

@@ -17,6 +17,7 @@ from llama_conformance.behaviour.negative import expect_not_found, unknown_ids
 from llama_conformance.behaviour.steps import KIT_DATASET_ID, refused_cleanly
 from llama_conformance.engine_checks import TYPED_ERROR
 from llama_conformance.evidence import Inconclusive
+from llama_conformance.strategies.alphabet import WIRE_CHARACTERS
 from llama_conformance_suites.scoring.checks import FUNCTIONS_LISTED, NOT_FOUND, SCORE, SCORE_BATCH, SCORE_FUZZ
 from llama_conformance_suites.scoring.helpers import (
     list_functions,
@@ -29,7 +30,7 @@ from llama_conformance_suites.scoring.helpers import (
 pytestmark = [pytest.mark.behavioral, pytest.mark.api("scoring")]
 
 KIT_DATASET_ROWS = 3
-CELL = st.text(st.characters(exclude_categories=("Cs",)), max_size=40)
+CELL = st.text(WIRE_CHARACTERS, max_size=40)
 ROW = st.fixed_dictionaries({"input_query": CELL, "expected_answer": CELL, "generated_answer": CELL})
 
 
