@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.invoke import Outcome
 from llama_conformance.behaviour.judge import kit_frames_hidden
+from llama_conformance.behaviour.uploads import spooled_upload
 from llama_conformance.checks import MEMBER_CALLABLE, CheckRef, finding
 from llama_conformance.engine_checks import TYPED_ERROR
 from llama_conformance.harness.build import provider_id
@@ -107,11 +108,6 @@ def store_in_files(kit: Kit, content: bytes, filename: str, mime: str, *, for_ap
     a deployment, the deployment's files API. A provider without one cannot be given a file
     id at all, so the test is skipped, saying so.
     """
-    import io
-
-    from fastapi import UploadFile
-    from starlette.datastructures import Headers
-
     if kit.session.options.stack_url:
         put = kit.session.put_for("files")
         impl, gate = put.impl, put.gate
@@ -119,8 +115,7 @@ def store_in_files(kit: Kit, content: bytes, filename: str, mime: str, *, for_ap
         impl, gate = kit.session.put.dependencies.get("files"), kit.session.put.gate
     if impl is None:
         pytest.skip(f"the provider has no files dependency, so a {for_api} test cannot give it a file id")
-    upload = UploadFile(file=io.BytesIO(content), filename=filename, size=len(content),
-                        headers=Headers({"content-type": mime}))
+    upload = spooled_upload(content, filename, mime)
     if getattr(kit.api, "UploadFileRequest", None) is None:  # llama-stack 0.2: openai_upload_file(file, purpose)
         purpose = kit.api.OpenAIFilePurpose("assistants")
         created = gate.run(f"files.openai_upload_file (for {for_api})",

@@ -9,19 +9,17 @@ a batch that never finishes fails a check (``batches.complete``) instead of hang
 
 from __future__ import annotations
 
-import io
 import json
 import time
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from fastapi import UploadFile
-from starlette.datastructures import Headers
 
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.invoke import Outcome
 from llama_conformance.behaviour.steps import response_bytes
+from llama_conformance.behaviour.uploads import spooled_upload
 from llama_conformance.checks import CheckDef
 from llama_conformance_suites.batches.checks import RETRIEVE, STATUS
 
@@ -79,8 +77,7 @@ def upload_input(kit: Kit, lines: list[dict[str, Any] | str]) -> str:
     suite can send a line that is not JSON); returns its id."""
     files = dependency(kit, "files")
     content = "".join((line if isinstance(line, str) else json.dumps(line)) + "\n" for line in lines).encode()
-    upload = UploadFile(file=io.BytesIO(content), filename="batch-input.jsonl", size=len(content),
-                        headers=Headers({"content-type": "application/jsonl"}))
+    upload = spooled_upload(content, "batch-input.jsonl", "application/jsonl")
     request = kit.api.UploadFileRequest(purpose="batch")
     created = files.gate.run("files.openai_upload_file (batch input)",
                              lambda: files.impl.openai_upload_file(request, upload))

@@ -22,11 +22,11 @@ from typing import Any
 
 import pytest
 from fastapi import UploadFile
-from starlette.datastructures import Headers
 
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.invoke import Outcome
 from llama_conformance.behaviour.steps import store_in_files
+from llama_conformance.behaviour.uploads import spooled_upload
 
 _VOCAB_TEXT = (
     "river stone cloud apple garden window silver forest bridge candle rabbit pencil orange marble harbor "
@@ -168,8 +168,7 @@ def require_text(kit: Kit) -> None:
 
 
 def upload(content: bytes, filename: str, mime: str) -> UploadFile:
-    return UploadFile(file=io.BytesIO(content), filename=filename, size=len(content),
-                      headers=Headers({"content-type": mime}))
+    return spooled_upload(content, filename, mime)
 
 
 def process(kit: Kit, file: UploadFile | None = None, **payload: Any) -> Outcome:

@@ -7,14 +7,11 @@ stateful machine speak in bytes, names and ids.
 
 from __future__ import annotations
 
-import io
 from typing import Any
-
-from fastapi import UploadFile
-from starlette.datastructures import Headers
 
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.invoke import Outcome
+from llama_conformance.behaviour.uploads import spooled_upload
 
 
 def upload_purposes(kit: Kit) -> list[str]:
@@ -27,9 +24,7 @@ def upload_file(kit: Kit, content: bytes, filename: str, purpose: str, **fields:
     and the request that was sent."""
     member = kit.member("openai_upload_file")
     request = kit.request(member, {"purpose": purpose, **fields})
-    upload = UploadFile(file=io.BytesIO(content), filename=filename, size=len(content),
-                        headers=Headers({"content-type": "application/octet-stream"}))
-    return kit.call_request(member, request, upload), request
+    return kit.call_request(member, request, spooled_upload(content, filename, "application/octet-stream")), request
 
 
 def by_id(kit: Kit, member_name: str, file_id: str) -> Outcome:

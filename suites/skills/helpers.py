@@ -15,11 +15,11 @@ import zipfile
 from typing import Any
 
 from fastapi import UploadFile
-from starlette.datastructures import Headers
 
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.invoke import Outcome
 from llama_conformance.behaviour.steps import response_bytes
+from llama_conformance.behaviour.uploads import spooled_upload
 from llama_conformance.checks import CheckDef
 from llama_conformance_suites.skills.checks import CREATE
 
@@ -40,8 +40,7 @@ def bundle(name: str, description: str = "", *, manifest: str | None = None,
 
 
 def upload(content: bytes) -> UploadFile:
-    return UploadFile(file=io.BytesIO(content), filename="skill.zip", size=len(content),
-                      headers=Headers({"content-type": "application/zip"}))
+    return spooled_upload(content, "skill.zip", "application/zip")
 
 
 def arguments(kit: Kit, member_name: str, *args: Any) -> dict[str, Any]:

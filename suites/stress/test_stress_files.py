@@ -7,12 +7,9 @@ that is merely slow. Uploads are deleted again. Runs only with --llama-profile s
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import pytest
-from fastapi import UploadFile
-from starlette.datastructures import Headers
 
 from llama_conformance.behaviour.context import Kit
 from llama_conformance.behaviour.coverage import HTTP_ANSWER
@@ -26,6 +23,7 @@ from llama_conformance.behaviour.stress import (
     report,
     stress_run,
 )
+from llama_conformance.behaviour.uploads import spooled_upload
 from llama_conformance.engine_checks import ANSWERED_ONCE
 from llama_conformance_suites.files.checks import LIST
 from llama_conformance_suites.files.helpers import list_page, upload_purposes
@@ -36,8 +34,7 @@ pytestmark = [pytest.mark.behavioral, pytest.mark.api("files")]
 def _upload_call(kit: Kit, marker: str, purpose: str) -> tuple[tuple[Any, ...], dict[str, Any]]:
     member = kit.member("openai_upload_file")
     content = f"{marker}\n".encode() * 8
-    upload = UploadFile(file=io.BytesIO(content), filename=f"{marker}.txt", size=len(content),
-                        headers=Headers({"content-type": "application/octet-stream"}))
+    upload = spooled_upload(content, f"{marker}.txt", "application/octet-stream")
     return (kit.request(member, {"purpose": purpose}), upload), {}
 
 
