@@ -11,7 +11,8 @@ The mechanism, chosen by measurement (``benchmarks/bench_isolation.py``):
   interpreter start-up, not two; elsewhere, or when that process runs a thread, a fresh one.
 * **a hard deadline** per call (``recorder``): ``faulthandler``'s watchdog is a C thread that
   needs no GIL, so it fires even while provider code spins in C holding the GIL; it writes the
-  stacks and ends the worker at 1.5 x the deadline. A loop the provider blocked is found at
+  stacks and ends the worker at 1.5-1.75 x the deadline (armed with slack, so back to back calls
+  do not each restart its thread). A loop the provider blocked is found at
   the deadline itself (the gate's probe) and ends the worker at once.
 * **a memory ceiling** (``memory``): ``RLIMIT_DATA`` on the worker, so an allocation past it
   fails with ``MemoryError`` in the provider's own frame instead of growing until the machine

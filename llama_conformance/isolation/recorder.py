@@ -12,6 +12,13 @@ while provider code spins in C holding it, writes every thread's stack to
 (a segfault in a C extension). Calls may nest (a gated call into the ASGI app, whose
 middleware records the HTTP request) and overlap (a stress batch): the watchdog is armed for
 the earliest deadline of the calls in flight.
+
+Arming ``faulthandler`` starts its C thread and cancelling joins it (about 35 us of CPU, most
+of what isolation cost per call). So the watchdog is armed with slack, at 1.5x to 1.75x the
+deadline, and a call whose deadline falls inside the armed window does not re-arm it; back to
+back calls re-arm it about once per quarter deadline. A call that ends does not cancel it
+either while it is still seconds off: the keeper thread cancels it once the worker has been
+idle for a tick, so an idle worker is never ended by a call that has finished.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ import json
 import os
 import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, NoReturn
 
@@ -30,7 +37,10 @@ from llama_conformance.redact import Redactor
 
 RUN_DIR_KEY = "llama_conformance_run_dir"  # xdist workerinput: where the workers' records go
 REFUSED_FILE = "refused.json"  # members that took a worker down: later workers refuse them at once
-HARD_DEADLINE_FACTOR = 1.5  # the watchdog fires at 1.5 x the call's deadline
+HARD_DEADLINE_FACTOR = 1.5  # the watchdog fires at 1.5 x the call's deadline at the earliest,
+SLACK_FACTOR = 0.25  # and at (1.5 + 0.25) x at the latest: the window that spares a re-arm per call
+_KEEPER_TICK_S = 0.5  # how often the keeper looks for an idle worker with the watchdog armed
+_LEFT_ARMED_S = 5.0  # a call ends with the watchdog further off than this: the keeper cancels it, not the call
 WEDGED_EXIT_CODE = 70  # os._exit status of a worker that ended itself over a blocked loop
 _REQUEST_CHARS = 2_000
 
@@ -42,6 +52,14 @@ class CallInFlight:
     deadline_s: float
     hard_at: float  # time.monotonic() when the watchdog ends the worker
     started_at: float = 0.0  # time.time() when it started: what it cost if the worker dies in it (``call_time``)
+
+    @property
+    def latest_fire(self) -> float:
+        """The latest the watchdog may fire for this call (its window: ``hard_at`` to this)."""
+        return self.hard_at + self.deadline_s * SLACK_FACTOR
+
+    def record(self) -> dict[str, Any]:
+        return dict(vars(self))  # its fields are plain values: ``asdict``'s deep copy is not needed
 
 
 def describe_request(request: Any, redact: Redactor | None = None) -> str | None:
@@ -77,6 +95,10 @@ class FlightRecorder:
         self._last: CallInFlight | None = None
         self._test: dict[str, Any] | None = None
         self.refused = read_refused(run_dir)
+        self._armed_at: float | None = None  # time.monotonic() when the armed watchdog fires; None: not armed
+        self._idle_since: float | None = None  # no call in flight since then, with the watchdog still armed
+        self._keeper: threading.Thread | None = None
+        self._closed = threading.Event()
 
     def test_started(self, nodeid: str, record: dict[str, Any]) -> None:
         # Fatal signals' stacks to the trace file: set per test because pytest's faulthandler plugin
@@ -124,16 +146,18 @@ class FlightRecorder:
         """The provider holds the loop (``wedged``) or the memory (``memory``) and cannot be stopped from
         inside: say so, dump the stacks, exit. Nothing here allocates much: it must work at the ceiling."""
         with self._lock:
-            calls = [asdict(call) for call in self._in_flight.values()]
+            calls = [call.record() for call in self._in_flight.values()]
             self._call_slot.write({"status": status, "why": why, "calls": calls[::-1],
-                                   "last": asdict(self._last) if self._last else None})
+                                   "last": self._last.record() if self._last else None})
         faulthandler.dump_traceback(file=self._trace, all_threads=True)
         self._trace.flush()
         os._exit(WEDGED_EXIT_CODE)
 
     def close(self) -> None:
+        self._closed.set()
         with self._lock:
             self._in_flight.clear()
+            self._armed_at = None
         faulthandler.cancel_dump_traceback_later()
         if faulthandler.is_enabled():
             faulthandler.disable()
@@ -142,7 +166,8 @@ class FlightRecorder:
         self._test_slot.close()
 
     def _publish(self) -> bool:
-        """Rewrite the call file and re-arm the watchdog for the earliest deadline in flight.
+        """Rewrite the call file and keep the watchdog armed inside the window of the earliest deadline
+        in flight (``CallInFlight.latest_fire``), re-arming it only when it is not.
 
         False when it could not (a full disk; no thread left for the watchdog at the memory
         ceiling): the watchdog is then off, never left armed for a call that has ended.
@@ -150,17 +175,43 @@ class FlightRecorder:
         calls = sorted(self._in_flight.values(), key=lambda call: call.hard_at)
         try:
             self._call_slot.write({"status": "running" if calls else "idle",
-                                   "calls": [asdict(call) for call in reversed(calls)],
-                                   "last": asdict(self._last) if self._last else None})
+                                   "calls": [call.record() for call in reversed(calls)],
+                                   "last": self._last.record() if self._last else None})
+            now = time.monotonic()
             if calls:
-                remaining = max(calls[0].hard_at - time.monotonic(), 0.05)
-                faulthandler.dump_traceback_later(remaining, exit=True, file=self._trace)
-            else:
-                faulthandler.cancel_dump_traceback_later()
+                self._idle_since = None
+                earliest = calls[0]
+                if self._armed_at is None or not earliest.hard_at <= self._armed_at <= earliest.latest_fire:
+                    remaining = max(earliest.latest_fire - now, 0.05)
+                    faulthandler.dump_traceback_later(remaining, exit=True, file=self._trace)
+                    self._armed_at = now + remaining
+            elif self._armed_at is not None:
+                if self._armed_at - now < _LEFT_ARMED_S:
+                    self._disarm()
+                else:  # seconds off: the keeper cancels it if no call comes first
+                    self._idle_since = now
+                    self._start_keeper()
             return True
         except (OSError, RuntimeError, ValueError, MemoryError):
-            faulthandler.cancel_dump_traceback_later()
+            self._disarm()
             return False
+
+    def _disarm(self) -> None:
+        faulthandler.cancel_dump_traceback_later()
+        self._armed_at = self._idle_since = None
+
+    def _start_keeper(self) -> None:
+        if self._keeper is None:
+            self._keeper = threading.Thread(target=self._keep, name="llama-conformance-watchdog-keeper", daemon=True)
+            self._keeper.start()
+
+    def _keep(self) -> None:
+        """Cancel the watchdog once the worker has been idle for a tick: it was armed for calls that ended."""
+        while not self._closed.wait(_KEEPER_TICK_S):
+            with self._lock:
+                idle_since = self._idle_since
+                if idle_since is not None and not self._in_flight and time.monotonic() - idle_since >= _KEEPER_TICK_S:
+                    self._disarm()
 
 
 class Slot:
