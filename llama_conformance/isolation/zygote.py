@@ -50,6 +50,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
+from llama_conformance.isolation.stack_room import call_with_stack_room
+
 START_ENV = "LLAMA_CONFORMANCE_WORKER_START"  # "fork" (the default where the process allows it) or "fresh"
 SOCKET_NAME = "zygote.sock"
 CLIENT = Path(__file__).with_name("fork_client.py")
@@ -327,7 +329,7 @@ def become_worker(request: dict[str, Any], stdio: list[int], zygote_fds: list[in
         os.environ.update(request["env"])
         argv = list(request["argv"])
         fresh_process_state(unbuffered="-u" in argv[:argv.index("-c")])
-        code = run_command_line(argv)
+        code = call_with_stack_room(run_command_line, argv)  # not at a frame chunk's end (``stack_room``)
     except BaseException:
         traceback.print_exc()
     _flush(sys.stdout)
