@@ -49,6 +49,8 @@ def watchdog(monkeypatch: pytest.MonkeyPatch) -> FakeWatchdog:
     monkeypatch.setattr(recorder_module.time, "monotonic", fake.monotonic)
     monkeypatch.setattr(recorder_module.faulthandler, "dump_traceback_later", fake.arm)
     monkeypatch.setattr(recorder_module.faulthandler, "cancel_dump_traceback_later", fake.cancel)
+    for name in ("enable", "disable"):  # the test process's own faulthandler (pytest's) stays as it is
+        monkeypatch.setattr(recorder_module.faulthandler, name, lambda *_, **__: None)
     monkeypatch.setattr(recorder_module, "_KEEPER_TICK_S", 3600.0)  # the keeper is tested on a real clock below
     return fake
 
@@ -62,6 +64,20 @@ def test_back_to_back_calls_arm_the_watchdog_once(watchdog: FakeWatchdog, tmp_pa
     watchdog.now += 30.0 * recorder_module.SLACK_FACTOR  # a quarter deadline later the window has moved on
     recorder.call_ended(recorder.call_started("skills.get_skill", None, 30.0))
     assert watchdog.arms == 2
+    recorder.close()
+
+
+def test_each_test_arms_the_watchdog_at_its_first_call(watchdog: FakeWatchdog, tmp_path: Path) -> None:
+    """pytest's faulthandler plugin (``faulthandler_timeout``) cancels the one timer at each test's end: the
+    recorder must not take the watchdog for armed in the next test."""
+    recorder = FlightRecorder(tmp_path, "gw0")
+    for test in range(3):
+        recorder.test_started(f"test_{test}", {})
+        watchdog.cancel()  # as pytest's plugin does around each test
+        for _ in range(5):
+            recorder.call_ended(recorder.call_started("skills.get_skill", None, 30.0))
+        assert watchdog.armed_at is not None, test
+    assert watchdog.arms == 3
     recorder.close()
 
 

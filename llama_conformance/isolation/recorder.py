@@ -106,6 +106,9 @@ class FlightRecorder:
         with self._lock:
             self._last = None  # a death between calls of this test is not an earlier test's call
             faulthandler.enable(file=self._trace, all_threads=True)
+            # Its first call arms the watchdog again: pytest's faulthandler plugin (``faulthandler_timeout``)
+            # arms and cancels the one process-wide timer around each test, behind the recorder's back.
+            self._armed_at = None
             # Wall-clock time, not monotonic: the scheduling process reads it to give the report of a
             # test that took its worker down the time it really ran (xdist reports 0 s for it).
             self._test = {"nodeid": nodeid, "record": record, "started_at": time.time()}
