@@ -193,12 +193,15 @@ def pytest_xdist_setupnodes(config: pytest.Config, specs: list[Any]) -> None:
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, object, object]:
-    """In a worker, a ``MemoryError`` that reaches the test protocol ends the worker (``isolation.out_of_memory``)."""
+    """In a worker, a ``MemoryError`` that reaches the test protocol ends the worker (``isolation.out_of_memory``);
+    after the protocol (pytest's faulthandler wrapper inside it included), the watchdog is armed afresh."""
     try:
         return (yield)
     except MemoryError:
         isolation.out_of_memory(item.config)
         raise
+    finally:
+        isolation.test_ended(item)
 
 
 @pytest.hookimpl(tryfirst=True)

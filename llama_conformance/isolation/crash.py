@@ -129,7 +129,7 @@ def crash_finding(remains: WorkerRemains, redact: Redactor | None = None) -> Fin
                 "process that ran it")
     elif remains.watchdog_fired:
         check_id = NO_HANG.id
-        what = (f"`{label}` did not give control back for {deadline * HARD_DEADLINE_FACTOR:g} s "
+        what = (f"`{label}` did not give control back for {deadline * HARD_DEADLINE_FACTOR:g} s or more "
                 f"({HARD_DEADLINE_FACTOR:g} x the {deadline:g} s "
                 "deadline): code that never yields, such as a loop in C holding the GIL, so the kit's "
                 "watchdog ended the worker process that ran it") if deadline else \

@@ -18,7 +18,10 @@ of what isolation cost per call). So the watchdog is armed with slack, at 1.5x t
 deadline, and a call whose deadline falls inside the armed window does not re-arm it; back to
 back calls re-arm it about once per quarter deadline. A call that ends does not cancel it
 either while it is still seconds off: the keeper thread cancels it once the worker has been
-idle for a tick, so an idle worker is never ended by a call that has finished.
+idle for a tick (where no keeper can run, the call cancels it), so an idle worker is not ended
+by a call that has finished unless something holds the GIL for seconds between calls. Around
+each test pytest may arm and cancel the same process-wide timer (``faulthandler_timeout``), so
+at a test's start and end the recorder forgets what it armed (``_UNKNOWN``).
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ HARD_DEADLINE_FACTOR = 1.5  # the watchdog fires at 1.5 x the call's deadline at
 SLACK_FACTOR = 0.25  # and at (1.5 + 0.25) x at the latest: the window that spares a re-arm per call
 _KEEPER_TICK_S = 0.5  # how often the keeper looks for an idle worker with the watchdog armed
 _LEFT_ARMED_S = 5.0  # a call ends with the watchdog further off than this: the keeper cancels it, not the call
+_UNKNOWN = float("-inf")  # ``_armed_at`` when the timer may have been changed behind the recorder's back
 WEDGED_EXIT_CODE = 70  # os._exit status of a worker that ended itself over a blocked loop
 _REQUEST_CHARS = 2_000
 
@@ -50,7 +54,7 @@ class CallInFlight:
     label: str
     request: str | None
     deadline_s: float
-    hard_at: float  # time.monotonic() when the watchdog ends the worker
+    hard_at: float  # time.monotonic() from when the watchdog may end the worker (until ``latest_fire``)
     started_at: float = 0.0  # time.time() when it started: what it cost if the worker dies in it (``call_time``)
 
     @property
@@ -106,13 +110,28 @@ class FlightRecorder:
         with self._lock:
             self._last = None  # a death between calls of this test is not an earlier test's call
             faulthandler.enable(file=self._trace, all_threads=True)
-            # Its first call arms the watchdog again: pytest's faulthandler plugin (``faulthandler_timeout``)
-            # arms and cancels the one process-wide timer around each test, behind the recorder's back.
-            self._armed_at = None
+            self._forget_arming()
             # Wall-clock time, not monotonic: the scheduling process reads it to give the report of a
             # test that took its worker down the time it really ran (xdist reports 0 s for it).
             self._test = {"nodeid": nodeid, "record": record, "started_at": time.time()}
             self._test_slot.write(self._test)
+
+    def test_ended(self) -> None:
+        """After a test's protocol (and pytest's own faulthandler wrapper, which cancels the timer): the next
+        call, even the session's last ones (the provider's shutdown), arms it again."""
+        with self._lock:
+            self._forget_arming()
+
+    def _forget_arming(self) -> None:
+        """pytest's faulthandler plugin (``faulthandler_timeout``) arms and cancels the one process-wide timer
+        around each test, so what the recorder armed may be gone: with a call in flight, the next publish arms
+        it again; with none, it is cancelled now (one cancel per test, not per call)."""
+        if self._armed_at is None:
+            return
+        if self._in_flight:
+            self._armed_at = _UNKNOWN
+        else:
+            self._disarm()
 
     def call_phase_started(self) -> None:
         """The test's setup is over (its report already sent): a crash from here is charged to the call."""
@@ -183,17 +202,18 @@ class FlightRecorder:
             now = time.monotonic()
             if calls:
                 self._idle_since = None
-                earliest = calls[0]
-                if self._armed_at is None or not earliest.hard_at <= self._armed_at <= earliest.latest_fire:
-                    remaining = max(earliest.latest_fire - now, 0.05)
+                # The window: no earlier than the earliest hard deadline, no later than any call's latest fire
+                # (an overlapping call with a shorter deadline may end before the earliest one's window).
+                latest = min(call.latest_fire for call in calls)
+                if self._armed_at is None or not calls[0].hard_at <= self._armed_at <= latest:
+                    remaining = max(latest - now, 0.05)
                     faulthandler.dump_traceback_later(remaining, exit=True, file=self._trace)
                     self._armed_at = now + remaining
             elif self._armed_at is not None:
-                if self._armed_at - now < _LEFT_ARMED_S:
+                if self._armed_at - now < _LEFT_ARMED_S or not self._keeper_running():
                     self._disarm()
                 else:  # seconds off: the keeper cancels it if no call comes first
                     self._idle_since = now
-                    self._start_keeper()
             return True
         except (OSError, RuntimeError, ValueError, MemoryError):
             self._disarm()
@@ -203,18 +223,29 @@ class FlightRecorder:
         faulthandler.cancel_dump_traceback_later()
         self._armed_at = self._idle_since = None
 
-    def _start_keeper(self) -> None:
-        if self._keeper is None:
-            self._keeper = threading.Thread(target=self._keep, name="llama-conformance-watchdog-keeper", daemon=True)
-            self._keeper.start()
+    def _keeper_running(self) -> bool:
+        """The keeper is alive (started now if it is not); False when no thread can be started (the memory ceiling)."""
+        if self._keeper is not None and self._keeper.is_alive():
+            return True
+        keeper = threading.Thread(target=self._keep, name="llama-conformance-watchdog-keeper", daemon=True)
+        try:
+            keeper.start()
+        except RuntimeError:
+            return False
+        self._keeper = keeper
+        return True
 
     def _keep(self) -> None:
         """Cancel the watchdog once the worker has been idle for a tick: it was armed for calls that ended."""
         while not self._closed.wait(_KEEPER_TICK_S):
-            with self._lock:
-                idle_since = self._idle_since
-                if idle_since is not None and not self._in_flight and time.monotonic() - idle_since >= _KEEPER_TICK_S:
-                    self._disarm()
+            try:
+                with self._lock:
+                    idle_since = self._idle_since
+                    if idle_since is not None and not self._in_flight and \
+                            time.monotonic() - idle_since >= _KEEPER_TICK_S:
+                        self._disarm()
+            except Exception:  # a MemoryError at the ceiling: the keeper must outlive it, and look again
+                continue
 
 
 class Slot:

@@ -32,6 +32,8 @@ def _build_roomy() -> Callable[..., Any]:
     """``_passthrough`` with ``ROOM_SLOTS`` more local names (4.5 ms; compiling source with that many
     locals takes 46 ms); the plain function where this interpreter's code objects refuse it."""
     code = _passthrough.__code__
+    if code.co_cellvars or code.co_freevars:  # appended names must not shift a cell's slot
+        return _passthrough
     names = tuple(f"_room{i}" for i in range(ROOM_SLOTS))
     try:
         roomy_code = code.replace(co_varnames=code.co_varnames + names, co_nlocals=code.co_nlocals + ROOM_SLOTS)

@@ -176,6 +176,12 @@ def call_phase_started(item: pytest.Item) -> None:
         recorder.call_phase_started()
 
 
+def test_ended(item: pytest.Item) -> None:
+    recorder = item.config.stash.get(RECORDER, None)
+    if recorder is not None:
+        recorder.test_ended()
+
+
 def test_started(item: pytest.Item, record: Any) -> None:
     """Before a test runs in a worker: what the scheduler needs to report it if the worker dies."""
     recorder = item.config.stash.get(RECORDER, None)
