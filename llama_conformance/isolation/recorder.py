@@ -188,8 +188,8 @@ class FlightRecorder:
         self._test_slot.close()
 
     def _publish(self) -> bool:
-        """Rewrite the call file and keep the watchdog armed inside the window of the earliest deadline
-        in flight (``CallInFlight.latest_fire``), re-arming it only when it is not.
+        """Rewrite the call file and keep the watchdog armed inside the window of the calls in flight (from the
+        earliest ``hard_at`` to the earliest ``CallInFlight.latest_fire``), re-arming it only when it is not.
 
         False when it could not (a full disk; no thread left for the watchdog at the memory
         ceiling): the watchdog is then off, never left armed for a call that has ended.

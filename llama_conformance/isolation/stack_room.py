@@ -47,4 +47,4 @@ def call_with_stack_room[T](func: Callable[..., T], *args: Any) -> T:
     global _roomy
     if _roomy is None:
         _roomy = _build_roomy()
-    return _roomy(func, *args)  # type: ignore[no-any-return]
+    return _roomy(func, *args)
