@@ -145,6 +145,21 @@ def test_a_module_whose_marks_cannot_match_the_runs_m_is_not_imported(files_run:
     assert ignore_unselected(suites_dir() / "files" / "test_files.py", files_run) is None
 
 
+def test_a_wing_folder_is_not_walked_when_none_of_its_modules_is_kept(files_run: pytest.Config) -> None:
+    """A folder goes with its modules: all pruned, the folder is; one kept, it is walked (and judged per module)."""
+    assert ignore_unselected(suites_dir() / "inference", files_run) is True  # another API's modules only
+    assert ignore_unselected(suites_dir() / "files", files_run) is None
+    assert ignore_unselected(suites_dir() / "stress", files_run) is None  # test_stress_files.py is the run's
+    files_run.option.markexpr = "structural"
+    assert ignore_unselected(suites_dir() / "files", files_run) is True
+    assert ignore_unselected(suites_dir() / "structural", files_run) is None
+    files_run.option.markexpr = "fuzz"
+    assert ignore_unselected(suites_dir() / "http", files_run) is None
+    assert ignore_unselected(suites_dir() / "__pycache__", files_run) is None  # no module: pytest's own rules
+    files_run.args_source = pytest.Config.ArgsSource.ARGS
+    assert ignore_unselected(suites_dir() / "inference", files_run) is None  # paths the user gave: as given
+
+
 @pytest.mark.parametrize("markexpr", ["structural", "fuzz", "negative", "behavioral and not negative",
                                       "not behavioral", "stateful or http", "api", "no-such-mark"])
 def test_pruning_by_marks_collects_exactly_what_m_selects(pytester: pytest.Pytester, markexpr: str) -> None:

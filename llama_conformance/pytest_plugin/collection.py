@@ -75,7 +75,8 @@ _MAX_OPTIONAL_MARKS = 8  # subsets to try: 2 ** this at most
 
 def ignore_unselected(path: Path, config: pytest.Config) -> bool | None:
     """True for a packaged suite module none of whose tests this run keeps (``pytest_ignore_collect``): one of
-    an API the run does not check, or one whose marks cannot match the run's ``-m``.
+    an API the run does not check, or one whose marks cannot match the run's ``-m``; and for a wing's folder
+    (``suites/<name>/``, flat) all of whose modules are such.
 
     ``keep_provider_api`` and ``-m`` would drop its tests after collection anyway; not importing and
     parametrizing it saves a files run the other APIs' modules (a tenth of a structural run's CPU) and a
@@ -84,16 +85,26 @@ def ignore_unselected(path: Path, config: pytest.Config) -> bool | None:
     collected as given. A module is pruned only on what its text says for certain.
     """
     session = kit_session(config)
-    if session is None or config.args_source == pytest.Config.ArgsSource.ARGS or path.suffix != ".py":
+    if session is None or config.args_source == pytest.Config.ArgsSource.ARGS:
         return None
-    if not path.name.startswith("test_") or path.parent.parent != suites_dir():
+    if path.parent == suites_dir() and path.is_dir():
+        # A wing's folder none of whose modules the run keeps is not walked at all: pytest would make a package
+        # node, a directory node and a hook round per file for it.
+        if any(child.is_dir() and child.name != "__pycache__" for child in path.iterdir()):
+            return None  # a nested folder is not a wing's layout: leave it to the rules per module
+        modules = sorted(path.glob("test_*.py"))
+        return True if modules and all(_unselected_module(module, session, config) for module in modules) else None
+    if path.suffix != ".py" or not path.name.startswith("test_") or path.parent.parent != suites_dir():
         return None
+    return True if _unselected_module(path, session, config) else None
+
+
+def _unselected_module(path: Path, session: KitSession, config: pytest.Config) -> bool:
+    """The module's text alone says that none of its tests can be in this run (see ``ignore_unselected``)."""
     text = path.read_text(encoding="utf-8")
     module_marks = _MODULE_MARKS.search(text)
     declared = module_marks.group(1) if module_marks else ""
-    if _other_api(text, declared, session) or marks_cannot_match(text, declared, config.option.markexpr):
-        return True
-    return None
+    return _other_api(text, declared, session) or marks_cannot_match(text, declared, config.option.markexpr)
 
 
 def _other_api(text: str, declared: str, session: KitSession) -> bool:
