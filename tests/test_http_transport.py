@@ -331,3 +331,25 @@ def test_clients_share_one_tls_context_per_ca_location(tmp_path: Path, monkeypat
     monkeypatch.setenv("SSL_CERT_FILE", str(private))
     named = ssl_context()
     assert named is not default and len(named.get_ca_certs()) == 1
+
+
+def test_the_documents_fetch_takes_the_shared_tls_context(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The document is fetched by a client of its own, before any other: it takes the process's context too (a
+    context of its own loaded the CA bundle once more in every URL run), and so trusts what they trust."""
+    import httpx
+
+    from llama_conformance.errors import KitUsageError
+    from llama_conformance.openapi import fetch_spec
+    from llama_conformance.transport.client import shared_tls_context
+
+    verified_with: list[Any] = []
+    plain_init = httpx.Client.__init__
+
+    def spying_init(self: httpx.Client, *args: Any, **kwargs: Any) -> None:
+        verified_with.append(kwargs.get("verify"))
+        plain_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(httpx.Client, "__init__", spying_init)
+    with pytest.raises(KitUsageError, match="no connection"):
+        fetch_spec("http://127.0.0.1:9", timeout_s=2.0)  # the discard port: nothing listens
+    assert verified_with and verified_with[0] is shared_tls_context()

@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 
 from llama_conformance.errors import KitUsageError
+from llama_conformance.transport.client import shared_tls_context
 from llama_conformance.transport.limits import DEFAULT_LIMITS, size
 
 SPEC_PATH = "/openapi.json"
@@ -95,8 +96,8 @@ def fetch_spec(base_url: str, headers: Mapping[str, str] | None = None, timeout_
     deadline = time.monotonic() + timeout_s
     timeout = httpx.Timeout(timeout_s, connect=min(timeout_s, 5.0))
     try:
-        with httpx.Client(follow_redirects=False, timeout=timeout, headers=dict(headers or {}),
-                          trust_env=False) as client, client.stream("GET", url) as response:
+        with httpx.Client(follow_redirects=False, timeout=timeout, headers=dict(headers or {}), trust_env=False,
+                          verify=shared_tls_context()) as client, client.stream("GET", url) as response:
             if response.is_redirect:
                 target = response.headers.get("location", "an unnamed location")
                 raise _fail(url, f"the server answered {response.status_code} with a redirect to {target}",

@@ -47,6 +47,12 @@ def _tls_context(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext 
     return create() if create is not None else True
 
 
+def shared_tls_context() -> ssl.SSLContext | bool:
+    """The process's one verifying TLS context for the CA location in the environment (``_tls_context``): every
+    client of the kit takes it, the document's fetch (``openapi.fetch``) as well as the target's clients."""
+    return _tls_context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+
+
 class OffTargetRequest(RuntimeError):
     """A request for an origin other than the target was refused."""
 
@@ -90,7 +96,7 @@ class TargetClient:
         # TCP_NODELAY: a request's headers and body leave in separate writes; without it
         # each upload waits on Nagle + the server's delayed ACK (~40 ms a request).
         transport = self.options.transport() if self.options.transport else httpx.AsyncHTTPTransport(
-            verify=_tls_context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR")),
+            verify=shared_tls_context(),
             socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)])
         if isinstance(transport, httpx.ASGITransport):  # it buffers whole bodies: stream instead
             transport = StreamingASGITransport(transport.app, client=transport.client)
