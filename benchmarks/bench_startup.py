@@ -8,16 +8,18 @@ process tree used (``RUSAGE_CHILDREN``: user + system, the xdist worker included
 loaded machine disturbs far less than wall time. Rows run in alternating order round by
 round; each figure is the median of ``--rounds``.
 
-Rows besides the floor:
+Run it with the Python of the environment to measure. A plain install (``pip install
+'llama-conformance[ogx]'``) has no schemathesis: it is the kit's ``fuzz`` extra, because its
+``pytest11`` plugin loads in every pytest run of an environment that has it. Rows besides the floor:
 
-* ``floor + import schemathesis.pytest.plugin``: the floor plus the one pytest plugin of this
-  environment that is heavy to import (schemathesis's, a ``pytest11`` entry point that pytest
-  loads in every run; it imports schemathesis, Hypothesis and requests): the kit cannot avoid it.
-* the structural run in-process (``--llama-isolation off``, the target row), the same without
-  schemathesis's pytest plugin (``-p no:schemathesis``: what that plugin alone adds), through
-  ``llama-conformance run`` (which leaves that plugin out and writes the report), with the
-  default isolation (a worker process), over HTTP (``--llama-over-http``: the routers and the
-  route map), and the default profile (every suite of the provider's API).
+* the structural run in-process (``--llama-isolation off``, the target row), through
+  ``llama-conformance run`` (which writes the report), with the default isolation (a worker
+  process), over HTTP (``--llama-over-http``: the routers and the route map), and the default
+  profile (every suite of the provider's API);
+* only where schemathesis is installed (the ``fuzz`` extra, as in the kit's own test envs): the floor
+  plus ``import schemathesis.pytest.plugin`` (the plugin pytest loads in every run there; it imports
+  schemathesis, Hypothesis and requests), and the target row with ``-p no:schemathesis`` (what that
+  plugin alone adds).
 
     python benchmarks/bench_startup.py [--rounds 5] [--json OUT]
 """
@@ -25,6 +27,7 @@ Rows besides the floor:
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -45,17 +48,20 @@ TARGET_ROW = "kit -m structural, in-process (target)"
 # The issue's command as a provider author types it (no Hypothesis option: pytest then imports Hypothesis only
 # when a test or a plugin needs it); the default-profile row, which draws examples, fixes the seed.
 KIT = ("-m", "pytest", f"--llama-provider={PROVIDER}", "-q", "-p", "no:randomly")
+# The kit's `fuzz` extra: where it is installed, pytest loads its plugin (a pytest11 entry point) in every run.
+FUZZ_ENGINE_INSTALLED = importlib.util.find_spec("schemathesis") is not None
 ROWS: dict[str, tuple[str, ...]] = {
     FLOOR: ("-c", f"import pytest, ogx_api, {PROVIDER_MODULE}"),
-    # What schemathesis's pytest plugin module costs to import on top of the floor: pytest loads it
-    # (a pytest11 entry point) in every run in an environment where the kit is installed.
-    "floor + import schemathesis.pytest.plugin": (
-        "-c", f"import pytest, ogx_api, {PROVIDER_MODULE}, schemathesis.pytest.plugin"),
+    # What schemathesis's pytest plugin module costs to import on top of the floor.
+    **({"floor + import schemathesis.pytest.plugin (fuzz extra)": (
+        "-c", f"import pytest, ogx_api, {PROVIDER_MODULE}, schemathesis.pytest.plugin")}
+       if FUZZ_ENGINE_INSTALLED else {}),
     TARGET_ROW: (*KIT, "-m", "structural", "--llama-isolation=off"),
-    # schemathesis's own pytest plugin (an entry point every pytest run in this env loads, imports
-    # schemathesis, Hypothesis and requests) is the largest share of the gap: this row shows it.
-    "kit -m structural, in-process, -p no:schemathesis": (*KIT, "-m", "structural", "--llama-isolation=off",
-                                                          "-p", "no:schemathesis"),
+    # With the fuzz extra, schemathesis's plugin (it imports schemathesis, Hypothesis and requests) is the
+    # largest share of the gap: this row shows it.
+    **({"kit -m structural, in-process, -p no:schemathesis (fuzz extra)": (
+        *KIT, "-m", "structural", "--llama-isolation=off", "-p", "no:schemathesis")}
+       if FUZZ_ENGINE_INSTALLED else {}),
     # The kit's own command: it leaves schemathesis's plugin out itself, and always writes the report.
     "llama-conformance run -m structural, in-process": ("-m", "llama_conformance.cli", "run",
                                                          f"--llama-provider={PROVIDER}", "-m", "structural",
@@ -133,17 +139,19 @@ def main() -> int:
                 row.wall_s.append(wall)
         load_after = os.getloadavg()
     floor = rows[0]
-    print(f"start-up, median of {args.rounds} rounds; load average {load_before[0]:.2f} -> {load_after[0]:.2f} "
-          f"on {os.cpu_count()} CPUs")
-    print(f"{'row':58} {'CPU s':>7} {'x floor':>8} {'wall s':>7}  last line")
+    install = "the fuzz extra installed" if FUZZ_ENGINE_INSTALLED else "a plain install (no fuzz extra)"
+    print(f"start-up of {sys.executable}, {install}, median of {args.rounds} rounds; load average "
+          f"{load_before[0]:.2f} -> {load_after[0]:.2f} on {os.cpu_count()} CPUs")
+    print(f"{'row':64} {'CPU s':>7} {'x floor':>8} {'wall s':>7}  last line")
     for row in rows:
-        print(f"{row.name:58} {row.cpu:7.2f} {ratio_to(row, floor):7.2f}x {row.wall:7.2f}  {row.last_line[:60]}")
+        print(f"{row.name:64} {row.cpu:7.2f} {ratio_to(row, floor):7.2f}x {row.wall:7.2f}  {row.last_line[:60]}")
     ratio = ratio_to(next(row for row in rows if row.name == TARGET_ROW), floor)
     print(f"target: {TARGET_ROW} <= {TARGET_RATIO}x the floor: {ratio:.2f}x "
           f"({'met' if ratio <= TARGET_RATIO else 'not met'})")
     if args.json:
         args.json.write_text(json.dumps({
             "python": platform.python_version(), "cpus": os.cpu_count(), "rounds": args.rounds,
+            "fuzz_engine_installed": FUZZ_ENGINE_INSTALLED,
             "load_average": [load_before[0], load_after[0]], "target_ratio": TARGET_RATIO, "ratio": ratio,
             "rows": [{**asdict(row), "cpu_median_s": row.cpu, "wall_median_s": row.wall,
                       "ratio_to_floor": ratio_to(row, floor)} for row in rows]}, indent=2))

@@ -48,9 +48,10 @@ class VersionResult:
         return dataclasses.asdict(self)
 
 
-# schemathesis (a dependency: the kit fuzzes through its library API) registers a pytest plugin that every
-# pytest process imports from its entry point; the kit never uses it, and it is about a fifth of a structural
-# run's CPU (4.1 -> 3.4 CPU-s for inline::kit-files -m structural). The runs the kit starts itself leave it out.
+# schemathesis (the `fuzz` extra: the kit fuzzes through its library API), where it is installed, registers a
+# pytest plugin that every pytest process imports from its entry point; the kit never uses it, and it is about a
+# fifth of a structural run's CPU (4.1 -> 3.4 CPU-s for inline::kit-files -m structural). The runs the kit starts
+# itself leave it out (blocking a plugin that is not installed is harmless).
 # (The plugin also shuts down the lifespans of ASGI apps a test served; the kit's apps define none.)
 UNUSED_PLUGINS = ("-p", "no:schemathesis")
 

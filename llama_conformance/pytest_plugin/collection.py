@@ -195,7 +195,8 @@ def out_of_scope(session: KitSession) -> dict[str, str]:
     lists the checks as not applicable with the reason: the stress checks outside
     ``--llama-profile stress``; the secret check when the run holds no secret to look for; the
     SDK check when no official client that validates what it reads is installed for the
-    contract's package (``transport.sdk_judge.not_judged_reason``).
+    contract's package (``transport.sdk_judge.not_judged_reason``); the fuzzer's checks when its
+    engine, the kit's ``fuzz`` extra, is not installed (``fuzz.available``).
     """
     from llama_conformance.behaviour.secrets import watched_secrets
     from llama_conformance.engine_checks import ANSWERED_ONCE, SECRET_IN_ERROR, STREAM_COMPLETE
@@ -210,12 +211,17 @@ def out_of_scope(session: KitSession) -> dict[str, str]:
                                      "config field, no --llama-stack-header (give the provider a config with "
                                      "its key to exercise it)")
     if session.over_http:
+        from llama_conformance.fuzz.available import unavailable_reason
+        from llama_conformance.fuzz.ids import FUZZ_CHECK_IDS
         from llama_conformance.transport.checks import SDK_PARSES
         from llama_conformance.transport.sdk_judge import not_judged_reason
 
         why_not = not_judged_reason(session.put.contract.package.module_name)
         if why_not is not None:
             scope[SDK_PARSES.id] = why_not
+        cannot_fuzz = unavailable_reason()
+        if cannot_fuzz is not None:
+            scope |= dict.fromkeys(FUZZ_CHECK_IDS, cannot_fuzz)
     return scope
 
 
@@ -247,7 +253,20 @@ def keep_provider_api(items: list[pytest.Item], session: KitSession | None) -> N
         marker = item.get_closest_marker("api")
         return marker is None or bool(apis & set(marker.args))
 
-    items[:] = [item for item in items if applies(item)]
+    kept = [item for item in items if applies(item)]
+    if items and not kept:
+        _refuse_an_empty_run_for_a_missing_engine(items, skipped_by_choice)
+    items[:] = kept
+
+
+def _refuse_an_empty_run_for_a_missing_engine(selected: list[pytest.Item], skipped_by_choice: dict[str, str]) -> None:
+    """``-m fuzz`` without the fuzzer's engine would end as "no tests ran": say it is the install, and exit 4."""
+    from llama_conformance.fuzz.available import unavailable_reason
+
+    why = unavailable_reason()
+    if why is not None and any(skipped_by_choice.get(next(iter(covered_checks(item)), "")) == why for item in selected):
+        pytest.exit(f"Nothing to run: the tests selected need the fuzzer, and {why}. Install it, or select other "
+                    "tests (the HTTP suites run without it).", returncode=pytest.ExitCode.USAGE_ERROR)
 
 
 def register_markers(config: pytest.Config) -> None:
