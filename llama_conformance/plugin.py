@@ -92,9 +92,13 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     return collection.ignore_unselected(collection_path, config)
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> Generator[None, object, object]:
     collection.drop_empty(items)
     collection.keep_provider_api(items, kit_session(config))
+    results = yield  # -m and -k deselect here
+    collection.drop_fuzz_without_engine(items, kit_session(config))
+    return results
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

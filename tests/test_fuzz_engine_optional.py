@@ -1,11 +1,11 @@
-"""schemathesis is the kit's ``fuzz`` extra: a plain install runs every suite but the fuzzer's, and says so.
+"""schemathesis is the kit's ``fuzz`` extra: a plain install runs every suite but the fuzz suite, and says so.
 
 Why an extra (``fuzz.available``): schemathesis's pytest plugin loads in every pytest process of the environment
 and patches Hypothesis for all of them, so a provider author's own failing Hypothesis test no longer shows its
-values (``test_schemathesis_blanks_another_suites_failing_example`` shows it on the installed version). A run
-without the engine is simulated by the path finder (which pytest's and the kit's import hooks ask too) finding no
-``schemathesis`` module, with its plugin's entry point blocked (``-p no:schemathesis``): what an environment without
-the package gives pytest.
+values (``test_schemathesis_blanks_another_suites_failing_example`` shows it on the installed version).
+
+What a plain install does is measured in one: an environment built the way the kit's generation tests build theirs
+(``compat.envs``, cached beside them), holding the kit and this env's ogx-api and nothing of the ``fuzz`` extra.
 """
 
 from __future__ import annotations
@@ -21,21 +21,29 @@ import pytest
 from packaging.requirements import Requirement
 
 from llama_conformance.cache_folder import CACHE_ENV
+from llama_conformance.contract.packages import API_PACKAGE_ENV
 from llama_conformance.fuzz import available
 from llama_conformance_fixtures.deployment import serve_deployment
 
-WITHOUT_ENGINE = """
-import importlib.machinery, sys
+REPO = Path(__file__).resolve().parents[1]
+ENGINE_MISSING = "pip install 'llama-conformance[fuzz]'"
+NOTHING_TO_RUN = "Nothing to run: the tests selected need the fuzzer"
 
-def find_spec(cls, name, path=None, target=None, real=importlib.machinery.PathFinder.find_spec):
-    return None if name.partition(".")[0] == "schemathesis" else real(name, path, target)
 
-importlib.machinery.PathFinder.find_spec = classmethod(find_spec)  # every finder of site-packages asks it
-import pytest
-code = pytest.main([{args}, "-p", "no:schemathesis", "-p", "no:cacheprovider", "-q", "--llama-isolation=off",
-                    "--hypothesis-seed=1"])
-print("RESULT", int(code), "schemathesis" in sys.modules)
-"""
+@pytest.fixture(scope="module")
+def plain_python() -> Path:
+    """The interpreter of an environment with the kit and ogx-api, as ``pip install 'llama-conformance[ogx]'`` makes
+    one (no ``fuzz`` extra); one that cannot be built (no package index) skips, as the generation tests do."""
+    from llama_conformance.compat import envs
+
+    kit = envs.running_kit(REPO)
+    spec = envs.EnvSpec(python=envs.python_tag(), distribution="ogx-api", version=importlib.metadata.version("ogx-api"),
+                        kit=kit.fingerprint)
+    built = envs.ensure_env(spec, kit, Path(os.environ.get("LLAMA_CONFORMANCE_GENERATIONS_DIR",
+                                                           REPO / "build" / "generations")))
+    if built.problem:
+        pytest.skip(f"the plain environment could not be built: {built.problem}")
+    return built.python
 
 
 @pytest.fixture(scope="module")
@@ -44,14 +52,13 @@ def deployment() -> Iterator[str]:
         yield url
 
 
-def run_without_engine(tmp_path: Path, *args: str) -> tuple[str, str]:
-    """The RESULT line (exit code, whether schemathesis got imported) and the whole output of a fresh kit run."""
-    env = {**os.environ, CACHE_ENV: str(tmp_path / "cache")}
-    done = subprocess.run([sys.executable, "-c", WITHOUT_ENGINE.format(args=", ".join(map(repr, args)))],
+def plain_run(python: Path, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """A kit run in the plain environment, from an empty folder, with its own kit cache."""
+    env = {name: value for name, value in os.environ.items()
+           if name not in (API_PACKAGE_ENV, "VIRTUAL_ENV", "PYTHONPATH", CACHE_ENV)}
+    env[CACHE_ENV] = str(tmp_path / "cache")
+    return subprocess.run([str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "--hypothesis-seed=1", *args],
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False)
-    output = done.stdout + done.stderr
-    result = next((line for line in done.stdout.splitlines() if line.startswith("RESULT")), output)
-    return result, output
 
 
 def test_the_kit_requires_schemathesis_only_through_its_fuzz_extra() -> None:
@@ -61,38 +68,64 @@ def test_the_kit_requires_schemathesis_only_through_its_fuzz_extra() -> None:
     assert all(r.marker is not None and r.marker.evaluate({"extra": "fuzz"})
                and not r.marker.evaluate({"extra": ""}) for r in engine), engine  # never unconditional
     assert available.supported_versions() == engine[0].specifier  # the range is read from there, not written twice
+    assert available.engine_requirement() == f"schemathesis{engine[0].specifier}"
 
 
 def test_the_engine_is_available_here_and_its_absence_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
-    available.unavailable_reason.cache_clear()
-    assert available.unavailable_reason() is None  # the kit's own test env has the extra
+    def reason() -> str | None:
+        available.unavailable_reason.cache_clear()
+        return available.unavailable_reason()
+
+    assert reason() is None  # the kit's own test env has the extra
     monkeypatch.setattr(available.importlib.util, "find_spec", lambda name: None)
-    available.unavailable_reason.cache_clear()
-    missing = available.unavailable_reason()
-    assert missing is not None and "pip install 'llama-conformance[fuzz]'" in missing and "not installed" in missing
+    missing = reason()
+    assert missing is not None and ENGINE_MISSING in missing and "not installed" in missing
     monkeypatch.undo()
-    monkeypatch.setattr(available.importlib.metadata, "version", lambda name: "3.39.16")
-    available.unavailable_reason.cache_clear()
-    old = available.unavailable_reason()
-    assert old is not None and "schemathesis 3.39.16" in old and "llama-conformance[fuzz]" in old
+    for version, shown in (("3.39.16", "schemathesis 3.39.16"), ("nightly", "schemathesis nightly")):
+        monkeypatch.setattr(available.importlib.metadata, "version", lambda name, v=version: v)
+        unfit = reason()
+        assert unfit is not None and shown in unfit and "llama-conformance[fuzz]" in unfit, unfit
     monkeypatch.undo()
     available.unavailable_reason.cache_clear()
 
 
-def test_an_http_run_without_the_engine_runs_the_rest_and_says_why_the_fuzzer_did_not(
-        deployment: str, tmp_path: Path) -> None:
-    result, output = run_without_engine(tmp_path, f"--llama-stack-url={deployment}", "--llama-api=files",
-                                        "-m", "negative or fuzz", "-k", "unknown or fuzz or operation or openapi")
-    assert result == "RESULT 0 False", output
-    assert "passed" in output and "test_operation" not in output, output  # the fuzz tests are not collected
-    assert "fuzz.answer" in output and "pip install 'llama-conformance[fuzz]'" in output, output
+def test_a_plain_install_has_no_schemathesis_and_runs_the_providers_suites(plain_python: Path,
+                                                                          tmp_path: Path) -> None:
+    probe = subprocess.run([str(plain_python), "-c", "import importlib.util; print(importlib.util.find_spec("
+                            "'schemathesis'))"], capture_output=True, text=True, timeout=60, check=False)
+    assert probe.stdout.strip() == "None", probe.stdout + probe.stderr
+    done = plain_run(plain_python, tmp_path, "--llama-provider=inline::kit-files", "--llama-isolation=off")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert "14 passed" in done.stdout and ENGINE_MISSING not in done.stdout, done.stdout[-3000:]
 
 
-def test_a_fuzz_only_run_without_the_engine_is_a_usage_error(deployment: str, tmp_path: Path) -> None:
-    result, output = run_without_engine(tmp_path, f"--llama-stack-url={deployment}", "-m", "fuzz")
-    assert result == "RESULT 4 False", output
-    assert "Nothing to run: the tests selected need the fuzzer" in output, output
-    assert "pip install 'llama-conformance[fuzz]'" in output and "Traceback" not in output, output
+def test_an_http_run_without_the_engine_runs_the_other_suites_and_names_the_extra(
+        plain_python: Path, deployment: str, tmp_path: Path) -> None:
+    done = plain_run(plain_python, tmp_path, f"--llama-stack-url={deployment}", "--llama-api=files",
+                     "-m", "negative or fuzz", "-rA")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert "PASSED" in done.stdout and "test_openapi_fuzz" not in done.stdout, done.stdout[-4000:]
+    assert "fuzz.answer" in done.stdout and ENGINE_MISSING in done.stdout, done.stdout[-3000:]
+
+
+@pytest.mark.parametrize("selection", [("-m", "fuzz"), ("-k", "test_operation"), ("-m", "fuzz or slow")],
+                         ids=["mark", "keyword", "unregistered-mark"])
+def test_a_selection_of_only_fuzz_tests_without_the_engine_is_a_usage_error(
+        plain_python: Path, deployment: str, tmp_path: Path, selection: tuple[str, str]) -> None:
+    done = plain_run(plain_python, tmp_path, f"--llama-stack-url={deployment}", *selection)
+    assert done.returncode == 4, done.stdout[-3000:] + done.stderr[-2000:]
+    assert NOTHING_TO_RUN in done.stdout + done.stderr and ENGINE_MISSING in done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr and "INTERNALERROR" not in done.stdout + done.stderr
+
+
+def test_the_usage_error_reaches_the_scheduler_from_an_isolation_worker(plain_python: Path, tmp_path: Path) -> None:
+    """The default isolation collects in a worker process: the error must end the run with exit 4, not take the
+    worker down (xdist then reports an internal error)."""
+    done = plain_run(plain_python, tmp_path, "--llama-provider=inline::kit-files", "--llama-over-http", "-m", "fuzz",
+                     "--llama-isolation=process")  # the kit's tests set it off for every run they start
+    output = done.stdout + done.stderr
+    assert done.returncode == 4, output[-4000:]
+    assert NOTHING_TO_RUN in output and ENGINE_MISSING in output and "INTERNALERROR" not in output, output[-4000:]
 
 
 SUITE_WITH_A_FAILING_EXAMPLE = """

@@ -41,10 +41,23 @@ def unavailable_reason() -> str | None:
         installed = importlib.metadata.version(ENGINE)
     except importlib.metadata.PackageNotFoundError:  # importable without metadata (a checkout on the path)
         return None
-    if wanted and not wanted.contains(installed, prereleases=True):
+    from packaging.version import InvalidVersion
+
+    try:
+        fits = wanted is None or wanted.contains(installed, prereleases=True)
+    except InvalidVersion:  # not a PEP 440 version: no range can say it fits
+        fits = False
+    if not fits:
         return (f"the installed {ENGINE} {installed} is not a version the fuzzer was written for ({ENGINE}"
                 f"{wanted}): install the kit's `fuzz` extra ({INSTALL}) to get one")
     return None
+
+
+def engine_requirement() -> str:
+    """``schemathesis>=4.32,<5``: what an environment the kit builds for its own fuzzing runs installs beside it
+    (the range of the ``fuzz`` extra; the bare name when the kit's metadata cannot say)."""
+    wanted = supported_versions()
+    return f"{ENGINE}{wanted}" if wanted else ENGINE
 
 
 def supported_versions() -> SpecifierSet | None:

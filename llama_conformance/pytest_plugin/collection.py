@@ -211,17 +211,15 @@ def out_of_scope(session: KitSession) -> dict[str, str]:
                                      "config field, no --llama-stack-header (give the provider a config with "
                                      "its key to exercise it)")
     if session.over_http:
-        from llama_conformance.fuzz.available import unavailable_reason
-        from llama_conformance.fuzz.ids import FUZZ_CHECK_IDS
         from llama_conformance.transport.checks import SDK_PARSES
         from llama_conformance.transport.sdk_judge import not_judged_reason
 
         why_not = not_judged_reason(session.put.contract.package.module_name)
         if why_not is not None:
             scope[SDK_PARSES.id] = why_not
-        cannot_fuzz = unavailable_reason()
+        cannot_fuzz = _engine_missing(session)
         if cannot_fuzz is not None:
-            scope |= dict.fromkeys(FUZZ_CHECK_IDS, cannot_fuzz)
+            scope |= dict.fromkeys(_checks_without_engine(session), cannot_fuzz)
     return scope
 
 
@@ -241,10 +239,11 @@ def keep_provider_api(items: list[pytest.Item], session: KitSession | None) -> N
     apis = set(session.apis)
     deployment = bool(session.options.stack_url)
     skipped_by_choice = out_of_scope(session)
+    later = _checks_without_engine(session)  # dropped after -m and -k (drop_fuzz_without_engine)
 
     def applies(item: pytest.Item) -> bool:
         own = covered_checks(item)[:1]  # a test's own check is the first it names
-        if own and own[0] in skipped_by_choice:
+        if own and own[0] in skipped_by_choice and own[0] not in later:
             return False
         if deployment and item.get_closest_marker("structural"):
             return False  # no provider object to inspect, only its routes
@@ -253,20 +252,44 @@ def keep_provider_api(items: list[pytest.Item], session: KitSession | None) -> N
         marker = item.get_closest_marker("api")
         return marker is None or bool(apis & set(marker.args))
 
-    kept = [item for item in items if applies(item)]
-    if items and not kept:
-        _refuse_an_empty_run_for_a_missing_engine(items, skipped_by_choice)
+    items[:] = [item for item in items if applies(item)]
+
+
+def drop_fuzz_without_engine(items: list[pytest.Item], session: KitSession | None) -> None:
+    """Without the fuzzer's engine (the ``fuzz`` extra), drop the fuzz suite's tests that ``-m``, ``-k`` and the
+    paths left selected; if that leaves nothing to run, end with the usage exit code and what to install.
+
+    Called after pytest's own deselection (the plugin's collection hook wraps it), so a selection of only fuzz
+    tests (``-m fuzz``, ``-k test_operation``, the suite's path) is told about the install instead of ending as
+    "no tests ran"; ``keep_provider_api`` leaves these tests to it. The report lists their checks as not run, in
+    the same words (``out_of_scope``). In a worker process the session hands the error to the scheduler.
+    """
+    checks = _checks_without_engine(session)
+    kept = [item for item in items if not (covered_checks(item)[:1] and covered_checks(item)[0] in checks)]
+    if session is None or len(kept) == len(items):
+        return
     items[:] = kept
+    if not items:
+        session.usage_error(f"Nothing to run: the tests selected need the fuzzer, and {_engine_missing(session)}. "
+                            "Install it, or select other tests (the HTTP suites run without it).")
 
 
-def _refuse_an_empty_run_for_a_missing_engine(selected: list[pytest.Item], skipped_by_choice: dict[str, str]) -> None:
-    """``-m fuzz`` without the fuzzer's engine would end as "no tests ran": say it is the install, and exit 4."""
+def _engine_missing(session: KitSession | None) -> str | None:
+    """Why this run cannot fuzz (``fuzz.available``), or None: it can, or it is not over HTTP."""
+    if session is None or not session.over_http:
+        return None
     from llama_conformance.fuzz.available import unavailable_reason
 
-    why = unavailable_reason()
-    if why is not None and any(skipped_by_choice.get(next(iter(covered_checks(item)), "")) == why for item in selected):
-        pytest.exit(f"Nothing to run: the tests selected need the fuzzer, and {why}. Install it, or select other "
-                    "tests (the HTTP suites run without it).", returncode=pytest.ExitCode.USAGE_ERROR)
+    return unavailable_reason()
+
+
+def _checks_without_engine(session: KitSession | None) -> frozenset[str]:
+    """The fuzzer's check ids when this run cannot fuzz, else none."""
+    if _engine_missing(session) is None:
+        return frozenset()
+    from llama_conformance.fuzz.ids import FUZZ_CHECK_IDS
+
+    return frozenset(FUZZ_CHECK_IDS)
 
 
 def register_markers(config: pytest.Config) -> None:

@@ -46,13 +46,15 @@ def kit_source() -> KitSource:
 
 
 def generation_python(distribution: str, version: str, installs: tuple[str, ...] = ()) -> Path:
-    """The interpreter of the cached environment holding the kit and ``distribution==version`` (with
-    ``installs`` beside them), built on first use; skips the test when it cannot be built."""
+    """The interpreter of the cached environment holding the kit with its fuzzer's engine (the ``fuzz`` extra: some
+    of these runs fuzz over HTTP) and ``distribution==version`` (with ``installs`` beside them), built on first use;
+    skips the test when it cannot be built."""
     from llama_conformance.compat import envs
+    from llama_conformance.fuzz.available import engine_requirement
 
     kit = kit_source()
     spec = envs.EnvSpec(python=envs.python_tag(), distribution=distribution, version=version, kit=kit.fingerprint,
-                        installs=installs)
+                        installs=(*installs, engine_requirement()))
     built = envs.ensure_env(spec, kit, Path(os.environ.get("LLAMA_CONFORMANCE_GENERATIONS_DIR",
                                                            REPO / "build" / "generations")))
     if built.problem:
