@@ -72,6 +72,7 @@ def pytest_configure(config: pytest.Config) -> None:
                 isolation.start_scheduler(config, session)
             elif not session.options.stack_url:
                 isolation.start_worker(config, session)
+            isolation.hand_usage_errors_to_scheduler(config, session)
 
 
 def quiet_async_runner(config: pytest.Config) -> None:

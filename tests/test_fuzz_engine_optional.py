@@ -118,11 +118,14 @@ def test_a_selection_of_only_fuzz_tests_without_the_engine_is_a_usage_error(
     assert "Traceback" not in done.stdout + done.stderr and "INTERNALERROR" not in done.stdout + done.stderr
 
 
-def test_the_usage_error_reaches_the_scheduler_from_an_isolation_worker(plain_python: Path, tmp_path: Path) -> None:
-    """The default isolation collects in a worker process: the error must end the run with exit 4, not take the
-    worker down (xdist then reports an internal error)."""
-    done = plain_run(plain_python, tmp_path, "--llama-provider=inline::kit-files", "--llama-over-http", "-m", "fuzz",
-                     "--llama-isolation=process")  # the kit's tests set it off for every run they start
+@pytest.mark.parametrize("workers", ["isolation", "user"])
+def test_the_usage_error_reaches_the_scheduler_from_a_worker(plain_python: Path, deployment: str, tmp_path: Path,
+                                                             workers: str) -> None:
+    """A worker process collects (the default isolation's one, or the user's ``-n 2``): the error must end the run
+    with exit 4 and its paragraph; a worker that merely exits with it leaves the scheduler with "no tests ran"."""
+    run = (("--llama-provider=inline::kit-files", "--llama-over-http", "--llama-isolation=process")  # the kit's tests
+           if workers == "isolation" else (f"--llama-stack-url={deployment}", "-n", "2"))  # set it off for their runs
+    done = plain_run(plain_python, tmp_path, *run, "-m", "fuzz")
     output = done.stdout + done.stderr
     assert done.returncode == 4, output[-4000:]
     assert NOTHING_TO_RUN in output and ENGINE_MISSING in output and "INTERNALERROR" not in output, output[-4000:]

@@ -129,7 +129,15 @@ def start_worker(config: pytest.Config, session: KitSession) -> None:
                               session.put.redactor)
     session.put.gate.recorder = recorder
     config.stash[RECORDER] = recorder
-    session.on_usage_error = lambda message: worker_usage_error(config, message)
+
+
+def hand_usage_errors_to_scheduler(config: pytest.Config, session: KitSession) -> None:
+    """In an xdist worker of a kit run (the kit's own, or the user's ``-n N``): a usage error found here (at
+    collection, or when a test first imports the API package) is said by the scheduling process, which reads it from
+    the run directory (``CrashReporter.pytest_sessionfinish``). A worker that merely exited with it would leave the
+    scheduler with "no tests ran" (exit 5) and no word of why."""
+    if worker_run_dir(config) is not None:
+        session.on_usage_error = lambda message: worker_usage_error(config, message)
 
 
 def out_of_memory(config: pytest.Config) -> None:
@@ -153,12 +161,12 @@ def worker_usage_error(config: pytest.Config, message: str) -> None:
     Left alone, the worker would end its session early with tests still assigned, which xdist
     takes for an internal error. ``shouldstop`` makes it an orderly stop; the file carries the text.
     """
-    recorder = config.stash.get(RECORDER, None)
-    if recorder is not None:
-        (recorder.run_dir / USAGE_FILE).write_text(message)
+    run_dir = worker_run_dir(config)
+    if run_dir is not None:
+        (run_dir / USAGE_FILE).write_text(message)
     session = config.pluginmanager.get_plugin("session")
     if session is not None:
-        session.shouldstop = "the kit cannot build this provider here (a usage error, printed with the summary)"
+        session.shouldstop = "a usage error: the kit cannot run here as asked (printed with the summary)"
 
 
 def stop_worker(config: pytest.Config) -> None:
