@@ -98,7 +98,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     collection.drop_empty(items)
     collection.keep_provider_api(items, kit_session(config))
     results = yield  # -m and -k deselect here
-    collection.drop_fuzz_without_engine(items, kit_session(config))
+    collection.drop_fuzz_without_engine(config, items, kit_session(config))
     return results
 
 

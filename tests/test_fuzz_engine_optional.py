@@ -11,6 +11,7 @@ What a plain install does is measured in one: an environment built the way the k
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import os
 import subprocess
 import sys
@@ -102,10 +103,45 @@ def test_a_plain_install_has_no_schemathesis_and_runs_the_providers_suites(plain
 def test_an_http_run_without_the_engine_runs_the_other_suites_and_names_the_extra(
         plain_python: Path, deployment: str, tmp_path: Path) -> None:
     done = plain_run(plain_python, tmp_path, f"--llama-stack-url={deployment}", "--llama-api=files",
-                     "-m", "negative or fuzz", "-rA")
+                     "-m", "negative or fuzz", "-rA", f"--llama-report={tmp_path / 'report'}")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     assert "PASSED" in done.stdout and "test_openapi_fuzz" not in done.stdout, done.stdout[-4000:]
     assert "fuzz.answer" in done.stdout and ENGINE_MISSING in done.stdout, done.stdout[-3000:]
+    report = json.loads((tmp_path / "report" / "report.json").read_text())
+    checks = {check["id"]: check for check in report["checks"]}
+    for check in ("fuzz.answer", "fuzz.not-a-server-error"):
+        assert checks[check]["status"] == "not-applicable" and ENGINE_MISSING in checks[check]["reason"], checks[check]
+    assert "repairs" not in report  # the document was not read: nothing is said of what it needed
+    assert report["verdict"] == "Partially conformant", report["verdict"]
+    assert any("fuzz suite did not run" in reason and ENGINE_MISSING in reason for reason in report["verdict_reasons"])
+
+
+def test_core_checks_left_out_for_want_of_an_install_make_the_verdict_partial() -> None:
+    from llama_conformance.report.verdict import CONFORMANT, PARTIAL, decide
+
+    must = "fuzz.answer"
+    assert decide({must: "passed"}, set(), strict=False, failed_levels={}, selection=None)[0] == CONFORMANT
+    verdict, reasons = decide({must: "passed"}, set(), strict=False, failed_levels={}, selection=None,
+                              left_out=["the fuzz suite did not run"])
+    assert (verdict, reasons) == (PARTIAL, ["the fuzz suite did not run"])
+
+
+@pytest.mark.parametrize("selection", ["test_openapi_document_is_usable", "test_unknown_ids"])
+def test_the_report_speaks_of_repairs_only_when_a_test_read_the_document(
+        deployment: str, tmp_path: Path, selection: str) -> None:
+    """The document test records its repairs; a run without it says nothing of them (an empty list would read as
+    "the document needed no change", which nobody checked)."""
+    env = {**os.environ, CACHE_ENV: str(tmp_path / "cache")}
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                           f"--llama-stack-url={deployment}", "--llama-api=files", "-k", selection,
+                           f"--llama-report={tmp_path / 'report'}"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    report = json.loads((tmp_path / "report" / "report.json").read_text())
+    if selection == "test_openapi_document_is_usable":
+        assert report["repairs"], report.get("repairs")  # the reference deployment's document needs some
+    else:
+        assert "repairs" not in report
 
 
 @pytest.mark.parametrize("selection", [("-m", "fuzz"), ("-k", "test_operation"), ("-m", "fuzz or slow")],

@@ -196,7 +196,8 @@ def test_an_eval_run_reports_no_checks_of_other_apis_and_no_repairs(run_suites, 
 
 def test_a_member_with_no_http_route_is_not_applicable_over_http(run_suites, tmp_path: Path) -> None:
     """register_model has no route: over HTTP its check is not applicable (apart, not a skip that would
-    leave a Core MUST check "only skipped"); an HTTP run keeps its repairs list."""
+    leave a Core MUST check "only skipped"). No test of this selection read the OpenAPI document, so the HTTP
+    run's report says nothing of its repairs (``tests/test_fuzz_engine_optional.py``: one that read it lists them)."""
     result, report = run_with_report(run_suites, "inline::kit-inference", tmp_path, "--llama-over-http",
                                      "-m", "behavioral", "-k", "test_register_served_model or test_models_listed")
     assert result.ret == 0
@@ -204,7 +205,7 @@ def test_a_member_with_no_http_route_is_not_applicable_over_http(run_suites, tmp
     assert check["status"] == "not-applicable" and "has no HTTP route" in check["reason"]
     assert statuses(report)["inference.models.listed"] == "passed"
     assert not report["skips"] and not any("only skipped" in reason for reason in report["verdict_reasons"])
-    assert "repairs" in report and report["target"]["transport"] == "http-in-process"
+    assert "repairs" not in report and report["target"]["transport"] == "http-in-process"
     assert statuses(report)["structure.member.present"] != "not-applicable"  # the provider object is here
 
 

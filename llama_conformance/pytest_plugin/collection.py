@@ -223,6 +223,13 @@ def out_of_scope(session: KitSession) -> dict[str, str]:
     return scope
 
 
+def left_out(session: KitSession) -> list[str]:
+    """Why the run covers less than it could for want of an install: an HTTP run without the fuzzer's engine leaves
+    the fuzz suite's Core MUST checks unexercised, so its verdict is only partial (``report.verdict.decide``)."""
+    why = _engine_missing(session)
+    return [f"the fuzz suite did not run, so its Core MUST checks were not exercised: {why}"] if why else []
+
+
 def _header(item: str) -> tuple[str, str]:
     name, _, value = item.partition(":")
     return name.strip(), value.strip()
@@ -255,7 +262,7 @@ def keep_provider_api(items: list[pytest.Item], session: KitSession | None) -> N
     items[:] = [item for item in items if applies(item)]
 
 
-def drop_fuzz_without_engine(items: list[pytest.Item], session: KitSession | None) -> None:
+def drop_fuzz_without_engine(config: pytest.Config, items: list[pytest.Item], session: KitSession | None) -> None:
     """Without the fuzzer's engine (the ``fuzz`` extra), drop the fuzz suite's tests that ``-m``, ``-k`` and the
     paths left selected; if that leaves nothing to run, end with the usage exit code and what to install.
 
@@ -265,10 +272,13 @@ def drop_fuzz_without_engine(items: list[pytest.Item], session: KitSession | Non
     the same words (``out_of_scope``). In a worker process the session hands the error to the scheduler.
     """
     checks = _checks_without_engine(session)
-    kept = [item for item in items if not (covered_checks(item)[:1] and covered_checks(item)[0] in checks)]
-    if session is None or len(kept) == len(items):
+    if session is None or not checks:
         return
-    items[:] = kept
+    dropped = {item for item in items if next(iter(covered_checks(item)), None) in checks}
+    if not dropped:
+        return
+    config.hook.pytest_deselected(items=[item for item in items if item in dropped])  # counted as pytest counts -m's
+    items[:] = [item for item in items if item not in dropped]
     if not items:
         session.usage_error(f"Nothing to run: the tests selected need the fuzzer, and {_engine_missing(session)}. "
                             "Install it, or select other tests (the HTTP suites run without it).")

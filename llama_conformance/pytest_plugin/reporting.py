@@ -24,7 +24,7 @@ import pytest
 from llama_conformance.call_time import CALL_TIMES
 from llama_conformance.checks import check_id
 from llama_conformance.contract.generation import distribution_shipping, facts_for
-from llama_conformance.pytest_plugin.collection import out_of_scope
+from llama_conformance.pytest_plugin.collection import left_out, out_of_scope
 from llama_conformance.pytest_plugin.session import KitSession
 from llama_conformance.pytest_plugin.verdict import findings_of
 from llama_conformance.report.collect import Collected
@@ -208,7 +208,8 @@ class ReportCollector:
             command="pytest " + " ".join(shlex.quote(arg) for arg in args),
             duration_s=time.monotonic() - self.started, exit_status=exit_status,
             baseline=str(options.baseline) if options.baseline else None, selection=selection,
-            repairs=[str(repair) for repair in self.collected.repairs], out_of_scope=out_of_scope(session))
+            repairs=None if (repairs := self.collected.repairs) is None else [str(repair) for repair in repairs],
+            out_of_scope=out_of_scope(session), left_out=left_out(session))
 
     def target(self) -> dict[str, Any]:
         session = self.session

@@ -46,9 +46,11 @@ class RunFacts:
     exit_status: int
     baseline: str | None = None
     selection: str | None = None
-    repairs: list[str] = field(default_factory=list)
+    repairs: list[str] | None = None  # None: no test of the run read the deployment's document
     # Checks the run leaves out by its own choice (``collection.out_of_scope``): id -> why.
     out_of_scope: dict[str, str] = field(default_factory=dict)
+    # Why Core checks the run could have exercised were left out for want of an install (``verdict.decide``).
+    left_out: list[str] = field(default_factory=list)
 
 
 def _counts() -> dict[str, int]:
@@ -92,7 +94,7 @@ def build_report(facts: RunFacts, collected: Collected) -> dict[str, Any]:
     statuses = {check.id: judged(check, by_check.get(check.id, [])) for check in plan}
     verdict, reasons = decide(statuses, set(facts.capabilities), strict=facts.strict,
                               failed_levels=failed_levels, failed_in=failed_in, selection=facts.selection,
-                              causes=causes)
+                              causes=causes, left_out=facts.left_out)
     return {
         "schema_version": SCHEMA_VERSION,
         "kit": {"name": "llama-conformance", "version": __version__},
@@ -122,8 +124,9 @@ def build_report(facts: RunFacts, collected: Collected) -> dict[str, Any]:
         "inconclusive": [{"test": test.nodeid, "checks": list(_unjudged(test)), "cause": _cause(test)}
                          for test in collected.kit_tests if test.outcome == "inconclusive" and test.record],
         "errata": _errata(collected),
-        # Only an HTTP run reads a deployment's OpenAPI document: in-process there is nothing to repair.
-        **({"repairs": list(facts.repairs)} if transport in HTTP_TRANSPORTS else {}),
+        # Only an HTTP run reads a deployment's OpenAPI document (in-process there is nothing to repair), and only
+        # when its document test ran: otherwise an empty list would read as "the document needed no change".
+        **({"repairs": list(facts.repairs)} if transport in HTTP_TRANSPORTS and facts.repairs is not None else {}),
     }
 
 

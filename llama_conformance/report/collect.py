@@ -75,8 +75,11 @@ class Collected:
         return sorted(spent.items(), key=lambda item: (-item[1].seconds, item[0]))
 
     @property
-    def repairs(self) -> list[str]:
-        return [repair for test in self.kit_tests if test.record for repair in test.record.repairs]
+    def repairs(self) -> list[str] | None:
+        """The changes made to the deployment's OpenAPI document; None when no test of the run read it (the fuzz
+        suite's document test was not selected, or not run for want of the fuzzer), so nothing is claimed of it."""
+        read = [test.record.repairs for test in self.kit_tests if test.record and test.record.repairs is not None]
+        return [repair for repairs in read for repair in repairs] if read else None
 
 
 @functools.cache

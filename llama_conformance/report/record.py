@@ -59,7 +59,8 @@ class TestRecord:
     reproducer: str | None
     noted: list[NotedFinding] = field(default_factory=list)
     failed: list[NotedFinding] = field(default_factory=list)  # what the test's failure found (none: it passed)
-    repairs: list[str] = field(default_factory=list)
+    # The changes made to the deployment's OpenAPI document, by the test that read it; None: this test did not.
+    repairs: list[str] | None = None
     inconclusive: dict[str, Any] | None = None
     not_applicable: list[str] = field(default_factory=list)  # checks the test found nothing to apply to
     # wall time of the provider calls the test made (its fixtures' too): label -> [calls, seconds, longest]
@@ -131,5 +132,6 @@ def make_record(item: pytest.Item, subject: str | None, api: str | None, reprodu
     failed_so_far: list[NotedFinding] = item.stash.get(FAILED, [])
     return TestRecord(checks=covered_and_evaluated(item), api=api, subject=subject, reproducer=reproducer,
                       noted=noted, failed=list(failed_so_far),
-                      repairs=[redact(repair) for repair in item.stash.get(REPAIRS, [])], inconclusive=inconclusive,
+                      repairs=[redact(repair) for repair in item.stash[REPAIRS]] if REPAIRS in item.stash else None,
+                      inconclusive=inconclusive,
                       not_applicable=sorted(found_nothing))

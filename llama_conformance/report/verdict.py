@@ -8,8 +8,9 @@
   whoever runs the kit must fix the environment and run again.
 * **Partially conformant**: Core holds, but a check of an optional capability failed (the
   reason names the capability, and whether it was declared), a Core MUST or declared check
-  was only skipped (so never verified), a SHOULD check failed under ``--llama-strict``, or the
-  run was a selection (``-k`` / ``-m``) of the suites.
+  was only skipped (so never verified), a SHOULD check failed under ``--llama-strict``, the
+  run was a selection (``-k`` / ``-m``) of the suites, or it left Core checks out for want of an install
+  (an HTTP run without the fuzzer's engine).
 * **Conformant**: otherwise. SHOULD warnings, checks no test exercised (``not-run``) and
   checks this mode cannot exercise (``not-applicable``) are listed in the report but do not
   lower it.
@@ -17,7 +18,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from llama_conformance.checks import CHECKS, Level
 
@@ -35,11 +36,13 @@ def _named(ids: list[str], limit: int = 8) -> str:
 
 def decide(statuses: Mapping[str, str], declared: set[str], *, strict: bool,
            failed_levels: Mapping[str, set[str]], failed_in: Mapping[str, set[str | None]] | None = None,
-           selection: str | None, causes: Mapping[str, str] | None = None) -> tuple[str, list[str]]:
+           selection: str | None, causes: Mapping[str, str] | None = None,
+           left_out: Sequence[str] = ()) -> tuple[str, list[str]]:
     """``statuses``: check id -> aggregated status; ``failed_levels``: check id -> levels it failed at;
     ``failed_in``: check id -> capabilities of the tests it failed in (a stream invariant failing in the
     streaming test belongs to that capability; None: a Core test); ``causes``: check id -> why it was
-    inconclusive."""
+    inconclusive; ``left_out``: why Core checks this run could have exercised were not (the fuzzer's engine not
+    installed), each a reason the run is only partial."""
     failed_in = failed_in or {}
     ran = [check_id for check_id, status in statuses.items() if status not in ("not-run", "not-applicable")]
     if not ran:
@@ -85,6 +88,7 @@ def decide(statuses: Mapping[str, str], declared: set[str], *, strict: bool,
             reasons.append(f"--llama-strict: {len(should_failed)} SHOULD check(s) failed: {_named(should_failed)}")
     if selection:
         reasons.append(f"a partial run ({selection}): the verdict covers only the checks selected")
+    reasons += left_out
     if reasons:
         return PARTIAL, reasons
     warned = with_status(("warned",))
