@@ -76,7 +76,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def quiet_async_runner(config: pytest.Config) -> None:
-    """Give pytest-asyncio an explicit loop scope so it does not warn on every kit run.
+    """Where pytest-asyncio is installed (the author's own tests may use it; the kit does not depend on it), give
+    it an explicit loop scope so it does not warn on every kit run.
 
     The suites call providers through the kit's own gate, not through pytest-asyncio; its
     warning would only confuse a provider author who has no asyncio config to fix.

@@ -14,9 +14,9 @@ time and starts no thread (the launcher refuses to fork once a thread runs):
 - pytest, pydantic, fastapi, starlette, httpx, aiohttp, requests, jsonschema, yaml, openai and its types
   (openai reads only its Azure settings, which no test sets);
 - Hypothesis and the pytest plugins of Hypothesis and schemathesis, which every pytest process loads from
-  their entry points (about 0.4 s of CPU per run on a quiet machine). The other entry points (xdist,
-  pytest-asyncio, anyio, platformdirs) cost little, and pytest would warn that each preloaded one "cannot be
-  rewritten", a warning a fresh run does not print;
+  their entry points (about 0.4 s of CPU per run on a quiet machine). The other entry points (xdist, anyio,
+  platformdirs) cost little, and pytest would warn that each preloaded one "cannot be rewritten", a warning a
+  fresh run does not print;
 - both API packages (``ogx_api``, ``llama_stack_api``: 0.25-0.3 s of a run once fastapi is loaded), pydantic
   models only. Which one a run uses is still decided in the run. A run whose ``sys.path`` finds either
   somewhere else (a ``PYTHONPATH`` holding another version) gets both fresh, imported in its own order
