@@ -358,3 +358,13 @@ def test_a_kit_path_that_is_neither_a_checkout_nor_a_wheel_exits_4(tmp_path: Pat
     assert done.returncode == 4, done.stderr
     assert "neither a source directory holding pyproject.toml nor a wheel" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_an_env_gets_the_fuzzers_engine_only_when_the_kit_runs_over_http() -> None:
+    """compat's envs install the kit without extras; a comparison over HTTP runs the fuzz suite, so each version's env
+    gets the engine too (else both sides would leave the fuzz checks out and the comparison say nothing of them)."""
+    from llama_conformance.fuzz.available import engine_requirement
+
+    over_http = main.with_fuzzer(("provider==1",), ["--llama-over-http", "-m", "fuzz"])
+    assert over_http == ("provider==1", engine_requirement()) and "schemathesis" in over_http[1]
+    assert main.with_fuzzer(("provider==1",), ["-m", "structural"]) == ("provider==1",)

@@ -65,6 +65,15 @@ def main(args: argparse.Namespace, extra: list[str]) -> int:
         return EXIT_USAGE
 
 
+def with_fuzzer(installs: tuple[str, ...], extra: list[str]) -> tuple[str, ...]:
+    """``installs`` plus the fuzzer's engine (the kit's ``fuzz`` extra) when the kit's arguments serve the provider over
+    HTTP, where its fuzz suite runs: without it every version's run would leave the fuzz checks out alike, and the
+    comparison would say nothing of them."""
+    from llama_conformance.fuzz.available import engine_requirement
+
+    return (*installs, engine_requirement()) if "--llama-over-http" in extra else installs
+
+
 def _main(args: argparse.Namespace, extra: list[str]) -> int:
     if args.jobs < 1 or args.timeout <= 0:
         raise CompatUsageError("-j must be at least 1 and --timeout positive.")
@@ -72,6 +81,7 @@ def _main(args: argparse.Namespace, extra: list[str]) -> int:
     chosen = _versions(args, distribution, requirement)
     # A local path is keyed (and installed) absolute: the same text from another directory is another env.
     installs = tuple(str(Path(r).resolve()) if Path(r).exists() else r for r in args.install) or default_installs
+    installs = with_fuzzer(installs, extra)
     problem = envs.kit_path_problem(args.kit)
     if problem:
         raise CompatUsageError(problem)
