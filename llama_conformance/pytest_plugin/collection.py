@@ -268,8 +268,8 @@ def drop_fuzz_without_engine(config: pytest.Config, items: list[pytest.Item], se
 
     Called after pytest's own deselection (the plugin's collection hook wraps it), so a selection of only fuzz
     tests (``-m fuzz``, ``-k test_operation``, the suite's path) is told about the install instead of ending as
-    "no tests ran"; ``keep_provider_api`` leaves these tests to it. The report lists their checks as not run, in
-    the same words (``out_of_scope``). In a worker process the session hands the error to the scheduler.
+    "no tests ran"; ``keep_provider_api`` leaves these tests to it. The report lists their checks as not applicable,
+    in the same words (``out_of_scope``). In a worker process the session hands the error to the scheduler.
     """
     checks = _checks_without_engine(session)
     if session is None or not checks:
