@@ -20,13 +20,13 @@ from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
+from tests_support import kit_env_python
 
 from llama_conformance.cache_folder import CACHE_ENV
 from llama_conformance.contract.packages import API_PACKAGE_ENV
 from llama_conformance.fuzz import available
 from llama_conformance_fixtures.deployment import serve_deployment
 
-REPO = Path(__file__).resolve().parents[1]
 ENGINE_MISSING = "pip install 'llama-conformance[fuzz]'"
 NOTHING_TO_RUN = "Nothing to run: the tests selected need the fuzzer"
 
@@ -34,17 +34,8 @@ NOTHING_TO_RUN = "Nothing to run: the tests selected need the fuzzer"
 @pytest.fixture(scope="module")
 def plain_python() -> Path:
     """The interpreter of an environment with the kit and ogx-api, as ``pip install 'llama-conformance[ogx]'`` makes
-    one (no ``fuzz`` extra); one that cannot be built (no package index) skips, as the generation tests do."""
-    from llama_conformance.compat import envs
-
-    kit = envs.running_kit(REPO)
-    spec = envs.EnvSpec(python=envs.python_tag(), distribution="ogx-api", version=importlib.metadata.version("ogx-api"),
-                        kit=kit.fingerprint)
-    built = envs.ensure_env(spec, kit, Path(os.environ.get("LLAMA_CONFORMANCE_GENERATIONS_DIR",
-                                                           REPO / "build" / "generations")))
-    if built.problem:
-        pytest.skip(f"the plain environment could not be built: {built.problem}")
-    return built.python
+    one (no ``fuzz`` extra)."""
+    return kit_env_python("ogx-api", importlib.metadata.version("ogx-api"))
 
 
 @pytest.fixture(scope="module")

@@ -23,6 +23,8 @@ import warm_start
 from llama_conformance.checks import CheckRef, Proof, check_id, only  # noqa: F401  (only: the proofs' -k, for tests)
 from llama_conformance.contract.packages import API_PACKAGE_ENV
 
+REPO = Path(__file__).resolve().parents[1]
+
 
 @contextlib.contextmanager
 def refused_port() -> Iterator[int]:
@@ -321,3 +323,21 @@ def assert_proof_run(result: pytest.RunResult, proof: Proof) -> None:
         assert output_block(result, "SHOULD-level findings"), result.stdout.str()
         result.stdout.fnmatch_lines([f"*[[]SHOULD {literal(check_id(ref))}[]] {text}"
                                      for ref, text in proof.warns], consecutive=False)
+
+
+def kit_env_python(distribution: str, version: str, installs: tuple[str, ...] = ()) -> Path:
+    """The interpreter of a cached environment holding the kit (this tree, editable, no extras) and
+    ``distribution==version``, with ``installs`` beside them, built on first use by ``compat.envs`` under
+    ``build/generations/`` (or ``$LLAMA_CONFORMANCE_GENERATIONS_DIR``); skips the test when it cannot be built (no
+    package index reachable): an environment problem, not a verdict."""
+    from llama_conformance.compat import envs
+
+    kit = envs.running_kit(REPO)  # this tree, whatever way the running kit was installed (tox deletes its wheel)
+    spec = envs.EnvSpec(python=envs.python_tag(), distribution=distribution, version=version, kit=kit.fingerprint,
+                        installs=installs)
+    built = envs.ensure_env(spec, kit, Path(os.environ.get("LLAMA_CONFORMANCE_GENERATIONS_DIR",
+                                                           REPO / "build" / "generations")))
+    if built.problem:
+        pytest.skip(f"{distribution}=={version} environment ({', '.join(installs) or 'the kit only'}) could not be "
+                    f"built: {built.problem}")
+    return built.python

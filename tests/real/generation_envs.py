@@ -20,47 +20,24 @@ import os
 import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pytest
 from kitrun import KitRun
-from tests_support import _BATCH
+from tests_support import _BATCH, kit_env_python
 
 from llama_conformance.contract.packages import API_PACKAGE_ENV
 
-if TYPE_CHECKING:
-    from llama_conformance.compat.envs import KitSource
-
-REPO = Path(__file__).resolve().parents[2]
 # Kit arguments every batched run gets: no asyncio plugin (the kit brings its own loop), no cache
 # writes into the temp directory, and every outcome in the summary (the tests read it).
 BATCH_ARGS = ("-p", "no:asyncio", "-p", "no:cacheprovider", "-rA")
 
 
-def kit_source() -> KitSource:
-    """The kit as ``compat.envs`` installs it: this tree (``--kit``), fingerprinted by its pyproject.toml,
-    whatever way the running kit was installed (tox installs a wheel it deletes after the run)."""
-    from llama_conformance.compat import envs
-
-    return envs.running_kit(REPO)
-
-
 def generation_python(distribution: str, version: str, installs: tuple[str, ...] = ()) -> Path:
-    """The interpreter of the cached environment holding the kit with its fuzzer's engine (the ``fuzz`` extra: some
-    of these runs fuzz over HTTP) and ``distribution==version`` (with ``installs`` beside them), built on first use;
-    skips the test when it cannot be built."""
-    from llama_conformance.compat import envs
+    """``tests_support.kit_env_python`` with the fuzzer's engine beside the kit (the ``fuzz`` extra: some of these
+    runs fuzz over HTTP)."""
     from llama_conformance.fuzz.available import engine_requirement
 
-    kit = kit_source()
-    spec = envs.EnvSpec(python=envs.python_tag(), distribution=distribution, version=version, kit=kit.fingerprint,
-                        installs=(*installs, engine_requirement()))
-    built = envs.ensure_env(spec, kit, Path(os.environ.get("LLAMA_CONFORMANCE_GENERATIONS_DIR",
-                                                           REPO / "build" / "generations")))
-    if built.problem:
-        pytest.skip(f"{distribution}=={version} environment ({', '.join(installs) or 'the kit only'}) could not be "
-                    f"built: {built.problem}")
-    return built.python
+    return kit_env_python(distribution, version, (*installs, engine_requirement()))
 
 
 def generation_env(**extra: str) -> dict[str, str]:

@@ -71,8 +71,9 @@ An environment that cannot be built (no index reachable) skips, never fails.
 from __future__ import annotations
 
 import pytest
-from generation_envs import REPO, generation_python, run_batch
+from generation_envs import generation_python, run_batch
 from kitrun import KitRun
+from tests_support import REPO
 
 # defects: run once, in the ogx env (the env is built here, whatever server the tox env carries).
 pytestmark = [pytest.mark.slow, pytest.mark.defects, pytest.mark.xdist_group("generation-presplit")]

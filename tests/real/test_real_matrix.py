@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from generation_envs import REPO
+from tests_support import REPO
 
 from llama_conformance.cache_folder import CACHE_ENV
 
